@@ -1,0 +1,82 @@
+"""The exception tree of Contact Uploader.
+
+Everything the core raises on purpose derives from :class:`UploaderError` and carries one readable
+sentence (``str(exc)``) that is safe to show a marketer: it never contains a secret. Library errors
+(httpx, keyring, calamine, sqlite3) are translated at the boundary, so the GUI and the CLI catch
+only these types::
+
+    UploaderError
+    ├── UsageError            the command or form is wrong (unknown provider/field, bad --set)   → exit 2
+    ├── FileProblem           the spreadsheet cannot be read (missing, empty, corrupt, protected) → exit 2
+    ├── ConfigError           settings / state directory problems                                 → exit 2
+    ├── CredentialError       secrets: missing, refused, or no keyring                            → exit 2
+    │   ├── MissingCredentials    a required credential is not stored and not in the environment
+    │   ├── CredentialsRefused    the provider said the credentials are wrong
+    │   └── KeyringUnavailable    no working OS keyring backend (no plain-text fallback)
+    ├── ProviderError         the provider answered something we cannot use
+    └── NetworkProblem        DNS, refused connection, TLS, timeout (after retries)
+    JobInterrupted            (not an UploaderError) a job was cancelled or interrupted → exit 130
+"""
+
+from __future__ import annotations
+
+
+class UploaderError(Exception):
+    """Base of every error the core raises on purpose; ``str()`` is one readable sentence."""
+
+    exit_status: int = 2
+
+
+class UsageError(UploaderError):
+    """The command line or form asked for something that cannot be done."""
+
+
+class FileProblem(UploaderError):
+    """A spreadsheet could not be read; the message names the file and the problem."""
+
+
+class ConfigError(UploaderError):
+    """The settings file or the state directory is unusable."""
+
+
+class CredentialError(UploaderError):
+    """Base of credential problems."""
+
+
+class MissingCredentials(CredentialError):
+    """A required credential is neither stored nor given in the environment."""
+
+
+class CredentialsRefused(CredentialError):
+    """The provider refused the credentials (bad key, API access off, IP restriction)."""
+
+    def __init__(self, message: str, code: str = "", raw_text: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        self.raw_text = raw_text
+
+
+class KeyringUnavailable(CredentialError):
+    """No working OS keyring backend; we never fall back to plain text."""
+
+
+class ProviderError(UploaderError):
+    """The provider answered in a way we cannot interpret."""
+
+    exit_status = 1
+
+
+class NetworkProblem(UploaderError):
+    """The network failed: DNS, refused connection, TLS or timeout."""
+
+    exit_status = 1
+
+    def __init__(self, message: str, kind: str = "network") -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+class JobInterrupted(Exception):
+    """A job stopped because the user cancelled it or the process was interrupted."""
+
+    exit_status = 130

@@ -1,0 +1,81 @@
+"""Readable messages: provider codes and network problems turned into plain advice.
+
+The sentences live in data, one table per language in ``resources/messages/<lang>.json``::
+
+    {"<provider or 'network'>": {"codes": {"<code>": "sentence with {placeholders}"},
+                                   "fallback": "Octopush answered code {code}: {text}"}}
+
+A code nobody documented gets the table's fallback; a language without a sentence falls back to English.
+Placeholders always available: ``{code}``, ``{text}`` (the provider's own text), plus whatever the
+caller passes (``{column}``, ``{provider}``, ``{status}``, …). Missing placeholders are left readable.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Any
+
+from core.resources import resource_path
+
+DEFAULT_LANG = "en"
+_lang = DEFAULT_LANG
+
+
+def set_language(lang: str) -> None:
+    global _lang
+    _lang = lang or DEFAULT_LANG
+
+
+def language() -> str:
+    return _lang
+
+
+@cache
+def table(lang: str = DEFAULT_LANG) -> dict[str, Any]:
+    path = resource_path("messages", f"{lang}.json")
+    if not path.exists():
+        return {}
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+class _Keep(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def _lookup(section: str, code: str, lang: str) -> str | None:
+    for lg in (lang, DEFAULT_LANG):
+        sec = table(lg).get(section) or {}
+        sentence = (sec.get("codes") or {}).get(code)
+        if sentence:
+            return str(sentence)
+    return None
+
+
+def _fallback(section: str, lang: str) -> str:
+    for lg in (lang, DEFAULT_LANG):
+        fb = (table(lg).get(section) or {}).get("fallback")
+        if fb:
+            return str(fb)
+    return "{provider} answered code {code}: {text}"
+
+
+def known(section: str, code: str) -> bool:
+    """Whether ``code`` has its own sentence (in English) for ``section``."""
+    return _lookup(section, code, DEFAULT_LANG) is not None
+
+
+def describe(section: str, code: str, text: str = "", *, lang: str | None = None, **params: str) -> str:
+    """The readable sentence for ``code`` of ``section`` (a provider name or ``network``)."""
+    lg = lang or _lang
+    sentence = _lookup(section, code, lg) or _fallback(section, lg)
+    values = _Keep(code=code, text=(text or "").strip() or "(no text)", **params)
+    values.setdefault("provider", str((table(DEFAULT_LANG).get(section) or {}).get("title", section)))
+    return sentence.format_map(values).strip()
+
+
+def text(section: str, key: str, *, lang: str | None = None, **params: str) -> str:
+    """A fixed sentence (not a provider code), e.g. ``text('netcore', 'no_check')``."""
+    return describe(section, key, lang=lang, **params)

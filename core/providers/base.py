@@ -1,0 +1,162 @@
+"""The one small interface every provider implements.
+
+A provider does no I/O: it describes its fields and credentials, builds :class:`WireRequest`
+objects for a batch of contacts, and parses a response into one :class:`RowResult` per contact.
+Sending is the job of :mod:`core.client` (one contact) and :mod:`core.engine` (a whole job), so the
+same request and parsing code serves the form, the CLI, the dry-run preview and the upload engine.
+
+Adding a fifth provider touches only a new module here, its entry in ``core.providers.PROVIDERS``
+and its message table in ``resources/messages/``.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from typing import ClassVar
+
+from core import messages
+from core.model import (
+    CheckResult,
+    Contact,
+    Credentials,
+    CredentialSpec,
+    FieldSpec,
+    Options,
+    ParsedResponse,
+    ResponseKind,
+    RowResult,
+    WireRequest,
+)
+
+
+class Provider(ABC):
+    name: ClassVar[str]  # "netcore"
+    title: ClassVar[str]  # "Netcore Smartech / CEE"
+    batch_size: ClassVar[int] = 1  # contacts per request
+    default_concurrency: ClassVar[int] = 4  # requests in flight at once
+    default_region: ClassVar[str]  # ISO 3166 country used to parse phones without a prefix
+    credential_fields: ClassVar[tuple[CredentialSpec, ...]]
+    # fields whose normalised value identifies a contact for duplicate detection: first non-empty wins
+    identity_fields: ClassVar[tuple[str, ...]]
+    has_credential_check: ClassVar[bool] = False
+
+    # ------------------------------------------------------------------ description
+    @abstractmethod
+    def fields(self) -> tuple[FieldSpec, ...]:
+        """The known contact fields and job options, in the order a form shows them."""
+
+    def field(self, field_id: str) -> FieldSpec | None:
+        """The spec of ``field_id``, resolving dynamic ids (e.g. ``custom_field:7``); None if unknown."""
+        for spec in self.fields():
+            if spec.id == field_id:
+                return spec
+        return None
+
+    def field_hint(self) -> str:
+        """One sentence on which field ids exist beyond the fixed list (for 'unknown field' errors)."""
+        return ""
+
+    def contact_fields(self) -> tuple[FieldSpec, ...]:
+        return tuple(f for f in self.fields() if not f.option)
+
+    def option_fields(self) -> tuple[FieldSpec, ...]:
+        return tuple(f for f in self.fields() if f.option)
+
+    def secret_values(self, creds: Credentials) -> tuple[str, ...]:
+        secret_ids = {c.id for c in self.credential_fields if c.secret}
+        return tuple(v for k, v in creds.items() if k in secret_ids and v)
+
+    # ------------------------------------------------------------------ wire
+    @abstractmethod
+    def default_base_url(self, creds: Credentials) -> str:
+        """The production base URL (may depend on a setting such as Netcore's region)."""
+
+    @abstractmethod
+    def build_requests(
+        self, contacts: Sequence[Contact], options: Options, creds: Credentials, base_url: str
+    ) -> list[WireRequest]:
+        """The request(s) that add ``contacts``; each request lists the contact keys it carries."""
+
+    @abstractmethod
+    def parse_response(
+        self,
+        request: WireRequest,
+        status: int,
+        headers: Mapping[str, str],
+        body: bytes,
+        contacts: Mapping[int, Contact],
+    ) -> ParsedResponse:
+        """Turn one HTTP answer into one result per contact of ``request`` (or RETRY / AUTH)."""
+
+    def credential_check_request(self, creds: Credentials, base_url: str) -> WireRequest | None:
+        """A side-effect-free request that proves the credentials work; None where there is none."""
+        return None
+
+    def parse_credential_check(self, status: int, body: bytes) -> CheckResult:
+        return CheckResult(ok=False, available=False, message=messages.text(self.name, "no_check"))
+
+    # ------------------------------------------------------------------ shared helpers
+    def result(self, key: int, outcome: str, code: str | int = "", raw_text: str = "",
+               contact_id: str = "", **params: str) -> RowResult:
+        """A RowResult whose readable message comes from this provider's message table."""
+        from core.model import Outcome
+
+        code_s = "" if code is None else str(code)
+        return RowResult(
+            key=key,
+            outcome=Outcome(outcome),
+            code=code_s,
+            raw_text=raw_text,
+            message=messages.describe(self.name, code_s or outcome, raw_text, **params),
+            contact_id=contact_id,
+        )
+
+    def transient(self, status: int, headers: Mapping[str, str], body: bytes) -> ParsedResponse | None:
+        """RETRY for 429 and 5xx answers (honouring Retry-After); None otherwise."""
+        if status == 429 or 500 <= status <= 599:
+            retry_after = parse_retry_after(headers.get("retry-after") or headers.get("Retry-After"))
+            raw = body.decode("utf-8", "replace")[:500]
+            key = "http_429" if status == 429 else "http_5xx"
+            return ParsedResponse(
+                kind=ResponseKind.RETRY,
+                retry_after=retry_after,
+                code=str(status),
+                raw_text=raw,
+                message=messages.describe("network", key, raw, provider=self.title, status=str(status)),
+            )
+        return None
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date); None if absent or bad."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    import datetime as _dt
+
+    now = _dt.datetime.now(tz=when.tzinfo or _dt.UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+def json_body(obj: object) -> bytes:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def load_json(body: bytes) -> object | None:
+    """The decoded JSON body, or None when the body is not JSON."""
+    try:
+        return json.loads(body.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError):
+        return None

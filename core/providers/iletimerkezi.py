@@ -1,0 +1,223 @@
+"""İleti Merkezi JSON contact ("rehber") API (SPEC 2.2).
+
+One contact per request: ``POST {base}/add-contact/json`` with the credentials inside the body. The
+answer's ``response.status.code`` (a number or a string) decides; errors come with a matching HTTP
+status and a Turkish message, so we branch on the code and parse the body on 4xx too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+from core import messages
+from core.model import (
+    CheckResult,
+    Contact,
+    Credentials,
+    CredentialSpec,
+    FieldKind,
+    FieldSpec,
+    Options,
+    ParsedResponse,
+    ResponseKind,
+    WireRequest,
+)
+from core.providers.base import Provider, json_body, load_json
+
+BASE_URL = "https://api.iletimerkezi.com/v1"
+CUSTOM_FIELD = re.compile(r"^custom_field:(\d+)$")
+RETRY_CODES = frozenset({"503"})
+AUTH_CODES = frozenset({"401"})
+
+_FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("name", "First name"),
+    FieldSpec("surname", "Last name"),
+    FieldSpec("email", "E-mail", FieldKind.EMAIL),
+    FieldSpec("gsm", "Mobile phone", FieldKind.PHONE),
+    FieldSpec("group_id", "Group ID", FieldKind.INTEGER, option=True, help="Add the contact to this group."),
+)
+
+
+def _code(value: Any) -> str:
+    """Normalise a status code that may arrive as 200, "200" or 200.0."""
+    if isinstance(value, bool) or value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+class IletiMerkezi(Provider):
+    name = "iletimerkezi"
+    title = "İleti Merkezi"
+    batch_size = 1
+    default_concurrency = 4
+    default_region = "TR"
+    identity_fields = ("gsm", "email")
+    has_credential_check = True
+    credential_fields: ClassVar[tuple[CredentialSpec, ...]] = (
+        CredentialSpec("api_key", "API key", help="Panel → Settings → Security → API Access."),
+        CredentialSpec("api_hash", "API hash", help="Shown beside the key in the panel; copy it as it is."),
+    )
+
+    def fields(self) -> tuple[FieldSpec, ...]:
+        return _FIELDS
+
+    def field(self, field_id: str) -> FieldSpec | None:
+        known = super().field(field_id)
+        if known is not None:
+            return known
+        m = CUSTOM_FIELD.match(field_id)
+        if m:
+            return FieldSpec(field_id, f"Custom field {m.group(1)}", dynamic=True)
+        return None
+
+    def field_hint(self) -> str:
+        return "İleti Merkezi also takes custom fields as custom_field:<id> (the id from your panel)."
+
+    def default_base_url(self, creds: Credentials) -> str:
+        return BASE_URL
+
+    def _auth(self, creds: Credentials) -> dict[str, str]:
+        return {"key": creds.get("api_key", ""), "hash": creds.get("api_hash", "")}
+
+    def _request(self, url: str, payload: dict[str, Any], creds: Credentials, keys: tuple[int, ...]) -> WireRequest:
+        return WireRequest(
+            method="POST",
+            url=url,
+            headers={"Content-Type": "application/json; charset=utf-8", "Accept": "application/json"},
+            body=json_body({"request": payload}),
+            keys=keys,
+            secrets=self.secret_values(creds),
+        )
+
+    def build_requests(
+        self, contacts: Sequence[Contact], options: Options, creds: Credentials, base_url: str
+    ) -> list[WireRequest]:
+        url = f"{base_url.rstrip('/')}/add-contact/json"
+        out = []
+        for contact in contacts:
+            body: dict[str, Any] = {}
+            custom: list[dict[str, str]] = []
+            for fid, value in contact.fields.items():
+                m = CUSTOM_FIELD.match(fid)
+                if m:
+                    custom.append({"id": m.group(1), "value": value})
+                else:
+                    body[fid] = value
+            if custom:
+                body["custom_fields"] = {"custom_field": custom}
+            if options.get("group_id"):
+                body["groups"] = {"group": {"id": str(options["group_id"])}}
+            out.append(
+                self._request(url, {"authentication": self._auth(creds), "contact": body}, creds, (contact.key,))
+            )
+        return out
+
+    @staticmethod
+    def _status(body: bytes) -> tuple[str, str, dict[str, Any]] | None:
+        data = load_json(body)
+        if not isinstance(data, dict):
+            return None
+        response = data.get("response")
+        if not isinstance(response, dict):
+            return None
+        status = response.get("status")
+        if not isinstance(status, dict):
+            return None
+        return _code(status.get("code")), str(status.get("message") or ""), response
+
+    def parse_response(
+        self,
+        request: WireRequest,
+        status: int,
+        headers: Mapping[str, str],
+        body: bytes,
+        contacts: Mapping[int, Contact],
+    ) -> ParsedResponse:
+        (key,) = request.keys
+        parsed = self._status(body)
+        if parsed is None:
+            transient = self.transient(status, headers, body)
+            if transient is not None:
+                return transient
+            raw = body.decode("utf-8", "replace")[:500]
+            return ParsedResponse(results=(self.result(key, "failed", status, raw),))
+        code, text, response = parsed
+        if code == "200":
+            contact = response.get("contact")
+            contact_id = ""
+            if isinstance(contact, dict) and contact.get("id") not in (None, ""):
+                contact_id = _code(contact.get("id"))
+            return ParsedResponse(results=(self.result(key, "added", "", text, contact_id),))
+        if code in AUTH_CODES:
+            return ParsedResponse(
+                kind=ResponseKind.AUTH, code=code, raw_text=text, message=messages.describe(self.name, code, text)
+            )
+        if code in RETRY_CODES or status == 429:
+            transient = self.transient(503 if code in RETRY_CODES else status, headers, body)
+            assert transient is not None
+            return ParsedResponse(
+                kind=ResponseKind.RETRY,
+                retry_after=transient.retry_after,
+                code=code,
+                raw_text=text,
+                message=messages.describe(self.name, code, text),
+            )
+        column = "gsm" if code == "466" else ("custom_field" if code == "473" else "")
+        return ParsedResponse(results=(self.result(key, "failed", code or status, text, column=column),))
+
+    # ------------------------------------------------------------------ checks and pickers
+    def credential_check_request(self, creds: Credentials, base_url: str) -> WireRequest:
+        return self._request(
+            f"{base_url.rstrip('/')}/get-balance/json", {"authentication": self._auth(creds)}, creds, ()
+        )
+
+    def parse_credential_check(self, status: int, body: bytes) -> CheckResult:
+        parsed = self._status(body)
+        if parsed is None:
+            raw = body.decode("utf-8", "replace")[:300]
+            return CheckResult(ok=False, code=str(status), message=messages.describe(self.name, str(status), raw))
+        code, text, response = parsed
+        if code == "200":
+            balance = response.get("balance") if isinstance(response.get("balance"), dict) else {}
+            assert isinstance(balance, dict)
+            return CheckResult(
+                ok=True,
+                code=code,
+                message=messages.text(
+                    self.name, "check_ok", amount=str(balance.get("amount", "?")), sms=str(balance.get("sms", "?"))
+                ),
+            )
+        return CheckResult(ok=False, code=code, message=messages.describe(self.name, code, text))
+
+    def groups_request(self, creds: Credentials, base_url: str) -> WireRequest:
+        """``get-groups`` for a group picker."""
+        return self._request(
+            f"{base_url.rstrip('/')}/get-groups/json", {"authentication": self._auth(creds)}, creds, ()
+        )
+
+    def parse_groups(self, body: bytes) -> list[tuple[str, str]]:
+        """(id, name) of every group, children flattened with their parent's name as a prefix."""
+        parsed = self._status(body)
+        if parsed is None or parsed[0] != "200":
+            return []
+        out: list[tuple[str, str]] = []
+
+        def walk(groups: Any, prefix: str) -> None:
+            if isinstance(groups, dict):
+                groups = groups.get("group", [])
+            if isinstance(groups, dict):
+                groups = [groups]
+            if not isinstance(groups, list):
+                return
+            for g in groups:
+                if isinstance(g, dict) and g.get("id") is not None:
+                    name = prefix + str(g.get("name", ""))
+                    out.append((_code(g.get("id")), name))
+                    walk(g.get("children") or [], name + " › ")
+
+        walk(parsed[2].get("groups"), "")
+        return out

@@ -1,0 +1,160 @@
+"""Netcore Smartech / CE / CEE, apiv2 ``type=contact`` (SPEC 2.1).
+
+One contact per request: ``POST {base}?type=contact&activity=addsync&apikey=KEY`` with a form body whose
+``data`` field is a JSON *string* of upper-case attributes (``EMAIL`` is the primary key) and an optional
+integer ``listid``. The outcome is decided from the body, never from the HTTP status.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import ClassVar
+from urllib.parse import urlencode
+
+from core import messages
+from core.model import (
+    CheckResult,
+    Contact,
+    Credentials,
+    CredentialSpec,
+    FieldKind,
+    FieldSpec,
+    Options,
+    ParsedResponse,
+    ResponseKind,
+    WireRequest,
+)
+from core.providers.base import Provider, load_json
+
+REGIONS: dict[str, str] = {
+    "us": "https://api.netcoresmartech.com/apiv2",
+    "in": "https://apiin.netcoresmartech.com/apiv2",
+    "eu": "https://jsonapi.eu-north-1.eu.netcoresmartech.com/apiv2",
+}
+ATTRIBUTE = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
+ACTIVITIES = ("addsync", "add")
+
+_FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("EMAIL", "E-mail", FieldKind.EMAIL, required=True, help="The contact's primary key."),
+    FieldSpec("NAME", "Name"),
+    FieldSpec("FIRST_NAME", "First name"),
+    FieldSpec("LAST_NAME", "Last name"),
+    FieldSpec("MOBILE", "Mobile phone", FieldKind.PHONE),
+    FieldSpec("CITY", "City"),
+    FieldSpec("CUSTOMER_ID", "Customer ID", help="Sent as text so leading zeros survive."),
+    FieldSpec("listid", "List ID", FieldKind.INTEGER, option=True, help="Add the contact to this list."),
+    FieldSpec(
+        "activity",
+        "Mode",
+        FieldKind.CHOICE,
+        option=True,
+        choices=ACTIVITIES,
+        default="addsync",
+        help="addsync checks and reports duplicates; add is asynchronous (upsert) and only "
+        "acknowledges the request (results are 'accepted, not verified').",
+    ),
+)
+
+
+class Netcore(Provider):
+    name = "netcore"
+    title = "Netcore Smartech / CEE"
+    batch_size = 1
+    default_concurrency = 8
+    default_region = "IN"
+    identity_fields = ("EMAIL",)
+    has_credential_check = False
+    credential_fields: ClassVar[tuple[CredentialSpec, ...]] = (
+        CredentialSpec("api_key", "API key", help="Admin → Sub Admin → Edit your user (API Mode must be on)."),
+        CredentialSpec(
+            "region", "Region (data centre)", secret=False, choices=tuple(REGIONS), default="us",
+            help="us, in (India) or eu, as your panel address shows.",
+        ),
+    )
+
+    def fields(self) -> tuple[FieldSpec, ...]:
+        return _FIELDS
+
+    def field(self, field_id: str) -> FieldSpec | None:
+        known = super().field(field_id)
+        if known is not None:
+            return known
+        if ATTRIBUTE.match(field_id):
+            return FieldSpec(field_id, field_id.replace("_", " ").title(), dynamic=True)
+        return None
+
+    def field_hint(self) -> str:
+        return "Netcore takes any upper-case attribute name of your panel (EMAIL, NAME, MOBILE, CITY, …)."
+
+    def default_base_url(self, creds: Credentials) -> str:
+        region = (creds.get("region") or "us").lower()
+        return REGIONS.get(region, REGIONS["us"])
+
+    def build_requests(
+        self, contacts: Sequence[Contact], options: Options, creds: Credentials, base_url: str
+    ) -> list[WireRequest]:
+        activity = options.get("activity") or "addsync"
+        key = creds.get("api_key", "")
+        query = urlencode({"type": "contact", "activity": activity, "apikey": key})
+        url = f"{base_url.rstrip('/')}?{query}"
+        requests = []
+        for contact in contacts:
+            form = {"data": json.dumps(dict(contact.fields), ensure_ascii=False)}
+            if options.get("listid"):
+                form["listid"] = str(options["listid"])
+            requests.append(
+                WireRequest(
+                    method="POST",
+                    url=url,
+                    headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"},
+                    body=urlencode(form).encode("ascii"),
+                    keys=(contact.key,),
+                    secrets=(key,) if key else (),
+                )
+            )
+        return requests
+
+    def parse_response(
+        self,
+        request: WireRequest,
+        status: int,
+        headers: Mapping[str, str],
+        body: bytes,
+        contacts: Mapping[int, Contact],
+    ) -> ParsedResponse:
+        (key,) = request.keys
+        data = load_json(body)
+        raw = body.decode("utf-8", "replace")[:500]
+        if not isinstance(data, dict):
+            transient = self.transient(status, headers, body)
+            if transient is not None:
+                return transient
+            return ParsedResponse(results=(self.result(key, "failed", status, raw),))
+        result = str(data.get("result", ""))
+        if result.lower() == "success":
+            request_id = str(data.get("requestid", ""))
+            if "activity=add&" in request.url or request.url.endswith("activity=add"):
+                return ParsedResponse(results=(self.result(key, "added", "accepted", result, request_id),))
+            return ParsedResponse(results=(self.result(key, "added", "", result, request_id),))
+        if "invalid api key" in result.lower():
+            return ParsedResponse(
+                kind=ResponseKind.AUTH,
+                code="invalid_key",
+                raw_text=result,
+                message=messages.describe(self.name, "invalid_key", result),
+            )
+        code = data.get("error_code")
+        details = str(data.get("details") or data.get("message") or result or raw)
+        if code is not None and str(code) == "302":
+            return ParsedResponse(results=(self.result(key, "exists", "302", details),))
+        transient = self.transient(status, headers, body)
+        if transient is not None:
+            return transient
+        if code is None:
+            code = status
+        return ParsedResponse(results=(self.result(key, "failed", str(code), details),))
+
+    def parse_credential_check(self, status: int, body: bytes) -> CheckResult:
+        return CheckResult(ok=False, available=False, message=messages.text(self.name, "no_check"))
