@@ -36,7 +36,9 @@ _FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("contactTelephone", "Telephone", FieldKind.PHONE),
     FieldSpec("contactMobile", "Mobile phone", FieldKind.PHONE),
     FieldSpec("contactJobRole", "Job role"),
-    FieldSpec("contactProfileID", "Profile ID", required=True, help="The Aptania profile the contact belongs to."),
+    FieldSpec(
+        "contactProfileID", "Profile ID", required=True, help="The Aptania profile the contact belongs to."
+    ),
     FieldSpec("contactTagID", "Tag IDs", FieldKind.ID_LIST, help="Comma-separated tag ids, e.g. 176,177."),
 )
 
@@ -126,26 +128,35 @@ class Aptania(Provider):
         (key,) = request.keys
         data = load_json(body)
         raw = body.decode("utf-8", "replace").strip()[:500]
-        if 200 <= status < 300 and isinstance(data, dict) and _status(data.get("status")) in {"200", "201", ""}:
+        body_status = _status(data.get("status")) if isinstance(data, dict) else ""
+        if 200 <= status < 300 and isinstance(data, dict) and body_status in {"200", "201", ""}:
             uuid = str(data.get("contactUUID") or "")
+            code = body_status or str(status)
             if _truthy(data.get("exists", False)):
-                return ParsedResponse(results=(self.result(key, "exists", "exists", raw, uuid),))
-            if uuid or _status(data.get("status")):
-                return ParsedResponse(results=(self.result(key, "added", "", raw, uuid),))
+                return ParsedResponse(
+                    results=(self.result(key, "exists", code, raw, uuid, message_key="exists"),)
+                )
+            if uuid or body_status:
+                return ParsedResponse(
+                    results=(self.result(key, "added", code, raw, uuid, message_key="added"),)
+                )
         transient = self.transient(status, headers, body)
         if transient is not None:
             return transient
         text = raw
         if isinstance(data, dict):
-            text = str(data.get("message") or data.get("error") or data.get("statusText") or raw)
-        if status in (401, 403):
+            for name in ("message", "error", "errorMessage", "statusText", "details"):
+                value = data.get(name)
+                if value not in (None, "", True, False):
+                    text = str(value)
+                    break
+        if status in (401, 403) or body_status in {"401", "403"}:
+            shown = body_status if body_status in {"401", "403"} else str(status)
             return ParsedResponse(
                 kind=ResponseKind.AUTH,
-                code=str(status),
+                code=shown,
                 raw_text=text,
-                message=messages.describe(self.name, "auth", text, status=str(status)),
+                message=messages.describe(self.name, "auth", text, status=shown),
             )
-        code = str(status)
-        if isinstance(data, dict) and _status(data.get("status")) not in {"", "200"}:
-            code = _status(data.get("status"))
+        code = body_status if body_status not in {"", "200"} else str(status)
         return ParsedResponse(results=(self.result(key, "failed", code, text, status=str(status)),))

@@ -98,18 +98,33 @@ class Provider(ABC):
         return CheckResult(ok=False, available=False, message=messages.text(self.name, "no_check"))
 
     # ------------------------------------------------------------------ shared helpers
-    def result(self, key: int, outcome: str, code: str | int = "", raw_text: str = "",
-               contact_id: str = "", **params: str) -> RowResult:
-        """A RowResult whose readable message comes from this provider's message table."""
+    def result(
+        self,
+        key: int,
+        outcome: str,
+        code: str | int = "",
+        raw_text: str = "",
+        contact_id: str = "",
+        *,
+        message_key: str | None = None,
+        **params: str,
+    ) -> RowResult:
+        """A RowResult whose readable message comes from this provider's message table.
+
+        ``code`` is what goes to the report: the provider's own code, else the HTTP status. The sentence
+        is looked up under ``message_key`` when given (e.g. ``"added"``, ``"accepted"``), else under the
+        code, else under the outcome.
+        """
         from core.model import Outcome
 
         code_s = "" if code is None else str(code)
+        lookup = message_key or code_s or outcome
         return RowResult(
             key=key,
             outcome=Outcome(outcome),
             code=code_s,
             raw_text=raw_text,
-            message=messages.describe(self.name, code_s or outcome, raw_text, **params),
+            message=messages.describe(self.name, lookup, raw_text, **params),
             contact_id=contact_id,
         )
 
@@ -157,6 +172,7 @@ def json_body(obj: object) -> bytes:
 def load_json(body: bytes) -> object | None:
     """The decoded JSON body, or None when the body is not JSON."""
     try:
-        return json.loads(body.decode("utf-8-sig"))
+        data: object = json.loads(body.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError):
         return None
+    return data

@@ -83,7 +83,9 @@ class IletiMerkezi(Provider):
     def _auth(self, creds: Credentials) -> dict[str, str]:
         return {"key": creds.get("api_key", ""), "hash": creds.get("api_hash", "")}
 
-    def _request(self, url: str, payload: dict[str, Any], creds: Credentials, keys: tuple[int, ...]) -> WireRequest:
+    def _request(
+        self, url: str, payload: dict[str, Any], creds: Credentials, keys: tuple[int, ...]
+    ) -> WireRequest:
         return WireRequest(
             method="POST",
             url=url,
@@ -112,7 +114,9 @@ class IletiMerkezi(Provider):
             if options.get("group_id"):
                 body["groups"] = {"group": {"id": str(options["group_id"])}}
             out.append(
-                self._request(url, {"authentication": self._auth(creds), "contact": body}, creds, (contact.key,))
+                self._request(
+                    url, {"authentication": self._auth(creds), "contact": body}, creds, (contact.key,)
+                )
             )
         return out
 
@@ -139,23 +143,27 @@ class IletiMerkezi(Provider):
     ) -> ParsedResponse:
         (key,) = request.keys
         parsed = self._status(body)
-        if parsed is None:
+        raw = body.decode("utf-8", "replace").strip()[:500]
+        if parsed is None or parsed[0] == "":
+            if status == 401:
+                return self._auth_refused("401", raw)
             transient = self.transient(status, headers, body)
             if transient is not None:
                 return transient
-            raw = body.decode("utf-8", "replace")[:500]
-            return ParsedResponse(results=(self.result(key, "failed", status, raw),))
+            return ParsedResponse(
+                results=(
+                    self.result(key, "failed", status, raw, message_key="unreadable", status=str(status)),
+                )
+            )
         code, text, response = parsed
         if code == "200":
             contact = response.get("contact")
             contact_id = ""
             if isinstance(contact, dict) and contact.get("id") not in (None, ""):
                 contact_id = _code(contact.get("id"))
-            return ParsedResponse(results=(self.result(key, "added", "", text, contact_id),))
+            return ParsedResponse(results=(self.result(key, "added", code, text, contact_id),))
         if code in AUTH_CODES:
-            return ParsedResponse(
-                kind=ResponseKind.AUTH, code=code, raw_text=text, message=messages.describe(self.name, code, text)
-            )
+            return self._auth_refused(code, text)
         if code in RETRY_CODES or status == 429:
             transient = self.transient(503 if code in RETRY_CODES else status, headers, body)
             assert transient is not None
@@ -166,8 +174,18 @@ class IletiMerkezi(Provider):
                 raw_text=text,
                 message=messages.describe(self.name, code, text),
             )
-        column = "gsm" if code == "466" else ("custom_field" if code == "473" else "")
-        return ParsedResponse(results=(self.result(key, "failed", code or status, text, column=column),))
+        column = ""
+        if code == "466":
+            column = "gsm"
+        elif code == "473":
+            fields = contacts[key].fields if key in contacts else {}
+            column = ", ".join(f for f in fields if CUSTOM_FIELD.match(f)) or "custom_field"
+        return ParsedResponse(results=(self.result(key, "failed", code, text, column=column),))
+
+    def _auth_refused(self, code: str, text: str) -> ParsedResponse:
+        return ParsedResponse(
+            kind=ResponseKind.AUTH, code=code, raw_text=text, message=messages.describe(self.name, code, text)
+        )
 
     # ------------------------------------------------------------------ checks and pickers
     def credential_check_request(self, creds: Credentials, base_url: str) -> WireRequest:
@@ -177,9 +195,12 @@ class IletiMerkezi(Provider):
 
     def parse_credential_check(self, status: int, body: bytes) -> CheckResult:
         parsed = self._status(body)
-        if parsed is None:
-            raw = body.decode("utf-8", "replace")[:300]
-            return CheckResult(ok=False, code=str(status), message=messages.describe(self.name, str(status), raw))
+        if parsed is None or parsed[0] == "":
+            raw = body.decode("utf-8", "replace").strip()[:300]
+            key = "401" if status == 401 else "unreadable"
+            return CheckResult(
+                ok=False, code=str(status), message=messages.describe(self.name, key, raw, status=str(status))
+            )
         code, text, response = parsed
         if code == "200":
             balance = response.get("balance") if isinstance(response.get("balance"), dict) else {}
@@ -188,7 +209,10 @@ class IletiMerkezi(Provider):
                 ok=True,
                 code=code,
                 message=messages.text(
-                    self.name, "check_ok", amount=str(balance.get("amount", "?")), sms=str(balance.get("sms", "?"))
+                    self.name,
+                    "check_ok",
+                    amount=str(balance.get("amount", "?")),
+                    sms=str(balance.get("sms", "?")),
                 ),
             )
         return CheckResult(ok=False, code=code, message=messages.describe(self.name, code, text))

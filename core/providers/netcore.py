@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import ClassVar
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from core import messages
 from core.model import (
@@ -58,6 +58,12 @@ _FIELDS: tuple[FieldSpec, ...] = (
 )
 
 
+def _activity(url: str) -> str:
+    """The ``activity`` query parameter of a request URL (``addsync`` or ``add``)."""
+    values = parse_qs(urlsplit(url).query).get("activity") or ["addsync"]
+    return values[0]
+
+
 class Netcore(Provider):
     name = "netcore"
     title = "Netcore Smartech / CEE"
@@ -67,9 +73,15 @@ class Netcore(Provider):
     identity_fields = ("EMAIL",)
     has_credential_check = False
     credential_fields: ClassVar[tuple[CredentialSpec, ...]] = (
-        CredentialSpec("api_key", "API key", help="Admin → Sub Admin → Edit your user (API Mode must be on)."),
         CredentialSpec(
-            "region", "Region (data centre)", secret=False, choices=tuple(REGIONS), default="us",
+            "api_key", "API key", help="Admin → Sub Admin → Edit your user (API Mode must be on)."
+        ),
+        CredentialSpec(
+            "region",
+            "Region (data centre)",
+            secret=False,
+            choices=tuple(REGIONS),
+            default="us",
             help="us, in (India) or eu, as your panel address shows.",
         ),
     )
@@ -108,7 +120,10 @@ class Netcore(Provider):
                 WireRequest(
                     method="POST",
                     url=url,
-                    headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"},
+                    headers={
+                        "Content-Type": "application/x-www-form-urlencoded",
+                        "Accept": "application/json",
+                    },
                     body=urlencode(form).encode("ascii"),
                     keys=(contact.key,),
                     secrets=(key,) if key else (),
@@ -126,18 +141,32 @@ class Netcore(Provider):
     ) -> ParsedResponse:
         (key,) = request.keys
         data = load_json(body)
-        raw = body.decode("utf-8", "replace")[:500]
+        raw = body.decode("utf-8", "replace").strip()[:500]
         if not isinstance(data, dict):
             transient = self.transient(status, headers, body)
             if transient is not None:
                 return transient
-            return ParsedResponse(results=(self.result(key, "failed", status, raw),))
-        result = str(data.get("result", ""))
-        if result.lower() == "success":
-            request_id = str(data.get("requestid", ""))
-            if "activity=add&" in request.url or request.url.endswith("activity=add"):
-                return ParsedResponse(results=(self.result(key, "added", "accepted", result, request_id),))
-            return ParsedResponse(results=(self.result(key, "added", "", result, request_id),))
+            return ParsedResponse(
+                results=(
+                    self.result(key, "failed", status, raw, message_key="unreadable", status=str(status)),
+                )
+            )
+        result = str(data.get("result") or "")
+        if result.lower() == "success" or str(data.get("status") or "").lower() == "success":
+            request_id = str(data.get("requestid") or "")
+            accepted = _activity(request.url) == "add"
+            return ParsedResponse(
+                results=(
+                    self.result(
+                        key,
+                        "added",
+                        status,
+                        result,
+                        request_id,
+                        message_key="accepted" if accepted else "added",
+                    ),
+                )
+            )
         if "invalid api key" in result.lower():
             return ParsedResponse(
                 kind=ResponseKind.AUTH,
@@ -147,14 +176,13 @@ class Netcore(Provider):
             )
         code = data.get("error_code")
         details = str(data.get("details") or data.get("message") or result or raw)
-        if code is not None and str(code) == "302":
-            return ParsedResponse(results=(self.result(key, "exists", "302", details),))
+        if code is not None and str(code).strip() == "302":
+            return ParsedResponse(results=(self.result(key, "exists", "302", details, column="EMAIL"),))
         transient = self.transient(status, headers, body)
         if transient is not None:
             return transient
-        if code is None:
-            code = status
-        return ParsedResponse(results=(self.result(key, "failed", str(code), details),))
+        code_s = str(code).strip() if code is not None and str(code).strip() else str(status)
+        return ParsedResponse(results=(self.result(key, "failed", code_s, details),))
 
     def parse_credential_check(self, status: int, body: bytes) -> CheckResult:
         return CheckResult(ok=False, available=False, message=messages.text(self.name, "no_check"))

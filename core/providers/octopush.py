@@ -44,7 +44,10 @@ _FIELDS: tuple[FieldSpec, ...] = (
         "auto_remove_blacklisted_numbers", "Leave out blacklisted numbers", FieldKind.BOOLEAN, option=True
     ),
     FieldSpec(
-        "do_not_overwrite", "Do not overwrite existing contacts", FieldKind.BOOLEAN, option=True,
+        "do_not_overwrite",
+        "Do not overwrite existing contacts",
+        FieldKind.BOOLEAN,
+        option=True,
         help="An existing number is skipped instead of overwritten.",
     ),
 )
@@ -69,7 +72,9 @@ class Octopush(Provider):
     has_credential_check = True
     credential_fields: ClassVar[tuple[CredentialSpec, ...]] = (
         CredentialSpec("api_key", "API key", help="Octopush → API & integrations → API key."),
-        CredentialSpec("api_login", "Login e-mail", secret=False, help="The e-mail you sign in to Octopush with."),
+        CredentialSpec(
+            "api_login", "Login e-mail", secret=False, help="The e-mail you sign in to Octopush with."
+        ),
     )
 
     def fields(self) -> tuple[FieldSpec, ...]:
@@ -144,23 +149,33 @@ class Octopush(Provider):
                 st = str(item.get("status", "")).lower()
                 outcome = ITEM_STATUSES.get(st)
                 if outcome is None:
-                    results[key] = self.result(key, "failed", st or "unknown", str(item))
+                    results[key] = self.result(
+                        key, "failed", status, st or str(item), message_key="unknown_status"
+                    )
                 else:
-                    results[key] = self.result(key, outcome, "", st)
+                    results[key] = self.result(key, outcome, status, st, message_key=outcome)
             for key in request.keys:
                 if key not in results:
-                    results[key] = self.result(key, "failed", "missing", "")
+                    results[key] = self.result(
+                        key, "failed", status, "", message_key="missing", column="phone_number"
+                    )
             return ParsedResponse(results=tuple(results[k] for k in request.keys))
         transient = self.transient(status, headers, body)
         if transient is not None:
             return transient
         code, text = self._error(status, body)
-        if code in AUTH_CODES or status in (401, 403) and code == str(status):
+        if code in AUTH_CODES or status == 401 or (status == 403 and code == "403"):
             return ParsedResponse(
-                kind=ResponseKind.AUTH, code=code, raw_text=text, message=messages.describe(self.name, code, text)
+                kind=ResponseKind.AUTH,
+                code=code,
+                raw_text=text,
+                message=messages.describe(self.name, code, text),
             )
         return ParsedResponse(
-            results=tuple(self.result(k, "failed", code, text, status=str(status)) for k in request.keys)
+            results=tuple(
+                self.result(k, "failed", code, text, status=str(status), column="phone_number")
+                for k in request.keys
+            )
         )
 
     def credential_check_request(self, creds: Credentials, base_url: str) -> WireRequest:
