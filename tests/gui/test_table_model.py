@@ -1,0 +1,153 @@
+"""PreviewModel / PreviewProxy without a window: roles, editing, batches, sorting, errors-only filter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from PySide6.QtCore import QPersistentModelIndex, Qt
+from PySide6.QtTest import QAbstractItemModelTester
+
+from core.model import Outcome, RowResult
+from core.providers import get_provider
+from core.validation import prepare
+from gui.table_model import (
+    COL_MESSAGE,
+    COL_ROW,
+    COL_STATUS,
+    FIRST_SOURCE_COLUMN,
+    INVALID,
+    READY,
+    SORT_ROLE,
+    PreviewModel,
+    PreviewProxy,
+    build_grid,
+)
+
+FAIL = QAbstractItemModelTester.FailureReportingMode.Fatal
+
+
+@dataclass
+class _Table:
+    headers: list[str]
+    rows: list[list[str]]
+    row_numbers: list[int]
+
+
+def _grid(rows: list[list[str]]):
+    provider = get_provider("octopush")
+    table = _Table(["Mobile", "First name"], rows, [i + 2 for i in range(len(rows))])
+    prepared = prepare(table, {0: "phone_number", 1: "first_name"}, {}, provider)
+    field_col = {"phone_number": 0, "first_name": 1}
+    return table, build_grid(table.headers, table.rows, table.row_numbers, prepared.checks,
+                             lambda p: field_col.get(p.field))
+
+
+@pytest.fixture
+def model(qtbot):
+    m = PreviewModel()
+    _table, data = _grid([["+33612345678", "Ann"], ["not a phone", "Bob"], ["+33612345679", "Cy"]])
+    m.set_rows(data)
+    return m
+
+
+def test_model_and_proxy_pass_the_model_tester(qtbot):
+    model = PreviewModel()
+    proxy = PreviewProxy()
+    proxy.setSourceModel(model)
+    QAbstractItemModelTester(model, FAIL)
+    QAbstractItemModelTester(proxy, FAIL)
+    rows = [[f"+336123456{i:02d}", f"N{i}"] for i in range(40)] + [["bad", "X"]]
+    _table, data = _grid(rows)
+    model.set_rows(data)
+    model.set_editable(True)
+    proxy.sort(FIRST_SOURCE_COLUMN + 1, Qt.SortOrder.DescendingOrder)
+    proxy.set_errors_only(True)
+    assert proxy.rowCount() == 1
+    proxy.set_errors_only(False)
+    model.apply_results([RowResult(k, Outcome.ADDED, message="Added.") for k in range(2, 30)])
+    proxy.setData(proxy.index(0, FIRST_SOURCE_COLUMN), "+33699999999")
+    proxy.sort(COL_ROW)
+    assert proxy.rowCount() == 41
+
+
+def test_invalid_cell_is_highlighted_with_its_reason(model):
+    idx = model.index(1, FIRST_SOURCE_COLUMN)
+    assert model.data(idx) == "not a phone"
+    assert model.data(idx, Qt.ItemDataRole.BackgroundRole) is not None
+    assert "not a valid phone number" in model.data(idx, Qt.ItemDataRole.ToolTipRole)
+    # the fine cell next to it is not highlighted
+    assert model.data(model.index(1, FIRST_SOURCE_COLUMN + 1), Qt.ItemDataRole.BackgroundRole) is None
+    assert model.data(model.index(1, COL_STATUS)) == INVALID
+    assert "Row 3, column 'Mobile'" in model.data(model.index(1, COL_MESSAGE))
+    assert model.data(model.index(0, COL_STATUS)) == READY
+    assert model.counts() == {READY: 2, INVALID: 1}
+
+
+def test_headers_and_sort_role_are_native(model):
+    assert [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())] == [
+        "Row", "Status", "Message", "Mobile", "First name"]
+    assert model.data(model.index(2, COL_ROW), SORT_ROLE) == 4
+    assert model.data(model.index(2, COL_ROW)) == "4"
+
+
+def test_editing_only_when_editable_and_signals_the_cell(model, qtbot):
+    idx = model.index(1, FIRST_SOURCE_COLUMN)
+    assert not model.flags(idx) & Qt.ItemFlag.ItemIsEditable
+    assert not model.setData(idx, "+33612345600")
+    model.set_editable(True)
+    assert model.flags(idx) & Qt.ItemFlag.ItemIsEditable
+    assert not model.flags(model.index(1, COL_STATUS)) & Qt.ItemFlag.ItemIsEditable
+    with qtbot.waitSignal(model.cellEdited) as blocker:
+        assert model.setData(idx, "+33612345600")
+    assert blocker.args == [1, 0]
+    assert model.source_rows()[1][0] == "+33612345600"
+    model.set_row_check(1, READY, "", {})
+    assert model.data(idx, Qt.ItemDataRole.BackgroundRole) is None
+    assert model.counts() == {READY: 3}
+
+
+def test_results_arrive_in_batches_with_ranges(model, qtbot):
+    changes = []
+    model.dataChanged.connect(
+        lambda a, b, roles=(): changes.append((a.row(), b.row(), a.column(), b.column()))
+    )
+    model.apply_results([
+        RowResult(2, Outcome.ADDED, message="Added."),
+        RowResult(4, Outcome.FAILED, code="117", message="No valid number."),
+    ])
+    assert changes == [(0, 2, COL_STATUS, COL_MESSAGE)]  # one range, not one signal per row
+    assert model.data(model.index(2, COL_STATUS)) == "failed"
+    assert model.data(model.index(2, COL_MESSAGE)) == "No valid number."
+    assert model.counts() == {"added": 1, "failed": 1, INVALID: 1}
+    assert model.keys_with_status("failed") == [4]
+
+
+def test_errors_only_filter_keeps_invalid_and_failed(model):
+    proxy = PreviewProxy()
+    proxy.setSourceModel(model)
+    proxy.set_errors_only(True)
+    assert [proxy.data(proxy.index(r, COL_ROW)) for r in range(proxy.rowCount())] == ["3"]
+    model.apply_results([RowResult(4, Outcome.FAILED, message="x")])
+    assert [proxy.data(proxy.index(r, COL_ROW)) for r in range(proxy.rowCount())] == ["3", "4"]
+    proxy.set_errors_only(False)
+    assert proxy.rowCount() == 3
+
+
+def test_sort_keeps_table_order_and_selection(model):
+    table_rows = model.source_rows()
+    before = [list(r) for r in table_rows]
+    proxy = PreviewProxy()
+    proxy.setSourceModel(model)
+    persistent = [model.index(1, FIRST_SOURCE_COLUMN)]
+    p = QPersistentModelIndex(persistent[0])
+    proxy.sort(FIRST_SOURCE_COLUMN + 1, Qt.SortOrder.DescendingOrder)  # by first name: Cy, Bob, Ann
+    assert [proxy.data(proxy.index(r, FIRST_SOURCE_COLUMN + 1)) for r in range(3)] == ["Cy", "Bob", "Ann"]
+    assert p.row() == 1
+    assert p.data() == "not a phone"
+    # the highlighted cell moved with its row
+    assert model.data(model.index(1, FIRST_SOURCE_COLUMN), Qt.ItemDataRole.ToolTipRole)
+    assert [list(r) for r in table_rows] == before  # the Table's own order is untouched
+    assert model.row_of_key(2) == 2
+    proxy.sort(COL_ROW)
+    assert [model.key_at(r) for r in range(3)] == [2, 3, 4]
