@@ -1,0 +1,861 @@
+"""Read a spreadsheet into a :class:`Table` of text cells, as the user typed them.
+
+Formats: CSV/TSV/TXT (any delimiter among ``,`` ``;`` tab ``|``), XLSX, XLSM, XLS and ODS. Workbooks are
+read with python-calamine (openpyxl is about ten times slower). The format is decided from the file's
+content first and its name second, so an ``.xlsx`` renamed ``.csv`` still opens, and a web page or text file
+saved as ``.xls`` is recognised.
+
+Contract of the cells
+    Every cell is a ``str``. Text cells are kept exactly as read: **no trimming** (validation trims), no
+    loss of leading zeros or ``+``. Workbook values are turned into the text the user sees: integers
+    without ``.0`` and never in scientific notation (a phone Excel stored as the number 33611223344 and
+    shows as ``3.36112E+10`` comes back as ``33611223344``), other numbers with Excel's 15 significant
+    digits, dates as ISO ``2026-01-31`` (``2026-01-31 13:45:00`` with a time), booleans ``TRUE``/``FALSE``.
+    A CSV cell typed as ``3.36112E+10`` has already lost digits and cannot be recovered; it is kept as is
+    and :func:`looks_scientific` lets validation flag it.
+
+Rows
+    Empty rows (every cell empty or blank) are dropped everywhere. ``Table.row_numbers[i]`` is the row
+    number a spreadsheet program shows for ``Table.rows[i]``: the workbook row index + 1, or for a CSV
+    the record number (a quoted field containing line breaks is still one row; blank lines count, as they
+    do when Excel or LibreOffice opens the file; an Excel ``sep=;`` first line is not a row).
+
+Headers
+    The header row is detected among the first rows (title and blank rows above it are skipped); an
+    explicit ``header_row`` (1-based, as shown) wins. Rows above the header are ignored. An empty header
+    cell is named after its column letter (``"Column C"``); repeated names get a suffix (``"Phone (2)"``).
+
+Cells beyond the header width
+    Nothing is silently dropped: when a data row has non-empty cells to the right of the last header, the
+    table is widened and the new columns are named ``"Column F"`` etc. (a note is added to ``Table.notes``).
+    Every row is then padded with ``""`` (or has its trailing empty cells cut) to exactly
+    ``len(headers)`` cells.
+
+Errors
+    A file that cannot be read raises :class:`core.errors.FileProblem` with one sentence naming the file
+    (missing, empty, header only, corrupt or truncated, password-protected, binary, undecodable). A bad
+    argument (unknown sheet, encoding or delimiter name, header row outside the file) raises
+    :class:`core.errors.UsageError`. Both exit with status 2.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import math
+import os
+import re
+import zipfile
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Final
+
+from core.errors import FileProblem, UsageError
+
+__all__ = [
+    "DELIMITERS",
+    "TEXT_SUFFIXES",
+    "WORKBOOK_SUFFIXES",
+    "RawSheet",
+    "Table",
+    "cell_text",
+    "column_letter",
+    "detect_encoding",
+    "detect_header_row",
+    "list_sheets",
+    "looks_scientific",
+    "read_raw",
+    "read_table",
+    "sniff_delimiter",
+]
+
+TEXT_SUFFIXES: Final = frozenset({".csv", ".tsv", ".txt", ".tab"})
+WORKBOOK_SUFFIXES: Final = frozenset({".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"})
+#: Delimiters we sniff, in order of preference when two score the same.
+DELIMITERS: Final = (",", ";", "\t", "|")
+DELIMITER_NAMES: Final = {
+    "comma": ",", "semicolon": ";", "tab": "\t", "\\t": "\t", "pipe": "|", "space": " ",
+}
+
+HEADER_SCAN_ROWS: Final = 30   # rows looked at to find the header
+_SAMPLE_BYTES: Final = 64 * 1024
+_CHUNK: Final = 1024 * 1024
+
+_ZIP_MAGIC: Final = b"PK\x03\x04"
+_OLE_MAGIC: Final = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED_STREAM: Final = "EncryptedPackage".encode("utf-16-le")
+
+# Bytes that are Turkish letters in cp1254/ISO-8859-9 (Ğ İ Ş ğ ı ş) but Icelandic ones in cp1252.
+_TURKISH_BYTES: Final = (0xD0, 0xDD, 0xDE, 0xF0, 0xFD, 0xFE)
+# Control bytes that never occur in text (tab, LF, VT, FF, CR and Ctrl-Z are allowed).
+_BINARY_BYTES: Final = bytes(b for b in range(32) if b not in (9, 10, 11, 12, 13, 26))
+
+_SCIENTIFIC = re.compile(r"^\s*[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+\s*$")
+_NUMBERISH = re.compile(r"^[\s+\-().,/:%€$£₺0-9]*$")
+
+_PASSWORD_SENTENCE = (
+    "{name} is protected by a password; remove the password in Excel "
+    "(File → Info → Protect Workbook) and save again."
+)
+
+
+# ------------------------------------------------------------------------------------------ results
+
+
+@dataclass(slots=True)
+class Table:
+    """A sheet read as text: the header names and the data rows below them.
+
+    ``rows[i]`` has exactly ``len(headers)`` cells and is shown as row ``row_numbers[i]`` by a
+    spreadsheet program. ``header_row`` is 1-based, as shown. ``encoding``/``delimiter`` are what was
+    detected (or given) for a text file, ``None`` for a workbook. ``header_detected`` is False when the
+    caller chose the header row; ``header_confidence`` (0–1) says how sure the detection was.
+    """
+
+    path: Path
+    sheet: str | None
+    sheets: list[str]
+    headers: list[str]
+    rows: list[list[str]]
+    row_numbers: list[int]
+    header_row: int
+    encoding: str | None
+    delimiter: str | None
+    header_detected: bool = True
+    header_confidence: float = 1.0
+    notes: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def column(self, index: int) -> list[str]:
+        """All data cells of one column, in row order."""
+        return [row[index] for row in self.rows]
+
+
+@dataclass(slots=True)
+class RawSheet:
+    """Every non-empty row of a sheet, untouched, for a header-row picker.
+
+    ``rows[i]`` is shown as row ``row_numbers[i]``; rows are padded to the same width. ``header_row`` is
+    the detected header (1-based). ``truncated`` is True when ``limit`` stopped the reading early.
+    """
+
+    path: Path
+    sheet: str | None
+    sheets: list[str]
+    rows: list[list[str]]
+    row_numbers: list[int]
+    header_row: int
+    encoding: str | None
+    delimiter: str | None
+    truncated: bool = False
+    header_confidence: float = 1.0
+
+
+# ------------------------------------------------------------------------------------------ public API
+
+
+def read_table(
+    path: str | os.PathLike[str],
+    *,
+    sheet: str | int | None = None,
+    header_row: int | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+) -> Table:
+    """Read the file at ``path`` into a :class:`Table`.
+
+    ``sheet``: a sheet name (exact, else case-insensitive) or a 0-based index; default the first visible
+    worksheet. ``header_row``: 1-based row number as shown; default detected. ``encoding`` and
+    ``delimiter`` override detection for text files and are ignored for workbooks.
+    Raises FileProblem (the file) or UsageError (an argument); cells are not trimmed.
+    """
+    source = _open_source(Path(path), sheet=sheet, encoding=encoding, delimiter=delimiter)
+    rows, numbers = _collect(source.records, limit=None)
+    name = source.path.name
+    if not rows:
+        raise FileProblem(f"{name} is empty: it has no rows with data{_sheet_suffix(source)}.")
+
+    if header_row is None:
+        index, confidence = detect_header_row(rows[:HEADER_SCAN_ROWS])
+        detected = True
+    else:
+        index = _header_index(numbers, header_row, source)
+        confidence, detected = 1.0, False
+    header = rows[index]
+    header_number = numbers[index]
+    del rows[: index + 1]
+    del numbers[: index + 1]
+    if not rows:
+        raise FileProblem(
+            f"{name} has a header row (row {header_number}) but no data rows below it{_sheet_suffix(source)}."
+        )
+    headers, notes = _shape(header, rows)
+    return Table(
+        path=source.path,
+        sheet=source.sheet,
+        sheets=source.sheets,
+        headers=headers,
+        rows=rows,
+        row_numbers=numbers,
+        header_row=header_number,
+        encoding=source.encoding,
+        delimiter=source.delimiter,
+        header_detected=detected,
+        header_confidence=confidence,
+        notes=notes,
+    )
+
+
+def read_raw(
+    path: str | os.PathLike[str],
+    *,
+    sheet: str | int | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    limit: int | None = None,
+) -> RawSheet:
+    """Every non-empty row (at most ``limit``) with its row number, plus the detected header row."""
+    source = _open_source(Path(path), sheet=sheet, encoding=encoding, delimiter=delimiter)
+    rows, numbers = _collect(source.records, limit=limit)
+    truncated = limit is not None and len(rows) >= limit and _has_more(source.records)
+    if not rows:
+        raise FileProblem(f"{source.path.name} is empty: it has no rows with data{_sheet_suffix(source)}.")
+    index, confidence = detect_header_row(rows[:HEADER_SCAN_ROWS])
+    width = max(len(r) for r in rows)
+    for row in rows:
+        if len(row) < width:
+            row.extend([""] * (width - len(row)))
+    return RawSheet(
+        path=source.path,
+        sheet=source.sheet,
+        sheets=source.sheets,
+        rows=rows,
+        row_numbers=numbers,
+        header_row=numbers[index],
+        encoding=source.encoding,
+        delimiter=source.delimiter,
+        truncated=truncated,
+        header_confidence=confidence,
+    )
+
+
+def list_sheets(path: str | os.PathLike[str]) -> list[str]:
+    """The worksheet names of a workbook in workbook order (hidden ones included); ``[]`` for a text file."""
+    p = Path(path)
+    head = _head(p)
+    if _kind(p, head) != "workbook":
+        return []
+    book = _open_workbook(p, head)
+    try:
+        return _worksheet_names(book)
+    finally:
+        book.close()
+
+
+# ------------------------------------------------------------------------------------------ cells
+
+
+def cell_text(value: Any) -> str:
+    """The text a spreadsheet program shows for a workbook value (see the module docstring)."""
+    kind = type(value)
+    if kind is str:
+        return str(value)
+    if kind is float:
+        return _float_text(value)
+    if kind is bool:
+        return "TRUE" if value else "FALSE"
+    if kind is int:
+        return str(value)
+    if kind is dt.datetime:
+        if value.hour == value.minute == value.second == value.microsecond == 0:
+            return str(value.date().isoformat())
+        return str(value.isoformat(sep=" ", timespec="seconds"))
+    if kind is dt.date or kind is dt.time:
+        return str(value.isoformat())
+    if kind is dt.timedelta:
+        return _duration_text(value)
+    if value is None:
+        return ""
+    return str(value)
+
+
+def _float_text(value: float) -> str:
+    if not math.isfinite(value):
+        return str(value)
+    if value == 0:
+        return "0"
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    text = format(value, ".15g")  # Excel keeps 15 significant digits
+    if "e" in text:
+        text = format(Decimal(text), "f")
+    return text
+
+
+def _duration_text(value: dt.timedelta) -> str:
+    total = int(value.total_seconds())
+    sign = "-" if total < 0 else ""
+    hours, rest = divmod(abs(total), 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{sign}{hours}:{minutes:02d}:{seconds:02d}"
+
+
+def looks_scientific(text: str) -> bool:
+    """True for text such as ``3.36112E+10``: a number Excel displayed in scientific notation that was
+    then saved as text, so its last digits are lost and cannot be recovered."""
+    return bool(_SCIENTIFIC.match(text))
+
+
+def column_letter(index: int) -> str:
+    """0 → ``A``, 25 → ``Z``, 26 → ``AA``: the column letters a spreadsheet program shows."""
+    letters = ""
+    n = index + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+# ------------------------------------------------------------------------------------------ header
+
+
+def _header_like(cell: str) -> bool:
+    text = cell.strip()
+    if not text or len(text) > 60 or "@" in text:
+        return False
+    if _NUMBERISH.match(text):
+        return False
+    return any(ch.isalpha() for ch in text)
+
+
+def _width(row: Sequence[str]) -> int:
+    return sum(1 for cell in row if cell.strip())
+
+
+def detect_header_row(rows: Sequence[Sequence[str]]) -> tuple[int, float]:
+    """Index (into ``rows``) of the likely header among the first rows, and a confidence 0–1.
+
+    The header is the first row that is about as wide as the rows that follow it and whose cells are
+    mostly words (not numbers, dates, e-mail addresses or phone numbers). Title rows ("Customer export
+    2026") are narrower than the data below them and are skipped.
+    """
+    if not rows:
+        return 0, 0.0
+    widths = [_width(r) for r in rows]
+    best, best_score = 0, -1.0
+    for i, row in enumerate(rows):
+        w = widths[i]
+        if w == 0:
+            continue
+        following = widths[i + 1 : i + 11]
+        typical = Counter(following).most_common(1)[0][0] if following else w
+        if w < 2 and typical >= 2:
+            continue
+        fit = min(1.0, w / typical) if typical else 1.0
+        words = sum(1 for cell in row if _header_like(cell)) / w
+        score = fit * words
+        if fit >= 0.7 and words >= 0.5:
+            return i, round(score, 2)
+        if score > best_score:
+            best, best_score = i, score
+    return best, round(max(best_score, 0.0) * 0.5, 2)
+
+
+def _header_index(numbers: list[int], header_row: int, source: _Source) -> int:
+    if header_row < 1:
+        raise UsageError(f"The header row must be 1 or more, not {header_row}.")
+    for i, number in enumerate(numbers):
+        if number == header_row:
+            return i
+        if number > header_row:
+            break
+    last = numbers[-1] if numbers else 0
+    if header_row > last:
+        raise UsageError(
+            f"Row {header_row} is beyond the last row with data ({last}) of {source.path.name}"
+            f"{_sheet_suffix(source)}."
+        )
+    raise UsageError(f"Row {header_row} of {source.path.name}{_sheet_suffix(source)} is empty; "
+                     "choose the row that holds the column names.")
+
+
+def _shape(header: list[str], rows: list[list[str]]) -> tuple[list[str], list[str]]:
+    """Name the columns, pad/trim every row to the header width (widening it for extra cells) and drop
+    columns that are empty from top to bottom (no name, no data: e.g. column A when the table starts in B).
+    """
+    width = len(header)
+    while width and not header[width - 1].strip():
+        width -= 1
+    header_width = width
+    widened_rows = 0
+    for row in rows:
+        if len(row) > width:
+            last = len(row)
+            while last > width and not row[last - 1].strip():
+                last -= 1
+            if last > width:
+                width = last
+        if len(row) > header_width and any(c.strip() for c in row[header_width:]):
+            widened_rows += 1
+    width = max(width, 1)
+    for row in rows:
+        n = len(row)
+        if n < width:
+            row.extend([""] * (width - n))
+        elif n > width:
+            del row[width:]
+    names = _header_names(header[:width] + [""] * max(0, width - len(header)))
+    notes: list[str] = []
+    if width > header_width and widened_rows:
+        extra = ", ".join(names[header_width:width])
+        notes.append(
+            f"{widened_rows} row(s) have cells to the right of the last column name; "
+            f"they are kept as {extra}."
+        )
+    unnamed = [i for i in range(width) if not header[i:i + 1] or not header[i].strip()]
+    if unnamed:
+        blank = set(unnamed)
+        for row in rows:
+            for i in [i for i in blank if row[i].strip()]:
+                blank.discard(i)
+            if not blank:
+                break
+        if blank and len(blank) < width:
+            keep = [i for i in range(width) if i not in blank]
+            names = [names[i] for i in keep]
+            for index, row in enumerate(rows):
+                rows[index] = [row[i] for i in keep]
+    return names, notes
+
+
+def _header_names(cells: list[str]) -> list[str]:
+    names: list[str] = []
+    seen: set[str] = set()
+    for i, cell in enumerate(cells):
+        base = cell.strip() or f"Column {column_letter(i)}"
+        name, n = base, 1
+        while name.casefold() in seen:
+            n += 1
+            name = f"{base} ({n})"
+        seen.add(name.casefold())
+        names.append(name)
+    return names
+
+
+# ------------------------------------------------------------------------------------------ sources
+
+
+@dataclass(slots=True)
+class _Source:
+    path: Path
+    sheet: str | None
+    sheets: list[str]
+    encoding: str | None
+    delimiter: str | None
+    records: Iterator[tuple[int, list[str]]]   # (row number as shown, cells) — empty rows included
+
+
+def _sheet_suffix(source: _Source) -> str:
+    return f" (sheet “{source.sheet}”)" if source.sheet is not None and len(source.sheets) > 1 else ""
+
+
+def _collect(
+    records: Iterator[tuple[int, list[str]]], limit: int | None
+) -> tuple[list[list[str]], list[int]]:
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    strip = str.strip
+    for number, row in records:
+        if any(map(strip, row)):
+            rows.append(row)
+            numbers.append(number)
+            if limit is not None and len(rows) >= limit:
+                break
+    return rows, numbers
+
+
+def _has_more(records: Iterator[tuple[int, list[str]]]) -> bool:
+    return any(any(map(str.strip, row)) for _, row in records)
+
+
+def _head(path: Path) -> bytes:
+    name = path.name
+    try:
+        with path.open("rb") as fh:
+            return fh.read(_SAMPLE_BYTES)
+    except FileNotFoundError:
+        raise FileProblem(f"{name} does not exist (looked for {path}).") from None
+    except IsADirectoryError:
+        raise FileProblem(f"{name} is a folder, not a spreadsheet file.") from None
+    except PermissionError:
+        raise FileProblem(f"{name} cannot be opened: permission denied.") from None
+    except OSError as exc:
+        raise FileProblem(f"{name} cannot be read: {exc.strerror or exc}.") from None
+
+
+def _kind(path: Path, head: bytes) -> str:
+    """``workbook`` or ``text``, from the content first, then the name."""
+    if head.startswith(_ZIP_MAGIC) or head.startswith(_OLE_MAGIC):
+        return "workbook"
+    return "text"
+
+
+def _open_source(path: Path, *, sheet: str | int | None, encoding: str | None,
+                 delimiter: str | None) -> _Source:
+    head = _head(path)
+    name = path.name
+    if not head:
+        raise FileProblem(f"{name} is empty (0 bytes).")
+    if _kind(path, head) == "workbook":
+        return _workbook_source(path, head, sheet)
+    suffix = path.suffix.lower()
+    if suffix in WORKBOOK_SUFFIXES:
+        probe = head.lstrip()[:512].lower()
+        if probe.startswith(b"<") and (b"<html" in probe or b"<table" in probe or b"<!doctype" in probe):
+            raise FileProblem(
+                f"{name} is a web page saved with a spreadsheet name, not a real workbook; "
+                "open it in Excel and save it as .xlsx or .csv."
+            )
+        if _looks_binary(head):
+            raise FileProblem(
+                f"{name} is damaged or is not a spreadsheet: it is not a valid {suffix[1:].upper()} workbook."
+            )
+        # Many programs export tab- or comma-separated text with an .xls name: read it as text.
+    return _text_source(path, head, encoding=encoding, delimiter=delimiter)
+
+
+# ------------------------------------------------------------------------------------------ text files
+
+
+def _looks_binary(sample: bytes) -> bool:
+    if not sample:
+        return False
+    controls = len(sample) - len(sample.translate(None, _BINARY_BYTES))
+    return controls / len(sample) > 0.01 or b"\x00\x00\x00" in sample
+
+
+def _utf16_without_bom(sample: bytes) -> str | None:
+    """``utf-16-le``/``utf-16-be`` when the sample looks like mostly-ASCII UTF-16 without a BOM."""
+    even = sample[0::2]
+    odd = sample[1::2]
+    if len(sample) < 4:
+        return None
+    if odd.count(0) / len(odd) > 0.6 and even.count(0) / len(even) < 0.1:
+        return "utf-16-le"
+    if even.count(0) / len(even) > 0.6 and odd.count(0) / len(odd) < 0.1:
+        return "utf-16-be"
+    return None
+
+
+def detect_encoding(path: str | os.PathLike[str], sample: bytes | None = None) -> str:
+    """The text encoding of a file: BOM first, then strict UTF-8, then cp1254 (Turkish) or cp1252.
+
+    Raises FileProblem when the content is binary, not text.
+    """
+    p = Path(path)
+    head = _head(p) if sample is None else sample
+    name = p.name
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "utf-32"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if b"\x00" in head:
+        guess = _utf16_without_bom(head)
+        if guess:
+            return guess
+        raise FileProblem(f"{name} does not look like a text or spreadsheet file: it contains binary data.")
+    if _looks_binary(head):
+        raise FileProblem(f"{name} does not look like a text or spreadsheet file: it contains binary data.")
+
+    utf8 = codecs.getincrementaldecoder("utf-8")()
+    turkish = 0
+    western_only = 0   # Ž ž: in cp1252 only
+    valid_utf8 = True
+    non_ascii = False
+    with p.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            if valid_utf8:
+                try:
+                    utf8.decode(chunk)
+                except UnicodeDecodeError:
+                    valid_utf8 = False
+            if not chunk.isascii():
+                non_ascii = True
+                turkish += sum(chunk.count(b) for b in _TURKISH_BYTES)
+                western_only += chunk.count(0x8E) + chunk.count(0x9E)
+    if valid_utf8:
+        try:
+            utf8.decode(b"", final=True)
+        except UnicodeDecodeError:
+            valid_utf8 = False
+    if valid_utf8 or not non_ascii:
+        return "utf-8"
+    if turkish and turkish >= western_only:
+        return "cp1254"
+    return "cp1252"
+
+
+def _check_encoding(name: str) -> str:
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        raise UsageError(f"“{name}” is not an encoding this program knows (try utf-8, cp1254 or cp1252).") \
+            from None
+
+
+def _normalise_delimiter(delimiter: str) -> str:
+    value = DELIMITER_NAMES.get(delimiter.lower(), delimiter) if len(delimiter) > 1 else delimiter
+    if len(value) != 1 or value in "\"\r\n":
+        raise UsageError(f"“{delimiter}” cannot separate columns: give one character such as , ; | or tab.")
+    return value
+
+
+def _effective_encoding(requested: str, head: bytes) -> str:
+    """Honour the override but never leave a BOM in the first header."""
+    codec = _check_encoding(requested)
+    if codec == "utf-8" and head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if codec in ("utf-16-le", "utf-16-be") and head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    return requested
+
+
+def sniff_delimiter(text: str, candidates: Iterable[str] = DELIMITERS) -> str:
+    """The delimiter among ``candidates`` that splits the sample's records most consistently.
+
+    Records are parsed with the csv module (quotes respected); the score of a delimiter is the share of
+    non-empty records that have its most common field count (which must be at least 2), so a title line
+    above the header or a comma inside an address does not mislead it. Ties go to the earlier candidate.
+    Without any delimiter in the sample, ``,``.
+    """
+    lines = text.splitlines(keepends=True)
+    if len(lines) > 1 and not text.endswith(("\n", "\r")):
+        lines = lines[:-1]  # the sample may end mid-record
+    sample = "".join(lines[:200])
+    best, best_score = ",", 0.0
+    for delim in candidates:
+        if delim not in sample:
+            continue
+        counts: list[int] = []
+        try:
+            for record in csv.reader(sample.splitlines(keepends=True), delimiter=delim, strict=False):
+                if any(c.strip() for c in record):
+                    counts.append(len(record))
+                if len(counts) >= 100:
+                    break
+        except csv.Error:
+            continue
+        if not counts:
+            continue
+        mode, freq = Counter(counts).most_common(1)[0]
+        if mode < 2:
+            continue
+        score = freq / len(counts) + min(mode, 20) / 1000
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def _text_source(path: Path, head: bytes, *, encoding: str | None, delimiter: str | None) -> _Source:
+    name = path.name
+    if encoding:
+        codec = _effective_encoding(encoding, head)
+    else:
+        codec = detect_encoding(path, head)
+    reported = encoding or codec
+
+    decoder = codecs.getincrementaldecoder(codec)(errors="strict")
+    try:
+        sample = decoder.decode(head, final=False)
+    except UnicodeDecodeError as exc:
+        raise _decode_problem(name, reported, exc) from None
+    except LookupError:
+        raise UsageError(f"“{encoding}” is not an encoding this program knows.") from None
+
+    skip_first = False
+    first_line = sample.split("\n", 1)[0].rstrip("\r").lstrip("\ufeff")
+    if delimiter:
+        delim = _normalise_delimiter(delimiter)
+    elif first_line.lower().startswith("sep=") and len(first_line) == 5:
+        delim, skip_first = first_line[4], True
+    elif path.suffix.lower() in (".tsv", ".tab"):
+        delim = "\t"
+    else:
+        delim = sniff_delimiter(sample)
+    if first_line.lower().startswith("sep=") and len(first_line) == 5:
+        skip_first = True
+
+    return _Source(
+        path=path,
+        sheet=None,
+        sheets=[],
+        encoding=reported,
+        delimiter=delim,
+        records=_text_records(path, codec, reported, delim, skip_first),
+    )
+
+
+def _decode_problem(name: str, encoding: str, exc: UnicodeDecodeError) -> FileProblem:
+    return FileProblem(
+        f"{name} cannot be read as {encoding}: byte 0x{exc.object[exc.start]:02X} near position "
+        f"{exc.start} is not valid there; choose another encoding."
+        if exc.start < len(exc.object)
+        else f"{name} cannot be read as {encoding}: the file ends in the middle of a character."
+    )
+
+
+def _text_records(path: Path, codec: str, reported: str, delim: str,
+                  skip_first: bool) -> Iterator[tuple[int, list[str]]]:
+    name = path.name
+    try:
+        fh = path.open("r", encoding=codec, errors="strict", newline="")
+    except OSError as exc:
+        raise FileProblem(f"{name} cannot be read: {exc.strerror or exc}.") from None
+    with fh:
+        reader = csv.reader(fh, delimiter=delim, quotechar='"', doublequote=True, strict=False)
+        number = 0
+        try:
+            for record in reader:
+                number += 1
+                if skip_first and number == 1:
+                    number = 0
+                    skip_first = False
+                    continue
+                yield number, record
+        except UnicodeDecodeError as exc:
+            raise _decode_problem(name, reported, exc) from None
+        except csv.Error as exc:
+            raise FileProblem(
+                f"{name} cannot be read as a {_delimiter_label(delim)}-separated file near row "
+                f"{number + 1}: {exc}."
+            ) from None
+
+
+def _delimiter_label(delim: str) -> str:
+    return {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}.get(delim, repr(delim))
+
+
+# ------------------------------------------------------------------------------------------ workbooks
+
+
+def _calamine() -> Any:
+    import python_calamine  # imported lazily: keeps start-up fast
+
+    return python_calamine
+
+
+def _open_workbook(path: Path, head: bytes) -> Any:
+    name = path.name
+    if head.startswith(_OLE_MAGIC):
+        if _ole_is_encrypted(path):
+            raise FileProblem(_PASSWORD_SENTENCE.format(name=name))
+    elif head.startswith(_ZIP_MAGIC):
+        _check_zip(path)
+    pc = _calamine()
+    try:
+        with path.open("rb") as fh:
+            return pc.CalamineWorkbook.from_filelike(fh)
+    except pc.PasswordError:
+        raise FileProblem(_PASSWORD_SENTENCE.format(name=name)) from None
+    except OSError as exc:
+        raise FileProblem(f"{name} cannot be read: {exc.strerror or exc}.") from None
+    except Exception as exc:  # noqa: BLE001 - calamine raises several types, incl. plain ValueError
+        raise FileProblem(f"{name} is damaged or incomplete and cannot be opened as a workbook "
+                          f"({_short(exc)}).") from None
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:120].rstrip(".")
+
+
+def _ole_is_encrypted(path: Path) -> bool:
+    """An OOXML workbook with a password is an OLE file holding an ``EncryptedPackage`` stream."""
+    with path.open("rb") as fh:
+        data = fh.read(4 * 1024 * 1024)
+    return _ENCRYPTED_STREAM in data
+
+
+def _check_zip(path: Path) -> None:
+    name = path.name
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+    except (zipfile.BadZipFile, EOFError, OSError):
+        raise FileProblem(f"{name} is damaged or incomplete (it may have been cut off while copying); "
+                          "open it in Excel or LibreOffice and save it again.") from None
+    if not ({"[Content_Types].xml", "content.xml"} & names or "xl/workbook.xml" in names):
+        raise FileProblem(f"{name} is a zip archive, not a spreadsheet workbook.")
+
+
+def _worksheet_names(book: Any) -> list[str]:
+    pc = _calamine()
+    names: list[str] = []
+    for meta in book.sheets_metadata:
+        if meta.typ in (pc.SheetTypeEnum.WorkSheet,):
+            names.append(str(meta.name))
+    return names
+
+
+def _default_sheet(book: Any) -> str | None:
+    pc = _calamine()
+    for meta in book.sheets_metadata:
+        if meta.typ == pc.SheetTypeEnum.WorkSheet and meta.visible == pc.SheetVisibleEnum.Visible:
+            return str(meta.name)
+    names = _worksheet_names(book)
+    return names[0] if names else None
+
+
+def _pick_sheet(path: Path, sheets: list[str], sheet: str | int | None, book: Any) -> str:
+    name = path.name
+    if not sheets:
+        raise FileProblem(f"{name} has no worksheets.")
+    if sheet is None:
+        return _default_sheet(book) or sheets[0]
+    if isinstance(sheet, int):
+        if 0 <= sheet < len(sheets):
+            return sheets[sheet]
+    else:
+        if sheet in sheets:
+            return sheet
+        wanted = sheet.strip().casefold()
+        for candidate in sheets:
+            if candidate.strip().casefold() == wanted:
+                return candidate
+    listing = ", ".join(f"“{s}”" for s in sheets)
+    raise UsageError(f"{name} has no sheet “{sheet}”; its sheets are {listing}.")
+
+
+def _workbook_source(path: Path, head: bytes, sheet: str | int | None) -> _Source:
+    book = _open_workbook(path, head)
+    name = path.name
+    try:
+        sheets = _worksheet_names(book)
+        chosen = _pick_sheet(path, sheets, sheet, book)
+        try:
+            values = book.get_sheet_by_name(chosen).to_python(skip_empty_area=False)
+        except Exception as exc:  # noqa: BLE001 - calamine's errors are not a closed set
+            raise FileProblem(
+                f"{name} is damaged: sheet “{chosen}” cannot be read ({_short(exc)})."
+            ) from None
+    finally:
+        book.close()
+    return _Source(path=path, sheet=chosen, sheets=sheets, encoding=None, delimiter=None,
+                   records=_workbook_records(values))
+
+
+def _workbook_records(values: list[list[Any]]) -> Iterator[tuple[int, list[str]]]:
+    text = cell_text
+    for index, row in enumerate(values):
+        # Fast path: most cells are already text.
+        cells = [v if type(v) is str else text(v) for v in row]
+        values[index] = []  # let the original values go as we convert
+        yield index + 1, cells
