@@ -168,7 +168,7 @@ class KeyringStore:
                 if not _is_backend_error(exc):
                     raise
                 # keyring and D-Bus errors name no secret; the type helps support read the log
-                log.warning("Keyring %s of %s failed: %s: %s", what, username, type(exc).__name__, exc)
+                log.info("Keyring %s of %s failed: %s: %s", what, username, type(exc).__name__, exc)
                 raise KeyringUnavailable(_unavailable_message(exc)) from None
 
     def get(self, provider: str, profile: str, field: str) -> str | None:

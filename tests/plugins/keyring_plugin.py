@@ -1,6 +1,8 @@
 """Unit tests never touch the user's real keyring: an in-memory backend is installed for every test.
 
-Tests marked ``keyring_real`` opt out and get the real OS Secret Service instead.
+Tests marked ``keyring_real`` opt out and get the real OS Secret Service instead (the ``secret_service``
+fixture of :mod:`tests.plugins.secret_service`, never the user's own keyring). ``no_keyring`` installs
+keyring's "fail" backend: the bare Linux box with no backend at all.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from collections.abc import Iterator
 import keyring
 import pytest
 from keyring.backend import KeyringBackend
+
+pytest_plugins = ["tests.plugins.secret_service"]
 
 
 class MemoryKeyring(KeyringBackend):
@@ -43,5 +47,18 @@ def memory_keyring(request: pytest.FixtureRequest) -> Iterator[MemoryKeyring | N
     keyring.set_keyring(backend)
     try:
         yield backend
+    finally:
+        keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def no_keyring(memory_keyring: MemoryKeyring | None) -> Iterator[None]:
+    """No keyring backend works, as on a bare Linux box (keyring's fail backend)."""
+    from keyring.backends import fail
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        yield None
     finally:
         keyring.set_keyring(previous)
