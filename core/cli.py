@@ -1,0 +1,423 @@
+"""The command line (SPEC section 8): ``providers``, ``add``, ``upload`` and ``credentials``.
+
+``main(argv)`` parses, dispatches and turns every error into one readable line on stderr with the exit
+status of the contract: 0 every row ended well, 1 a row ``invalid`` or ``failed``, 2 nothing was sent
+because of the command, file or credentials, 130 interrupted. It never shows a traceback: an unexpected
+error gets one sentence and the path of the log file, where the details are.
+
+``upload`` is :func:`core.upload.run_upload` and ``credentials`` is :func:`core.credentials_cmd.run`; both
+take the parsed ``argparse.Namespace`` (attributes listed in :func:`build_parser`) and the two streams.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import IO, Any, NoReturn
+
+from core import APP_NAME, APP_TITLE, __version__
+from core.errors import JobInterrupted, UploaderError, UsageError
+from core.model import FieldSpec, RowResult
+from core.providers import PROVIDERS, Provider, get_provider
+
+log = logging.getLogger(__name__)
+
+PROG = APP_NAME
+EXIT_OK = 0
+EXIT_ROWS = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+# ---------------------------------------------------------------------------------------- parser
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a bad command as one UsageError sentence instead of usage + exit."""
+
+    def error(self, message: str) -> NoReturn:
+        text = message.strip().rstrip(".")
+        text = text[:1].upper() + text[1:]
+        raise UsageError(f"{text}. Run '{self.prog} --help' to see what it takes.")
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"'{value}' must be 1 or more")
+    return number
+
+
+def _add_demo(parser: argparse.ArgumentParser) -> None:
+    # SUPPRESS: a sub-command's --demo only overrides the global one when it is given
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="run against the built-in sandbox with demo credentials (nothing leaves this computer)",
+    )
+
+
+def _add_provider_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--provider", required=True, metavar="P", help=f"one of: {', '.join(PROVIDERS)}")
+    parser.add_argument(
+        "--profile", default="default", metavar="NAME", help="credentials profile (default: default)"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole SPEC section 8 contract.
+
+    Namespace attributes: ``command``; ``demo`` (bool) everywhere; providers: ``json``; add: ``provider``,
+    ``profile``, ``set`` (list of "FIELD=VALUE"), ``default_region``, ``base_url``; upload: ``file``,
+    ``provider``, ``profile``, ``sheet``, ``header_row`` (int), ``map`` / ``set`` (lists of "A=B"),
+    ``default_region``, ``dry_run``, ``report``, ``resume``, ``concurrency`` (int), ``base_url``,
+    ``encoding``, ``delimiter``; credentials: ``action`` (set/test/delete), ``provider``, ``profile``.
+    """
+    parser = _Parser(
+        prog=PROG,
+        description=f"{APP_TITLE}: add contacts to SMS and e-mail marketing platforms.",
+        epilog="Without a command the window opens. Exit status: 0 all rows fine, 1 a row invalid or "
+        "failed, 2 nothing sent (command, file or credentials), 130 interrupted.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        default=False,
+        help="run against the built-in sandbox with demo credentials (nothing leaves this computer)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("providers", help="list the providers, their fields, options and credentials")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+    p = sub.add_parser("add", help="add one contact given with --set FIELD=VALUE")
+    _add_provider_options(p)
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="a field or option of the contact (repeat it)",
+    )
+    p.add_argument("--default-region", metavar="CC", help="country for phone numbers without a prefix")
+    p.add_argument("--base-url", metavar="URL", help="send to this address instead of the provider's")
+    _add_demo(p)
+
+    p = sub.add_parser("upload", help="add every row of a spreadsheet")
+    p.add_argument("file", metavar="FILE", help="CSV, TSV, TXT, XLSX, XLSM, XLS or ODS file")
+    _add_provider_options(p)
+    p.add_argument("--sheet", metavar="NAME", help="the sheet to read (default: the first)")
+    p.add_argument("--header-row", type=_positive, metavar="N", help="the row holding the column names")
+    p.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="COLUMN=FIELD",
+        help="use only these columns, sent as these fields (repeat it); default: automatic",
+    )
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="give every row this value for a field or option (repeat it), e.g. list_name=vip",
+    )
+    p.add_argument("--default-region", metavar="CC", help="country for phone numbers without a prefix")
+    p.add_argument("--dry-run", action="store_true", help="check every row, send nothing")
+    p.add_argument("--report", metavar="PATH", help="write one CSV row per source row here")
+    p.add_argument("--resume", action="store_true", help="continue the unfinished job for this file")
+    p.add_argument("--concurrency", type=_positive, metavar="N", help="requests in flight at once")
+    p.add_argument("--base-url", metavar="URL", help="send to this address instead of the provider's")
+    p.add_argument("--encoding", metavar="NAME", help="text file encoding (default: detected)")
+    p.add_argument("--delimiter", metavar="CHAR", help="text file delimiter (default: detected)")
+    _add_demo(p)
+
+    p = sub.add_parser("credentials", help="store, test or delete a provider's credentials")
+    p.add_argument("action", choices=("set", "test", "delete"), help="set (prompt or stdin), test or delete")
+    p.add_argument("provider", metavar="P", help=f"one of: {', '.join(PROVIDERS)}")
+    p.add_argument(
+        "--profile", default="default", metavar="NAME", help="credentials profile (default: default)"
+    )
+    return parser
+
+
+# ---------------------------------------------------------------------------------------- helpers
+def parse_assignments(
+    items: Sequence[str], what: str = "--set", shape: str = "FIELD=VALUE"
+) -> dict[str, str]:
+    """``["A=1", "B=x=y"]`` → ``{"A": "1", "B": "x=y"}``; UsageError naming a malformed item."""
+    out: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"{what} '{item}' is not of the form {shape}.")
+        out[name.strip()] = value
+    return out
+
+
+def base_url_for(
+    provider: Provider,
+    creds: Mapping[str, str],
+    explicit: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> str:
+    """``--base-url``, else ``CONTACT_UPLOADER_<PROVIDER>_BASE_URL``, else the provider's default."""
+    from core.client import check_base_url
+
+    env = os.environ if environ is None else environ
+    chosen = (explicit or "").strip() or (env.get(base_url_env(provider)) or "").strip()
+    return check_base_url(chosen or provider.default_base_url(creds))
+
+
+def base_url_env(provider: Provider) -> str:
+    return f"CONTACT_UPLOADER_{provider.name.upper()}_BASE_URL"
+
+
+def _lazy(module: str, name: str) -> Callable[..., Any] | None:
+    """``module.name`` imported on first use; None when that module is not part of this build."""
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name != module:
+            raise  # a bug inside the module, not a missing module
+        return None
+    found = getattr(mod, name, None)
+    return found if callable(found) else None
+
+
+@contextmanager
+def demo_session() -> Iterator[Any]:
+    """A running ``core.demo.DemoSession``; UsageError when the sandbox is not available."""
+    session_class = _lazy("core.demo", "DemoSession")
+    if session_class is None:
+        raise UsageError("The demo mode is not available in this build.")
+    with session_class() as session:
+        yield session
+
+
+def _kind(spec: FieldSpec) -> str:
+    kind = str(spec.kind)
+    if spec.choices:
+        kind += f" ({', '.join(spec.choices)})"
+    return kind
+
+
+def provider_json(provider: Provider) -> dict[str, Any]:
+    return {
+        "name": provider.name,
+        "title": provider.title,
+        "fields": [f.to_json() for f in provider.contact_fields()],
+        "options": [f.to_json() for f in provider.option_fields()],
+        "field_hint": provider.field_hint(),
+        "credentials": [c.to_json(provider.name) for c in provider.credential_fields],
+        "credential_check": provider.has_credential_check,
+        "batch_size": provider.batch_size,
+        "default_concurrency": provider.default_concurrency,
+        "default_region": provider.default_region,
+        "default_base_url": provider.default_base_url({}),
+        "base_url_env": base_url_env(provider),
+    }
+
+
+def _table(rows: list[list[str]], indent: str = "    ") -> list[str]:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return [indent + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+
+
+def provider_text(provider: Provider) -> str:
+    lines = [f"{provider.name} — {provider.title}"]
+
+    def field_rows(specs: Sequence[FieldSpec]) -> list[list[str]]:
+        rows = []
+        for f in specs:
+            notes = []
+            if f.required:
+                notes.append("required")
+            if f.max_length:
+                notes.append(f"max {f.max_length} characters")
+            if f.default:
+                notes.append(f"default {f.default}")
+            rows.append([f.id, f.label, _kind(f), ", ".join(notes)])
+        return rows
+
+    lines.append("  Fields:")
+    lines += _table(field_rows(provider.contact_fields()))
+    if provider.field_hint():
+        lines.append(f"    {provider.field_hint()}")
+    if provider.option_fields():
+        lines.append("  Options (one value for every row):")
+        lines += _table(field_rows(provider.option_fields()))
+    lines.append("  Credentials:")
+    cred_rows = []
+    for c in provider.credential_fields:
+        what = "secret (keyring)" if c.secret else "setting"
+        extra = []
+        if c.choices:
+            extra.append("one of " + ", ".join(c.choices))
+        if c.default:
+            extra.append(f"default {c.default}")
+        cred_rows.append([c.id, c.label, what, c.env_var(provider.name), "; ".join(extra)])
+    lines += _table(cred_rows)
+    check = "yes" if provider.has_credential_check else "no (the provider offers none)"
+    lines.append(f"  Connection test: {check}")
+    lines.append(
+        f"  Contacts per request: {provider.batch_size}; default phone country: {provider.default_region}"
+    )
+    lines.append(
+        f"  Base URL: {provider.default_base_url({})} (override: --base-url or {base_url_env(provider)})"
+    )
+    return "\n".join(lines)
+
+
+def describe_result(provider: Provider, result: RowResult) -> str:
+    """The readable outcome line of one contact, e.g. ``added: Octopush added the contact.``"""
+    line = f"{result.outcome}: {result.message or result.raw_text or result.code}"
+    if result.contact_id:
+        line += f" (id {result.contact_id})"
+    return line
+
+
+# ---------------------------------------------------------------------------------------- commands
+def cmd_providers(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
+    if args.json:
+        json.dump([provider_json(p) for p in PROVIDERS.values()], stdout, ensure_ascii=False, indent=2)
+        stdout.write("\n")
+    else:
+        stdout.write("\n\n".join(provider_text(p) for p in PROVIDERS.values()) + "\n")
+    return EXIT_OK
+
+
+def _default_region(provider: Provider, profile: str, explicit: str | None) -> str | None:
+    if explicit and explicit.strip():
+        return explicit.strip()
+    try:
+        from core import settings
+
+        return settings.load().default_country(provider.name, profile) or None
+    except (ImportError, UploaderError):
+        return None
+
+
+def cmd_add(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
+    from core.client import ProviderClient
+    from core.validation import build_contact
+
+    provider = get_provider(args.provider)
+    values = parse_assignments(args.set)
+    if not values:
+        raise UsageError(
+            f"Give the contact with --set FIELD=VALUE (see '{PROG} providers' for {provider.name})."
+        )
+    check = build_contact(
+        provider, values, key=1, default_region=_default_region(provider, args.profile, args.default_region)
+    )
+    if not check.ok or check.contact is None:
+        reasons = " ".join(p.message for p in check.problems) or "The contact is not valid."
+        absent = [p.field for p in check.problems if p.field and p.field not in values]
+        if absent:
+            reasons += " Give it with " + " ".join(f"--set {f}=VALUE" for f in absent) + "."
+        raise UsageError(f"Nothing was sent. {reasons}")
+
+    def send(creds: Mapping[str, str], base_url: str) -> int:
+        assert check.contact is not None
+        with ProviderClient(provider, creds, base_url) as client:
+            result = client.add(check.contact, check.options)
+        stdout.write(describe_result(provider, result) + "\n")
+        return EXIT_OK if result.outcome.is_success else EXIT_ROWS
+
+    if args.demo:
+        with demo_session() as session:
+            return send(session.credentials(provider.name), session.base_url(provider.name))
+    from core.credentials import load_credentials
+
+    creds = load_credentials(provider, args.profile)
+    return send(creds, base_url_for(provider, creds, args.base_url))
+
+
+def cmd_upload(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
+    run_upload = _lazy("core.upload", "run_upload")
+    if run_upload is None:
+        stderr.write("The upload command is not available in this build yet.\n")
+        return EXIT_USAGE
+    return int(run_upload(args, stdout, stderr))
+
+
+def cmd_credentials(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
+    run = _lazy("core.credentials_cmd", "run")
+    if run is None:
+        stderr.write("The credentials command is not available in this build yet.\n")
+        return EXIT_USAGE
+    return int(run(args, stdout, stderr))
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, IO[str], IO[str]], int]] = {
+    "providers": cmd_providers,
+    "add": cmd_add,
+    "upload": cmd_upload,
+    "credentials": cmd_credentials,
+}
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split()) or "Something went wrong."
+
+
+def _log_pointer() -> str:
+    try:
+        from core.logsetup import log_path
+
+        return f" Details are in the log file {log_path()}."
+    except Exception:  # noqa: BLE001 — the pointer is a courtesy; never fail while reporting a failure
+        return ""
+
+
+def main(
+    argv: Sequence[str] | None = None, *, stdout: IO[str] | None = None, stderr: IO[str] | None = None
+) -> int:
+    """Run the command line; returns the exit status (never raises, never prints a traceback)."""
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    try:
+        parser = build_parser()
+        try:
+            args = parser.parse_args(list(argv) if argv is not None else None)
+        except SystemExit as exc:  # --help / --version
+            return int(exc.code or 0) if not isinstance(exc.code, str) else EXIT_USAGE
+        if not args.command:
+            raise UsageError(f"Give a command: {', '.join(COMMANDS)}. Run '{PROG} --help' for help.")
+        try:
+            from core.logsetup import setup_logging
+
+            setup_logging()
+        except (ImportError, OSError, UploaderError):
+            pass  # no log file is no reason to refuse the work
+        log.info("command %s", args.command)
+        return COMMANDS[args.command](args, out, err)
+    except UploaderError as exc:
+        err.write(_one_line(str(exc)) + "\n")
+        return exc.exit_status
+    except BrokenPipeError:  # the reader went away (e.g. `| head`): nothing more to say
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return EXIT_OK
+    except (KeyboardInterrupt, JobInterrupted):
+        err.write("Interrupted.\n")
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        log.exception("unexpected error")
+        err.write(f"Something unexpected went wrong ({type(exc).__name__}).{_log_pointer()}\n")
+        return EXIT_ROWS
+
+
+__all__ = ["EXIT_INTERRUPTED", "EXIT_OK", "EXIT_ROWS", "EXIT_USAGE", "base_url_for", "build_parser", "main"]
