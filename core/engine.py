@@ -1,0 +1,675 @@
+"""The upload engine: sends validated contacts to a provider, concurrently, resumably.
+
+``run_job`` runs one job to its end in the calling thread (``asyncio.run`` around an
+``httpx.AsyncClient``), so the GUI calls it from a QThread worker and the CLI from the main thread:
+
+- Requests come from ``provider.build_requests`` — one contact per request, or Octopush's batches of
+  200 — built lazily, so 100 000 rows never sit in memory as requests.
+- At most ``concurrency`` requests are in flight (the provider's ``default_concurrency`` unless given).
+  A 429 halves the live limit and holds every new request until its ``Retry-After`` has passed; each
+  run of answered requests as long as the limit raises it again by one, up to the cap (AIMD).
+- Timeouts, connection errors, 429 and 5xx are retried with exponential backoff and jitter, at most
+  :data:`MAX_ATTEMPTS` attempts per request; a row that exhausts them ends ``failed`` with the last
+  readable reason. A definite refusal (a validation error, a duplicate) is never retried.
+- Credentials refused (``ResponseKind.AUTH``) stop the job at once; the rows not yet answered stay
+  resumable and :class:`JobSummary` carries the :class:`CredentialsRefused`.
+- Every request is preceded by a committed ``in_flight`` mark in the :class:`~core.journal.Journal` and
+  followed by the committed outcomes, one transaction per request/answer. Rows that already ended are
+  never sent again. Rows found ``in_flight`` (the process died while their request was out) are sent
+  again: Netcore (302 → ``exists``; ``add`` is an upsert), Aptania (``exists``) and Octopush (upsert)
+  report what they already hold, so the re-send cannot create a second contact and its answer becomes
+  the row's outcome. İleti Merkezi does not report duplicates and offers no way to look a contact up
+  by the fields we send without a separate search; we re-send those rows too (losing a contact is
+  worse than listing it twice) and say so in the row's message, so the user can check them.
+- :class:`JobControl` pauses (no new request starts; those in flight finish), resumes and cancels
+  (in-flight requests get :data:`CANCEL_GRACE` seconds to answer, then are abandoned as ``in_flight``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import httpx
+
+from core import __version__, messages
+from core.errors import CredentialsRefused, NetworkProblem
+from core.journal import Journal
+from core.model import (
+    MASK,
+    Contact,
+    Credentials,
+    Options,
+    Outcome,
+    ParsedResponse,
+    ResponseKind,
+    RowResult,
+    WireRequest,
+)
+from core.providers.base import Provider
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6
+CANCEL_GRACE = 5.0  # seconds in-flight requests get to answer after a cancel or a stop
+PROGRESS_INTERVAL = 0.1  # seconds between progress callbacks
+RATE_WINDOW = 10.0  # seconds of history behind the rate and the ETA
+MAX_CONCURRENCY = 64
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+# providers whose answer to a re-sent contact cannot be a second copy (they report or merge duplicates)
+REPORTS_DUPLICATES = frozenset({"netcore", "aptania", "octopush"})
+# network failures where the request certainly did not reach the provider
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+# failures no retry can cure: stop the job instead of failing every row
+_FATAL = (httpx.UnsupportedProtocol, httpx.InvalidURL, httpx.LocalProtocolError)
+
+RESENT_NOTE = (
+    "Sent again after an interrupted attempt; {provider} does not report duplicates, "
+    "so check that this contact is not listed twice."
+)
+
+
+# ---------------------------------------------------------------------------------------------- API
+class JobControl:
+    """Pause, resume and cancel a running job from any thread (the GUI's buttons, a signal handler)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._paused = False
+        self._cancelled = False
+        self._listeners: list[Callable[[], None]] = []
+
+    @property
+    def paused(self) -> bool:
+        with self._lock:
+            return self._paused
+
+    @property
+    def cancelled(self) -> bool:
+        with self._lock:
+            return self._cancelled
+
+    def pause(self) -> None:
+        """No new request starts until :meth:`resume`; requests already out finish."""
+        with self._lock:
+            self._paused = not self._cancelled
+        self._notify()
+
+    def resume(self) -> None:
+        with self._lock:
+            self._paused = False
+        self._notify()
+
+    def cancel(self) -> None:
+        """Stop the job; it stays resumable (``upload --resume`` or the window's offer)."""
+        with self._lock:
+            self._cancelled = True
+            self._paused = False
+        self._notify()
+
+    def subscribe(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call ``listener`` (from the calling thread) on every change; returns an unsubscribe function."""
+        with self._lock:
+            self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with self._lock, contextlib.suppress(ValueError):
+                self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def _notify(self) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener()
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a job stands: rows ended / all rows, outcome counts, rows per second, seconds left."""
+
+    done: int
+    total: int
+    counts: dict[Outcome, int]
+    rate: float
+    eta: float | None
+    elapsed: float
+    paused: bool = False
+
+
+@dataclass(frozen=True)
+class JobSummary:
+    """How a run of a job ended. ``counts`` include rows that ended in earlier runs of the job."""
+
+    counts: dict[Outcome, int]
+    elapsed: float
+    stopped_reason: str | None = None  # one sentence when the job stopped before every row ended
+    auth_error: CredentialsRefused | None = None
+    cancelled: bool = False
+    total: int = 0
+    requests: int = 0  # requests sent in this run, retries included
+    retries: int = 0
+    resent: tuple[int, ...] = ()  # keys re-sent because an earlier run left them in flight
+
+    @property
+    def done(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def finished(self) -> bool:
+        """Every row ended (the job can be marked finished in the journal)."""
+        return self.done >= self.total
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Backoff: ``base·2^(attempt-1)`` seconds capped at ``max_delay``, half of it random (jitter)."""
+
+    max_attempts: int = MAX_ATTEMPTS
+    base_delay: float = 0.5
+    max_delay: float = 30.0
+    max_retry_after: float = 300.0  # a Retry-After beyond this is capped (an hour-long wait helps nobody)
+
+    def delay(self, attempt: int, retry_after: float | None, rng: random.Random) -> float:
+        backoff = min(self.max_delay, self.base_delay * 2 ** max(0, attempt - 1))
+        if retry_after is not None:
+            # honour it: never earlier; a little jitter so waiting requests do not return in a herd
+            return min(retry_after, self.max_retry_after) + rng.uniform(0, self.base_delay / 4)
+        return rng.uniform(backoff / 2, backoff)
+
+
+def run_job(
+    provider: Provider,
+    creds: Credentials,
+    base_url: str,
+    contacts: Sequence[Contact],
+    options: Options,
+    *,
+    journal: Journal,
+    job_id: int,
+    concurrency: int | None = None,
+    progress: Callable[[Progress], None] | None = None,
+    control: JobControl | None = None,
+    on_result: Callable[[RowResult], None] | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    retry: RetryPolicy | None = None,
+    timeout: httpx.Timeout | float | None = None,
+) -> JobSummary:
+    """Send every contact of the job that has not ended yet; blocks until the job ends or stops.
+
+    ``contacts`` are all the job's valid contacts (rows that ended in an earlier run are skipped, not
+    re-sent). Raises only on a programming error; network trouble, refusals and bad credentials end in
+    the rows' results and the summary.
+    """
+    runner = _Runner(
+        provider=provider,
+        creds=creds,
+        base_url=base_url,
+        contacts=contacts,
+        options=options,
+        journal=journal,
+        job_id=job_id,
+        concurrency=concurrency,
+        progress=progress,
+        control=control or JobControl(),
+        on_result=on_result,
+        transport=transport,
+        retry=retry or RetryPolicy(),
+        timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
+    )
+    return asyncio.run(runner.run())
+
+
+# ---------------------------------------------------------------------------------------------- internals
+@dataclass(eq=False)
+class _Work:
+    request: WireRequest
+    attempts: int = 0
+    resend: frozenset[int] = frozenset()  # keys an earlier run left in flight
+    uncertain: bool = False  # an earlier attempt of this run may have reached the provider
+
+
+@dataclass
+class _Limiter:
+    """The live concurrency limit (AIMD) and the hold a Retry-After puts on new requests."""
+
+    cap: int
+    limit: int = 0
+    hold_until: float = 0.0
+    streak: int = 0
+
+    def __post_init__(self) -> None:
+        self.limit = self.cap
+
+    def slow_down(self, now: float, retry_after: float | None) -> None:
+        self.limit = max(1, self.limit // 2)
+        self.streak = 0
+        if retry_after:
+            self.hold_until = max(self.hold_until, now + retry_after)
+
+    def answered(self) -> None:
+        if self.limit < self.cap:
+            self.streak += 1
+            if self.streak >= self.limit:
+                self.limit += 1
+                self.streak = 0
+
+
+@dataclass
+class _Runner:
+    provider: Provider
+    creds: Credentials
+    base_url: str
+    contacts: Sequence[Contact]
+    options: Options
+    journal: Journal
+    job_id: int
+    concurrency: int | None
+    progress: Callable[[Progress], None] | None
+    control: JobControl
+    on_result: Callable[[RowResult], None] | None
+    transport: httpx.AsyncBaseTransport | None
+    retry: RetryPolicy
+    timeout: httpx.Timeout | float
+
+    counts: dict[Outcome, int] = field(default_factory=dict)
+    rng: random.Random = field(default_factory=random.Random)
+
+    def __post_init__(self) -> None:
+        cap = self.concurrency if self.concurrency else self.provider.default_concurrency
+        self.cap = max(1, min(int(cap), MAX_CONCURRENCY))
+        self.limiter = _Limiter(self.cap)
+        self.by_key: dict[int, Contact] = {c.key: c for c in self.contacts}
+        self.total = len(self.by_key)
+        self.secrets = tuple(s for s in self.provider.secret_values(self.creds) if s)
+        self.reports_duplicates = bool(
+            getattr(self.provider, "reports_duplicates", self.provider.name in REPORTS_DUPLICATES)
+        )
+        self.ready: deque[_Work] = deque()
+        self.waiting: dict[_Work, asyncio.Task[None]] = {}
+        self.in_flight = 0
+        self.stopping = False
+        self.stopped_reason: str | None = None
+        self.auth_error: CredentialsRefused | None = None
+        self.cancelled = False
+        self.requests = 0
+        self.retries = 0
+        self.resent: list[int] = []
+        self.session_done = 0
+        self.network_streak = 0  # requests in a row that exhausted their attempts on network errors
+        self.last_emit = 0.0
+        self.samples: deque[tuple[float, int]] = deque()
+
+    # ------------------------------------------------------------------ main
+    async def run(self) -> JobSummary:
+        self.loop = asyncio.get_running_loop()
+        self.cond = asyncio.Condition()
+        self.stop_event = asyncio.Event()
+        self.started = time.monotonic()
+        self._load_journal()
+        unsubscribe = self.control.subscribe(self._wake_from_thread)
+        self._on_control()
+        self._emit(force=True)
+        limits = httpx.Limits(max_connections=self.cap, max_keepalive_connections=self.cap)
+        headers = {"User-Agent": f"contact-uploader/{__version__}"}
+        workers: list[asyncio.Task[None]] = []
+        try:
+            async with httpx.AsyncClient(
+                transport=self.transport, timeout=self.timeout, limits=limits, headers=headers
+            ) as client:
+                self.client = client
+                workers = [asyncio.create_task(self._worker()) for _ in range(self.cap)]
+                try:
+                    await self._wait_for(workers)
+                finally:
+                    for task in workers:
+                        task.cancel()
+                    await asyncio.gather(*workers, return_exceptions=True)
+        finally:
+            unsubscribe()
+            self._abandon_waiting()
+        self._emit(force=True)
+        return JobSummary(
+            counts=dict(self.counts),
+            elapsed=time.monotonic() - self.started,
+            stopped_reason=self.stopped_reason,
+            auth_error=self.auth_error,
+            cancelled=self.cancelled,
+            total=self.total,
+            requests=self.requests,
+            retries=self.retries,
+            resent=tuple(self.resent),
+        )
+
+    async def _wait_for(self, workers: list[asyncio.Task[None]]) -> None:
+        everything = asyncio.gather(*workers)
+        stopper = asyncio.create_task(self.stop_event.wait())
+        first: set[asyncio.Future[Any]] = {everything, stopper}
+        try:
+            await asyncio.wait(first, return_when=asyncio.FIRST_COMPLETED)
+            if not everything.done():
+                # stopped: give the requests already out a moment to answer, then abandon them
+                await asyncio.wait({everything}, timeout=CANCEL_GRACE)
+            if everything.done() and not everything.cancelled():
+                everything.result()  # a programming error in a worker surfaces here
+        finally:
+            stopper.cancel()
+            if not everything.done():
+                everything.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await everything
+
+    def _load_journal(self) -> None:
+        known = self.journal.rows(self.job_id)
+        todo: list[Contact] = []
+        resend: set[int] = set()
+        for contact in self.by_key.values():
+            row = known.get(contact.key)
+            if row is not None and row.finished:
+                outcome = row.outcome
+                assert outcome is not None
+                self.counts[outcome] = self.counts.get(outcome, 0) + 1
+                continue
+            if row is not None and row.in_flight:
+                resend.add(contact.key)
+            todo.append(contact)
+        self.resend_keys = frozenset(resend)
+        self.resent = sorted(resend)
+        self.fresh: Iterator[_Work] | None = self._fresh_work(todo)
+
+    def _fresh_work(self, todo: list[Contact]) -> Iterator[_Work]:
+        size = max(1, int(self.provider.batch_size))
+        for start in range(0, len(todo), size):
+            chunk = todo[start : start + size]
+            for request in self.provider.build_requests(chunk, self.options, self.creds, self.base_url):
+                yield _Work(request, resend=self.resend_keys.intersection(request.keys))
+
+    # ------------------------------------------------------------------ control
+    def _wake_from_thread(self) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop already closed: the job is over
+            self.loop.call_soon_threadsafe(self._on_control)
+
+    def _on_control(self) -> None:
+        if self.control.cancelled and not self.stopping:
+            self.cancelled = True
+            self._stop("The upload was cancelled; run it again with --resume (or resume it in the window).")
+        self.loop.create_task(self._poke())
+
+    async def _poke(self) -> None:
+        async with self.cond:
+            self.cond.notify_all()
+
+    def _stop(self, reason: str) -> None:
+        if not self.stopping:
+            self.stopping = True
+            self.stopped_reason = reason
+            self.stop_event.set()
+            self.loop.create_task(self._poke())
+
+    # ------------------------------------------------------------------ workers
+    async def _worker(self) -> None:
+        while True:
+            work = await self._next_work()
+            if work is None:
+                return
+            await self._attempt(work)
+
+    async def _next_work(self) -> _Work | None:
+        async with self.cond:
+            while True:
+                if self.stopping:
+                    return None
+                now = self.loop.time()
+                wait: float | None = None
+                if self.control.paused or self.in_flight >= self.limiter.limit:
+                    pass
+                elif now < self.limiter.hold_until:
+                    wait = self.limiter.hold_until - now
+                else:
+                    work = self._take()
+                    if work is not None:
+                        self.in_flight += 1
+                        return work
+                    if self.fresh is None and not self.waiting and not self.ready:
+                        return None  # nothing left; a request still out re-queues itself if it fails
+                if wait is None:
+                    await self.cond.wait()
+                else:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self.cond.wait(), wait)
+
+    def _take(self) -> _Work | None:
+        if self.ready:
+            return self.ready.popleft()
+        if self.fresh is not None:
+            work = next(self.fresh, None)
+            if work is not None:
+                return work
+            self.fresh = None
+        return None
+
+    async def _release_slot(self) -> None:
+        async with self.cond:
+            self.in_flight -= 1
+            self.cond.notify_all()
+
+    async def _attempt(self, work: _Work) -> None:
+        request = work.request
+        work.attempts += 1
+        self.requests += 1
+        if work.attempts > 1:
+            self.retries += 1
+        self.journal.mark_in_flight(self.job_id, request.keys)
+        parsed: ParsedResponse | None = None
+        problem: NetworkProblem | None = None
+        try:
+            try:
+                response = await self.client.request(
+                    request.method, request.url, headers=dict(request.headers), content=request.body
+                )
+            except (httpx.HTTPError, httpx.InvalidURL) as exc:
+                problem = network_problem(exc, self.provider.title)
+                if not isinstance(exc, _NOT_SENT):
+                    work.uncertain = True
+                if isinstance(exc, _FATAL):
+                    self._stop(str(problem))
+            else:
+                parsed = self._parse(request, response)
+        finally:
+            await self._release_slot()
+
+        if problem is not None:
+            if self.stopping:
+                return  # rows stay in flight: resumable, re-sent safely
+            self._retry_or_fail(work, problem.kind, "", str(problem), None, network=True)
+            return
+        assert parsed is not None
+        self.network_streak = 0
+        if parsed.kind is ResponseKind.AUTH:
+            self.limiter.answered()
+            self._on_auth(work, parsed)
+        elif parsed.kind is ResponseKind.RETRY:
+            if parsed.code == "429" or parsed.retry_after is not None:
+                self.limiter.slow_down(self.loop.time(), parsed.retry_after)
+            else:
+                self.limiter.answered()
+            self._retry_or_fail(work, parsed.code, parsed.raw_text, parsed.message, parsed.retry_after)
+        else:
+            self.limiter.answered()
+            self._finish(work, parsed.results)
+
+    def _parse(self, request: WireRequest, response: httpx.Response) -> ParsedResponse:
+        try:
+            return self.provider.parse_response(
+                request, response.status_code, response.headers, response.content, self.by_key
+            )
+        except Exception as exc:  # noqa: BLE001 - a surprising body must fail its rows, not the job
+            log.warning("%s: unreadable answer (HTTP %s): %s", self.provider.name, response.status_code,
+                        type(exc).__name__)
+            raw = response.content.decode("utf-8", "replace")[:500]
+            return ParsedResponse(
+                results=tuple(
+                    self.provider.result(k, "failed", "unreadable", raw, status=str(response.status_code))
+                    for k in request.keys
+                )
+            )
+
+    # ------------------------------------------------------------------ outcomes
+    def _on_auth(self, work: _Work, parsed: ParsedResponse) -> None:
+        if self.auth_error is None:
+            message = parsed.message or f"{self.provider.title} refused the credentials."
+            message = self._scrub(message)
+            self.auth_error = CredentialsRefused(message, parsed.code, self._scrub(parsed.raw_text))
+            self._stop(message)
+        # the provider refused the whole request: nothing of it was stored, unless an earlier attempt was
+        if not work.uncertain:
+            self.journal.release(self.job_id, [k for k in work.request.keys if k not in work.resend])
+
+    def _retry_or_fail(
+        self,
+        work: _Work,
+        code: str,
+        raw: str,
+        message: str,
+        retry_after: float | None,
+        *,
+        network: bool = False,
+    ) -> None:
+        if self.stopping:
+            self.ready.append(work)  # settled by _abandon_waiting: resumable
+            return
+        if work.attempts < self.retry.max_attempts:
+            delay = self.retry.delay(work.attempts, retry_after, self.rng)
+            log.info("%s: attempt %d of %d failed (%s); retrying in %.1f s", self.provider.name,
+                     work.attempts, self.retry.max_attempts, code or "network", delay)
+            self.waiting[work] = self.loop.create_task(self._requeue_later(work, delay))
+            return
+        reason = messages.describe(
+            "network", "gave_up", raw,
+            provider=self.provider.title, attempts=str(work.attempts), reason=message,
+        )
+        results = tuple(
+            RowResult(key=k, outcome=Outcome.FAILED, code=code, raw_text=raw, message=reason)
+            for k in work.request.keys
+        )
+        self._finish(work, results)
+        if network:
+            self.network_streak += 1
+            if self.network_streak >= max(3, self.cap):
+                self._stop(f"{message} The upload stopped; run it again with --resume once it works.")
+
+    async def _requeue_later(self, work: _Work, delay: float) -> None:
+        await asyncio.sleep(delay)
+        async with self.cond:
+            self.waiting.pop(work, None)
+            self.ready.append(work)
+            self.cond.notify_all()
+
+    def _abandon_waiting(self) -> None:
+        """Stopped with retries waiting: certain refusals go back to pending, the rest stay in flight."""
+        for work, task in list(self.waiting.items()):
+            task.cancel()
+            if not work.uncertain:
+                keys = [k for k in work.request.keys if k not in work.resend]
+                if keys:
+                    self.journal.release(self.job_id, keys)
+        self.waiting.clear()
+        for work in self.ready:
+            if not work.uncertain:
+                self.journal.release(self.job_id, [k for k in work.request.keys if k not in work.resend])
+        self.ready.clear()
+
+    def _finish(self, work: _Work, results: Sequence[RowResult]) -> None:
+        final = []
+        for result in results:
+            if not result.outcome.is_final or result.outcome is Outcome.READY:
+                result = replace(result, outcome=Outcome.FAILED)
+            if not self.reports_duplicates and result.outcome is not Outcome.FAILED and (
+                work.uncertain or result.key in work.resend
+            ):
+                note = RESENT_NOTE.format(provider=self.provider.title)
+                result = replace(result, message=f"{result.message} {note}".strip())
+            if self.secrets:
+                result = replace(
+                    result, raw_text=self._scrub(result.raw_text), message=self._scrub(result.message)
+                )
+            final.append(result)
+        self.journal.record_many(self.job_id, final)
+        for result in final:
+            self.counts[result.outcome] = self.counts.get(result.outcome, 0) + 1
+        self.session_done += len(final)
+        if self.on_result is not None:
+            for result in final:
+                self.on_result(result)
+        self._emit()
+
+    def _scrub(self, text: str) -> str:
+        for secret in self.secrets:
+            if secret and secret in text:
+                text = text.replace(secret, MASK)
+        return text
+
+    # ------------------------------------------------------------------ progress
+    def _emit(self, force: bool = False) -> None:
+        if self.progress is None:
+            return
+        now = time.monotonic()
+        if not force and now - self.last_emit < PROGRESS_INTERVAL:
+            return
+        self.last_emit = now
+        self.samples.append((now, self.session_done))
+        while len(self.samples) > 2 and now - self.samples[0][0] > RATE_WINDOW:
+            self.samples.popleft()
+        t0, d0 = self.samples[0]
+        span = now - t0
+        if span < 1.0:  # too short a window: use the whole run
+            t0, d0, span = self.started, 0, now - self.started
+        rate = (self.session_done - d0) / span if span > 0 else 0.0
+        done = sum(self.counts.values())
+        remaining = self.total - done
+        eta = remaining / rate if rate > 0 else (0.0 if remaining == 0 else None)
+        self.progress(
+            Progress(
+                done=done,
+                total=self.total,
+                counts=dict(self.counts),
+                rate=rate,
+                eta=eta,
+                elapsed=now - self.started,
+                paused=self.control.paused,
+            )
+        )
+
+
+def network_problem(exc: Exception, provider_title: str) -> NetworkProblem:
+    """A readable NetworkProblem for an httpx error (core.client's translation when it is there)."""
+    if isinstance(exc, httpx.HTTPError):
+        try:
+            from core.client import translate_http_error
+
+            return translate_http_error(exc, provider_title)
+        except Exception:  # core.client missing or surprised: our own sentence below
+            log.debug("translate_http_error unavailable or failed", exc_info=True)
+    host = ""
+    with contextlib.suppress(Exception):
+        host = exc.request.url.host  # type: ignore[attr-defined]
+    if isinstance(exc, httpx.TimeoutException) and not isinstance(exc, httpx.ConnectTimeout):
+        kind = "timeout"
+    elif isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+        kind = "refused"
+    elif isinstance(exc, httpx.ReadError | httpx.RemoteProtocolError | httpx.WriteError):
+        kind = "dropped"
+    else:
+        kind = "other"
+    return NetworkProblem(
+        messages.describe("network", kind, type(exc).__name__, provider=provider_title, host=host), kind
+    )
