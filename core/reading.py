@@ -411,16 +411,9 @@ def _shape(header: list[str], rows: list[list[str]]) -> tuple[list[str], list[st
         elif n > width:
             del row[width:]
     names = _header_names(header[:width] + [""] * max(0, width - len(header)))
-    notes: list[str] = []
-    if width > header_width and widened_rows:
-        extra = ", ".join(names[header_width:width])
-        notes.append(
-            f"{widened_rows} row(s) have cells to the right of the last column name; "
-            f"they are kept as {extra}."
-        )
-    unnamed = [i for i in range(width) if not header[i:i + 1] or not header[i].strip()]
-    if unnamed:
-        blank = set(unnamed)
+    keep = list(range(width))
+    blank = {i for i in range(width) if i >= len(header) or not header[i].strip()}
+    if blank:
         for row in rows:
             for i in [i for i in blank if row[i].strip()]:
                 blank.discard(i)
@@ -431,6 +424,13 @@ def _shape(header: list[str], rows: list[list[str]]) -> tuple[list[str], list[st
             names = [names[i] for i in keep]
             for index, row in enumerate(rows):
                 rows[index] = [row[i] for i in keep]
+    notes: list[str] = []
+    if width > header_width and widened_rows:
+        extra = ", ".join(name for i, name in zip(keep, names, strict=True) if i >= header_width)
+        notes.append(
+            f"{widened_rows} row(s) have cells to the right of the last column name; "
+            f"they are kept as {extra}."
+        )
     return names, notes
 
 
