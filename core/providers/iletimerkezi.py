@@ -56,6 +56,8 @@ class IletiMerkezi(Provider):
     default_concurrency = 4
     default_region = "TR"
     identity_fields = ("gsm", "email")
+    # İleti Merkezi refuses a contact with none of these (code 472); validation checks it before sending
+    at_least_one_of: ClassVar[tuple[str, ...]] = ("name", "surname", "gsm", "email")
     has_credential_check = True
     credential_fields: ClassVar[tuple[CredentialSpec, ...]] = (
         CredentialSpec("api_key", "API key", help="Panel → Settings → Security → API Access."),
