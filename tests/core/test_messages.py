@@ -1,0 +1,109 @@
+"""The message tables: every documented code of SPEC 2 has its own readable sentence (SPEC 4)."""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+
+import pytest
+
+from core import messages
+from core.resources import resource_path
+
+# every code / key of SPEC 2 and section 4 that the providers and the client look up, per table
+DOCUMENTED: dict[str, list[str]] = {
+    "netcore": ["302", "invalid_key", "accepted", "no_check", "added", "exists", "unreadable"],
+    "iletimerkezi": [
+        "200", "400", "401", "402", "404", "422", "463", "466", "472", "473", "503", "check_ok", "unreadable",
+        "added",
+    ],
+    "aptania": ["auth", "exists", "added", "no_check", "unreadable"],
+    "octopush": [
+        "101", "104", "113", "117", "300", "301", "302", "303", "304", "305", "401", "403",
+        "missing", "check_ok", "added", "updated", "skipped", "unknown_status", "unreadable",
+    ],
+    "network": [
+        "dns", "refused", "tls", "timeout", "dropped", "http_429", "http_5xx", "other", "gave_up", "proxy",
+    ],
+}  # fmt: skip
+OUTCOMES = ["added", "updated", "exists", "skipped", "failed"]
+PARAMS = {
+    "column": "Cep Telefonu",
+    "provider": "Octopush",
+    "status": "503",
+    "host": "api.example.com",
+    "amount": "12.5",
+    "unit": "euros",
+    "sms": "4210",
+    "attempts": "6",
+    "reason": "timeout",
+}
+FALLBACK_PREFIX = re.compile(r"^.+ answered (HTTP status|code) ")
+
+
+def _placeholders(sentence: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(sentence) if name}
+
+
+@pytest.mark.parametrize(
+    ("section", "code"), [(s, c) for s, codes in DOCUMENTED.items() for c in codes] + [
+        (s, o) for s in ("netcore", "iletimerkezi", "aptania", "octopush") for o in OUTCOMES
+    ],
+)  # fmt: skip
+def test_every_documented_code_has_its_own_sentence(section: str, code: str) -> None:
+    assert messages.known(section, code), f"{section} has no sentence for {code}"
+    sentence = messages.describe(section, code, "their text", lang="en", **PARAMS)
+    assert not FALLBACK_PREFIX.match(sentence), sentence
+    assert "{" not in sentence  # every placeholder filled
+    assert sentence[0].isupper()
+    if section != "network" and code.isdigit() and code not in ("401", "403"):  # Octopush 401/403 are HTTP
+        assert f"(code {code})" in sentence, sentence
+
+
+def test_specific_sentences() -> None:
+    assert messages.describe("iletimerkezi", "401") == (
+        "İleti Merkezi rejected the credentials. Check the API key and hash, and that 'Allow API access' "
+        "is on in the panel (Settings → Security); a fixed-IP restriction on the account also causes this "
+        "(code 401)."
+    )
+    assert "accepted, not verified" in messages.describe("netcore", "accepted")
+    assert "Cep Telefonu" in messages.describe("iletimerkezi", "466", column="Cep Telefonu")
+    assert "HTTP 418" in messages.describe("aptania", "auth", status="418")
+
+
+@pytest.mark.parametrize(
+    ("section", "expected"),
+    [
+        ("octopush", "Octopush answered code 999: Quelque chose"),
+        ("netcore", "Netcore answered code 999: Quelque chose"),
+        ("iletimerkezi", "İleti Merkezi answered code 999: Quelque chose"),
+    ],
+)
+def test_undocumented_code_gets_the_fallback(section: str, expected: str) -> None:
+    assert not messages.known(section, "999")
+    assert messages.describe(section, "999", "  Quelque chose ") == expected
+
+
+def test_aptania_fallback_names_the_status_and_empty_text_is_readable() -> None:
+    sentence = messages.describe("aptania", "500", "")
+    assert sentence.startswith("Aptania answered HTTP status 500: (no text).")
+
+
+def test_every_table_is_valid_and_translations_use_only_english_placeholders() -> None:
+    folder = resource_path("messages")
+    english = json.loads((folder / "en.json").read_text(encoding="utf-8"))
+    files = sorted(folder.glob("*.json"))
+    assert folder / "en.json" in files
+    for path in files:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        for section, table in data.items():
+            assert section in english, f"{path.name}: unknown section {section}"
+            for code, sentence in table.get("codes", {}).items():
+                assert code in english[section]["codes"], f"{path.name}: {section}.{code} not in en.json"
+                allowed = _placeholders(english[section]["codes"][code]) | {"code", "text", "provider"}
+                assert _placeholders(sentence) <= allowed, f"{path.name}: {section}.{code}"
+
+
+def test_other_language_falls_back_to_english_for_a_missing_sentence() -> None:
+    assert messages.describe("octopush", "104", lang="xx") == messages.describe("octopush", "104", lang="en")
