@@ -1,0 +1,819 @@
+"""The spreadsheet import, as five steps: 1 File · 2 Columns · 3 Check · 4 Upload · 5 Results.
+
+The data flows one way, each step a ``core`` call run off the GUI thread::
+
+    file ──read_raw/read_table──▶ Table ──auto_map/MappingMemory──▶ mapping ──prepare──▶ checks
+         ──build_grid──▶ PreviewModel ──run_job (UploadWorker)──▶ RowResults ──write_report──▶ CSV
+
+The GUI thread only swaps finished results in (one model reset per prepared file, ``dataChanged`` over
+ranges for upload batches ten times a second), so the window stays responsive with 100 000 rows.
+Editing a cell re-validates that one row on the GUI thread (microseconds) and updates the counts.
+
+A job lives in the :class:`core.journal.Journal`: cancelling, closing the window or a crash leaves it
+open, and :meth:`ImportView.offer_resume` offers it again at the next start.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from enum import IntEnum
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QItemSelection, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.errors import CredentialError, UploaderError, UsageError
+from core.model import Contact, FieldKind, RowResult
+from core.providers.base import Provider
+from gui.import_file_step import FileStep, ReadSettings
+from gui.mapping_view import MappingView
+from gui.payload_preview import PayloadPreview, placeholder_credentials
+from gui.results_view import ResultsView
+from gui.table_model import INVALID, READY, GridData, PreviewModel, PreviewProxy, build_grid, cell_problems_of
+from gui.table_view import PreviewTable
+from gui.upload_view import UploadPanel, counts_text
+from gui.upload_worker import JobSpec, UploadBatch, UploadRequest, UploadTask
+
+log = logging.getLogger(__name__)
+
+RAW_LIMIT = 200  # rows read for the live preview and the header-row picker
+
+
+class Step(IntEnum):
+    FILE = 0
+    COLUMNS = 1
+    CHECK = 2
+    UPLOAD = 3
+    RESULTS = 4
+
+
+STEP_TITLES = ("File", "Columns", "Check", "Upload", "Results")
+
+
+# ---------------------------------------------------------------------------------------------- worker bodies
+def load_file(path: Path, settings: ReadSettings, expect_fingerprint: str | None = None,
+              spec: JobSpec | None = None) -> Iterator[tuple[list[str], Any]]:
+    """Generator: yields (sheets, RawSheet) for the preview, returns the whole Table."""
+    from core.reading import list_sheets, read_raw
+
+    if spec is not None and expect_fingerprint is not None and spec.fingerprint() != expect_fingerprint:
+        raise UsageError(
+            f"{path.name} has changed since the upload was interrupted, so it cannot be resumed safely; "
+            "open it again and start a new upload (rows already sent will be reported as existing)."
+        )
+    sheets = list_sheets(path)
+    raw = read_raw(path, sheet=settings.sheet, encoding=settings.encoding, delimiter=settings.delimiter,
+                   limit=RAW_LIMIT)
+    yield sheets, raw
+    return read_whole(path, settings)
+
+
+def read_whole(path: Path, settings: ReadSettings) -> Any:
+    from core.reading import read_table
+
+    table = read_table(path, sheet=settings.sheet, header_row=settings.header_row,
+                       encoding=settings.encoding, delimiter=settings.delimiter)
+    _settle_memory()
+    return table
+
+
+def _settle_memory() -> None:
+    """Keep the freshly read rows out of the cyclic garbage collector's full scans.
+
+    A full collection walks every tracked object; with 100 000 rows that is a pause of the whole process
+    (GUI thread included). The rows are plain lists of strings that reference counting frees.
+    """
+    gc.collect(1)
+    gc.freeze()
+
+
+@dataclass
+class Checked:
+    """The outcome of :func:`check_table` for the grid and the upload."""
+
+    grid: GridData
+    checks: list[Any]
+    options: dict[str, str]
+    contacts: dict[int, Contact]
+    identities: dict[tuple[str, str], int] = field(default_factory=dict)
+
+
+def field_columns(mapping: dict[int, str]) -> dict[str, int]:
+    return {fid: index for index, fid in mapping.items()}
+
+
+def column_resolver(headers: list[str], mapping: dict[int, str]) -> Any:
+    by_field = field_columns(mapping)
+    by_header = {h: i for i, h in enumerate(headers)}
+
+    def column_of(problem: Any) -> int | None:
+        if problem.field in by_field:
+            return by_field[problem.field]
+        return by_header.get(problem.column)
+
+    return column_of
+
+
+def identity(provider: Provider, fields: Any) -> tuple[str, str] | None:
+    """(field id, comparable value) the provider identifies a contact by (as core.validation does)."""
+    for fid in provider.identity_fields:
+        value = fields.get(fid)
+        if value:
+            spec = provider.field(fid)
+            if spec is not None and spec.kind is FieldKind.EMAIL:
+                value = value.casefold()
+            return fid, value
+    return None
+
+
+def check_table(table: Any, mapping: dict[int, str], constants: dict[str, str], provider: Provider,
+                region: str) -> Checked:
+    """Validate every row (worker thread) and build what the grid shows."""
+    from core.validation import prepare
+
+    prepared = prepare(table, mapping, constants, provider, region or None)
+    grid = build_grid(table.headers, table.rows, table.row_numbers, prepared.checks,
+                      column_resolver(table.headers, mapping))
+    contacts = {c.key: c for c in prepared.contacts}
+    identities: dict[tuple[str, str], int] = {}
+    for contact in prepared.contacts:
+        ident = identity(provider, contact.fields)
+        if ident is not None:
+            identities.setdefault(ident, contact.key)
+    _settle_memory()
+    return Checked(grid, prepared.checks, prepared.options, contacts, identities)
+
+
+# ---------------------------------------------------------------------------------------------- the view
+class ImportView(QWidget):
+    """The whole import, from a file to the results; F1's main window shows one of these."""
+
+    stepChanged = Signal(int)
+    uploadRunningChanged = Signal(bool)
+    busyChanged = Signal(bool)
+
+    def __init__(self, context: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.model = PreviewModel(self)
+        self.proxy = PreviewProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self._generation = 0
+        self._busy = 0
+        self._table: Any = None
+        self._provider: Provider = context.provider
+        self._mapping: dict[int, str] = {}
+        self._constants: dict[str, str] = {}
+        self._region = ""
+        self._options: dict[str, str] = {}
+        self._checks: list[Any] = []
+        self._check_pos: dict[int, int] = {}
+        self._contacts: dict[int, Contact] = {}
+        self._identities: dict[tuple[str, str], int] = {}
+        self._results: dict[int, RowResult] = {}
+        self._task: UploadTask | None = None
+        self._job_id: int | None = None
+        self._job_total = 0
+        self._job_open = False
+        self._resume: tuple[int, JobSpec] | None = None
+        self._preview_creds: dict[str, str] | None = None
+        self._tasks: list[Any] = []
+        self._build()
+        self.model.cellEdited.connect(self._revalidate)
+        self.model.countsChanged.connect(self._update_counts)
+        if hasattr(context, "providerChanged"):
+            context.providerChanged.connect(self._provider_changed)
+        self._go(Step.FILE)
+
+    # ------------------------------------------------------------------ layout
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        steps = QHBoxLayout()
+        self.step_labels: list[QLabel] = []
+        for i, title in enumerate(STEP_TITLES):
+            label = QLabel(f"{i + 1} {title}")
+            label.setObjectName(f"stepLabel{i}")
+            self.step_labels.append(label)
+            steps.addWidget(label)
+            if i < len(STEP_TITLES) - 1:
+                steps.addWidget(QLabel("·"))
+        steps.addStretch(1)
+        layout.addLayout(steps)
+
+        self.stack = QStackedWidget()
+        layout.addWidget(self.stack, 1)
+
+        self.file_step = FileStep()
+        self.file_step.fileChosen.connect(self.open_file)
+        self.file_step.settingsChanged.connect(self._reload)
+        self.file_step.headerRowChanged.connect(self._header_row_changed)
+        self.stack.addWidget(self.file_step)
+
+        self.mapping_view = MappingView()
+        self.mapping_view.mappingChanged.connect(self._update_buttons)
+        self.stack.addWidget(self.mapping_view)
+
+        check = QWidget()
+        cl = QVBoxLayout(check)
+        bar = QHBoxLayout()
+        self.check_counts = QLabel()
+        self.check_counts.setObjectName("checkCounts")
+        self.errors_only = QCheckBox("Only rows with problems")
+        self.errors_only.setObjectName("errorsOnly")
+        self.errors_only.toggled.connect(self.proxy.set_errors_only)
+        bar.addWidget(self.check_counts, 1)
+        bar.addWidget(self.errors_only)
+        cl.addLayout(bar)
+        hint = QLabel("Double-click a cell to correct it; the row is checked again at once.")
+        hint.setStyleSheet("color: #666;")
+        cl.addWidget(hint)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        self.grid = PreviewTable(self.proxy, editable=True)
+        self.grid.setObjectName("checkGrid")
+        self.grid.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.payload = PayloadPreview()
+        split.addWidget(self.grid)
+        split.addWidget(self.payload)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
+        cl.addWidget(split, 1)
+        self.stack.addWidget(check)
+
+        self.upload_panel = UploadPanel(self.proxy)
+        self.upload_panel.pause_button.clicked.connect(self.pause_upload)
+        self.upload_panel.resume_button.clicked.connect(self.resume_paused)
+        self.upload_panel.cancel_button.clicked.connect(self.cancel_upload)
+        self.stack.addWidget(self.upload_panel)
+
+        self.results_view = ResultsView(self.proxy)
+        self.results_view.export_button.clicked.connect(self._export_clicked)
+        self.results_view.retry_button.clicked.connect(self.retry_failed)
+        self.resume_button = self.results_view.resume_button
+        self.resume_button.clicked.connect(self.resume_upload)
+        self.stack.addWidget(self.results_view)
+
+        nav = QHBoxLayout()
+        self.busy_label = QLabel()
+        self.busy_label.setObjectName("busyLabel")
+        nav.addWidget(self.busy_label, 1)
+        self.back_button = QPushButton("Back")
+        self.back_button.setObjectName("backButton")
+        self.back_button.clicked.connect(self.go_back)
+        self.next_button = QPushButton("Next")
+        self.next_button.setObjectName("nextButton")
+        self.next_button.setDefault(True)
+        self.next_button.clicked.connect(self.go_next)
+        nav.addWidget(self.back_button)
+        nav.addWidget(self.next_button)
+        layout.addLayout(nav)
+
+    # ------------------------------------------------------------------ public API
+    @property
+    def step(self) -> Step:
+        return Step(self.stack.currentIndex())
+
+    @property
+    def table(self) -> Any:
+        return self._table
+
+    @property
+    def job_id(self) -> int | None:
+        return self._job_id
+
+    def results(self) -> dict[int, RowResult]:
+        return dict(self._results)
+
+    def is_busy(self) -> bool:
+        return self._busy > 0
+
+    def open_file(self, path: str | Path) -> None:
+        """Start the import of ``path``: read a preview, then the whole table, on a worker thread."""
+        if self.has_running_upload():
+            return
+        path = Path(path)
+        self._resume = None
+        self.file_step.start(path)
+        self._table = None
+        self._go(Step.FILE)
+        self._read(path, ReadSettings())
+
+    def has_running_upload(self) -> bool:
+        return self._task is not None and self._task.running
+
+    def request_close(self) -> bool:
+        """True when the window may close; during an upload, ask first and leave the job resumable."""
+        if not self.has_running_upload():
+            return True
+        answer = self._ask(
+            "Stop the upload?",
+            "An upload is running. Stop it and close? Rows already sent are kept, and the upload is "
+            "offered for resumption the next time you start Contact Uploader.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+        assert self._task is not None
+        self._task.cancel()
+        self._task.wait(20000)
+        return True
+
+    def offer_resume(self) -> bool:
+        """At start: offer the newest unfinished upload of the window; True when one is resumed."""
+        from core.journal import Journal
+        from core.providers import PROVIDERS
+
+        try:
+            journal = Journal()
+        except UploaderError as exc:
+            log.warning("journal unavailable: %s", exc)
+            return False
+        try:
+            jobs = journal.unfinished_jobs()
+            for job in jobs:
+                spec = JobSpec.from_journal(job.source, job.profile, job.mapping)
+                if spec is None or job.provider not in PROVIDERS or not Path(spec.path).exists():
+                    continue
+                name = Path(spec.path).name
+                answer = self._ask(
+                    "Resume the unfinished upload?",
+                    f"The upload of {name} to {PROVIDERS[job.provider].title} stopped after "
+                    f"{job.finished_rows:,} of {job.total:,} rows. Resume it now? Rows already sent are "
+                    "not sent again.",
+                    QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
+                    | QMessageBox.StandardButton.Discard,
+                    QMessageBox.StandardButton.Yes,
+                )
+                if answer == QMessageBox.StandardButton.Discard:
+                    journal.finish(job.id)
+                    continue
+                if answer != QMessageBox.StandardButton.Yes:
+                    return False
+                self._start_resume(job.id, job.provider, job.fingerprint, spec)
+                return True
+        finally:
+            journal.close()
+        return False
+
+    # ------------------------------------------------------------------ navigation
+    def go_next(self) -> None:
+        step = self.step
+        if step is Step.FILE and self._table is not None:
+            self._show_mapping()
+        elif step is Step.COLUMNS:
+            self._check()
+        elif step is Step.CHECK:
+            self.start_upload()
+
+    def go_back(self) -> None:
+        if self.has_running_upload() or self.step is Step.FILE:
+            return
+        if self.step in (Step.UPLOAD, Step.RESULTS):
+            self._go(Step.CHECK)
+        else:
+            self._go(Step(self.step - 1))
+
+    def _go(self, step: Step) -> None:
+        self.stack.setCurrentIndex(int(step))
+        for i, label in enumerate(self.step_labels):
+            label.setStyleSheet("font-weight: bold;" if i == step else "color: #777;")
+        self.model.set_editable(step is Step.CHECK and self._job_id is None)
+        self._update_buttons()
+        self.stepChanged.emit(int(step))
+
+    def _update_buttons(self) -> None:
+        step = self.step
+        running = self.has_running_upload()
+        busy = self._busy > 0
+        self.back_button.setEnabled(step is not Step.FILE and not running and not busy)
+        self.next_button.setVisible(step in (Step.FILE, Step.COLUMNS, Step.CHECK))
+        if step is Step.FILE:
+            self.next_button.setText("Next")
+            self.next_button.setEnabled(self._table is not None and not busy)
+        elif step is Step.COLUMNS:
+            self.next_button.setText("Check rows")
+            self.next_button.setEnabled(not busy and not self.mapping_view.problems())
+        elif step is Step.CHECK:
+            ready = len(self._contacts)
+            self.next_button.setText(f"Upload {ready:,} contacts")
+            self.next_button.setEnabled(ready > 0 and not busy and not running)
+        self.resume_button.setVisible(self._job_open and not running and self._job_id is not None)
+
+    def _set_busy(self, delta: int, text: str = "") -> None:
+        self._busy = max(0, self._busy + delta)
+        self.busy_label.setText(text if self._busy else "")
+        self._update_buttons()
+        self.busyChanged.emit(self._busy > 0)
+
+    # ------------------------------------------------------------------ step 1: the file
+    def _reload(self) -> None:
+        if self.file_step.path is not None:
+            self._table = None
+            self._read(self.file_step.path, self.file_step.settings(with_header=False))
+
+    def _header_row_changed(self, _row: int) -> None:
+        path = self.file_step.path
+        if path is None:
+            return
+        self._generation += 1
+        gen = self._generation
+        self._table = None
+        settings = self.file_step.settings()
+        self._run(read_whole, path, settings, text="Reading the file…",
+                  on_result=lambda table: self._table_read(gen, table), on_failed=self._file_failed)
+
+    def _read(self, path: Path, settings: ReadSettings, fingerprint: str | None = None,
+              spec: JobSpec | None = None) -> None:
+        self._generation += 1
+        gen = self._generation
+        self._run(
+            load_file, path, settings, fingerprint, spec,
+            text=f"Reading {path.name}…",
+            on_progress=lambda value: self._raw_read(gen, value),
+            on_result=lambda table: self._table_read(gen, table),
+            on_failed=self._file_failed,
+        )
+
+    def _raw_read(self, gen: int, value: tuple[list[str], Any]) -> None:
+        if gen == self._generation:
+            sheets, raw = value
+            self.file_step.show_raw(sheets, raw)
+
+    def _table_read(self, gen: int, table: Any) -> None:
+        if gen != self._generation or table is None:
+            return
+        self._table = table
+        self.file_step.show_table_info(table)
+        self._update_buttons()
+        if self._resume is not None:
+            _job_id, spec = self._resume
+            self._show_mapping(spec.mapping, spec.constants, spec.region)
+            self._check()
+
+    def _file_failed(self, exc: BaseException) -> None:
+        self._resume = None
+        if isinstance(exc, UploaderError):
+            self.file_step.show_problem(str(exc))
+            self._go(Step.FILE)
+        else:
+            from gui.errors import show_error
+
+            show_error(self, exc)
+
+    # ------------------------------------------------------------------ step 2: columns
+    def _show_mapping(self, mapping: dict[int, str] | None = None, constants: dict[str, str] | None = None,
+                      region: str | None = None) -> None:
+        from core.mapping import MappingMemory, auto_map
+
+        table = self._table
+        provider = self._provider = self.context.provider
+        if mapping is None:
+            try:
+                mapping = MappingMemory().recall(table.headers, provider)
+            except UploaderError:
+                mapping = None
+            if mapping is None:
+                mapping = auto_map(table.headers, provider)
+        if region is None:
+            getter = getattr(self.context, "default_region", None)
+            region = getter() if callable(getter) else provider.default_region
+        self.mapping_view.set_source(table.headers, table.rows[:20], provider, mapping,
+                                     constants if constants is not None else self._constants, region)
+        self._go(Step.COLUMNS)
+
+    # ------------------------------------------------------------------ step 3: check
+    def _check(self) -> None:
+        table = self._table
+        if table is None:
+            return
+        self._mapping = self.mapping_view.mapping()
+        self._constants = self.mapping_view.constants()
+        self._region = self.mapping_view.default_region()
+        provider = self._provider
+        self._job_id = None if self._resume is None else self._resume[0]
+        self._job_open = False
+        self._results = {}
+        self.model.clear()
+        self._run(check_table, table, dict(self._mapping), dict(self._constants), provider, self._region,
+                  text=f"Checking {len(table.rows):,} rows…", on_result=self._checked,
+                  on_failed=self._check_failed)
+
+    def _check_failed(self, exc: BaseException) -> None:
+        self._resume = None
+        if isinstance(exc, UploaderError):
+            self.mapping_view.problem.setText(str(exc))
+            self._go(Step.COLUMNS)
+        else:
+            from gui.errors import show_error
+
+            show_error(self, exc)
+
+    def _checked(self, checked: Checked) -> None:
+        try:
+            from core.mapping import MappingMemory
+
+            MappingMemory().remember(self._table.headers, self._provider, self._mapping)
+        except (UploaderError, OSError) as exc:
+            log.warning("could not remember the mapping: %s", exc)
+        self._checks = checked.checks
+        self._check_pos = {c.key: i for i, c in enumerate(checked.checks)}
+        self._contacts = checked.contacts
+        self._identities = checked.identities
+        self._options = checked.options
+        self._preview_creds = None
+        self.model.set_rows(checked.grid)
+        self._go(Step.CHECK)
+        if self._resume is not None:
+            job_id, _spec = self._resume
+            self._resume = None
+            self._start(job_id=job_id, contacts=self._ready_contacts())
+
+    def _update_counts(self) -> None:
+        counts = self.model.counts()
+        ready = counts.get(READY, 0)
+        invalid = counts.get(INVALID, 0)
+        self.check_counts.setText(f"{ready:,} ready · {invalid:,} with problems (not sent)")
+        if self.step is Step.CHECK:
+            self._update_buttons()
+
+    def _revalidate(self, row: int, column: int) -> None:
+        """A cell was edited: check its row again, as :func:`core.validation.prepare` would."""
+        from core.validation import Problem, RowCheck, build_contact, check_cell
+
+        provider = self._provider
+        key = self.model.key_at(row)
+        cells = self.model.source_rows()[row]
+        headers = self._table.headers
+        problems: list[Any] = []
+        values: dict[str, str] = {}
+        for index, fid in self._mapping.items():
+            spec = provider.field(fid)
+            if spec is None or spec.option or fid in self._constants:
+                continue
+            value = cells[index] if index < len(cells) else ""
+            values[fid] = value
+            reason = check_cell(provider, fid, value, self._region or None)
+            if reason:
+                message = f"Row {key}, column '{headers[index]}': {reason}"
+                problems.append(Problem(key, headers[index], fid, message))
+        for fid, value in self._constants.items():
+            spec = provider.field(fid)
+            if spec is not None and not spec.option:
+                values[fid] = value
+        contact = None
+        if not problems:
+            verdict = build_contact(provider, values, key=key, default_region=self._region or None)
+            problems = [Problem(key, p.column, p.field, f"Row {key}: {p.message}") for p in verdict.problems]
+            contact = verdict.contact
+        old = self._contacts.pop(key, None)
+        if old is not None:
+            old_ident = identity(provider, old.fields)
+            if old_ident is not None and self._identities.get(old_ident) == key:
+                del self._identities[old_ident]
+        if contact is not None and not problems:
+            ident = identity(provider, contact.fields)
+            first = self._identities.get(ident) if ident is not None else None
+            if ident is not None and first is not None and first != key:
+                spec = provider.field(ident[0])
+                label = spec.label.lower() if spec else ident[0]
+                col = field_columns(self._mapping).get(ident[0])
+                problems = [Problem(key, headers[col] if col is not None else "", ident[0],
+                                     f"Row {key}: same {label} as row {first} (kept row {first}).")]
+                contact = None
+            elif ident is not None:
+                self._identities[ident] = key
+        check = RowCheck(key, contact if not problems else None, list(problems))
+        pos = self._check_pos.get(key)
+        if pos is not None:
+            self._checks[pos] = check
+        if check.contact is not None:
+            self._contacts[key] = check.contact
+        cells_bad = cell_problems_of(problems, column_resolver(headers, self._mapping))
+        self.model.set_row_check(row, READY if check.ok else INVALID, check.message, cells_bad)
+        self._show_payload_for_row(row)
+
+    # ------------------------------------------------------------------ payload preview
+    def _selection_changed(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
+        indexes = selected.indexes()
+        if indexes:
+            self._show_payload_for_row(self.proxy.mapToSource(indexes[0]).row())
+
+    def select_row(self, source_row: int) -> None:
+        index = self.proxy.mapFromSource(self.model.index(source_row, 0))
+        self.grid.selectRow(index.row())
+
+    def _show_payload_for_row(self, row: int) -> None:
+        if row < 0 or row >= self.model.rowCount():
+            return
+        key = self.model.key_at(row)
+        contact = self._contacts.get(key)
+        if contact is None:
+            self.payload.show_message(f"Row {key} is not sent: {self.model.message_at(row)}")
+            return
+        if self._preview_creds is None:
+            try:
+                self._preview_creds = dict(self.context.credentials())
+            except CredentialError:
+                self._preview_creds = placeholder_credentials(self._provider)
+        try:
+            base_url = self.context.base_url(self._preview_creds)
+        except UploaderError:
+            base_url = self._provider.default_base_url(self._preview_creds)
+        self.payload.show_contact(self._provider, contact, self._options, self._preview_creds, base_url)
+
+    # ------------------------------------------------------------------ step 4: upload
+    def _ready_contacts(self) -> list[Contact]:
+        return [c.contact for c in self._checks if c.contact is not None and not c.problems]
+
+    def start_upload(self) -> None:
+        """Send every ready row as a new job."""
+        self._start(job_id=None, contacts=self._ready_contacts())
+
+    def resume_upload(self) -> None:
+        """Continue the open job (rows that ended are not sent again)."""
+        if self._job_id is not None and not self.has_running_upload():
+            self._start(job_id=self._job_id, contacts=self._ready_contacts())
+
+    def retry_failed(self) -> None:
+        """A new job with only the rows that failed."""
+        keys = self.model.keys_with_status("failed")
+        contacts = [self._contacts[k] for k in keys if k in self._contacts]
+        if contacts and not self.has_running_upload():
+            self.model.reset_statuses(keys, READY, "")
+            self._start(job_id=None, contacts=contacts)
+
+    def _start(self, *, job_id: int | None, contacts: list[Contact]) -> None:
+        if not contacts or self._table is None:
+            return
+        try:
+            creds = dict(self.context.credentials())
+            base_url = self.context.base_url(creds)
+        except UploaderError as exc:
+            from gui.errors import show_error
+
+            show_error(self, exc)
+            return
+        table = self._table
+        spec = JobSpec(
+            path=str(table.path), sheet=table.sheet, header_row=table.header_row, encoding=table.encoding,
+            delimiter=table.delimiter, mapping=dict(self._mapping), constants=dict(self._constants),
+            region=self._region, profile=str(getattr(self.context, "profile", "default")),
+        )
+        request = UploadRequest(
+            provider=self._provider, creds=creds, base_url=base_url, contacts=contacts,
+            options=dict(self._options), spec=spec, job_id=job_id, total_rows=len(contacts),
+        )
+        task = UploadTask(request, self)
+        task.progress.connect(self._upload_batch)
+        task.result.connect(self._upload_done)
+        task.failed.connect(self._upload_failed)
+        task.finished.connect(self._upload_finished)
+        task.jobCreated.connect(self._job_created)
+        self._task = task
+        self._job_id = job_id
+        self._job_open = True
+        self.model.set_editable(False)
+        title = f"Uploading {len(contacts):,} contacts to {self._provider.title}…"
+        self.upload_panel.start(len(contacts), title)
+        self._go(Step.UPLOAD)
+        task.start()
+        self.uploadRunningChanged.emit(True)
+        self._update_buttons()
+
+    def _job_created(self, job_id: int) -> None:
+        self._job_id = job_id
+
+    def pause_upload(self) -> None:
+        if self._task is not None and self._task.running:
+            self._task.pause()
+            self.upload_panel.set_running(True, paused=True)
+
+    def resume_paused(self) -> None:
+        if self._task is not None and self._task.running:
+            self._task.resume()
+            self.upload_panel.set_running(True, paused=False)
+
+    def cancel_upload(self) -> None:
+        if self._task is not None and self._task.running:
+            self.upload_panel.cancel_button.setEnabled(False)
+            self.upload_panel.title.setText("Cancelling… (waiting for the requests already sent)")
+            self._task.cancel()
+
+    def _upload_batch(self, batch: UploadBatch) -> None:
+        if batch.results:
+            for result in batch.results:
+                self._results[result.key] = result
+            self.model.apply_results(batch.results)
+        if batch.progress is not None:
+            self.upload_panel.show_progress(batch.progress)
+
+    def _upload_done(self, summary: Any) -> None:
+        self._job_open = not summary.finished or summary.cancelled or summary.auth_error is not None
+        if summary.auth_error is not None:
+            from gui.errors import show_error
+
+            show_error(self, summary.auth_error)
+            if hasattr(self.context, "record_verdict"):
+                self.context.record_verdict(False, str(summary.auth_error))
+        counts = self.model.counts()
+        minutes = summary.elapsed
+        if summary.cancelled:
+            text = "The upload was cancelled. Rows already sent are kept; 'Resume upload' sends the rest."
+        elif summary.stopped_reason:
+            text = summary.stopped_reason
+        else:
+            text = f"Upload finished in {minutes:.1f} s."
+        self.results_view.show_counts(counts, text)
+
+    def _upload_failed(self, exc: BaseException) -> None:
+        from gui.errors import show_error
+
+        show_error(self, exc)
+        self.results_view.show_counts(self.model.counts(), f"The upload stopped: {exc}")
+
+    def _upload_finished(self) -> None:
+        self.upload_panel.set_running(False)
+        self.uploadRunningChanged.emit(False)
+        task = self._task
+        if task is not None:
+            task.deleteLater()
+        self._task = None
+        self._go(Step.RESULTS)
+
+    # ------------------------------------------------------------------ step 5: results
+    def _export_clicked(self) -> None:
+        path = self._ask_save_path()
+        if path:
+            self.export_report(path)
+
+    def _ask_save_path(self) -> str:
+        name = Path(self._table.path).stem + "-report.csv" if self._table is not None else "report.csv"
+        path, _ = QFileDialog.getSaveFileName(self, "Export report", name, "CSV (*.csv)")
+        return path
+
+    def export_report(self, path: str | Path) -> None:
+        """Write the report (one row per source row) on a worker thread."""
+        from core.report import write_report
+
+        results = dict(self._results)
+        checks = list(self._checks)
+        self._run(write_report, Path(path), self._table, results, checks, text="Writing the report…",
+                  on_result=lambda _r: self.results_view.summary.setText(f"Report saved to {path}."))
+
+    def counts_text(self) -> str:
+        return counts_text(self.model.counts())
+
+    # ------------------------------------------------------------------ resume at start
+    def _start_resume(self, job_id: int, provider: str, fingerprint: str, spec: JobSpec) -> None:
+        if getattr(self.context, "provider", None) is None or self.context.provider.name != provider:
+            self.context.set_provider(provider)
+        if hasattr(self.context, "set_profile"):
+            self.context.set_profile(spec.profile)
+        path = Path(spec.path)
+        self.file_step.start(path)
+        self._table = None
+        self._resume = (job_id, spec)
+        self._go(Step.FILE)
+        settings = ReadSettings(spec.sheet, spec.header_row, spec.encoding, spec.delimiter)
+        self._read(path, settings, fingerprint, spec)
+
+    # ------------------------------------------------------------------ plumbing
+    def _provider_changed(self, provider: Any) -> None:
+        if self.has_running_upload():
+            return
+        self._provider = self.context.provider
+        self._preview_creds = None
+        if self._table is not None and self.step in (Step.COLUMNS, Step.CHECK, Step.RESULTS):
+            self._constants = {}
+            self._job_id = None
+            self.model.clear()
+            self._show_mapping()
+
+    def _run(self, fn: Any, *args: Any, text: str = "", on_result: Any = None, on_failed: Any = None,
+             on_progress: Any = None) -> Any:
+        from gui.workers import start_task
+
+        self._set_busy(+1, text)
+        task = start_task(fn, *args, parent=self, on_result=on_result, on_failed=on_failed,
+                          on_progress=on_progress, on_finished=lambda: self._set_busy(-1),
+                          name=getattr(fn, "__name__", "import"))
+        return task
+
+    def _ask(self, title: str, text: str, buttons: Any, default: Any) -> Any:
+        """A question to the user (tests replace this)."""
+        return QMessageBox.question(self, title, text, buttons, default)

@@ -1,0 +1,269 @@
+"""Step 2 of the import: which column feeds which provider field, and the values set for the whole job.
+
+One line per source column: its header, a few sample values and a combo of the provider's contact
+fields (plus "— ignore —"). Providers with open-ended field ids (Netcore attributes, İleti Merkezi
+``custom_field:<id>``, Aptania ``attr:<id>``) get an editable combo, so any id can be typed. Below, one
+input per job option (list name, group id, …) and the default country for phone numbers.
+
+The suggestion comes from :func:`core.mapping.auto_map`, or from :class:`core.mapping.MappingMemory`
+when the same file shape was mapped before; the import view remembers the final choice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.model import FieldKind, FieldSpec
+from core.providers.base import Provider
+
+IGNORE = "— ignore —"
+_SAMPLES = 3
+
+
+class MappingView(QWidget):
+    """Column → field combos and job constants; ``mappingChanged`` on any change by the user."""
+
+    mappingChanged = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._provider: Provider | None = None
+        self._headers: list[str] = []
+        self.combos: list[QComboBox] = []
+        self.option_inputs: dict[str, QWidget] = {}
+
+        layout = QVBoxLayout(self)
+        self.hint = QLabel("Check which column goes to which field. Suggestions are filled in.")
+        self.hint.setWordWrap(True)
+        layout.addWidget(self.hint)
+
+        self._columns_box = QGroupBox("Columns")
+        self._grid = QGridLayout(self._columns_box)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self._columns_box)
+        layout.addWidget(scroll, 1)
+
+        self._options_box = QGroupBox("Same value for every contact")
+        self._options_form = QFormLayout(self._options_box)
+        layout.addWidget(self._options_box)
+
+        self.region = _region_input("")
+
+        self.problem = QLabel()
+        self.problem.setObjectName("mappingProblem")
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet("color: #b00020;")
+        layout.addWidget(self.problem)
+
+    # ------------------------------------------------------------------ filling
+    def set_source(
+        self,
+        headers: Sequence[str],
+        samples: Sequence[Sequence[str]],
+        provider: Provider,
+        mapping: Mapping[int, str],
+        constants: Mapping[str, str] | None = None,
+        region: str = "",
+    ) -> None:
+        """Show ``headers`` (with sample rows) for ``provider``, preselecting ``mapping``."""
+        self._provider = provider
+        self._headers = list(headers)
+        _clear(self._grid)
+        self.combos = []
+        for title, col in (("Column", 0), ("Examples", 1), (f"{provider.title} field", 2)):
+            label = QLabel(f"<b>{title}</b>")
+            self._grid.addWidget(label, 0, col)
+        open_ended = bool(provider.field_hint())
+        contact_fields = provider.contact_fields()
+        for index, header in enumerate(self._headers):
+            name = QLabel(header or f"Column {index + 1}")
+            values = [r[index].strip() for r in samples if index < len(r) and r[index].strip()][:_SAMPLES]
+            example = QLabel(", ".join(values))
+            example.setStyleSheet("color: #666;")
+            example.setToolTip("\n".join(values))
+            combo = QComboBox()
+            combo.setObjectName(f"mapColumn{index}")
+            combo.setEditable(open_ended)
+            combo.addItem(IGNORE, "")
+            for spec in contact_fields:
+                combo.addItem(_field_text(spec), spec.id)
+            if open_ended:
+                combo.setToolTip(provider.field_hint())
+            self._select(combo, mapping.get(index, ""))
+            combo.currentIndexChanged.connect(self._changed)
+            if combo.isEditable():
+                combo.lineEdit().editingFinished.connect(self._changed)
+            self.combos.append(combo)
+            self._grid.addWidget(name, index + 1, 0)
+            self._grid.addWidget(example, index + 1, 1)
+            self._grid.addWidget(combo, index + 1, 2)
+        self._grid.setColumnStretch(1, 1)
+
+        _clear(self._options_form)
+        self.option_inputs = {}
+        constants = constants or {}
+        for spec in provider.option_fields():
+            widget = _option_input(spec, constants.get(spec.id, ""))
+            widget.setObjectName(f"option_{spec.id}")
+            if isinstance(widget, QComboBox):
+                widget.currentIndexChanged.connect(self._changed)
+            elif isinstance(widget, QLineEdit):
+                widget.textEdited.connect(self._changed)
+            self.option_inputs[spec.id] = widget
+            self._options_form.addRow(spec.label, widget)
+        self.region = _region_input(region or provider.default_region)
+        self.region.textEdited.connect(self._changed)
+        self._options_form.addRow("Default country for phones", self.region)
+        self._update_problem()
+
+    def _select(self, combo: QComboBox, field_id: str) -> None:
+        pos = combo.findData(field_id)
+        if pos < 0 and field_id:
+            spec = self._provider.field(field_id) if self._provider else None
+            combo.addItem(_field_text(spec) if spec else field_id, field_id)
+            pos = combo.count() - 1
+        combo.setCurrentIndex(max(pos, 0))
+
+    # ------------------------------------------------------------------ reading
+    def mapping(self) -> dict[int, str]:
+        """Column index → field id of every mapped column."""
+        out: dict[int, str] = {}
+        for index, combo in enumerate(self.combos):
+            fid = self._field_of(combo)
+            if fid:
+                out[index] = fid
+        return out
+
+    def _field_of(self, combo: QComboBox) -> str:
+        if combo.isEditable():
+            text = combo.currentText().strip()
+            pos = combo.findText(text)
+            if pos >= 0:
+                return str(combo.itemData(pos) or "")
+            return "" if text == IGNORE else text
+        return str(combo.currentData() or "")
+
+    def constants(self) -> dict[str, str]:
+        """Option id → value, for every option given a value."""
+        out: dict[str, str] = {}
+        for fid, widget in self.option_inputs.items():
+            if isinstance(widget, QComboBox):
+                value = str(widget.currentData() or "")
+            elif isinstance(widget, QLineEdit):
+                value = widget.text().strip()
+            else:  # pragma: no cover
+                value = ""
+            if value:
+                out[fid] = value
+        return out
+
+    def default_region(self) -> str:
+        return self.region.text().strip().upper()
+
+    def set_field(self, column: int, field_id: str) -> None:
+        """Map ``column`` to ``field_id`` ("" to ignore it), as the user would."""
+        self._select(self.combos[column], field_id)
+        self._changed()
+
+    def set_constant(self, field_id: str, value: str) -> None:
+        widget = self.option_inputs[field_id]
+        if isinstance(widget, QComboBox):
+            widget.setCurrentIndex(max(0, widget.findData(value)))
+        elif isinstance(widget, QLineEdit):
+            widget.setText(value)
+        self._changed()
+
+    def problems(self) -> list[str]:
+        """Sentences about the mapping that stop the next step (empty when it can go on)."""
+        provider = self._provider
+        if provider is None:
+            return []
+        out: list[str] = []
+        seen: dict[str, int] = {}
+        for index, fid in self.mapping().items():
+            if provider.field(fid) is None:
+                out.append(f"{provider.title} has no field '{fid}' (column '{self._headers[index]}').")
+            elif fid in seen:
+                out.append(
+                    f"Columns '{self._headers[seen[fid]]}' and '{self._headers[index]}' both go to "
+                    f"{fid}; choose only one."
+                )
+            seen.setdefault(fid, index)
+        mapped = set(self.mapping().values())
+        for spec in provider.contact_fields():
+            if spec.required and spec.id not in mapped:
+                out.append(
+                    f"{provider.title} needs {spec.label} ({spec.id}): choose the column that holds it."
+                )
+        return out
+
+    def _changed(self, *_: Any) -> None:
+        self._update_problem()
+        self.mappingChanged.emit()
+
+    def _update_problem(self) -> None:
+        self.problem.setText(" ".join(self.problems()))
+
+
+def _field_text(spec: FieldSpec) -> str:
+    required = " (required)" if spec.required else ""
+    return f"{spec.label} — {spec.id}{required}"
+
+
+def _option_input(spec: FieldSpec, value: str) -> QWidget:
+    if spec.kind is FieldKind.BOOLEAN or spec.choices:
+        combo = QComboBox()
+        combo.addItem("(provider default)", "")
+        choices: Sequence[tuple[str, str]]
+        if spec.kind is FieldKind.BOOLEAN:
+            choices = (("Yes", "true"), ("No", "false"))
+        else:
+            choices = tuple((c, c) for c in spec.choices)
+        for text, data in choices:
+            combo.addItem(text, data)
+        wanted = value or (spec.default or "")
+        combo.setCurrentIndex(max(0, combo.findData(wanted)))
+        combo.setToolTip(spec.help)
+        return combo
+    edit = QLineEdit(value)
+    if spec.max_length:
+        edit.setMaxLength(spec.max_length)
+    edit.setPlaceholderText(spec.help or "(none)")
+    edit.setToolTip(spec.help)
+    return edit
+
+
+def _region_input(value: str) -> QLineEdit:
+    edit = QLineEdit(value)
+    edit.setObjectName("defaultRegion")
+    edit.setMaxLength(2)
+    edit.setPlaceholderText("e.g. FR")
+    edit.setToolTip("Country used to read phone numbers written without a country code.")
+    return edit
+
+
+def _clear(layout: Any) -> None:
+    while layout.count():
+        item = layout.takeAt(0)
+        widget = item.widget()
+        if widget is not None:
+            widget.setParent(None)
+            widget.deleteLater()
+
+
+__all__ = ["IGNORE", "MappingView"]

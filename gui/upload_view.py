@@ -1,0 +1,86 @@
+"""Step 4 of the import: progress of the running upload, with pause, resume and cancel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+
+from gui.table_model import PreviewProxy
+from gui.table_view import PreviewTable
+
+
+def format_eta(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    secs = round(seconds)
+    if secs < 60:
+        return f"{secs} s"
+    minutes, secs = divmod(secs, 60)
+    if minutes < 60:
+        return f"{minutes} min {secs:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+def counts_text(counts: dict[str, int]) -> str:
+    order = ("added", "updated", "exists", "skipped", "failed", "invalid", "ready", "pending")
+    parts = [f"{counts[k]:,} {k}" for k in order if counts.get(k)]
+    return " · ".join(parts) if parts else "nothing yet"
+
+
+class UploadPanel(QWidget):
+    def __init__(self, proxy: PreviewProxy, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        self.title = QLabel("Uploading…")
+        self.title.setObjectName("uploadTitle")
+        layout.addWidget(self.title)
+        self.bar = QProgressBar()
+        self.bar.setObjectName("uploadProgress")
+        self.bar.setFormat("%v of %m rows (%p%)")
+        layout.addWidget(self.bar)
+        self.counts = QLabel()
+        self.counts.setObjectName("uploadCounts")
+        self.rate = QLabel()
+        self.rate.setObjectName("uploadRate")
+        row = QHBoxLayout()
+        row.addWidget(self.counts, 1)
+        row.addWidget(self.rate)
+        layout.addLayout(row)
+        buttons = QHBoxLayout()
+        self.pause_button = QPushButton("Pause")
+        self.pause_button.setObjectName("pauseButton")
+        self.resume_button = QPushButton("Resume")
+        self.resume_button.setObjectName("resumeButton")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setObjectName("cancelButton")
+        self.cancel_button.setToolTip("Stop the upload; it can be resumed later.")
+        buttons.addWidget(self.pause_button)
+        buttons.addWidget(self.resume_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        self.table = PreviewTable(proxy)
+        layout.addWidget(self.table, 1)
+        self.set_running(False)
+
+    def start(self, total: int, title: str) -> None:
+        self.title.setText(title)
+        self.bar.setRange(0, max(total, 1))
+        self.bar.setValue(0)
+        self.counts.setText("Starting…")
+        self.rate.setText("")
+        self.set_running(True)
+
+    def set_running(self, running: bool, paused: bool = False) -> None:
+        self.pause_button.setEnabled(running and not paused)
+        self.resume_button.setEnabled(running and paused)
+        self.cancel_button.setEnabled(running)
+
+    def show_progress(self, progress: Any) -> None:
+        self.bar.setRange(0, max(progress.total, 1))
+        self.bar.setValue(progress.done)
+        self.counts.setText(counts_text({str(k): v for k, v in progress.counts.items()}))
+        state = "paused · " if progress.paused else ""
+        self.rate.setText(f"{state}{progress.rate:,.0f} rows/s · {format_eta(progress.eta)} left")

@@ -1,0 +1,290 @@
+"""The upload worker: :func:`core.engine.run_job` on its own QThread, reported in throttled batches.
+
+Same signal set as :mod:`gui.workers`: ``started``, ``progress`` (an :class:`UploadBatch`: the latest
+:class:`~core.engine.Progress` and the row results that arrived since the previous batch), ``result`` (the
+:class:`~core.engine.JobSummary`), ``failed`` (the exception object) and ``finished``, always emitted once.
+
+The engine calls back once per row; emitting a signal per row would flood the GUI thread with 100 000
+queued calls. Results are buffered under a lock instead and handed over at most every
+:data:`BATCH_INTERVAL` seconds, so the window redraws ten times a second whatever the throughput.
+
+Pause, resume and cancel go straight to the engine's thread-safe :class:`~core.engine.JobControl`.
+A cancelled job stays open in the journal, so it can be resumed later.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QElapsedTimer, QObject, QThread, Signal, Slot
+
+from core.model import Contact, RowResult
+from core.providers.base import Provider
+
+log = logging.getLogger(__name__)
+
+BATCH_INTERVAL = 0.1  # seconds between two batches handed to the GUI thread
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """Everything that identifies a job in the journal, so the window can offer to resume it."""
+
+    path: str
+    sheet: str | None
+    header_row: int
+    encoding: str | None
+    delimiter: str | None
+    mapping: dict[int, str]
+    constants: dict[str, str]
+    region: str
+    profile: str
+
+    def journal_mapping(self) -> dict[str, Any]:
+        """The job's 'mapping' as the journal stores it (JSON, no secret)."""
+        return {
+            "window": 1,
+            "sheet": self.sheet,
+            "header_row": self.header_row,
+            "encoding": self.encoding,
+            "delimiter": self.delimiter,
+            "map": {str(k): v for k, v in sorted(self.mapping.items())},
+            "set": dict(sorted(self.constants.items())),
+            "region": self.region,
+        }
+
+    @classmethod
+    def from_journal(cls, source: str, profile: str, mapping: Any) -> JobSpec | None:
+        """The spec a job of the window was created with; None for a job this window cannot read."""
+        if not isinstance(mapping, dict) or mapping.get("window") != 1:
+            return None
+        try:
+            return cls(
+                path=source,
+                sheet=mapping.get("sheet"),
+                header_row=int(mapping["header_row"]),
+                encoding=mapping.get("encoding"),
+                delimiter=mapping.get("delimiter"),
+                mapping={int(k): str(v) for k, v in dict(mapping.get("map") or {}).items()},
+                constants={str(k): str(v) for k, v in dict(mapping.get("set") or {}).items()},
+                region=str(mapping.get("region") or ""),
+                profile=profile,
+            )
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def fingerprint(self) -> str:
+        from core.journal import file_fingerprint
+
+        return file_fingerprint(self.path, self.sheet, self.header_row)
+
+
+@dataclass
+class UploadRequest:
+    """One run of a job. ``job_id`` None creates a new job from ``spec`` (in the worker thread)."""
+
+    provider: Provider
+    creds: dict[str, str] = field(repr=False)
+    base_url: str
+    contacts: Sequence[Contact]
+    options: dict[str, str]
+    spec: JobSpec
+    job_id: int | None = None
+    concurrency: int | None = None
+    total_rows: int = 0  # rows of the job (for the journal), valid or not
+
+
+@dataclass(frozen=True)
+class UploadBatch:
+    """What the GUI thread gets ten times a second."""
+
+    progress: Any  # core.engine.Progress | None
+    results: list[RowResult]
+    job_id: int | None = None
+
+
+class UploadWorker(QObject):
+    """Runs one job; lives on its own QThread (see :class:`UploadTask`)."""
+
+    started = Signal()
+    progress = Signal(object)  # UploadBatch
+    result = Signal(object)  # JobSummary
+    failed = Signal(object)  # the exception
+    finished = Signal()
+    jobCreated = Signal(int)
+
+    def __init__(self, request: UploadRequest, journal_path: str | None = None) -> None:
+        super().__init__()
+        from core.engine import JobControl
+
+        self.request = request
+        self.control = JobControl()
+        self.job_id: int | None = request.job_id
+        self._journal_path = journal_path
+        self._lock = threading.Lock()
+        self._pending: list[RowResult] = []
+        self._latest: Any = None
+        self._last_emit = 0.0
+
+    # ------------------------------------------------------------------ control (any thread)
+    def pause(self) -> None:
+        self.control.pause()
+
+    def resume(self) -> None:
+        self.control.resume()
+
+    def cancel(self) -> None:
+        self.control.cancel()
+
+    # ------------------------------------------------------------------ body (worker thread)
+    @Slot()
+    def run(self) -> None:
+        self.started.emit()
+        try:
+            summary = self._run()
+            self._flush()
+            self.result.emit(summary)
+        except Exception as exc:  # noqa: BLE001 - handed to the GUI as an object
+            self._flush()
+            self.failed.emit(exc)
+        finally:
+            self.finished.emit()
+
+    def _run(self) -> Any:
+        from core.engine import run_job
+        from core.journal import Journal
+
+        req = self.request
+        journal = Journal(self._journal_path)
+        try:
+            if self.job_id is None:
+                self.job_id = journal.create_job(
+                    req.spec.fingerprint(),
+                    req.provider.name,
+                    req.spec.profile,
+                    req.spec.journal_mapping(),
+                    req.options,
+                    req.total_rows or len(req.contacts),
+                    source=req.spec.path,
+                )
+            else:
+                # rows that ended in an earlier run: show them at once (the engine will not send them)
+                earlier = list(journal.results(self.job_id).values())
+                with self._lock:
+                    self._pending.extend(earlier)
+            self.jobCreated.emit(self.job_id)
+            summary = run_job(
+                req.provider,
+                req.creds,
+                req.base_url,
+                req.contacts,
+                req.options,
+                journal=journal,
+                job_id=self.job_id,
+                concurrency=req.concurrency,
+                progress=self._on_progress,
+                control=self.control,
+                on_result=self._on_result,
+            )
+            if summary.finished and not summary.cancelled and summary.auth_error is None:
+                journal.finish(self.job_id)
+            return summary
+        finally:
+            journal.close()
+
+    def _on_result(self, result: RowResult) -> None:
+        with self._lock:
+            self._pending.append(result)
+        self._maybe_emit()
+
+    def _on_progress(self, progress: Any) -> None:
+        with self._lock:
+            self._latest = progress
+        self._maybe_emit()
+
+    def _maybe_emit(self) -> None:
+        now = time.monotonic()
+        if now - self._last_emit >= BATCH_INTERVAL:
+            self._flush(now)
+
+    def _flush(self, now: float | None = None) -> None:
+        with self._lock:
+            results, self._pending = self._pending, []
+            latest = self._latest
+        self._last_emit = time.monotonic() if now is None else now
+        if results or latest is not None:
+            self.progress.emit(UploadBatch(latest, results, self.job_id))
+
+
+class UploadTask(QObject):
+    """The GUI-thread handle: owns the QThread, relays the worker's signals on the GUI thread."""
+
+    started = Signal()
+    progress = Signal(object)
+    result = Signal(object)
+    failed = Signal(object)
+    finished = Signal()
+    jobCreated = Signal(int)
+
+    def __init__(self, request: UploadRequest, parent: QObject | None = None,
+                 journal_path: str | None = None) -> None:
+        super().__init__(parent)
+        self.worker = UploadWorker(request, journal_path)
+        self.thread = QThread()
+        self.thread.setObjectName("worker:upload")
+        self.worker.moveToThread(self.thread)
+        self._running = False
+        self.worker.started.connect(self.started)
+        self.worker.progress.connect(self.progress)
+        self.worker.result.connect(self.result)
+        self.worker.failed.connect(self.failed)
+        self.worker.jobCreated.connect(self.jobCreated)
+        self.worker.finished.connect(self._on_finished)
+        self.thread.started.connect(self.worker.run)
+
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    @property
+    def job_id(self) -> int | None:
+        return self.worker.job_id
+
+    def start(self) -> None:
+        self._running = True
+        self.thread.start()
+
+    def pause(self) -> None:
+        self.worker.pause()
+
+    def resume(self) -> None:
+        self.worker.resume()
+
+    def cancel(self) -> None:
+        self.worker.cancel()
+
+    @property
+    def paused(self) -> bool:
+        return bool(self.worker.control.paused)
+
+    @Slot()
+    def _on_finished(self) -> None:
+        self._running = False
+        self.thread.quit()
+        self.thread.wait()
+        self.finished.emit()
+
+    def wait(self, timeout_ms: int = 15000) -> bool:
+        """Process events until the worker has finished (True) or ``timeout_ms`` passed (False)."""
+        timer = QElapsedTimer()
+        timer.start()
+        while self._running and timer.elapsed() < timeout_ms:
+            QCoreApplication.processEvents()
+            self.thread.wait(10)
+        QCoreApplication.processEvents()
+        return not self._running
