@@ -11,6 +11,7 @@ where they fail: CI must exercise the real keyring.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -70,9 +71,18 @@ def _start(scratch: Path) -> tuple[str, int]:
     bus = scratch / "bus"
     try:
         out = subprocess.run(
-            ["dbus-daemon", "--session", "--fork", "--print-address=1", "--print-pid=1",
-             f"--address=unix:path={bus}"],
-            capture_output=True, text=True, timeout=20, check=True,
+            [
+                "dbus-daemon",
+                "--session",
+                "--fork",
+                "--print-address=1",
+                "--print-pid=1",
+                f"--address=unix:path={bus}",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=True,
         ).stdout.split()
     except (OSError, subprocess.SubprocessError) as exc:
         raise _Unavailable(f"dbus-daemon did not start: {exc}") from None
@@ -88,7 +98,12 @@ def _start(scratch: Path) -> tuple[str, int]:
     try:
         subprocess.run(
             ["gnome-keyring-daemon", "--unlock", "--components=secrets"],
-            input=PASSWORD, capture_output=True, text=True, env=env, timeout=20, check=True,
+            input=PASSWORD,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=20,
+            check=True,
         )
     except (OSError, subprocess.SubprocessError) as exc:
         _stop(pid)
@@ -103,15 +118,9 @@ def _stop(pid: int) -> None:
         pass
 
 
-@pytest.fixture(scope="session")
-def secret_service_session() -> Iterator[SecretServiceSession | str]:
-    """The session-wide Secret Service, or the reason none could be started (a string)."""
-    if os.environ.get("CU_KEYRING_SESSION") == "1":
-        try:
-            yield SecretServiceSession(os.environ.get("DBUS_SESSION_BUS_ADDRESS", ""), _probe(), False)
-        except _Unavailable as exc:
-            yield f"the Secret Service of .ci/keyring-session.sh does not work: {exc}"
-        return
+@contextlib.contextmanager
+def _private_session() -> Iterator[SecretServiceSession | str]:
+    """Start a Secret Service of our own for the duration; yields it, or the reason it could not start."""
     scratch = Path(tempfile.mkdtemp(prefix="cu-secret-service-"))
     previous = os.environ.get("DBUS_SESSION_BUS_ADDRESS")
     pid = None
@@ -133,20 +142,56 @@ def secret_service_session() -> Iterator[SecretServiceSession | str]:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+def _use(request: pytest.FixtureRequest, session: SecretServiceSession | str) -> SecretServiceSession:
+    if not request.node.get_closest_marker("keyring_real"):
+        pytest.fail("a test using the real Secret Service must be marked keyring_real")
+    if isinstance(session, str):
+        if _in_ci():
+            pytest.fail(f"CI must test the real keyring, but {session}")
+        pytest.skip(session)
+    return session
+
+
+@pytest.fixture(scope="session")
+def secret_service_session() -> Iterator[SecretServiceSession | str]:
+    """The session-wide Secret Service, or the reason none could be started (a string)."""
+    if os.environ.get("CU_KEYRING_SESSION") == "1":
+        try:
+            found: SecretServiceSession | str = SecretServiceSession(
+                os.environ.get("DBUS_SESSION_BUS_ADDRESS", ""), _probe(), False
+            )
+        except _Unavailable as exc:
+            found = f"the Secret Service of .ci/keyring-session.sh does not work: {exc}"
+        yield found
+        return
+    with _private_session() as session:
+        yield session
+
+
 @pytest.fixture
 def secret_service(
     request: pytest.FixtureRequest, secret_service_session: SecretServiceSession | str
 ) -> Iterator[SecretServiceSession]:
     """Install the real Secret Service as the keyring backend for one test (marker ``keyring_real``)."""
-    if not request.node.get_closest_marker("keyring_real"):
-        pytest.fail("a test using the real Secret Service must be marked keyring_real")
-    if isinstance(secret_service_session, str):
-        if _in_ci():
-            pytest.fail(f"CI must test the real keyring, but {secret_service_session}")
-        pytest.skip(secret_service_session)
+    session = _use(request, secret_service_session)
     previous = keyring.get_keyring()
-    keyring.set_keyring(secret_service_session.backend)
+    keyring.set_keyring(session.backend)
     try:
-        yield secret_service_session
+        yield session
     finally:
         keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def private_secret_service(request: pytest.FixtureRequest) -> Iterator[SecretServiceSession]:
+    """A Secret Service of this test alone (it may lock it, say), installed as the keyring backend."""
+    if not request.node.get_closest_marker("keyring_real"):
+        pytest.fail("a test using the real Secret Service must be marked keyring_real")
+    with _private_session() as raw:
+        session = _use(request, raw)
+        previous = keyring.get_keyring()
+        keyring.set_keyring(session.backend)
+        try:
+            yield session
+        finally:
+            keyring.set_keyring(previous)
