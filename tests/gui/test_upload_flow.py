@@ -1,0 +1,264 @@
+"""The whole import in the window, against the sandbox: a real XLSX → mapping → fix a cell → upload →
+results → report; cancel midway and resume; closing during an upload; the offer to resume at start."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import openpyxl
+import pytest
+from PySide6.QtCore import QModelIndex
+from PySide6.QtTest import QAbstractItemModelTester
+from PySide6.QtWidgets import QMessageBox
+
+from core.journal import Journal
+from core.sandbox import DEMO_CREDENTIALS
+from gui.context import AppContext
+from gui.import_view import ImportView, Step
+from gui.table_model import COL_MESSAGE, COL_STATUS, FIRST_SOURCE_COLUMN, INVALID, READY
+
+FAIL = QAbstractItemModelTester.FailureReportingMode.Fatal
+Yes = QMessageBox.StandardButton.Yes
+No = QMessageBox.StandardButton.No
+
+
+class _Demo:
+    """What AppContext needs of a demo session: the sandbox's URLs and the demo credentials."""
+
+    def __init__(self, sandbox) -> None:
+        self.sandbox = sandbox
+
+    def credentials(self, provider: str) -> dict[str, str]:
+        return dict(DEMO_CREDENTIALS[provider])
+
+    def base_url(self, provider: str) -> str:
+        return self.sandbox.base_url(provider)
+
+
+def write_xlsx(path: Path, rows: list[list[object]], title: str | None = "Spring fair leads") -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Leads"
+    if title:
+        ws.append([title])
+        ws.append([])
+    ws.append(["Prénom", "Nom", "Téléphone portable", "Ville"])
+    for row in rows:
+        ws.append(row)
+    wb.create_sheet("Notes").append(["nothing here"])
+    wb.save(path)
+    return path
+
+
+@pytest.fixture
+def view(qtbot, sandbox):
+    ctx = AppContext("octopush", demo=_Demo(sandbox))
+    v = ImportView(ctx)
+    qtbot.addWidget(v)
+    v.resize(1100, 700)
+    v.show()
+    yield v
+    if v.has_running_upload():
+        v._task.cancel()
+        v._task.wait(20000)
+    from gui.workers import wait_all
+
+    wait_all(10000)
+
+
+def _phone(i: int) -> str:
+    return f"+336{12000000 + i:08d}"
+
+
+def open_and_check(qtbot, view: ImportView, path: Path) -> None:
+    view.open_file(path)
+    qtbot.waitUntil(lambda: view.table is not None and not view.is_busy(), timeout=20000)
+    assert view.file_step.header_row.value() == 3  # the title rows above were skipped
+    assert view.file_step.sheet.currentText() == "Leads"
+    view.go_next()
+    assert view.step is Step.COLUMNS
+    view.go_next()
+    qtbot.waitUntil(lambda: view.step is Step.CHECK and not view.is_busy(), timeout=20000)
+
+
+def src(view: ImportView, row: int, col: int):
+    return view.model.index(row, FIRST_SOURCE_COLUMN + col)
+
+
+def test_full_flow_fix_upload_results_export(qtbot, view, sandbox, tmp_path):
+    QAbstractItemModelTester(view.model, FAIL)
+    QAbstractItemModelTester(view.proxy, FAIL)
+    rows = [["Ann", "Lee", _phone(1), "Paris"], ["Bob", "Ray", "06 12 ab", "Lyon"],
+            ["Cy", "Doe", 33612000003, "Nice"], ["Di", "Fox", _phone(4), "Metz"]]
+    path = write_xlsx(tmp_path / "leads.xlsx", rows)
+    sandbox.latency = 0.0
+    open_and_check(qtbot, view, path)
+    # auto-mapping from French headers
+    assert view.mapping_view.mapping() == {0: "first_name", 1: "last_name", 2: "phone_number"}
+
+    # the invalid phone is highlighted with its reason; the Excel number was repaired
+    model = view.model
+    assert model.counts() == {READY: 3, INVALID: 1}
+    bad = src(view, 1, 2)
+    assert model.data(bad, 8) is not None  # BackgroundRole
+    assert "not a valid phone number" in model.data(bad, 3)  # ToolTipRole
+    assert "Row 5, column 'Téléphone portable'" in model.data(model.index(1, COL_MESSAGE))
+
+    # errors-only filter
+    view.errors_only.setChecked(True)
+    assert view.proxy.rowCount() == 1
+    view.errors_only.setChecked(False)
+    assert view.proxy.rowCount() == 4
+
+    # payload preview of a row: the request as sent, secrets masked
+    view.select_row(0)
+    text = view.payload.preview_text()
+    assert "/contact/create" in text
+    assert _phone(1) in text
+    assert DEMO_CREDENTIALS["octopush"]["api_key"] not in text
+    assert "••••••" in text
+
+    # fix the cell in place: re-validated at once
+    assert view.proxy.setData(view.proxy.mapFromSource(bad), "+33 6 12 00 00 02")
+    assert model.data(bad, 8) is None
+    assert model.data(model.index(1, COL_STATUS)) == READY
+    assert model.counts() == {READY: 4}
+    assert view.next_button.text() == "Upload 4 contacts"
+
+    # a Duplicate of row 4 becomes invalid
+    assert view.proxy.setData(view.proxy.mapFromSource(src(view, 3, 2)), _phone(1))
+    assert model.data(model.index(3, COL_STATUS)) == INVALID
+    assert "same mobile phone as row 4" in model.data(model.index(3, COL_MESSAGE))
+    view.proxy.setData(view.proxy.mapFromSource(src(view, 3, 2)), _phone(4))
+    assert model.counts() == {READY: 4}
+
+    # one contact already exists on the platform
+    sandbox.contacts("octopush")  # the sandbox is up
+    view.go_next()
+    assert view.step is Step.UPLOAD
+    qtbot.waitUntil(lambda: view.step is Step.RESULTS, timeout=30000)
+    counts = model.counts()
+    assert counts.get("added") == 4
+    stored = {c["phone_number"] for c in sandbox.contacts("octopush")}
+    assert stored == {_phone(1), "+33612000002", "+33612000003", _phone(4)}
+    assert "4 added" in view.results_view.counts.text()
+    assert not view.results_view.retry_button.isEnabled()
+    assert not view.resume_button.isVisible()
+
+    # the same rows again: the sandbox reports them (Octopush upserts: updated)
+    view.go_back()
+    assert view.step is Step.CHECK
+    view.start_upload()
+    qtbot.waitUntil(lambda: view.step is Step.RESULTS, timeout=30000)
+    assert set(model.counts()) <= {"updated", "exists", "added"}
+    assert sum(model.counts().values()) == 4
+
+    # export the report and read it back
+    report = tmp_path / "out" / "report.csv"
+    view.export_report(report)
+    qtbot.waitUntil(lambda: report.exists() and not view.is_busy(), timeout=10000)
+    with report.open(encoding="utf-8-sig", newline="") as fh:
+        lines = list(csv.reader(fh))
+    assert lines[0][:5] == ["row", "status", "code", "message", "id"]
+    assert [r[0] for r in lines[1:]] == ["4", "5", "6", "7"]
+    assert lines[2][5:8] == ["Bob", "Ray", "+33 6 12 00 00 02"]  # the corrected cell
+    assert all(r[1] in {"updated", "exists", "added"} for r in lines[1:])
+
+
+def test_cancel_midway_then_resume(qtbot, view, sandbox, tmp_path):
+    rows = [[f"N{i}", "X", _phone(i), "Paris"] for i in range(1, 1201)]
+    path = write_xlsx(tmp_path / "many.xlsx", rows)
+    open_and_check(qtbot, view, path)
+    assert view.model.counts() == {READY: 1200}
+    sandbox.latency = 0.4  # 200 per request, 2 in flight: several rounds
+    view.go_next()
+    qtbot.waitUntil(lambda: view.model.counts().get("added", 0) > 0, timeout=20000)
+    view.upload_panel.pause_button.click()
+    assert view.upload_panel.resume_button.isEnabled()
+    view.upload_panel.resume_button.click()
+    view.upload_panel.cancel_button.click()
+    qtbot.waitUntil(lambda: view.step is Step.RESULTS, timeout=30000)
+    done_first = view.model.counts().get("added", 0)
+    assert 0 < done_first < 1200
+    assert view.resume_button.isVisible()
+    job_id = view.job_id
+    with Journal() as j:
+        assert [job.id for job in j.unfinished_jobs()] == [job_id]
+
+    sandbox.latency = 0.0
+    view.resume_button.click()
+    qtbot.waitUntil(lambda: view.step is Step.RESULTS and not view.has_running_upload(), timeout=30000)
+    assert view.model.counts() == {"added": 1200}
+    assert view.job_id == job_id
+    assert len(sandbox.contacts("octopush")) == 1200
+    assert sandbox.create_requests("octopush") <= 7  # nothing sent twice (6 batches + at most one re-sent)
+    with Journal() as j:
+        assert j.unfinished_jobs() == []
+
+
+def test_close_during_upload_asks_and_start_offers_resume(qtbot, view, sandbox, tmp_path, monkeypatch):
+    rows = [[f"N{i}", "X", _phone(i), "Paris"] for i in range(1, 801)]
+    path = write_xlsx(tmp_path / "close.xlsx", rows)
+    open_and_check(qtbot, view, path)
+    sandbox.latency = 0.5
+    view.go_next()
+    qtbot.waitUntil(lambda: view.has_running_upload(), timeout=5000)
+    asked = []
+    monkeypatch.setattr(view, "_ask", lambda title, text, b, d: asked.append(title) or No)
+    assert view.request_close() is False
+    assert view.has_running_upload()
+    monkeypatch.setattr(view, "_ask", lambda title, text, b, d: asked.append(title) or Yes)
+    assert view.request_close() is True
+    assert not view.has_running_upload()
+    assert asked == ["Stop the upload?", "Stop the upload?"]
+    qtbot.waitUntil(lambda: view.step is Step.RESULTS, timeout=10000)
+    sent_before = len(sandbox.contacts("octopush"))
+    assert sent_before < 800
+
+    # next start: a new window offers the job and finishes it
+    sandbox.latency = 0.0
+    ctx = AppContext("netcore", demo=_Demo(sandbox))
+    again = ImportView(ctx)
+    qtbot.addWidget(again)
+    offers = []
+    monkeypatch.setattr(again, "_ask", lambda title, text, b, d: offers.append(text) or Yes)
+    assert again.offer_resume() is True
+    assert "close.xlsx" in offers[0]
+    assert ctx.provider.name == "octopush"
+    qtbot.waitUntil(lambda: again.step is Step.RESULTS and not again.has_running_upload()
+                    and not again.is_busy(), timeout=30000)
+    assert again.model.counts() == {"added": 800}
+    assert len(sandbox.contacts("octopush")) == 800
+    assert again.offer_resume() is False  # nothing left to offer
+
+
+def test_retry_failed_sends_only_failed_rows(qtbot, view, sandbox, tmp_path):
+    rows = [[f"N{i}", "X", _phone(i), "Paris"] for i in range(1, 11)]
+    path = write_xlsx(tmp_path / "retry.xlsx", rows, title=None)
+    view.open_file(path)
+    qtbot.waitUntil(lambda: view.table is not None and not view.is_busy(), timeout=20000)
+    view.go_next()
+    view.go_next()
+    qtbot.waitUntil(lambda: view.step is Step.CHECK and not view.is_busy(), timeout=20000)
+    sandbox.faults.p_503 = 1.0  # every request fails until the faults are lifted
+    sandbox.faults.retry_after = 0
+    from core import engine
+
+    original = engine.RetryPolicy
+    engine.RetryPolicy = lambda: original(max_attempts=2, base_delay=0.01)  # type: ignore[misc]
+    try:
+        view.go_next()
+        qtbot.waitUntil(lambda: view.step is Step.RESULTS, timeout=30000)
+    finally:
+        engine.RetryPolicy = original  # type: ignore[misc]
+    assert view.model.counts() == {"failed": 10}
+    assert view.results_view.retry_button.isEnabled()
+    sandbox.faults.p_503 = 0.0
+    view.results_view.errors_only.setChecked(True)
+    assert view.proxy.rowCount() == 10
+    view.results_view.retry_button.click()
+    qtbot.waitUntil(lambda: view.step is Step.RESULTS and not view.has_running_upload(), timeout=30000)
+    assert view.model.counts() == {"added": 10}
+    assert view.proxy.rowCount() == 0
+    assert QModelIndex().isValid() is False
