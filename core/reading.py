@@ -47,6 +47,7 @@ import math
 import os
 import re
 import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -97,6 +98,10 @@ _BINARY_BYTES: Final = bytes(b for b in range(32) if b not in (9, 10, 11, 12, 13
 _SCIENTIFIC = re.compile(r"^\s*[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+\s*$")
 _NUMBERISH = re.compile(r"^[\s+\-().,/:%€$£₺0-9]*$")
 
+_ODS_PASSWORD_SENTENCE = (
+    "{name} is protected by a password; open it in LibreOffice, choose File → Save As, untick "
+    "“Save with password” and save again."
+)
 _PASSWORD_SENTENCE = (
     "{name} is protected by a password; remove the password in Excel "
     "(File → Info → Protect Workbook) and save again."
@@ -722,6 +727,7 @@ def _text_records(path: Path, codec: str, reported: str, delim: str,
     with fh:
         reader = csv.reader(fh, delimiter=delim, quotechar='"', doublequote=True, strict=False)
         number = 0
+        record: list[str] = []
         try:
             for record in reader:
                 number += 1
@@ -733,10 +739,30 @@ def _text_records(path: Path, codec: str, reported: str, delim: str,
         except UnicodeDecodeError as exc:
             raise _decode_problem(name, reported, exc) from None
         except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                raise _unclosed_quote(name, number + 1) from None
             raise FileProblem(
                 f"{name} cannot be read as a {_delimiter_label(delim)}-separated file near row "
-                f"{number + 1}: {exc}."
+                f"{number + 1}: {_short(exc)}."
             ) from None
+        # A quote that is never closed swallows the rest of the file (line breaks included) into the last
+        # cell; a closed multi-line last cell would leave the file ending with its closing quote instead.
+        if record and ("\n" in record[-1] or "\r" in record[-1]) and not _ends_with_quote(path):
+            raise _unclosed_quote(name, number)
+
+
+def _ends_with_quote(path: Path) -> bool:
+    with path.open("rb") as fh:
+        fh.seek(max(0, path.stat().st_size - 16))
+        tail = fh.read().rstrip(b"\r\n\x00")
+    return tail.endswith(b'"')
+
+
+def _unclosed_quote(name: str, row: int) -> FileProblem:
+    return FileProblem(
+        f"{name} has a quote (\") that is never closed in row {row}, so the rest of the file would be "
+        "read as one cell; correct that row or save the file again from Excel."
+    )
 
 
 def _delimiter_label(delim: str) -> str:
@@ -794,6 +820,14 @@ def _check_zip(path: Path) -> None:
                           "open it in Excel or LibreOffice and save it again.") from None
     if not ({"[Content_Types].xml", "content.xml"} & names or "xl/workbook.xml" in names):
         raise FileProblem(f"{name} is a zip archive, not a spreadsheet workbook.")
+    if "META-INF/manifest.xml" in names:
+        try:
+            with zipfile.ZipFile(path) as zf:
+                manifest = zf.read("META-INF/manifest.xml")
+        except (zipfile.BadZipFile, EOFError, OSError, zlib.error):
+            manifest = b""  # a damaged manifest is calamine's to report
+        if b"encryption-data" in manifest:
+            raise FileProblem(_ODS_PASSWORD_SENTENCE.format(name=name))
 
 
 def _worksheet_names(book: Any) -> list[str]:

@@ -250,6 +250,38 @@ def write_encrypted_xlsx(path: Path, rows: Rows, password: str = "secret") -> Pa
     return path
 
 
+def write_encrypted_ods(path: Path, rows: Rows) -> Path:
+    """An ODS saved with a password, as LibreOffice stores it: the manifest declares
+    ``manifest:encryption-data`` for ``content.xml`` and the content itself is ciphertext."""
+    plain = path.with_name(path.stem + ".plain.ods")
+    write_ods(plain, rows)
+    content_size = len(zipfile.ZipFile(plain).read("content.xml"))
+    plain.unlink()
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" '
+        'manifest:version="1.2">'
+        '<manifest:file-entry manifest:full-path="/" manifest:version="1.2" '
+        'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+        f'<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml" '
+        f'manifest:size="{content_size}">'
+        '<manifest:encryption-data manifest:checksum-type="urn:oasis:names:tc:opendocument:xmlns:'
+        'manifest:1.0#sha256-1k" manifest:checksum="AAAA">'
+        '<manifest:algorithm manifest:algorithm-name="http://www.w3.org/2001/04/xmlenc#aes256-cbc" '
+        'manifest:initialisation-vector="AAAAAAAAAAAAAAAAAAAAAA=="/>'
+        '<manifest:key-derivation manifest:key-derivation-name="PBKDF2" manifest:key-size="32" '
+        'manifest:iteration-count="100000" manifest:salt="AAAAAAAAAAAAAAAAAAAAAA=="/>'
+        "</manifest:encryption-data></manifest:file-entry></manifest:manifest>"
+    )
+    noise = bytes((i * 131 + 7) % 256 for i in range(max(64, content_size)))
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet",
+                    compress_type=zipfile.ZIP_STORED)
+        zf.writestr("META-INF/manifest.xml", manifest, compress_type=zipfile.ZIP_DEFLATED)
+        zf.writestr("content.xml", noise, compress_type=zipfile.ZIP_STORED)
+    return path
+
+
 def write_truncated(path: Path, source: Path, fraction: float = 0.5) -> Path:
     """A copy of ``source`` cut off part-way, as an interrupted download or copy leaves it."""
     data = source.read_bytes()

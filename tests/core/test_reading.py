@@ -477,6 +477,34 @@ def test_password_protected_xlsx(tmp_path: Path) -> None:
         assert "password" in one_sentence(exc, "locked.xlsx")
 
 
+def test_password_protected_ods(tmp_path: Path) -> None:
+    path = g.write_encrypted_ods(tmp_path / "locked.ods", ROWS)
+    with pytest.raises(FileProblem) as exc:
+        read_table(path)
+    assert "password" in one_sentence(exc, "locked.ods")
+
+
+@pytest.mark.parametrize(
+    ("text", "row"),
+    [
+        ('a,b\n1,"unterminated\n2,3\n4,5\n', 2),
+        ('a,b\n1,ok\n2,"abc\n3,4', 3),  # no final line break
+        ('a,b\n1,"x\n' + "y,z\n" * 40_000, 2),  # longer than the csv module's field limit
+    ],
+)
+def test_unclosed_quote_is_reported_not_swallowed(tmp_path: Path, text: str, row: int) -> None:
+    path = g.write_text(tmp_path / "q.csv", text)
+    with pytest.raises(FileProblem) as exc:
+        read_table(path)
+    assert f"never closed in row {row}" in one_sentence(exc, "q.csv")
+
+
+@pytest.mark.parametrize("end", ['"', '"\r\n'])
+def test_multiline_last_cell_that_is_closed_is_fine(tmp_path: Path, end: str) -> None:
+    path = g.write_text(tmp_path / "q.csv", 'a,b\r\n1,"two\r\nlines' + end, encoding="utf-16")
+    assert read_table(path).rows == [["1", "two\r\nlines"]]
+
+
 @pytest.mark.parametrize("fraction", [0.1, 0.5, 0.95])
 def test_truncated_workbook(tmp_path: Path, fraction: float) -> None:
     source = g.write_xlsx(tmp_path / "full.xlsx", {"S": [g.CONTACT_HEADERS, *g.contact_rows(500)]})
