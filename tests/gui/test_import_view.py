@@ -1,0 +1,171 @@
+"""The file and column steps: sheets, header row, encoding/delimiter overrides with a live preview,
+bad files in one sentence, auto-mapping, remembered mappings, options, provider change."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from core.mapping import MappingMemory
+from core.providers import get_provider
+from gui.context import AppContext
+from gui.import_view import ImportView, Step
+
+
+@pytest.fixture
+def view(qtbot):
+    v = ImportView(AppContext("iletimerkezi"))
+    qtbot.addWidget(v)
+    v.show()
+    yield v
+    from gui.workers import wait_all
+
+    wait_all(10000)
+
+
+def wait_read(qtbot, view):
+    qtbot.waitUntil(lambda: not view.is_busy(), timeout=20000)
+
+
+def test_csv_encoding_and_delimiter_overrides_reread_with_preview(qtbot, view, tmp_path):
+    path = tmp_path / "kişiler.csv"
+    path.write_bytes("Ad;Soyad;Cep Telefonu\nŞule;Işık;05321234567\nAğa;Öz;05321234568\n".encode("cp1254"))
+    view.open_file(path)
+    wait_read(qtbot, view)
+    step = view.file_step
+    assert view.table.headers == ["Ad", "Soyad", "Cep Telefonu"]
+    assert view.table.rows[0][:2] == ["Şule", "Işık"]
+    assert step.encoding.isEnabled()
+    assert step.delimiter.isEnabled()
+    assert not step.sheet.isEnabled()
+    assert step.preview.item(1, 0).text() == "Şule"
+    # a wrong override: re-read at once, the preview shows what it does
+    step.delimiter.setCurrentIndex(step.delimiter.findData(","))
+    wait_read(qtbot, view)
+    assert view.table.headers == ["Ad;Soyad;Cep Telefonu"]
+    assert step.preview.columnCount() == 1
+    step.delimiter.setCurrentIndex(step.delimiter.findData(";"))
+    step.encoding.setCurrentIndex(step.encoding.findData("cp1252"))
+    wait_read(qtbot, view)
+    assert view.table.rows[0][0] != "Şule"  # read as Western: mojibake, as asked
+    step.encoding.setCurrentIndex(step.encoding.findData("cp1254"))
+    wait_read(qtbot, view)
+    assert view.table.rows[0][0] == "Şule"
+    # on to the columns: Turkish headers auto-mapped for İleti Merkezi
+    view.go_next()
+    assert view.step is Step.COLUMNS
+    assert view.mapping_view.mapping() == {0: "name", 1: "surname", 2: "gsm"}
+    assert view.mapping_view.default_region() == "TR"
+
+
+def test_xlsx_sheet_and_header_row_choice(qtbot, view, tmp_path):
+    path = tmp_path / "book.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Intro"
+    ws.append(["Read me"])
+    data = wb.create_sheet("Data")
+    data.append(["Export of 2026-01-31"])
+    data.append(["E-posta", "Ad"])
+    data.append(["a@example.com", "Ali"])
+    data.append(["b@example.com", "Banu"])
+    wb.save(path)
+    view.open_file(path)
+    wait_read(qtbot, view)
+    step = view.file_step
+    assert [step.sheet.itemText(i) for i in range(step.sheet.count())] == ["Intro", "Data"]
+    assert not step.encoding.isEnabled()
+    step.sheet.setCurrentText("Data")
+    wait_read(qtbot, view)
+    assert step.header_row.value() == 2
+    assert view.table.headers == ["E-posta", "Ad"]
+    assert len(view.table.rows) == 2
+    # override the header row: row 3 becomes the header
+    step.header_row.setValue(3)
+    wait_read(qtbot, view)
+    assert view.table.header_row == 3
+    assert view.table.headers == ["a@example.com", "Ali"]
+    assert step.preview.item(2, 0).font().bold()
+
+
+def test_bad_file_is_one_sentence(qtbot, view, tmp_path):
+    path = tmp_path / "broken.xlsx"
+    path.write_bytes(b"PK\x03\x04 not really a workbook")
+    view.open_file(path)
+    wait_read(qtbot, view)
+    assert view.table is None
+    text = view.file_step.status.text()
+    assert "broken.xlsx" in text
+    assert "Traceback" not in text
+    assert not view.next_button.isEnabled()
+
+
+def test_mapping_is_editable_remembered_and_checked(qtbot, view, tmp_path):
+    path = tmp_path / "list.csv"
+    path.write_text("Name,Mail,Mobile,Notes\nAyla,ayla@example.com,05321234567,x\n", encoding="utf-8")
+    view.open_file(path)
+    wait_read(qtbot, view)
+    view.go_next()
+    mv = view.mapping_view
+    assert mv.mapping() == {0: "name", 1: "email", 2: "gsm"}
+    mv.set_field(1, "gsm")  # two columns on one field: cannot go on
+    assert "both go to gsm" in mv.problem.text()
+    assert not view.next_button.isEnabled()
+    mv.set_field(1, "")
+    mv.set_field(2, "gsm")
+    mv.set_field(3, "custom_field:7")  # an open-ended field id
+    mv.set_constant("group_id", "42")
+    assert mv.problems() == []
+    assert view.next_button.isEnabled()
+    view.go_next()
+    qtbot.waitUntil(lambda: view.step is Step.CHECK and not view.is_busy(), timeout=10000)
+    assert view.model.counts() == {"ready": 1}
+    view.select_row(0)
+    assert '"id": "42"' in view.payload.preview_text()
+    assert "ayla@example.com" not in view.payload.preview_text()  # the e-mail column was ignored
+    remembered = MappingMemory().recall(["Name", "Mail", "Mobile", "Notes"], get_provider("iletimerkezi"))
+    assert remembered == {0: "name", 2: "gsm", 3: "custom_field:7"}
+    # the same file shape next time: the remembered mapping is suggested
+    view.open_file(path)
+    wait_read(qtbot, view)
+    view.go_next()
+    assert view.mapping_view.mapping() == remembered
+
+
+def test_invalid_option_value_is_shown_on_the_columns_step(qtbot, tmp_path):
+    v = ImportView(AppContext("netcore"))
+    qtbot.addWidget(v)
+    path = tmp_path / "p.csv"
+    path.write_text("Email\na@example.com\n", encoding="utf-8")
+    v.open_file(path)
+    wait_read(qtbot, v)
+    v.go_next()
+    v.mapping_view.set_constant("listid", "twelve")
+    v.go_next()
+    wait_read(qtbot, v)
+    assert v.step is Step.COLUMNS
+    assert "not a whole number" in v.mapping_view.problem.text()
+    v.mapping_view.set_constant("listid", "12")
+    v.go_next()
+    wait_read(qtbot, v)
+    assert v.step is Step.CHECK
+    v.select_row(0)
+    assert "listid=12" in v.payload.preview_text()
+
+
+def test_provider_change_remaps(qtbot, tmp_path):
+    ctx = AppContext("iletimerkezi")
+    v = ImportView(ctx)
+    qtbot.addWidget(v)
+    path = tmp_path / "x.csv"
+    path.write_text("E-mail,Phone\na@example.com,+905321234567\n", encoding="utf-8")
+    v.open_file(path)
+    wait_read(qtbot, v)
+    v.go_next()
+    assert v.mapping_view.mapping() == {0: "email", 1: "gsm"}
+    ctx.set_provider("netcore")
+    assert v.step is Step.COLUMNS
+    assert v.mapping_view.mapping() == {0: "EMAIL", 1: "MOBILE"}
+    Path(path).unlink()
