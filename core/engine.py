@@ -477,7 +477,7 @@ class _Runner:
                     request.method, request.url, headers=dict(request.headers), content=request.body
                 )
             except (httpx.HTTPError, httpx.InvalidURL) as exc:
-                problem = network_problem(exc, self.provider.title)
+                problem = network_problem(exc, self.provider.title, self.secrets)
                 if not isinstance(exc, _NOT_SENT):
                     work.uncertain = True
                 if isinstance(exc, _FATAL):
@@ -650,13 +650,13 @@ class _Runner:
         )
 
 
-def network_problem(exc: Exception, provider_title: str) -> NetworkProblem:
+def network_problem(exc: Exception, provider_title: str, secrets: Sequence[str] = ()) -> NetworkProblem:
     """A readable NetworkProblem for an httpx error (core.client's translation when it is there)."""
     if isinstance(exc, httpx.HTTPError):
         try:
             from core.client import translate_http_error
 
-            return translate_http_error(exc, provider_title)
+            return translate_http_error(exc, provider_title, secrets=secrets)
         except Exception:  # core.client missing or surprised: our own sentence below
             log.debug("translate_http_error unavailable or failed", exc_info=True)
     host = ""
