@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from core.errors import CredentialError, KeyringUnavailable, MissingCredentials
+from core.errors import CredentialError, KeyringUnavailable, MissingCredentials, UploaderError
 from core.providers import PROVIDERS, Provider, get_provider
 
 DEFAULT_PROFILE = "default"
@@ -94,7 +94,7 @@ class AppContext(QObject):
             from core.credentials import list_profiles
 
             names = [str(n) for n in list_profiles(provider.name)]
-        except (ImportError, CredentialError, OSError):
+        except (ImportError, UploaderError, OSError):
             names = []
         if DEFAULT_PROFILE not in names:
             names.insert(0, DEFAULT_PROFILE)
@@ -143,16 +143,15 @@ class AppContext(QObject):
 
     def default_region(self) -> str:
         """Country used for phone numbers written without a prefix."""
-        try:
-            from core import settings
+        if self._demo is None:
+            try:
+                from core import settings
 
-            getter = getattr(settings, "default_country", None)
-            if callable(getter):
-                value = getter(self._provider.name, self._profile)
-                if value:
-                    return str(value).upper()
-        except (ImportError, CredentialError, OSError, ValueError):
-            pass
+                value = settings.load().default_country(self._provider.name, self._profile)
+            except (ImportError, OSError, ValueError, UploaderError):
+                value = None
+            if value:
+                return str(value).upper()
         return self._provider.default_region
 
     # ------------------------------------------------------------------ status

@@ -1,0 +1,105 @@
+"""Start the window: the QApplication, its icon and style sheet, the excepthook, and ``--demo``.
+
+``--demo`` starts :class:`core.demo.DemoSession` (the loopback sandbox with demo credentials) for the
+life of the window and shows a DEMO banner, so a newcomer can try every step without an account.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication
+
+from core import APP_TITLE, __version__
+from core.providers import PROVIDERS
+from core.resources import resource_path
+
+log = logging.getLogger(__name__)
+
+ORGANISATION = "Contact Uploader"
+_T0 = time.perf_counter()
+
+
+def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
+    """Window options; whatever is left over goes to Qt (``-platform offscreen`` …)."""
+    parser = argparse.ArgumentParser(prog="contact-uploader", add_help=False)
+    parser.add_argument("--demo", action="store_true", help="use the built-in sandbox with demo credentials")
+    parser.add_argument("--provider", choices=sorted(PROVIDERS), help="the platform to start with")
+    parser.add_argument("--profile", help="the credential profile to start with")
+    parser.add_argument("--smoke-test", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("file", nargs="?", help="a spreadsheet to open in the import view")
+    return parser.parse_known_args(list(argv))
+
+
+def create_application(qt_args: Sequence[str] = ()) -> QApplication:
+    """The QApplication with our names (for QSettings), icon and style sheet."""
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0], *qt_args])
+    app.setApplicationName(APP_TITLE)
+    app.setApplicationDisplayName(APP_TITLE)
+    app.setOrganizationName(ORGANISATION)
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("contact-uploader")
+    icon_path = resource_path("icons", "app.png")
+    if icon_path.exists():
+        app.setWindowIcon(QIcon(str(icon_path)))
+    from gui import theme
+
+    app.setStyleSheet(theme.style_sheet())
+    return app
+
+
+def _setup_logging() -> None:
+    try:
+        from core.logsetup import setup_logging
+
+        setup_logging()
+    except Exception:
+        log.debug("logging setup failed", exc_info=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ns, qt_args = parse_args(sys.argv[1:] if argv is None else argv)
+    _setup_logging()
+    app = create_application(qt_args)
+    from gui.errors import install_excepthook, show_error
+
+    install_excepthook()
+
+    from gui.main_window import MainWindow, initial_choice
+
+    with contextlib.ExitStack() as stack:
+        demo: Any = None
+        if ns.demo:
+            try:
+                from core.demo import DemoSession
+
+                demo = stack.enter_context(DemoSession())
+            except Exception as exc:  # noqa: BLE001 - shown to the user, then the window opens without demo
+                show_error(None, exc)
+                demo = None
+        from gui.context import AppContext
+
+        provider, profile = initial_choice(ns.provider, ns.profile)
+        context = AppContext(provider, profile, demo=demo)
+        window = MainWindow(context)
+        window.show()
+        if ns.file:
+            QTimer.singleShot(0, lambda: window.open_file(ns.file))
+        if ns.smoke_test:
+            def _report() -> None:
+                sys.stdout.write(f"window shown after {time.perf_counter() - _T0:.3f} s\n")
+                sys.stdout.flush()
+                window.close()
+
+            QTimer.singleShot(0, _report)
+        status = app.exec()
+    return int(status)

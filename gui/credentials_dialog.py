@@ -1,0 +1,427 @@
+"""The credentials dialog: one row per credential of the provider, stored through core.credentials.
+
+Secrets are masked (with a "Show" toggle) and go to the OS keyring; non-secret values (region, login
+e-mail) to the settings file. "Test connection" runs the provider's side-effect-free check on a worker
+thread and shows the answer in place; a provider without a check says so plainly instead. When no
+keyring works the dialog says so in one sentence and what to install: there is no plain-text fallback.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core import messages
+from core.errors import KeyringUnavailable, NetworkProblem, UploaderError
+from core.model import CheckResult, Credentials, CredentialSpec
+from core.providers import Provider
+from gui import theme
+from gui.context import AppContext
+
+
+def check_credentials(provider: Provider, creds: Credentials, base_url: str) -> CheckResult:
+    """The worker body of "Test connection" (runs off the GUI thread)."""
+    from core.client import ProviderClient
+
+    with ProviderClient(provider, creds, base_url, timeout=15.0) as client:
+        return client.check()
+
+
+def no_check_sentence(provider: Provider) -> str:
+    if messages.known(provider.name, "no_check"):
+        return messages.text(provider.name, "no_check")
+    return (
+        f"{provider.title} offers no way to check a key without adding a contact; the first upload will tell."
+    )
+
+
+class Notice(QFrame):
+    """A coloured one-paragraph notice (info, warning, error, success)."""
+
+    def __init__(self, object_name: str = "Notice") -> None:
+        super().__init__()
+        self.setObjectName(object_name)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(14, 10, 14, 10)
+        layout.setSpacing(2)
+        self.title = QLabel()
+        self.title.setObjectName("NoticeTitle")
+        self.text = QLabel()
+        self.text.setObjectName("NoticeText")
+        self.text.setWordWrap(True)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.title)
+        layout.addWidget(self.text)
+        self.tone = ""
+        self.hide()
+
+    def show_notice(self, tone: str, title: str, text: str) -> None:
+        self.tone = tone
+        theme.set_prop(self, "tone", tone)
+        theme.set_prop(self.title, "tone", tone)
+        self.title.setText(title)
+        self.title.setVisible(bool(title))
+        self.text.setText(text)
+        self.show()
+        window = self.window()
+        if isinstance(window, QDialog):
+            QTimer.singleShot(0, window.adjustSize)  # grow to fit the new text (labels wrap)
+
+
+class CredentialRow:
+    """The editor of one CredentialSpec."""
+
+    def __init__(self, spec: CredentialSpec, provider: Provider) -> None:
+        self.spec = spec
+        self.label = QLabel(spec.label)
+        self.label.setObjectName("FieldLabel")
+        self.reveal: QToolButton | None = None
+        self.widget = QWidget()
+        row = QHBoxLayout(self.widget)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(6)
+        self.editor: QLineEdit | QComboBox
+        if spec.choices:
+            combo = QComboBox()
+            for choice in spec.choices:
+                combo.addItem(choice, choice)
+            combo.setCurrentIndex(max(0, combo.findData(spec.default or spec.choices[0])))
+            self.editor = combo
+        else:
+            edit = QLineEdit()
+            edit.setObjectName("SecretEdit" if spec.secret else "FieldEdit")
+            if spec.secret:
+                edit.setEchoMode(QLineEdit.EchoMode.Password)
+                edit.setInputMethodHints(
+                    Qt.InputMethodHint.ImhHiddenText | Qt.InputMethodHint.ImhNoPredictiveText
+                    | Qt.InputMethodHint.ImhSensitiveData
+                )
+                edit.setPlaceholderText("Paste it from your panel")
+                self.reveal = QToolButton()
+                self.reveal.setObjectName("RevealButton")
+                self.reveal.setText("Show")
+                self.reveal.setCheckable(True)
+                self.reveal.setToolTip("Show or hide the value")
+                self.reveal.toggled.connect(self._toggle)
+            self.editor = edit
+        self.editor.setAccessibleName(spec.label)
+        self.label.setBuddy(self.editor)
+        row.addWidget(self.editor, 1)
+        if self.reveal is not None:
+            row.addWidget(self.reveal)
+        help_text = spec.help
+        env = spec.env_var(provider.name)
+        if os.environ.get(env, "").strip():
+            note = f"Set by {env} in the environment, which wins."
+            help_text = f"{help_text} {note}" if help_text else note
+        self.help = QLabel(help_text)
+        self.help.setObjectName("Hint")
+        self.help.setWordWrap(True)
+        self.help.setVisible(bool(help_text))
+
+    def _toggle(self, shown: bool) -> None:
+        assert isinstance(self.editor, QLineEdit)
+        assert self.reveal is not None
+        self.editor.setEchoMode(QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password)
+        self.reveal.setText("Hide" if shown else "Show")
+
+    def value(self) -> str:
+        if isinstance(self.editor, QComboBox):
+            return str(self.editor.currentData() or "")
+        return self.editor.text().strip()
+
+    def set_value(self, value: str | None) -> None:
+        if isinstance(self.editor, QComboBox):
+            target = value or self.spec.default or ""
+            index = self.editor.findData(target)
+            if index >= 0:
+                self.editor.setCurrentIndex(index)
+        else:
+            self.editor.setText(value or "")
+
+
+class CredentialsDialog(QDialog):
+    saved = Signal(str)  # the profile saved
+    checked = Signal(object)  # CheckResult or the exception of the last test
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.provider = context.provider
+        self.task: Any = None
+        self.setObjectName("CredentialsDialog")
+        self.setWindowTitle(f"{self.provider.title} credentials")
+        self.setMinimumWidth(560)
+
+        outer = QVBoxLayout(self)
+        outer.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)  # grow with notices, never squash
+        outer.setContentsMargins(24, 20, 24, 20)
+        outer.setSpacing(14)
+        title = QLabel(f"{self.provider.title} credentials")
+        title.setObjectName("DialogTitle")
+        outer.addWidget(title)
+        intro = QLabel(
+            "Secrets are kept in your system keyring, never in a file, and are masked on screen. "
+            "Other values (such as a region or login e-mail) go to the settings file."
+        )
+        intro.setObjectName("DialogIntro")
+        intro.setWordWrap(True)
+        outer.addWidget(intro)
+
+        self.keyring_notice = Notice()
+        self.keyring_notice.setObjectName("KeyringNotice")
+        outer.addWidget(self.keyring_notice)
+        self.demo_notice = Notice()
+        if context.is_demo:
+            self.demo_notice.show_notice(
+                "demo",
+                "Demo mode",
+                "The window is using the sandbox's demo credentials. What you save here is kept for your "
+                "real account; Test connection checks the values below against the sandbox.",
+            )
+        outer.addWidget(self.demo_notice)
+
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(16)
+        grid.setVerticalSpacing(6)
+        grid.setColumnMinimumWidth(0, 150)
+        r = 0
+        profile_label = QLabel("Profile")
+        profile_label.setObjectName("FieldLabel")
+        self.profile_combo = QComboBox()
+        self.profile_combo.setObjectName("ProfileEdit")
+        self.profile_combo.setEditable(True)
+        self.profile_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.profile_combo.setToolTip("Type a new name to create another profile (another account).")
+        for name in context.profiles():
+            self.profile_combo.addItem(name)
+        self.profile_combo.setCurrentText(context.profile)
+        profile_label.setBuddy(self.profile_combo)
+        grid.addWidget(profile_label, r, 0, Qt.AlignmentFlag.AlignVCenter)
+        grid.addWidget(self.profile_combo, r, 1)
+        r += 1
+        profile_help = QLabel("Several accounts per platform: type a new name to add one.")
+        profile_help.setObjectName("Hint")
+        grid.addWidget(profile_help, r, 1)
+        r += 1
+        grid.setRowMinimumHeight(r, 6)
+        r += 1
+
+        self.rows: dict[str, CredentialRow] = {}
+        for spec in self.provider.credential_fields:
+            row = CredentialRow(spec, self.provider)
+            self.rows[spec.id] = row
+            grid.addWidget(row.label, r, 0, Qt.AlignmentFlag.AlignVCenter)
+            grid.addWidget(row.widget, r, 1)
+            r += 1
+            grid.addWidget(row.help, r, 1)
+            r += 1
+        grid.setColumnStretch(1, 1)
+        outer.addLayout(grid)
+
+        test_row = QHBoxLayout()
+        self.test_button = QPushButton("Test connection")
+        self.test_button.setObjectName("SecondaryButton")
+        self.test_button.clicked.connect(self.test_connection)
+        test_row.addWidget(self.test_button)
+        test_row.addStretch(1)
+        outer.addLayout(test_row)
+        self.check_panel = Notice("CheckResult")
+        outer.addWidget(self.check_panel)
+        if not self.provider.has_credential_check:
+            self.test_button.setEnabled(False)
+            self.test_button.setToolTip("This platform offers no connection test.")
+            self.check_panel.show_notice("info", "No connection test", no_check_sentence(self.provider))
+
+        outer.addStretch(1)
+        buttons = QHBoxLayout()
+        self.delete_button = QPushButton("Delete profile…")
+        self.delete_button.setObjectName("DangerLink")
+        self.delete_button.clicked.connect(self.delete_profile)
+        buttons.addWidget(self.delete_button)
+        buttons.addStretch(1)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setObjectName("SecondaryButton")
+        self.cancel_button.clicked.connect(self.reject)
+        buttons.addWidget(self.cancel_button)
+        self.save_button = QPushButton("Save")
+        self.save_button.setObjectName("PrimaryButton")
+        self.save_button.setDefault(True)
+        self.save_button.clicked.connect(self.save)
+        buttons.addWidget(self.save_button)
+        outer.addLayout(buttons)
+
+        self.profile_combo.currentTextChanged.connect(lambda _t: self.load_profile())
+        self.load_profile()
+
+    # ------------------------------------------------------------------ values
+    def profile(self) -> str:
+        return self.profile_combo.currentText().strip() or "default"
+
+    def values(self) -> dict[str, str]:
+        return {cid: row.value() for cid, row in self.rows.items()}
+
+    def set_values(self, values: dict[str, str]) -> None:
+        for cid, value in values.items():
+            self.rows[cid].set_value(value)
+
+    def load_profile(self) -> None:
+        """Fill the rows with what is stored for the chosen profile (secrets stay masked)."""
+        from core import settings as settings_mod
+        from core.credentials import check_profile, default_store
+
+        try:
+            profile = check_profile(self.profile())
+        except UploaderError:
+            return
+        try:
+            plain = settings_mod.load().profile_values(self.provider.name, profile)
+        except UploaderError:
+            plain = {}
+        for spec in self.provider.credential_fields:
+            if not spec.secret:
+                self.rows[spec.id].set_value(plain.get(spec.id))
+        store = default_store()
+        try:
+            for spec in self.provider.credential_fields:
+                if spec.secret:
+                    self.rows[spec.id].set_value(store.get(self.provider.name, profile, spec.id))
+        except KeyringUnavailable as exc:
+            self.show_keyring_problem(exc)
+        else:
+            self.keyring_notice.hide()
+
+    def show_keyring_problem(self, exc: BaseException) -> None:
+        env_vars = ", ".join(s.env_var(self.provider.name) for s in self.provider.credential_fields)
+        self.keyring_notice.show_notice(
+            "error",
+            "No keyring available",
+            f"{exc} Nothing is stored in plain text, so the credentials cannot be saved until a keyring "
+            f"works. Headless runs can use the environment variables instead ({env_vars}).",
+        )
+
+    # ------------------------------------------------------------------ save / delete
+    def save(self) -> bool:
+        from core.credentials import save_credentials
+
+        profile = self.profile()
+        try:
+            save_credentials(self.provider.name, profile, self.values())
+        except KeyringUnavailable as exc:
+            self.show_keyring_problem(exc)
+            return False
+        except UploaderError as exc:
+            self.check_panel.show_notice("error", "Not saved", str(exc))
+            return False
+        self.context.set_profile(profile)
+        self.context.notify_credentials_changed()
+        self.saved.emit(profile)
+        self.accept()
+        return True
+
+    def delete_profile(self) -> None:
+        from core.credentials import delete_credentials
+
+        profile = self.profile()
+        answer = QMessageBox.question(
+            self,
+            "Delete profile",
+            f"Delete the {self.provider.title} credentials of profile '{profile}' from the keyring?",
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        try:
+            delete_credentials(self.provider.name, profile)
+        except KeyringUnavailable as exc:
+            self.show_keyring_problem(exc)
+            return
+        except UploaderError as exc:
+            self.check_panel.show_notice("error", "Not deleted", str(exc))
+            return
+        for row in self.rows.values():
+            row.set_value(None)
+        self.context.notify_credentials_changed()
+        self.check_panel.show_notice("info", "Deleted", f"Profile '{profile}' was removed.")
+
+    # ------------------------------------------------------------------ test
+    def test_connection(self) -> None:
+        """Check the values in the form (saved or not) against the provider, off the GUI thread."""
+        if not self.provider.has_credential_check:
+            self.check_panel.show_notice("info", "No connection test", no_check_sentence(self.provider))
+            return
+        if self.task is not None and not self.task.done:
+            return
+        creds = self.values()
+        empty = [self.rows[c].spec.label for c, v in creds.items() if not v]
+        if empty:
+            missing = ", ".join(empty)
+            self.check_panel.show_notice("warning", "Something is missing", f"Fill in {missing} first.")
+            return
+        base_url = self.context.base_url(creds)
+        from gui.workers import start_task
+
+        self.test_button.setEnabled(False)
+        self.test_button.setText("Testing…")
+        self.check_panel.show_notice("info", "", f"Asking {self.provider.title}…")
+        self.task = start_task(
+            check_credentials,
+            self.provider,
+            creds,
+            base_url,
+            parent=self,
+            name="test-connection",
+            on_result=self._on_checked,
+            on_failed=self._on_check_failed,
+            on_finished=self._on_test_finished,
+        )
+
+    def _on_test_finished(self) -> None:
+        self.test_button.setEnabled(True)
+        self.test_button.setText("Test connection")
+
+    def _on_checked(self, result: CheckResult) -> None:
+        if not result.available:
+            self.check_panel.show_notice("info", "No connection test", result.message)
+        elif result.ok:
+            self.check_panel.show_notice("success", "Connection works", result.message)
+        else:
+            code = f" (code {result.code})" if result.code else ""
+            self.check_panel.show_notice("error", f"{self.provider.title} refused these credentials{code}",
+                                         result.message)
+        if result.available and self.profile() == self.context.profile and not self.context.is_demo:
+            self.context.record_verdict(result.ok, result.message)
+        self.checked.emit(result)
+
+    def _on_check_failed(self, exc: object) -> None:
+        if not isinstance(exc, UploaderError):
+            from gui import errors
+
+            errors.show_error(self, exc)
+        else:
+            title = "Test failed"
+            if isinstance(exc, NetworkProblem):
+                title = f"Could not reach {self.provider.title}"
+            self.check_panel.show_notice("error", title, str(exc))
+        self.checked.emit(exc)
+
+    def done(self, result: int) -> None:  # closing while a test runs: let it finish quietly
+        if self.task is not None and not self.task.done:
+            self.task.cancel()
+        super().done(result)

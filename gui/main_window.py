@@ -1,0 +1,492 @@
+"""The main window: header (platform, profile, credentials), DEMO banner, two pages, menus, status bar.
+
+Pages: "Add one contact" (:class:`gui.contact_form.ContactForm`) and "Import a spreadsheet"
+(``gui.import_view.ImportView``, loaded lazily so start-up stays fast). A file dropped anywhere on the
+window, or chosen with File → Open spreadsheet…, goes to ``ImportView.open_file(path)``.
+Window geometry and the last platform/profile/page are kept in an INI file in the state directory.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from PySide6.QtCore import QEvent, QObject, QSettings, QSize, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core import APP_TITLE, __version__
+from core.paths import state_dir
+from core.providers import PROVIDERS
+from gui import theme
+from gui.context import AppContext, CredentialState
+
+log = logging.getLogger(__name__)
+
+PAGE_FORM = 0
+PAGE_IMPORT = 1
+SPREADSHEET_FILTER = (
+    "Spreadsheets (*.csv *.tsv *.txt *.xlsx *.xlsm *.xls *.ods);;All files (*)"
+)
+
+
+def window_settings() -> QSettings:
+    """The window's own settings (geometry, last choices): an INI file in the state directory."""
+    return QSettings(str(state_dir() / "window.ini"), QSettings.Format.IniFormat)
+
+
+def initial_choice(provider: str | None, profile: str | None) -> tuple[str, str]:
+    """The platform and profile to start with: the command line, else the last used, else the first."""
+    settings = window_settings()
+    name = provider or str(settings.value("provider", "") or "")
+    if name not in PROVIDERS:
+        name = next(iter(PROVIDERS))
+    prof = profile or (str(settings.value("profile", "") or "") if not provider else "") or "default"
+    return name, prof
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.settings = window_settings()
+        self._import_view: Any = None
+        self._import_failed = False
+        self._pending_file: str | None = None
+        self.setObjectName("MainWindow")
+        self.setWindowTitle(APP_TITLE + (" — DEMO" if context.is_demo else ""))
+        self.setAcceptDrops(True)
+        self.setMinimumSize(QSize(900, 600))
+
+        central = QWidget(self)
+        central.setObjectName("Central")
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        outer.addWidget(self._build_header())
+        self.demo_banner = self._build_demo_banner()
+        outer.addWidget(self.demo_banner)
+        self.demo_banner.setVisible(context.is_demo)
+
+        body = QHBoxLayout()
+        body.setContentsMargins(0, 0, 0, 0)
+        body.setSpacing(0)
+        self.nav = QListWidget()
+        self.nav.setObjectName("Nav")
+        self.nav.setIconSize(QSize(20, 20))
+        self.nav.setFixedWidth(220)
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.nav.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        for text, icon_name, tip in (
+            ("Add one contact", "nav-contact", "Type one contact and send it (Ctrl+1)"),
+            ("Import a spreadsheet", "nav-sheet", "Upload many contacts from a file (Ctrl+2)"),
+        ):
+            item = QListWidgetItem(theme.icon(icon_name), text)
+            item.setToolTip(tip)
+            item.setSizeHint(QSize(200, 44))
+            self.nav.addItem(item)
+        body.addWidget(self.nav)
+
+        self.pages = QStackedWidget()
+        self.pages.setObjectName("Pages")
+        from gui.contact_form import ContactForm
+
+        self.form = ContactForm(context, self)
+        self.form.credentialsRequested.connect(self.open_credentials)
+        scroll = QScrollArea()
+        scroll.setObjectName("FormScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(self.form)
+        self.pages.addWidget(scroll)
+        self.import_page = QWidget()
+        self.import_page.setObjectName("ImportPage")
+        self._import_layout = QVBoxLayout(self.import_page)
+        self._import_layout.setContentsMargins(0, 0, 0, 0)
+        self.pages.addWidget(self.import_page)
+        body.addWidget(self.pages, 1)
+        outer.addLayout(body, 1)
+        self.setCentralWidget(central)
+
+        self._build_menus()
+        self.endpoint_label = QLabel()
+        self.endpoint_label.setObjectName("Endpoint")
+        self.statusBar().addPermanentWidget(self.endpoint_label)
+        self.statusBar().setSizeGripEnabled(True)
+
+        self.nav.currentRowChanged.connect(self._on_page)
+        context.providerChanged.connect(self._on_provider_changed)
+        context.profileChanged.connect(self._on_profile_changed)
+        context.credentialsChanged.connect(self._refresh_status)
+
+        self._restore()
+        self._refresh_providers()
+        self._refresh_profiles()
+        self._refresh_status()
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)  # file drops on any child widget (line edits take text drops)
+        self.statusBar().showMessage(
+            "Demo mode: everything goes to the built-in sandbox." if context.is_demo else "Ready.", 6000
+        )
+
+    # ------------------------------------------------------------------ building
+    def _build_header(self) -> QWidget:
+        header = QFrame()
+        header.setObjectName("Header")
+        row = QHBoxLayout(header)
+        row.setContentsMargins(20, 12, 20, 12)
+        row.setSpacing(10)
+        logo = QLabel()
+        logo.setObjectName("Logo")
+        logo.setPixmap(theme.pixmap("app", 32))
+        row.addWidget(logo)
+        title = QLabel(APP_TITLE)
+        title.setObjectName("AppTitle")
+        row.addWidget(title)
+        row.addStretch(1)
+
+        platform_label = QLabel("Platform")
+        platform_label.setObjectName("HeaderLabel")
+        row.addWidget(platform_label)
+        self.provider_combo = QComboBox()
+        self.provider_combo.setObjectName("ProviderCombo")
+        self.provider_combo.setMinimumWidth(200)
+        self.provider_combo.setToolTip("The marketing platform contacts are sent to")
+        platform_label.setBuddy(self.provider_combo)
+        row.addWidget(self.provider_combo)
+        row.addSpacing(8)
+
+        profile_label = QLabel("Account")
+        profile_label.setObjectName("HeaderLabel")
+        row.addWidget(profile_label)
+        self.profile_combo = QComboBox()
+        self.profile_combo.setObjectName("ProfileCombo")
+        self.profile_combo.setMinimumWidth(120)
+        self.profile_combo.setToolTip("The credential profile (several accounts per platform)")
+        profile_label.setBuddy(self.profile_combo)
+        row.addWidget(self.profile_combo)
+        row.addSpacing(8)
+
+        self.status_pill = QLabel()
+        self.status_pill.setObjectName("StatusPill")
+        row.addWidget(self.status_pill)
+
+        self.credentials_button = QPushButton("Credentials…")
+        self.credentials_button.setObjectName("CredentialsButton")
+        self.credentials_button.setIcon(theme.icon("key"))
+        self.credentials_button.clicked.connect(lambda: self.open_credentials())
+        row.addWidget(self.credentials_button)
+
+        self.provider_combo.currentIndexChanged.connect(self._on_provider_combo)
+        self.profile_combo.currentIndexChanged.connect(self._on_profile_combo)
+        return header
+
+    def _build_demo_banner(self) -> QWidget:
+        banner = QFrame()
+        banner.setObjectName("DemoBanner")
+        row = QHBoxLayout(banner)
+        row.setContentsMargins(20, 8, 20, 8)
+        row.setSpacing(12)
+        tag = QLabel("DEMO")
+        tag.setObjectName("DemoTag")
+        row.addWidget(tag)
+        text = QLabel(
+            "You are trying Contact Uploader against its built-in sandbox with demo credentials. "
+            "Nothing is sent to a real platform."
+        )
+        text.setObjectName("DemoText")
+        text.setWordWrap(True)
+        row.addWidget(text, 1)
+        return banner
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self.open_action = QAction("&Open spreadsheet…", self)
+        self.open_action.setShortcut(QKeySequence.StandardKey.Open)
+        self.open_action.triggered.connect(self.choose_file)
+        file_menu.addAction(self.open_action)
+        file_menu.addSeparator()
+        self.quit_action = QAction("&Quit", self)
+        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        self.quit_action.triggered.connect(self.close)
+        file_menu.addAction(self.quit_action)
+
+        view_menu = bar.addMenu("&View")
+        self.form_action = QAction("&Add one contact", self)
+        self.form_action.setShortcut(QKeySequence("Ctrl+1"))
+        self.form_action.triggered.connect(lambda: self.show_page(PAGE_FORM))
+        view_menu.addAction(self.form_action)
+        self.import_action = QAction("&Import a spreadsheet", self)
+        self.import_action.setShortcut(QKeySequence("Ctrl+2"))
+        self.import_action.triggered.connect(lambda: self.show_page(PAGE_IMPORT))
+        view_menu.addAction(self.import_action)
+
+        account_menu = bar.addMenu("&Account")
+        self.credentials_action = QAction("&Credentials…", self)
+        self.credentials_action.setShortcut(QKeySequence("Ctrl+K"))
+        self.credentials_action.triggered.connect(lambda: self.open_credentials())
+        account_menu.addAction(self.credentials_action)
+        self.test_action = QAction("&Test connection", self)
+        self.test_action.setShortcut(QKeySequence("Ctrl+T"))
+        self.test_action.triggered.connect(lambda: self.open_credentials(test=True))
+        account_menu.addAction(self.test_action)
+
+        help_menu = bar.addMenu("&Help")
+        self.about_action = QAction("&About Contact Uploader", self)
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        self.about_action.triggered.connect(self.show_about)
+        help_menu.addAction(self.about_action)
+
+    # ------------------------------------------------------------------ state
+    def _restore(self) -> None:
+        geometry = self.settings.value("geometry")
+        if geometry is not None and self.restoreGeometry(geometry):
+            pass
+        else:
+            self.resize(1200, 800)
+        state = self.settings.value("windowState")
+        if state is not None:
+            self.restoreState(state)
+        try:
+            page = int(self.settings.value("page", PAGE_FORM))  # type: ignore[call-overload]
+        except (TypeError, ValueError):
+            page = PAGE_FORM
+        self.show_page(page if page in (PAGE_FORM, PAGE_IMPORT) else PAGE_FORM)
+
+    def save_state(self) -> None:
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("windowState", self.saveState())
+        self.settings.setValue("provider", self.context.provider.name)
+        self.settings.setValue("profile", self.context.profile)
+        self.settings.setValue("page", self.pages.currentIndex())
+        self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        view = self._import_view
+        confirm = getattr(view, "confirm_close", None)
+        if callable(confirm) and not confirm():
+            event.ignore()
+            return
+        self.save_state()
+        from gui import workers
+
+        workers.cancel_all()
+        workers.wait_all(5000)
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+        super().closeEvent(event)
+
+    # ------------------------------------------------------------------ header
+    def _refresh_providers(self) -> None:
+        self.provider_combo.blockSignals(True)
+        self.provider_combo.clear()
+        for provider in self.context.providers():
+            self.provider_combo.addItem(provider.title, provider.name)
+        self.provider_combo.setCurrentIndex(self.provider_combo.findData(self.context.provider.name))
+        self.provider_combo.blockSignals(False)
+
+    def _refresh_profiles(self) -> None:
+        self.profile_combo.blockSignals(True)
+        self.profile_combo.clear()
+        if self.context.is_demo:
+            self.profile_combo.addItem("demo", self.context.profile)
+            self.profile_combo.setEnabled(False)
+            self.profile_combo.setToolTip("Demo mode uses the sandbox's demo account.")
+        else:
+            for name in self.context.profiles():
+                self.profile_combo.addItem(name, name)
+            self.profile_combo.setCurrentIndex(max(0, self.profile_combo.findData(self.context.profile)))
+        self.profile_combo.blockSignals(False)
+
+    def _refresh_status(self) -> None:
+        status = self.context.credential_status()
+        tone = {
+            CredentialState.DEMO: "demo",
+            CredentialState.STORED: "ok",
+            CredentialState.VERIFIED: "ok",
+            CredentialState.MISSING: "warn",
+            CredentialState.NO_KEYRING: "error",
+            CredentialState.REFUSED: "error",
+        }[status.state]
+        self.status_pill.setText("●  " + status.text)
+        self.status_pill.setToolTip(status.detail)
+        theme.set_prop(self.status_pill, "tone", tone)
+        self.test_action.setEnabled(self.context.provider.has_credential_check)
+        self.test_action.setToolTip(
+            "" if self.context.provider.has_credential_check
+            else f"{self.context.provider.title} offers no connection test."
+        )
+        self._refresh_endpoint()
+
+    def _refresh_endpoint(self) -> None:
+        try:
+            url = self.context.base_url()
+        except Exception:  # noqa: BLE001 - the status bar must never break the window
+            url = ""
+        host = urlsplit(url).netloc if url else ""
+        where = f"Sandbox · {host}" if self.context.is_demo else host
+        self.endpoint_label.setText(f"{self.context.provider.title}  →  {where}" if where else "")
+        self.endpoint_label.setToolTip(url.split("?")[0])
+
+    def _on_provider_combo(self, index: int) -> None:
+        name = self.provider_combo.itemData(index)
+        if name:
+            self.context.set_provider(str(name))
+
+    def _on_profile_combo(self, index: int) -> None:
+        name = self.profile_combo.itemData(index)
+        if name and not self.context.is_demo:
+            self.context.set_profile(str(name))
+
+    def _on_provider_changed(self, provider: object) -> None:
+        index = self.provider_combo.findData(self.context.provider.name)
+        if index != self.provider_combo.currentIndex():
+            self.provider_combo.blockSignals(True)
+            self.provider_combo.setCurrentIndex(index)
+            self.provider_combo.blockSignals(False)
+        self._refresh_profiles()
+        self._refresh_status()
+        self.statusBar().showMessage(f"Now sending to {self.context.provider.title}.", 4000)
+
+    def _on_profile_changed(self, profile: str) -> None:
+        self._refresh_profiles()
+        self._refresh_status()
+
+    # ------------------------------------------------------------------ pages
+    def show_page(self, index: int) -> None:
+        if index == PAGE_IMPORT:
+            self._ensure_import_view()
+        self.nav.blockSignals(True)
+        self.nav.setCurrentRow(index)
+        self.nav.blockSignals(False)
+        self.pages.setCurrentIndex(index)
+
+    def _on_page(self, index: int) -> None:
+        self.show_page(index)
+
+    def _ensure_import_view(self) -> Any:
+        """The import view, created on first use; None (with a placeholder) when it is not available."""
+        if self._import_view is not None or self._import_failed:
+            return self._import_view
+        try:
+            from gui.import_view import ImportView
+        except ModuleNotFoundError as exc:
+            if exc.name not in ("gui.import_view",):
+                raise
+            self._import_failed = True
+            placeholder = QLabel("The spreadsheet import is not part of this build yet.")
+            placeholder.setObjectName("Placeholder")
+            placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            self._import_layout.addWidget(placeholder)
+            return None
+        self._import_view = ImportView(self.context, self.import_page)
+        self._import_layout.addWidget(self._import_view)
+        return self._import_view
+
+    @property
+    def import_view(self) -> Any:
+        return self._ensure_import_view()
+
+    # ------------------------------------------------------------------ files
+    def choose_file(self) -> None:
+        start = str(self.settings.value("lastFolder", "") or Path.home())
+        path, _ = QFileDialog.getOpenFileName(self, "Open a spreadsheet", start, SPREADSHEET_FILTER)
+        if path:
+            self.open_file(path)
+
+    def open_file(self, path: str | Path) -> None:
+        """Show the import page and hand it ``path``."""
+        path = str(path)
+        self.settings.setValue("lastFolder", str(Path(path).parent))
+        self.show_page(PAGE_IMPORT)
+        view = self._import_view
+        if view is None:
+            self.statusBar().showMessage("The spreadsheet import is not available in this build.", 6000)
+            return
+        self.statusBar().showMessage(f"Opening {Path(path).name}…", 4000)
+        view.open_file(path)
+
+    @staticmethod
+    def _dropped_file(mime: Any) -> str | None:
+        if mime is None or not mime.hasUrls():
+            return None
+        for url in mime.urls():
+            if url.isLocalFile() and Path(url.toLocalFile()).is_file():
+                return str(url.toLocalFile())
+        return None
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self._dropped_file(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        path = self._dropped_file(event.mimeData())
+        if path:
+            event.acceptProposedAction()
+            QTimer.singleShot(0, lambda: self.open_file(path))
+        else:
+            event.ignore()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind in (QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop) and isinstance(
+            watched, QWidget
+        ) and watched is not self and watched.window() is self:
+            path = self._dropped_file(event.mimeData())  # type: ignore[attr-defined]
+            if path:
+                if kind == QEvent.Type.Drop:
+                    event.acceptProposedAction()  # type: ignore[attr-defined]
+                    QTimer.singleShot(0, lambda: self.open_file(path))
+                else:
+                    event.acceptProposedAction()  # type: ignore[attr-defined]
+                return True
+        return super().eventFilter(watched, event)
+
+    # ------------------------------------------------------------------ dialogs
+    def open_credentials(self, test: bool = False) -> Any:
+        """Open the credentials dialog (non-blocking); ``test`` starts a connection test at once."""
+        from gui.credentials_dialog import CredentialsDialog
+
+        dialog = CredentialsDialog(self.context, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        if test and self.context.provider.has_credential_check:
+            dialog.test_connection()
+        return dialog
+
+    def show_about(self) -> None:
+        box = QMessageBox(self)
+        box.setWindowTitle(f"About {APP_TITLE}")
+        box.setIconPixmap(theme.pixmap("app", 64))
+        box.setText(f"<b>{APP_TITLE}</b> {__version__}")
+        box.setInformativeText(
+            "Add contacts to Netcore, İleti Merkezi, Aptania and Octopush one at a time or from a "
+            "spreadsheet. API keys stay in your system keyring; every answer is shown in plain words.\n\n"
+            f"Settings and logs: {state_dir()}"
+        )
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()

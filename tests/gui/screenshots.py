@@ -1,0 +1,139 @@
+"""Take a screenshot of each step of the window, to look at them as a user would.
+
+    xvfb-run -a -s "-screen 0 1400x900x24" python tests/gui/screenshots.py
+    QT_QPA_PLATFORM=offscreen python tests/gui/screenshots.py      # without a display server
+
+PNG files go to ./screenshots/ (or the folder given as the first argument). Runs in ``--demo`` mode
+against the built-in sandbox, with a throw-away state directory and an in-memory keyring, so it
+never touches your settings or your real keyring.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def _isolate() -> None:
+    os.environ["CONTACT_UPLOADER_HOME"] = tempfile.mkdtemp(prefix="cu-shots-")
+    for name in list(os.environ):
+        if name.startswith("CONTACT_UPLOADER_") and name != "CONTACT_UPLOADER_HOME":
+            del os.environ[name]
+    import keyring
+
+    from tests.plugins.keyring_plugin import MemoryKeyring
+
+    keyring.set_keyring(MemoryKeyring())
+
+
+def main(argv: list[str]) -> int:
+    out = Path(argv[0] if argv else "screenshots").resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    _isolate()
+
+    from PySide6.QtCore import QCoreApplication, QElapsedTimer
+    from PySide6.QtWidgets import QWidget
+
+    from core.demo import DemoSession
+    from gui.app import create_application
+    from gui.context import AppContext
+    from gui.main_window import MainWindow
+    from gui.workers import wait_all
+
+    app = create_application()
+
+    def settle(ms: int = 150) -> None:
+        timer = QElapsedTimer()
+        timer.start()
+        while timer.elapsed() < ms:
+            QCoreApplication.processEvents()
+
+    def wait_for(cond: Callable[[], bool], ms: int = 10000) -> None:
+        timer = QElapsedTimer()
+        timer.start()
+        while not cond() and timer.elapsed() < ms:
+            QCoreApplication.processEvents()
+        wait_all(ms)
+        settle()
+
+    def shot(widget: QWidget, name: str) -> None:
+        settle()
+        path = out / f"{name}.png"
+        widget.grab().save(str(path))
+        sys.stdout.write(f"{path}\n")
+
+    with DemoSession() as demo:
+        context = AppContext("iletimerkezi", demo=demo)
+        window = MainWindow(context)
+        window.resize(1280, 820)
+        window.show()
+        settle(400)
+        shot(window, "01-window-demo")
+
+        form = window.form
+        form.field_row("name").editor.setText("Ayşe")
+        form.field_row("surname").editor.setText("Yılmaz")
+        email = form.field_row("email").editor
+        email.setText("ayse@Example.COM")
+        form.field_row("email").validate()
+        gsm = form.field_row("gsm").editor
+        gsm.setText("0532 123 45 6")
+        form.field_row("gsm").validate()
+        shot(window, "02-form-typing-invalid-phone")
+
+        gsm.setText("0532 123 45 67")
+        form.field_row("gsm").validate()
+        shot(window, "03-form-valid")
+
+        form.send()
+        wait_for(lambda: form.result_panel.isVisible())
+        shot(window, "04-form-sent")
+
+        form.field_row("email").editor.setText("ayse@example.com")
+        form.field_row("gsm").editor.setText("0532 123 45 68")
+        form.send()
+        wait_for(lambda: form.result_panel.isVisible() and form.task is not None and form.task.done)
+        shot(window, "05-form-second")
+
+        context.set_provider("octopush")
+        settle()
+        shot(window, "06-octopush-form")
+
+        context.set_provider("iletimerkezi")
+        dialog = window.open_credentials()
+        dialog.set_values(demo.credentials("iletimerkezi"))
+        settle()
+        shot(dialog, "07-credentials-dialog")
+        dialog.test_connection()
+        wait_for(lambda: dialog.task is not None and dialog.task.done)
+        shot(dialog, "08-credentials-test-ok")
+        dialog.rows["api_key"].set_value("wrong-key")
+        dialog.test_connection()
+        wait_for(lambda: dialog.task is not None and dialog.task.done)
+        shot(dialog, "09-credentials-test-refused")
+        dialog.reject()
+
+        context.set_provider("netcore")
+        dialog = window.open_credentials()
+        settle()
+        shot(dialog, "10-credentials-netcore-no-check")
+        dialog.reject()
+
+        window.show_page(1)
+        shot(window, "11-import-page")
+
+        window.close()
+        wait_all()
+    app.processEvents()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
