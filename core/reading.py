@@ -226,9 +226,14 @@ def read_raw(
     limit: int | None = None,
 ) -> RawSheet:
     """Every non-empty row (at most ``limit``) with its row number, plus the detected header row."""
-    source = _open_source(Path(path), sheet=sheet, encoding=encoding, delimiter=delimiter)
+    hint = None if limit is None else 2 * limit + 64
+    source = _open_source(Path(path), sheet=sheet, encoding=encoding, delimiter=delimiter, nrows=hint)
     rows, numbers = _collect(source.records, limit=limit)
-    truncated = limit is not None and len(rows) >= limit and _has_more(source.records)
+    if limit is not None and len(rows) < limit and source.cut:
+        # Many empty rows in the first part of the sheet: read it whole.
+        source = _open_source(Path(path), sheet=sheet, encoding=encoding, delimiter=delimiter)
+        rows, numbers = _collect(source.records, limit=limit)
+    truncated = limit is not None and len(rows) >= limit and (source.cut or _has_more(source.records))
     if not rows:
         raise FileProblem(f"{source.path.name} is empty: it has no rows with data{_sheet_suffix(source)}.")
     index, confidence = detect_header_row(rows[:HEADER_SCAN_ROWS])
@@ -464,6 +469,7 @@ class _Source:
     encoding: str | None
     delimiter: str | None
     records: Iterator[tuple[int, list[str]]]   # (row number as shown, cells) — empty rows included
+    cut: bool = False   # True when ``records`` stop early (a workbook read with ``nrows``)
 
 
 def _sheet_suffix(source: _Source) -> str:
@@ -512,13 +518,13 @@ def _kind(path: Path, head: bytes) -> str:
 
 
 def _open_source(path: Path, *, sheet: str | int | None, encoding: str | None,
-                 delimiter: str | None) -> _Source:
+                 delimiter: str | None, nrows: int | None = None) -> _Source:
     head = _head(path)
     name = path.name
     if not head:
         raise FileProblem(f"{name} is empty (0 bytes).")
     if _kind(path, head) == "workbook":
-        return _workbook_source(path, head, sheet)
+        return _workbook_source(path, head, sheet, nrows)
     suffix = path.suffix.lower()
     if suffix in WORKBOOK_SUFFIXES:
         probe = head.lstrip()[:512].lower()
@@ -780,13 +786,18 @@ def _calamine() -> Any:
 
 def _open_workbook(path: Path, head: bytes) -> Any:
     name = path.name
+    suffixes: tuple[str, ...] = ()
     if head.startswith(_OLE_MAGIC):
         if _ole_is_encrypted(path):
             raise FileProblem(_PASSWORD_SENTENCE.format(name=name))
+        suffixes = (".xls",)
     elif head.startswith(_ZIP_MAGIC):
-        _check_zip(path)
+        suffixes = _check_zip(path)
     pc = _calamine()
     try:
+        if path.suffix.lower() in suffixes:
+            return pc.CalamineWorkbook.from_path(str(path))
+        # calamine picks the format from the name; with a misleading name let it look at the content
         with path.open("rb") as fh:
             return pc.CalamineWorkbook.from_filelike(fh)
     except pc.PasswordError:
@@ -810,7 +821,8 @@ def _ole_is_encrypted(path: Path) -> bool:
     return _ENCRYPTED_STREAM in data
 
 
-def _check_zip(path: Path) -> None:
+def _check_zip(path: Path) -> tuple[str, ...]:
+    """Refuse a damaged, encrypted or non-spreadsheet zip; return the file endings its content fits."""
     name = path.name
     try:
         with zipfile.ZipFile(path) as zf:
@@ -818,8 +830,8 @@ def _check_zip(path: Path) -> None:
     except (zipfile.BadZipFile, EOFError, OSError):
         raise FileProblem(f"{name} is damaged or incomplete (it may have been cut off while copying); "
                           "open it in Excel or LibreOffice and save it again.") from None
-    if not ({"[Content_Types].xml", "content.xml"} & names or "xl/workbook.xml" in names):
-        raise FileProblem(f"{name} is a zip archive, not a spreadsheet workbook.")
+    if not {"xl/workbook.xml", "xl/workbook.bin", "content.xml"} & names:
+        raise FileProblem(f"{name} is a zip archive or another kind of document, not a spreadsheet workbook.")
     if "META-INF/manifest.xml" in names:
         try:
             with zipfile.ZipFile(path) as zf:
@@ -828,6 +840,11 @@ def _check_zip(path: Path) -> None:
             manifest = b""  # a damaged manifest is calamine's to report
         if b"encryption-data" in manifest:
             raise FileProblem(_ODS_PASSWORD_SENTENCE.format(name=name))
+    if "xl/workbook.bin" in names:
+        return (".xlsb",)
+    if "xl/workbook.xml" in names:
+        return (".xlsx", ".xlsm")
+    return (".ods",)
 
 
 def _worksheet_names(book: Any) -> list[str]:
@@ -868,14 +885,14 @@ def _pick_sheet(path: Path, sheets: list[str], sheet: str | int | None, book: An
     raise UsageError(f"{name} has no sheet “{sheet}”; its sheets are {listing}.")
 
 
-def _workbook_source(path: Path, head: bytes, sheet: str | int | None) -> _Source:
+def _workbook_source(path: Path, head: bytes, sheet: str | int | None, nrows: int | None) -> _Source:
     book = _open_workbook(path, head)
     name = path.name
     try:
         sheets = _worksheet_names(book)
         chosen = _pick_sheet(path, sheets, sheet, book)
         try:
-            values = book.get_sheet_by_name(chosen).to_python(skip_empty_area=False)
+            values = book.get_sheet_by_name(chosen).to_python(skip_empty_area=False, nrows=nrows)
         except Exception as exc:  # noqa: BLE001 - calamine's errors are not a closed set
             raise FileProblem(
                 f"{name} is damaged: sheet “{chosen}” cannot be read ({_short(exc)})."
@@ -883,7 +900,7 @@ def _workbook_source(path: Path, head: bytes, sheet: str | int | None) -> _Sourc
     finally:
         book.close()
     return _Source(path=path, sheet=chosen, sheets=sheets, encoding=None, delimiter=None,
-                   records=_workbook_records(values))
+                   records=_workbook_records(values), cut=nrows is not None and len(values) >= nrows)
 
 
 def _workbook_records(values: list[list[Any]]) -> Iterator[tuple[int, list[str]]]:

@@ -539,7 +539,14 @@ def test_zip_that_is_not_a_workbook(tmp_path: Path) -> None:
         zf.writestr("a.txt", "hello")
     with pytest.raises(FileProblem) as exc:
         read_table(path)
-    one_sentence(exc, "photos.xlsx")
+    assert "not a spreadsheet" in one_sentence(exc, "photos.xlsx")
+    letter = tmp_path / "letter.xlsx"  # a Word document renamed
+    with zipfile.ZipFile(letter, "w") as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("word/document.xml", "<w:document/>")
+    with pytest.raises(FileProblem) as exc:
+        read_table(letter)
+    assert "not a spreadsheet" in one_sentence(exc, "letter.xlsx")
 
 
 def test_binary_named_csv(tmp_path: Path) -> None:
@@ -587,3 +594,25 @@ def test_table_type_and_len(tmp_path: Path) -> None:
     assert len(table) == 4
     assert table.column(4) == [r[4] for r in g.contact_rows(4)]
     assert all(isinstance(c, str) for r in table.rows for c in r)
+
+
+def test_read_raw_workbook_limit_and_far_data(tmp_path: Path) -> None:
+    rows: list[list[object]] = [["Title"], *[[] for _ in range(600)], ["Name", "Email"],
+                                *[[f"n{i}", f"{i}@x.co"] for i in range(50)]]
+    path = g.write_xlsx(tmp_path / "far.xlsx", {"S": rows})
+    raw = read_raw(path, limit=5)  # the first 2*5+64 rows hold only the title: read further
+    assert raw.row_numbers == [1, 602, 603, 604, 605]
+    assert raw.truncated
+    assert read_raw(path, limit=52).truncated is False
+    everything = read_raw(path)
+    assert (len(everything.rows), everything.header_row, everything.truncated) == (52, 602, False)
+
+
+@pytest.mark.parametrize(
+    ("writer", "wrong_name"),
+    [(g.write_xls, "export.csv"), (g.write_ods, "export.xlsx"), (g.write_xlsx, "data.ods"),
+     (g.write_xls, "old.xlsx"), (g.write_xlsx, "new.xls")],
+)
+def test_workbook_with_the_wrong_extension(tmp_path: Path, writer: object, wrong_name: str) -> None:
+    path = writer(tmp_path / wrong_name, {"S": ROWS})  # type: ignore[operator]
+    assert read_table(path).rows == g.contact_rows(4)
