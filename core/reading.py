@@ -22,8 +22,11 @@ Rows
 
 Headers
     The header row is detected among the first rows (title and blank rows above it are skipped); an
-    explicit ``header_row`` (1-based, as shown) wins. Rows above the header are ignored. An empty header
-    cell is named after its column letter (``"Column C"``); repeated names get a suffix (``"Phone (2)"``).
+    explicit ``header_row`` (1-based, as shown) wins. Rows above the header are ignored. Header names are
+    the only trimmed text (runs of spaces and line breaks become one space: "Cep\nTelefonu" →
+    "Cep Telefonu"). An empty header cell is named after its column letter (``"Column C"``); repeated
+    names get a suffix (``"Phone (2)"``, compared case-insensitively). A column with neither a name nor
+    any data (e.g. column A when the table starts in B) is left out.
 
 Cells beyond the header width
     Nothing is silently dropped: when a data row has non-empty cells to the right of the last header, the
@@ -176,8 +179,9 @@ def read_table(
     """Read the file at ``path`` into a :class:`Table`.
 
     ``sheet``: a sheet name (exact, else case-insensitive) or a 0-based index; default the first visible
-    worksheet. ``header_row``: 1-based row number as shown; default detected. ``encoding`` and
-    ``delimiter`` override detection for text files and are ignored for workbooks.
+    worksheet; ignored for text files. ``header_row``: 1-based row number as shown; default detected.
+    ``encoding`` and ``delimiter`` override detection for text files and are ignored for workbooks
+    (``delimiter`` may also be ``"tab"``, ``"comma"``, ``"semicolon"`` or ``"pipe"``).
     Raises FileProblem (the file) or UsageError (an argument); cells are not trimmed.
     """
     source = _open_source(Path(path), sheet=sheet, encoding=encoding, delimiter=delimiter)
@@ -448,7 +452,7 @@ def _header_names(cells: list[str]) -> list[str]:
     names: list[str] = []
     seen: set[str] = set()
     for i, cell in enumerate(cells):
-        base = cell.strip() or f"Column {column_letter(i)}"
+        base = " ".join(cell.split()) or f"Column {column_letter(i)}"
         name, n = base, 1
         while name.casefold() in seen:
             n += 1

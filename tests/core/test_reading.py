@@ -383,6 +383,13 @@ def test_header_names_empty_and_duplicate(tmp_path: Path) -> None:
     assert read_table(path).headers == ["Phone", "Column B", "Phone (2)", "phone (3)", "Email"]
 
 
+def test_header_names_are_the_only_trimmed_text(tmp_path: Path) -> None:
+    path = g.write_csv(tmp_path / "h.csv", [[" Cep\nTelefonu ", "Ad"], [" 0532 ", " Ali"]])
+    table = read_table(path)
+    assert table.headers == ["Cep Telefonu", "Ad"]
+    assert table.rows == [[" 0532 ", " Ali"]]
+
+
 def test_cells_beyond_the_header_widen_the_table(tmp_path: Path) -> None:
     path = g.write_text(tmp_path / "w.csv", "A,B\r\n1,2,,\r\n3\r\n4,5,6,,7\r\n")
     table = read_table(path)
