@@ -1,0 +1,231 @@
+"""``contact-uploader upload`` end to end: real spreadsheets, the sandbox over real sockets, processes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from core.cli import main
+from core.journal import Journal
+from core.sandbox import DEMO_CREDENTIALS, Faults, Sandbox
+from tests.core.filegen import CONTACT_HEADERS, contact_rows, write_csv, write_ods, write_xls, write_xlsx
+
+ROOT = Path(__file__).resolve().parents[2]
+IDENTITY = {
+    "netcore": "EMAIL", "iletimerkezi": "gsm", "aptania": "contactEmailaddress", "octopush": "phone_number",
+}
+
+
+def cred_env(provider: str, creds: dict[str, str] | None = None) -> dict[str, str]:
+    values = creds or DEMO_CREDENTIALS[provider]
+    return {f"CONTACT_UPLOADER_{provider.upper()}_{k.upper()}": v for k, v in values.items()}
+
+
+def run_cli(argv: list[str], monkeypatch: pytest.MonkeyPatch, env: dict[str, str] | None = None
+            ) -> tuple[int, str, str]:
+    for key, value in (env or {}).items():
+        monkeypatch.setenv(key, value)
+    out, err = io.StringIO(), io.StringIO()
+    status = main(argv, stdout=out, stderr=err)
+    return status, out.getvalue(), err.getvalue()
+
+
+def read_report(path: Path) -> list[dict[str, str]]:
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def stored_ids(sandbox: Sandbox, provider: str) -> list[str]:
+    return [str(c[IDENTITY[provider]]) for c in sandbox.contacts(provider)]
+
+
+def spreadsheet(tmp_path: Path, n: int, writer: Callable[..., Path] = write_csv, suffix: str = "csv") -> Path:
+    rows = [CONTACT_HEADERS, *contact_rows(n)]
+    return writer(tmp_path / f"contacts.{suffix}", rows)
+
+
+@pytest.mark.parametrize(
+    ("provider", "writer", "suffix", "extra"),
+    [
+        ("netcore", write_xls, "xls", ["--set", "listid=12"]),
+        ("iletimerkezi", write_csv, "csv", []),
+        ("aptania", write_ods, "ods", ["--set", "contactProfileID=1"]),
+        ("octopush", write_xlsx, "xlsx", ["--set", "list_name=vip"]),
+    ],
+)
+def test_every_provider_from_a_real_spreadsheet(
+    sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    provider: str, writer: Callable[..., Path], suffix: str, extra: list[str],
+) -> None:
+    rows = [CONTACT_HEADERS, *contact_rows(30), ["Bozuk", "Satır", "not-an-email", "12", "", ""]]
+    source = writer(tmp_path / f"contacts.{suffix}", rows)
+    report = tmp_path / "report.csv"
+    status, out, err = run_cli(
+        ["upload", str(source), "--provider", provider, "--default-region", "TR", "--report", str(report),
+         "--base-url", sandbox.base_url(provider), *extra],
+        monkeypatch, cred_env(provider),
+    )
+    assert status == 1, err  # one invalid row
+    assert "30 added" in out
+    assert "1 invalid" in out
+    assert err == ""
+    lines = read_report(report)
+    assert [r["row"] for r in lines] == [str(n) for n in range(2, 33)]
+    assert {r["status"] for r in lines[:-1]} == {"added"}
+    assert lines[-1]["status"] == "invalid"
+    assert lines[-1]["code"] == ""
+    assert list(lines[0])[:5] == ["row", "status", "code", "message", "id"]
+    assert list(lines[0])[5:] == CONTACT_HEADERS
+    assert lines[0]["Ad"] == "Ayşe"
+    assert len(stored_ids(sandbox, provider)) == 30
+    if provider != "octopush":
+        assert all(r["id"] for r in lines[:-1])
+
+
+def test_dry_run_sends_nothing_and_reports_ready(sandbox: Sandbox, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    source = spreadsheet(tmp_path, 5)
+    report = tmp_path / "r.csv"
+    url = sandbox.base_url("octopush")
+    status, out, _ = run_cli(["upload", str(source), "--provider", "octopush", "--dry-run",
+                              "--report", str(report), "--base-url", url], monkeypatch)
+    assert status == 0
+    assert "5 ready" in out
+    assert {r["status"] for r in read_report(report)} == {"ready"}
+    assert sandbox.received("octopush") == []
+
+
+def test_header_without_rows_is_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = write_csv(tmp_path / "empty.csv", [CONTACT_HEADERS])
+    status, out, err = run_cli(["upload", str(source), "--provider", "octopush", "--demo"], monkeypatch)
+    assert status == 2
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1
+    assert "no data rows" in err
+
+
+def test_retryable_faults_still_end_with_exit_0(sandbox: Sandbox, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    # 20 % of the requests fail in a retryable way; the backoff is real, so keep the file small
+    sandbox.faults = Faults(p_503=0.06, p_429=0.04, retry_after=0.05, p_drop_before=0.05, p_drop_after=0.05)
+    source = spreadsheet(tmp_path, 60)
+    report = tmp_path / "r.csv"
+    status, _, err = run_cli(["upload", str(source), "--provider", "aptania", "--set", "contactProfileID=1",
+                              "--report", str(report), "--base-url", sandbox.base_url("aptania")],
+                             monkeypatch, cred_env("aptania"))
+    assert status == 0, err
+    lines = read_report(report)
+    assert len(lines) == 60
+    assert {r["status"] for r in lines} <= {"added", "exists"}
+    assert sorted(stored_ids(sandbox, "aptania")) == sorted(r[2] for r in contact_rows(60))
+    assert {r.fault for r in sandbox.received("aptania")} - {None}
+
+
+def test_bad_credentials_stop_with_one_sentence_and_exit_2(sandbox: Sandbox, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    source = spreadsheet(tmp_path, 40)
+    bad = {**DEMO_CREDENTIALS["iletimerkezi"], "api_hash": "nothashed"}
+    url = sandbox.base_url("iletimerkezi")
+    args = ["upload", str(source), "--provider", "iletimerkezi", "--base-url", url]
+    status, out, err = run_cli(args, monkeypatch, cred_env("iletimerkezi", bad))
+    assert status == 2
+    assert len(err.strip().splitlines()) == 1
+    assert "--resume" in err
+    assert "nothashed" not in err + out
+    assert "40 not sent" in out
+    assert sandbox.create_requests("iletimerkezi") <= 4
+    # fixed key: the same job resumes and finishes
+    status, out, err = run_cli([*args, "--resume"], monkeypatch, cred_env("iletimerkezi"))
+    assert status == 0, err
+    assert "40 added" in out
+    assert len(stored_ids(sandbox, "iletimerkezi")) == 40
+
+
+def test_resume_without_an_unfinished_job_is_exit_2(sandbox: Sandbox, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    source = spreadsheet(tmp_path, 3)
+    status, _, err = run_cli(["upload", str(source), "--provider", "octopush", "--resume",
+                              "--base-url", sandbox.base_url("octopush")], monkeypatch, cred_env("octopush"))
+    assert status == 2
+    assert "no unfinished upload" in err
+
+
+def _start_cli(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
+    full_env = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen([sys.executable, "-m", "core", *args], cwd=ROOT, env=full_env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _wait_for(sandbox: Sandbox, provider: str, count: int, proc: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 60
+    while sandbox.create_requests(provider) < count:
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+
+
+@pytest.mark.parametrize("provider", ["netcore", "octopush"])
+def test_kill_9_midway_then_resume_stores_every_row_exactly_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, provider: str
+) -> None:
+    n = 1600 if provider == "octopush" else 150
+    source = spreadsheet(tmp_path, n)
+    report = tmp_path / "r.csv"
+    with Sandbox(latency=0.05) as sandbox:
+        args = ["upload", str(source), "--provider", provider, "--default-region", "TR", "--concurrency", "2",
+                "--base-url", sandbox.base_url(provider), "--report", str(report)]
+        proc = _start_cli(args, cred_env(provider))
+        _wait_for(sandbox, provider, 3 if provider == "octopush" else 40, proc)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        assert proc.returncode == -signal.SIGKILL
+        assert not report.exists()
+        stored_before = len(sandbox.contacts(provider))
+        assert 0 < stored_before < n
+
+        [job] = Journal().unfinished_jobs()
+        assert job.finished_rows + job.in_flight_rows > 0
+
+        status, _, err = run_cli([*args, "--resume"], monkeypatch, cred_env(provider))
+        assert status == 0, err
+        ids = stored_ids(sandbox, provider)
+        assert len(ids) == len(set(ids)) == n  # every row stored, none twice
+        lines = read_report(report)
+        assert len(lines) == n  # rows that ended before the kill are in the report too
+        assert {r["status"] for r in lines} <= {"added", "exists", "updated"}
+        assert Journal().unfinished_jobs() == []
+
+
+def test_ctrl_c_is_130_and_leaves_a_resumable_journal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    n = 150
+    source = spreadsheet(tmp_path, n)
+    with Sandbox(latency=0.05) as sandbox:
+        args = ["upload", str(source), "--provider", "aptania", "--set", "contactProfileID=1",
+                "--concurrency", "2", "--base-url", sandbox.base_url("aptania")]
+        proc = _start_cli(args, cred_env("aptania"))
+        _wait_for(sandbox, "aptania", 30, proc)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+        assert proc.returncode == 130, err
+        assert "--resume" in err
+        assert "not sent" in out
+        [job] = Journal().unfinished_jobs()
+        assert job.finished_rows > 0
+        assert job.in_flight_rows == 0  # the requests out were allowed to answer
+
+        status, out, err = run_cli([*args, "--resume"], monkeypatch, cred_env("aptania"))
+        assert status == 0, err
+        ids = stored_ids(sandbox, "aptania")
+        assert len(ids) == len(set(ids)) == n
