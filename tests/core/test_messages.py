@@ -107,3 +107,13 @@ def test_every_table_is_valid_and_translations_use_only_english_placeholders() -
 
 def test_other_language_falls_back_to_english_for_a_missing_sentence() -> None:
     assert messages.describe("octopush", "104", lang="xx") == messages.describe("octopush", "104", lang="en")
+
+
+@pytest.mark.parametrize("lang", ["tr", "fr", "es"])
+def test_network_problems_are_translated(lang: str) -> None:
+    for code in DOCUMENTED["network"]:
+        sentence = messages.describe("network", code, "x", lang=lang, **PARAMS)
+        assert sentence != messages.describe("network", code, "x", lang="en", **PARAMS), (lang, code)
+        assert "{" not in sentence
+    # provider sentences not translated yet fall back to English, not to the fallback pattern
+    assert messages.describe("octopush", "104", lang=lang) == messages.describe("octopush", "104", lang="en")
