@@ -39,8 +39,8 @@ __all__ = [
     "resolve_field",
 ]
 
-FUZZY_THRESHOLD = 0.82  # difflib ratio needed for a fuzzy match
-CONTAIN_SCORE = 0.85  # an alias found as whole words inside a longer header
+FUZZY_THRESHOLD = 0.8  # difflib ratio needed for a fuzzy match
+CONTAIN_SCORE = 0.8  # an alias (5+ letters) found as whole words inside a longer header
 NEAR_BEST = 0.1  # a column is a candidate only for concepts scoring within this of its best one
 PRIORITY_STEP = 0.04  # later concepts of a field (e.g. "phone" for a mobile field) score a little less
 
@@ -49,14 +49,14 @@ PRIORITY_STEP = 0.04  # later concepts of a field (e.g. "phone" for a mobile fie
 _TURKISH = str.maketrans(
     {"ı": "i", "İ": "i", "ß": "ss", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "ø": "o", "Ø": "o"}
 )
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z][a-z])")
 _NON_WORD = re.compile(r"[\W_]+")
 
 
 @lru_cache(maxsize=4096)
 def normalise_header(text: str) -> str:
     """Header text for comparison: camelCase split, case-folded, accents removed, punctuation → space."""
-    text = _CAMEL.sub(" ", text.translate(_TURKISH)).casefold()
+    text = _CAMEL.sub(" ", text).translate(_TURKISH).casefold()
     text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     return " ".join(_NON_WORD.sub(" ", text).split())
 
@@ -124,7 +124,7 @@ def _score(header: str, alias: str) -> float:
         ratio = difflib.SequenceMatcher(None, h, a).ratio()
         if ratio >= FUZZY_THRESHOLD:
             best = ratio * 0.95
-    if len(a) >= 4 and f" {alias} " in f" {header} ":
+    if len(a) >= 5 and f" {alias} " in f" {header} ":
         best = max(best, CONTAIN_SCORE + 0.1 * len(alias) / len(header))
     return best
 
@@ -170,8 +170,16 @@ def auto_map(headers: Sequence[str], provider: Provider) -> dict[int, str]:
     Only contact fields are suggested (job options are set, not guessed). For Netcore, each column
     left unmatched becomes an upper-case attribute named after its header.
     """
+    option_names = {
+        _compact(normalise_header(text))
+        for spec in provider.option_fields()
+        for text in (spec.id, spec.label)
+    }
+    skipped = {i for i, h in enumerate(headers) if _compact(normalise_header(h)) in option_names}
     scored: list[tuple[float, int, str]] = []
     for index, header in enumerate(headers):
+        if index in skipped:
+            continue  # named after a job option: options are set, never guessed, and never a contact field
         for fid, score in _candidates(header, provider).items():
             scored.append((score, index, fid))
     scored.sort(key=lambda t: (-t[0], t[1]))
@@ -184,7 +192,7 @@ def auto_map(headers: Sequence[str], provider: Provider) -> dict[int, str]:
         used.add(fid)
     if provider.name == "netcore":
         for index, header in enumerate(headers):
-            if index in mapping:
+            if index in mapping or index in skipped:
                 continue
             name = netcore_attribute(header)
             if not name or provider.field(name) is None:

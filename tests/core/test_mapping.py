@@ -1,0 +1,382 @@
+"""Auto-mapping from headers, --map/--set parsing, and mappings remembered per file shape."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from core.errors import UsageError
+from core.mapping import (
+    MappingMemory,
+    _aliases,
+    auto_map,
+    netcore_attribute,
+    normalise_header,
+    parse_map_args,
+    parse_set_args,
+)
+from core.paths import state_dir
+from core.providers import PROVIDERS, get_provider
+
+
+def named(headers: list[str], mapping: dict[int, str]) -> dict[str, str]:
+    return {headers[i]: f for i, f in mapping.items()}
+
+
+# ---------------------------------------------------------------------------------------------- text
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("E-posta", "e posta"),
+        ("  Cep   Telefonu ", "cep telefonu"),
+        ("SOYADI", "soyadi"),
+        ("Soyadı", "soyadi"),
+        ("İSİM", "isim"),
+        ("Prénom", "prenom"),
+        ("Téléphone portable", "telephone portable"),
+        ("Correo electrónico", "correo electronico"),
+        ("contactFirstname", "contact firstname"),
+        ("first_name", "first name"),
+        ("Müşteri No.", "musteri no"),
+    ],
+)
+def test_normalise_header(header: str, expected: str) -> None:
+    assert normalise_header(header) == expected
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("Doğum Tarihi", "DOGUM_TARIHI"),
+        ("İl / İlçe", "IL_ILCE"),
+        ("2024 Score!", "COL_2024_SCORE"),
+        ("Código Postal", "CODIGO_POSTAL"),
+        ("!!!", ""),
+    ],
+)
+def test_netcore_attribute(header: str, expected: str) -> None:
+    assert netcore_attribute(header) == expected
+
+
+# ---------------------------------------------------------------------------------------------- aliases
+
+
+def test_alias_tables_are_consistent() -> None:
+    aliases = _aliases()
+    owner: dict[str, str] = {}
+    for concept, names in aliases.concepts.items():
+        assert names, concept
+        for name in names:
+            assert owner.setdefault(name, concept) == concept, f"'{name}' is in {owner[name]} and {concept}"
+    assert set(aliases.providers) == set(PROVIDERS)
+    for provider_name, fields in aliases.providers.items():
+        provider = get_provider(provider_name)
+        for fid, concepts in fields.items():
+            spec = provider.field(fid)
+            assert spec is not None, f"{provider_name} has no field {fid}"
+            assert not spec.option, f"{provider_name}.{fid} is an option"
+            for concept in concepts:
+                assert concept in aliases.concepts, concept
+
+
+# ---------------------------------------------------------------------------------------------- auto_map
+
+TURKISH = ["Ad", "Soyad", "E-posta", "Cep Telefonu", "Şehir"]
+FRENCH = ["Prénom", "Nom", "Courriel", "Téléphone portable", "Ville"]
+SPANISH = ["Nombre", "Apellidos", "Correo electrónico", "Móvil", "Ciudad"]
+ENGLISH = ["First Name", "Last Name", "Email Address", "Mobile Phone", "City"]
+
+
+@pytest.mark.parametrize("headers", [TURKISH, FRENCH, SPANISH, ENGLISH])
+@pytest.mark.parametrize(
+    ("provider", "expected"),
+    [
+        ("netcore", ["FIRST_NAME", "LAST_NAME", "EMAIL", "MOBILE", "CITY"]),
+        ("iletimerkezi", ["name", "surname", "email", "gsm", None]),
+        ("aptania", ["contactFirstname", "contactLastname", "contactEmailaddress", "contactMobile", None]),
+        ("octopush", ["first_name", "last_name", None, "phone_number", None]),
+    ],
+)
+def test_auto_map_in_four_languages(headers: list[str], provider: str, expected: list[str | None]) -> None:
+    mapping = auto_map(headers, get_provider(provider))
+    assert mapping == {i: f for i, f in enumerate(expected) if f is not None}
+
+
+@pytest.mark.parametrize(
+    ("header", "field"),
+    [
+        ("E-mial", "email"),  # typo
+        ("Emial Adress", "email"),
+        ("EPOSTA", "email"),
+        ("e-posta adresi", "email"),
+        ("Customer E-mail", "email"),
+        ("CEP TEL.", "gsm"),
+        ("Cep Telefon No", "gsm"),
+        ("GSM Numarası", "gsm"),
+        ("Telefon", "gsm"),
+        ("Tél. portable", "gsm"),
+        ("Teléfono móvil", "gsm"),
+        ("ADI", "name"),
+        ("Soyadı", "surname"),
+        ("İsim", "name"),
+        ("Apellido", "surname"),
+    ],
+)
+def test_auto_map_fuzzy_and_variants(header: str, field: str) -> None:
+    assert auto_map([header], get_provider("iletimerkezi")) == {0: field}
+
+
+def test_unrelated_headers_stay_unmapped_for_fixed_field_providers() -> None:
+    headers = ["Notlar", "Doğum Tarihi", "Kayıt Kaynağı", ""]
+    assert auto_map(headers, get_provider("iletimerkezi")) == {}
+    assert auto_map(headers, get_provider("octopush")) == {}
+
+
+def test_each_field_once_and_the_best_match_wins() -> None:
+    headers = ["Telefon", "E-mail 2", "Cep Telefonu", "E-posta"]
+    mapping = auto_map(headers, get_provider("iletimerkezi"))
+    # the mobile column beats the plain phone column for gsm; exact "E-posta" beats "E-mail 2"
+    assert named(headers, mapping) == {"Cep Telefonu": "gsm", "E-posta": "email"}
+
+
+def test_aptania_takes_both_phones() -> None:
+    headers = ["Telefon", "Cep Telefonu", "Unvan", "Hitap", "E-posta"]
+    mapping = auto_map(headers, get_provider("aptania"))
+    assert named(headers, mapping) == {
+        "Telefon": "contactTelephone",
+        "Cep Telefonu": "contactMobile",
+        "Unvan": "contactJobRole",
+        "Hitap": "contactTitle",
+        "E-posta": "contactEmailaddress",
+    }
+
+
+def test_full_name_column() -> None:
+    headers = ["Ad Soyad", "GSM"]
+    assert named(headers, auto_map(headers, get_provider("netcore"))) == {"Ad Soyad": "NAME", "GSM": "MOBILE"}
+    # a provider without a full-name field puts it in the first name, never in the surname
+    assert named(headers, auto_map(headers, get_provider("iletimerkezi"))) == {
+        "Ad Soyad": "name",
+        "GSM": "gsm",
+    }
+    headers = ["Ad", "Ad Soyad", "GSM"]
+    assert named(headers, auto_map(headers, get_provider("iletimerkezi"))) == {"Ad": "name", "GSM": "gsm"}
+
+
+def test_provider_ids_and_labels_as_headers() -> None:
+    headers = ["contactEmailaddress", "contactProfileID", "attr:12", "Job role"]
+    assert auto_map(headers, get_provider("aptania")) == {
+        0: "contactEmailaddress",
+        1: "contactProfileID",
+        2: "attr:12",
+        3: "contactJobRole",
+    }
+    assert auto_map(["custom_field:7", "gsm"], get_provider("iletimerkezi")) == {
+        0: "custom_field:7",
+        1: "gsm",
+    }
+
+
+def test_options_are_never_guessed() -> None:
+    assert auto_map(["list_name", "Phone"], get_provider("octopush")) == {1: "phone_number"}
+    assert auto_map(["Email", "listid"], get_provider("netcore")) == {0: "EMAIL"}
+    assert auto_map(["Grup ID", "Group ID", "GSM"], get_provider("iletimerkezi")) == {2: "gsm"}
+
+
+def test_netcore_unmatched_columns_become_attributes() -> None:
+    headers = ["E-posta", "Doğum Tarihi", "Notlar", "notlar", "", "2024 Puan", "Cep Telefonu"]
+    mapping = auto_map(headers, get_provider("netcore"))
+    assert mapping == {
+        0: "EMAIL",
+        1: "DOGUM_TARIHI",
+        2: "NOTLAR",
+        3: "NOTLAR_2",
+        5: "COL_2024_PUAN",
+        6: "MOBILE",
+    }
+
+
+def test_auto_map_is_quick_enough_for_wide_sheets() -> None:
+    headers = [f"Column {i}" for i in range(200)] + ["E-posta"]
+    mapping = auto_map(headers, get_provider("iletimerkezi"))
+    assert mapping == {200: "email"}
+
+
+# ---------------------------------------------------------------------------------------------- --map / --set
+
+HEADERS = ["Ad", "Soyad", "E-posta", "Cep Telefonu", "Liste"]
+
+
+def test_parse_map_args_by_name_case_letter_and_number() -> None:
+    provider = get_provider("iletimerkezi")
+    items = ["E-posta=email", "cep telefonu=gsm", "A=name", "2=surname", "Liste=group_id"]
+    assert parse_map_args(items, HEADERS, provider) == {
+        2: "email",
+        3: "gsm",
+        0: "name",
+        1: "surname",
+        4: "group_id",
+    }
+
+
+def test_parse_map_args_fields_case_insensitive_and_dynamic() -> None:
+    assert parse_map_args(["E-posta=email", "Ad=first_name"], HEADERS, get_provider("netcore")) == {
+        2: "EMAIL",
+        0: "FIRST_NAME",
+    }
+    assert parse_map_args(["Liste=custom_field:9"], HEADERS, get_provider("iletimerkezi")) == {
+        4: "custom_field:9"
+    }
+
+
+def test_a_header_that_looks_like_a_letter_wins_over_the_letter() -> None:
+    headers = ["Name", "B", "Mail"]
+    assert parse_map_args(["B=NAME"], headers, get_provider("netcore")) == {1: "NAME"}
+    assert parse_map_args(["C=EMAIL"], headers, get_provider("netcore")) == {2: "EMAIL"}
+
+
+def test_parse_map_args_header_with_equals_sign() -> None:
+    headers = ["a=b", "Mail"]
+    assert parse_map_args(["a=b=NAME"], headers, get_provider("netcore")) == {0: "NAME"}
+
+
+def test_unknown_column_lists_the_columns() -> None:
+    with pytest.raises(UsageError) as exc:
+        parse_map_args(["Telefon=gsm"], HEADERS, get_provider("iletimerkezi"))
+    message = str(exc.value)
+    assert message.startswith("The file has no column 'Telefon'.")
+    assert "A 'Ad'" in message
+    assert "D 'Cep Telefonu'" in message
+
+
+def test_unknown_field_lists_the_fields() -> None:
+    with pytest.raises(UsageError) as exc:
+        parse_map_args(["Ad=firstname"], HEADERS, get_provider("iletimerkezi"))
+    message = str(exc.value)
+    assert "İleti Merkezi has no field 'firstname'" in message
+    assert "name, surname, email, gsm" in message
+    assert "custom_field:<id>" in message
+
+
+@pytest.mark.parametrize(
+    ("items", "fragment"),
+    [
+        (["Ad"], "--map expects COLUMN=FIELD"),
+        (["=name"], "--map expects COLUMN=FIELD"),
+        (["Ad="], "--map expects COLUMN=FIELD"),
+        (["Ad=name", "Soyad=name"], "Two columns are mapped to name ('Ad' and 'Soyad')"),
+        (["Ad=name", "A=surname"], "Column 'Ad' is mapped twice"),
+        (["Z=name"], "no column 'Z'"),
+        (["9=name"], "no column '9'"),
+    ],
+)
+def test_bad_map_args(items: list[str], fragment: str) -> None:
+    with pytest.raises(UsageError) as exc:
+        parse_map_args(items, HEADERS, get_provider("iletimerkezi"))
+    assert fragment in str(exc.value)
+
+
+def test_duplicate_headers_need_a_letter() -> None:
+    headers = ["Tel", "Tel"]
+    with pytest.raises(UsageError) as exc:
+        parse_map_args(["Tel=gsm"], headers, get_provider("iletimerkezi"))
+    assert "(A, B)" in str(exc.value)
+    assert parse_map_args(["B=gsm"], headers, get_provider("iletimerkezi")) == {1: "gsm"}
+
+
+def test_parse_set_args() -> None:
+    provider = get_provider("octopush")
+    assert parse_set_args(["list_name=vip", "TAG_NAME=a=b", "do_not_overwrite=yes"], provider) == {
+        "list_name": "vip",
+        "tag_name": "a=b",
+        "do_not_overwrite": "yes",
+    }
+    assert parse_set_args([], provider) == {}
+
+
+@pytest.mark.parametrize(
+    ("items", "fragment"),
+    [
+        (["list_name"], "--set expects FIELD=VALUE"),
+        (["=vip"], "--set expects FIELD=VALUE"),
+        (["listname=vip"], "Octopush has no field 'listname'"),
+        (["list_name=a", "list_name=b"], "--set list_name is given twice"),
+    ],
+)
+def test_bad_set_args(items: list[str], fragment: str) -> None:
+    with pytest.raises(UsageError) as exc:
+        parse_set_args(items, get_provider("octopush"))
+    assert fragment in str(exc.value)
+
+
+# ---------------------------------------------------------------------------------------------- memory
+
+
+def test_memory_remembers_per_file_shape_in_the_state_dir() -> None:
+    provider = get_provider("iletimerkezi")
+    memory = MappingMemory()
+    assert memory.recall(HEADERS, provider) is None
+    memory.remember(HEADERS, provider, {3: "gsm", 0: "name"})
+    assert (state_dir() / "mappings.json").is_file()
+    # a new instance (next week's run) reads the same file; spacing and case of headers do not matter
+    again = MappingMemory()
+    assert again.recall(HEADERS, provider) == {0: "name", 3: "gsm"}
+    assert again.recall([f"  {h.upper()} " for h in HEADERS], provider) == {0: "name", 3: "gsm"}
+    # another shape or another provider is not this mapping
+    assert again.recall([*HEADERS, "Yeni"], provider) is None
+    assert again.recall(HEADERS[::-1], provider) is None
+    assert again.recall(HEADERS, get_provider("octopush")) is None
+
+
+def test_memory_replaces_and_keeps_others() -> None:
+    netcore, octopush = get_provider("netcore"), get_provider("octopush")
+    memory = MappingMemory()
+    memory.remember(["Mail"], netcore, {0: "EMAIL"})
+    memory.remember(["Tel"], octopush, {0: "phone_number"})
+    memory.remember(["Mail"], netcore, {0: "NAME"})
+    assert memory.recall(["Mail"], netcore) == {0: "NAME"}
+    assert memory.recall(["Tel"], octopush) == {0: "phone_number"}
+
+
+def test_memory_writes_atomically_and_survives_damage() -> None:
+    provider = get_provider("netcore")
+    path = state_dir() / "mappings.json"
+    path.write_text("{not json", encoding="utf-8")
+    memory = MappingMemory()
+    assert memory.recall(["Mail"], provider) is None
+    memory.remember(["Mail"], provider, {0: "EMAIL"})
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["version"] == 1
+    assert memory.recall(["Mail"], provider) == {0: "EMAIL"}
+    assert [p.name for p in path.parent.iterdir() if p.name.startswith(".mappings-")] == []
+
+
+def test_memory_ignores_a_mapping_that_no_longer_fits(tmp_path: Path) -> None:
+    path = tmp_path / "m.json"
+    provider = get_provider("iletimerkezi")
+    memory = MappingMemory(path)
+    memory.remember(["Ad", "Tel"], provider, {0: "name", 1: "gsm"})
+    data = json.loads(path.read_text(encoding="utf-8"))
+    (entry,) = data["mappings"].values()
+    entry["mapping"] = {"0": "name", "1": "no_such_field"}
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert memory.recall(["Ad", "Tel"], provider) is None
+    entry["mapping"] = {"0": "name", "7": "gsm"}
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert memory.recall(["Ad", "Tel"], provider) is None
+
+
+def test_memory_keeps_a_bounded_number_of_shapes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(MappingMemory, "MAX_ENTRIES", 3)
+    memory = MappingMemory(tmp_path / "m.json")
+    provider = get_provider("netcore")
+    for i in range(5):
+        memory.remember([f"Mail {i}"], provider, {0: "EMAIL"})
+    data = json.loads((tmp_path / "m.json").read_text(encoding="utf-8"))
+    assert len(data["mappings"]) == 3
+    assert memory.recall(["Mail 4"], provider) == {0: "EMAIL"}
+    assert memory.recall(["Mail 0"], provider) is None
