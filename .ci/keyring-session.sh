@@ -26,6 +26,20 @@ chmod 700 "$XDG_RUNTIME_DIR"
 # --unlock reads the password on stdin and creates an unlocked "login" keyring with it
 eval "$(printf '%s' "ci-keyring-password" | gnome-keyring-daemon --unlock --components=secrets)"
 export GNOME_KEYRING_CONTROL
+# the daemon claims org.freedesktop.secrets a moment after --unlock returns; a client arriving before
+# that would D-Bus-activate a second daemon without the unlocked keyring, so wait for the name
+owned=false
+for _ in $(seq 1 100); do
+    if dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+        org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q "boolean true"; then
+        owned=true
+        break
+    fi
+    sleep 0.1
+done
+if [ "$owned" != true ]; then
+    echo "$0: gnome-keyring-daemon did not offer the Secret Service within 10 s." >&2
+fi
 unset CU_KEYRING_INNER
 # tells tests/plugins/secret_service.py that this throw-away keyring may be used as it is
 CU_KEYRING_SESSION=1

@@ -17,6 +17,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,7 +109,34 @@ def _start(scratch: Path) -> tuple[str, int]:
     except (OSError, subprocess.SubprocessError) as exc:
         _stop(pid)
         raise _Unavailable(f"gnome-keyring-daemon did not start: {exc}") from None
+    if not _wait_for_name(env):
+        _stop(pid)
+        raise _Unavailable("gnome-keyring-daemon did not offer the Secret Service within 10 s")
     return address, pid
+
+
+def _wait_for_name(env: dict[str, str], timeout: float = 10.0) -> bool:
+    """Wait until the daemon owns org.freedesktop.secrets: it claims the name a moment after --unlock
+    returns, and a client arriving earlier would D-Bus-activate a second daemon with a locked keyring."""
+    ask = [
+        "dbus-send",
+        "--session",
+        "--print-reply",
+        "--dest=org.freedesktop.DBus",
+        "/org/freedesktop/DBus",
+        "org.freedesktop.DBus.NameHasOwner",
+        "string:org.freedesktop.secrets",
+    ]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            out = subprocess.run(ask, capture_output=True, text=True, env=env, timeout=5, check=False).stdout
+        except (OSError, subprocess.SubprocessError):
+            return True  # no dbus-send: let the probe find out
+        if "boolean true" in out:
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def _stop(pid: int) -> None:
