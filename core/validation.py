@@ -462,16 +462,10 @@ def check_region(region: str | None, provider: Provider) -> str:
 # ---------------------------------------------------------------------------------------------- rules
 
 
-# Providers that refuse a contact unless one of these fields has a value. A provider may declare
-# ``at_least_one_of`` itself; this table covers the ones that do not (yet).
-_AT_LEAST_ONE: dict[str, tuple[str, ...]] = {"iletimerkezi": ("name", "surname", "gsm", "email")}
-
-
 def _at_least_one(provider: Provider) -> tuple[str, ...]:
-    declared = getattr(provider, "at_least_one_of", None)
-    if isinstance(declared, tuple):
-        return declared
-    return _AT_LEAST_ONE.get(provider.name, ())
+    """Fields of which the provider needs at least one (İleti Merkezi's 472 rule), if it declares any."""
+    declared = getattr(provider, "at_least_one_of", ())
+    return tuple(declared) if isinstance(declared, tuple | list) else ()
 
 
 def _what(spec: FieldSpec) -> str:
