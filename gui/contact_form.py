@@ -55,13 +55,17 @@ DYNAMIC_EXAMPLES = {
 }
 
 
+# One contact typed by a person who is waiting: retry less than a bulk job would (SPEC allows up to 6).
+INTERACTIVE_ATTEMPTS = 3
+
+
 def send_contact(
     provider: Provider, creds: Credentials, base_url: str, contact: Any, options: Options
 ) -> RowResult:
     """The worker body: add one contact and return its result (runs off the GUI thread)."""
     from core.client import ProviderClient
 
-    with ProviderClient(provider, creds, base_url) as client:
+    with ProviderClient(provider, creds, base_url, timeout=20.0, max_attempts=INTERACTIVE_ATTEMPTS) as client:
         return client.add(contact, options)
 
 

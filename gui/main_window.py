@@ -74,7 +74,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("MainWindow")
         self.setWindowTitle(APP_TITLE + (" — DEMO" if context.is_demo else ""))
         self.setAcceptDrops(True)
-        self.setMinimumSize(QSize(900, 600))
+        self.setMinimumSize(QSize(760, 520))
 
         central = QWidget(self)
         central.setObjectName("Central")
