@@ -92,13 +92,33 @@ class _BodyError(Exception):
 
 
 class _Server(ThreadingHTTPServer):
+    """One daemon thread per connection, tracked so that :meth:`join_workers` can join them all.
+
+    (socketserver's own ``block_on_close`` does not track daemon threads.)
+    """
+
     daemon_threads = True
-    block_on_close = True  # server_close() joins the handler threads
     request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], sandbox: Sandbox) -> None:
         self.sandbox = sandbox
+        self.workers: list[threading.Thread] = []
         super().__init__(address, _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        # Called only by the serve_forever thread.
+        self.workers = [t for t in self.workers if t.is_alive()]
+        worker = threading.Thread(
+            target=self.process_request_thread, args=(request, client_address),
+            name="sandbox-connection", daemon=True,
+        )
+        self.workers.append(worker)
+        worker.start()
+
+    def join_workers(self) -> None:
+        for worker in self.workers:
+            worker.join()
+        self.workers = []
 
     def server_bind(self) -> None:
         # HTTPServer.server_bind resolves the host's FQDN, which can stall on a machine without DNS.
@@ -254,7 +274,8 @@ class Sandbox:
                 connection.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass  # already closed by the client
-        server.server_close()  # joins the handler threads
+        server.join_workers()
+        server.server_close()
         self._server = self._thread = None
 
     @property
