@@ -189,11 +189,6 @@ def _desc_checker(country_code: int) -> Callable[[str], bool] | None:
     regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(country_code)
     if not regions:
         return None
-    main = PhoneMetadata.metadata_for_region(regions[0], None)
-    if main is None or main.national_prefix_transform_rule:
-        return None
-    if main.national_prefix_for_parsing not in (None, "0"):
-        return None  # a number after this code may carry a national prefix phonenumbers would strip
     per_region: list[tuple[re.Pattern[str] | None, dict[int, re.Pattern[str]]]] = []
     for region in regions:
         md = PhoneMetadata.metadata_for_region(region, None)
@@ -242,18 +237,47 @@ _NUMBER_TYPES = (
 )
 
 
+def _prefix_pattern(md: object) -> re.Pattern[str] | None:
+    """The compiled national prefix for parsing; raises LookupError when the fast path cannot mirror it."""
+    if getattr(md, "national_prefix_transform_rule", None):
+        raise LookupError("transform rule")
+    pattern = getattr(md, "national_prefix_for_parsing", None)
+    if not pattern:
+        return None
+    compiled = re.compile(pattern)
+    if compiled.groups:
+        raise LookupError("carrier code")
+    return compiled
+
+
 @lru_cache(maxsize=256)
-def _region_parsing(region: str) -> tuple[int, str] | None:
-    """(country code, national prefix) when numbers of ``region`` can take the fast path."""
+def _region_parsing(region: str) -> tuple[int, re.Pattern[str] | None] | None:
+    """(country code, national prefix pattern) when numbers of ``region`` can take the fast path."""
     from phonenumbers.phonemetadata import PhoneMetadata
 
     md = PhoneMetadata.metadata_for_region(region, None)
-    if md is None or md.international_prefix != "00" or md.national_prefix_transform_rule:
+    if md is None or md.country_code is None or md.international_prefix != "00":
         return None
-    prefix = md.national_prefix or ""
-    if md.country_code is None or (md.national_prefix_for_parsing or "") != prefix or prefix not in ("", "0"):
+    try:
+        return md.country_code, _prefix_pattern(md)
+    except LookupError:
         return None
-    return md.country_code, prefix
+
+
+@lru_cache(maxsize=512)
+def _international_parsing(country_code: int) -> tuple[Callable[[str], bool], re.Pattern[str] | None] | None:
+    """(validity check, national prefix pattern of the code's main region) for the fast path."""
+    import phonenumbers
+    from phonenumbers.phonemetadata import PhoneMetadata
+
+    regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(country_code)
+    check = _desc_checker(country_code)
+    if not regions or check is None:
+        return None
+    try:
+        return check, _prefix_pattern(PhoneMetadata.metadata_for_region(regions[0], None))
+    except LookupError:
+        return None
 
 
 @lru_cache(maxsize=1)
@@ -271,10 +295,13 @@ def _fast_international(intl: str) -> str | None:
         code = int(intl[:size])
         if code in codes:
             nat = intl[size:]
-            if not nat or nat[0] == "0":
-                return None  # a national prefix or a leading zero: leave it to phonenumbers
-            check = _desc_checker(code)
-            return f"+{code}{nat}" if check is not None and check(nat) else None
+            parsing = _international_parsing(code)
+            if not nat or nat[0] == "0" or parsing is None:
+                return None
+            check, prefix = parsing
+            if prefix is not None and prefix.match(nat):
+                return None  # phonenumbers may strip a national prefix here: leave it to phonenumbers
+            return f"+{code}{nat}" if check(nat) else None
     return None
 
 
@@ -298,13 +325,16 @@ def _fast_phone(value: str, region: str) -> str | None:
     if digits.startswith("00"):
         return _fast_international(digits[2:])
     code, prefix = parsing
-    nat = digits[len(prefix) :] if prefix and digits.startswith(prefix) else digits
+    m = prefix.match(digits) if prefix is not None else None
+    nat = digits[m.end() :] if m else digits
     if not nat or nat[0] == "0":
         return None
     check = _desc_checker(code)
-    if check is not None and check(nat):
+    if check is None:
+        return None
+    if check(nat):
         return f"+{code}{nat}"
-    if digits == value:
+    if m is None and digits == value:
         return _fast_international(digits)  # bare digits: an international number whose '+' was lost
     return None
 

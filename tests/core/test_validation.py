@@ -129,6 +129,33 @@ def test_fast_phone_path_agrees_with_phonenumbers() -> None:
     assert answered > 2000  # the fast path is really taken
 
 
+def test_fast_phone_path_agrees_on_example_numbers_of_every_region() -> None:
+    """Every region's example numbers, in every format and slightly altered, read in several regions."""
+    rnd = random.Random(2)
+    regions = sorted(phonenumbers.SUPPORTED_REGIONS)
+    types = [phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE]
+    answered = 0
+    for region in regions:
+        for ptype in types:
+            example = phonenumbers.example_number_for_type(region, ptype)
+            if example is None:
+                continue
+            for fmt in (0, 1, 2):
+                text = phonenumbers.format_number(example, fmt)
+                variants = {text, text.replace(" ", ""), text.lstrip("+"), text.replace("+", "00")}
+                digits = [i for i, c in enumerate(text) if c.isdigit()]
+                altered = list(text)
+                altered[rnd.choice(digits[-4:])] = str(rnd.randrange(10))
+                variants.add("".join(altered))
+                for value in variants:
+                    for default in (region, "TR", "FR", "GB", "IN"):
+                        fast = _fast_phone(value, default)
+                        if fast is not None:
+                            answered += 1
+                            assert fast == _slow_phone(value, default)[0], (value, default)
+    assert answered > 5000
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
