@@ -441,7 +441,12 @@ class ContactForm(QWidget):
             "converted to the international format before sending."
         )
 
-        card, layout = self._card("Contact")
+        group = tuple(getattr(provider, "at_least_one_of", ()) or ())
+        labels = [spec.label.lower() for spec in (provider.field(f) for f in group) if spec is not None]
+        needs = ""
+        if len(labels) > 1:
+            needs = f"{provider.title} needs at least one of {', '.join(labels[:-1])} or {labels[-1]}."
+        card, layout = self._card("Contact", needs)
         grid = QGridLayout()
         grid.setHorizontalSpacing(24)
         grid.setVerticalSpacing(14)

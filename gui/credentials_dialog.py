@@ -120,6 +120,8 @@ class CredentialRow:
                 self.reveal.setCheckable(True)
                 self.reveal.setToolTip("Show or hide the value")
                 self.reveal.toggled.connect(self._toggle)
+            elif "mail" in spec.label.lower():
+                edit.setPlaceholderText("you@example.com")
             self.editor = edit
         self.editor.setAccessibleName(spec.label)
         self.label.setBuddy(self.editor)
@@ -193,8 +195,9 @@ class CredentialsDialog(QDialog):
             self.demo_notice.show_notice(
                 "demo",
                 "Demo mode",
-                "The window is using the sandbox's demo credentials. What you save here is kept for your "
-                "real account; Test connection checks the values below against the sandbox.",
+                "These are the sandbox's demo credentials: try Test connection, or change a value to see a "
+                "refusal. Nothing is saved in demo mode; start Contact Uploader without --demo to store "
+                "your own.",
             )
         outer.addWidget(self.demo_notice)
 
@@ -269,7 +272,15 @@ class CredentialsDialog(QDialog):
         outer.addLayout(buttons)
 
         self.profile_combo.currentTextChanged.connect(lambda _t: self.load_profile())
-        self.load_profile()
+        if context.is_demo:
+            self.set_values(dict(context.demo.credentials(self.provider.name)))
+            self.profile_combo.setEnabled(False)
+            self.delete_button.hide()
+            self.save_button.setEnabled(False)
+            self.save_button.setToolTip("Nothing is saved in demo mode.")
+            self.cancel_button.setText("Close")
+        else:
+            self.load_profile()
 
     # ------------------------------------------------------------------ values
     def profile(self) -> str:
@@ -321,6 +332,8 @@ class CredentialsDialog(QDialog):
     def save(self) -> bool:
         from core.credentials import save_credentials
 
+        if self.context.is_demo:
+            return False
         profile = self.profile()
         try:
             save_credentials(self.provider.name, profile, self.values())

@@ -108,7 +108,6 @@ def main(argv: list[str]) -> int:
 
         context.set_provider("iletimerkezi")
         dialog = window.open_credentials()
-        dialog.set_values(demo.credentials("iletimerkezi"))
         settle()
         shot(dialog, "07-credentials-dialog")
         dialog.test_connection()
@@ -128,6 +127,23 @@ def main(argv: list[str]) -> int:
 
         window.show_page(1)
         shot(window, "11-import-page")
+        window.show_page(0)
+
+        # outside demo mode: no keyring at all
+        import keyring
+        from keyring.backends import fail
+
+        keyring.set_keyring(fail.Keyring())
+        plain = MainWindow(AppContext("octopush"))
+        plain.resize(1280, 820)
+        plain.show()
+        settle(300)
+        shot(plain, "12-no-keyring-window")
+        dialog = plain.open_credentials()
+        settle(300)
+        shot(dialog, "13-credentials-no-keyring")
+        dialog.reject()
+        plain.close()
 
         window.close()
         wait_all()

@@ -125,7 +125,9 @@ def test_test_connection_in_demo_mode_goes_to_the_sandbox(qtbot: Any) -> None:
     with DemoSession() as demo:
         dialog = make_dialog(qtbot, AppContext("octopush", demo=demo))
         assert dialog.demo_notice.isVisible()
-        dialog.set_values(demo.credentials("octopush"))
+        assert dialog.values() == demo.credentials("octopush")  # prefilled with the demo account
+        assert not dialog.save_button.isEnabled()  # nothing is stored in demo mode
+        assert dialog.save() is False
         result = run_test(qtbot, dialog)
         assert isinstance(result, CheckResult)
         assert result.ok, result.message
