@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import gc
 import logging
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
@@ -86,20 +88,46 @@ def load_file(path: Path, settings: ReadSettings, expect_fingerprint: str | None
 def read_whole(path: Path, settings: ReadSettings) -> Any:
     from core.reading import read_table
 
-    table = read_table(path, sheet=settings.sheet, header_row=settings.header_row,
-                       encoding=settings.encoding, delimiter=settings.delimiter)
-    _settle_memory()
-    return table
+    with bulk_work():
+        return read_table(path, sheet=settings.sheet, header_row=settings.header_row,
+                          encoding=settings.encoding, delimiter=settings.delimiter)
 
 
-def _settle_memory() -> None:
-    """Keep the freshly read rows out of the cyclic garbage collector's full scans.
+_gc_lock = threading.Lock()
+_gc_holds = 0
 
-    A full collection walks every tracked object; with 100 000 rows that is a pause of the whole process
-    (GUI thread included). The rows are plain lists of strings that reference counting frees.
+
+@contextmanager
+def bulk_work() -> Iterator[None]:
+    """Keep the cyclic garbage collector out of a bulk step, then freeze what it built.
+
+    A full collection walks every tracked object while holding the GIL; with 100 000 rows being built
+    that is a pause of the whole process, GUI thread included. The rows are plain lists, strings and
+    frozen dataclasses that reference counting frees; ``gc.freeze()`` keeps them out of later scans.
     """
-    gc.collect(1)
-    gc.freeze()
+    global _gc_holds
+    with _gc_lock:
+        _gc_holds += 1
+        gc.disable()
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_holds -= 1
+            if _gc_holds == 0:
+                gc.freeze()
+                gc.enable()
+
+
+def suggest_mapping(headers: list[str], provider: Provider) -> dict[int, str]:
+    """The remembered mapping for this file shape, else the automatic suggestion (worker thread)."""
+    from core.mapping import MappingMemory, auto_map
+
+    try:
+        remembered = MappingMemory().recall(headers, provider)
+    except UploaderError:
+        remembered = None
+    return remembered if remembered is not None else auto_map(headers, provider)
 
 
 @dataclass
@@ -144,18 +172,28 @@ def identity(provider: Provider, fields: Any) -> tuple[str, str] | None:
 def check_table(table: Any, mapping: dict[int, str], constants: dict[str, str], provider: Provider,
                 region: str) -> Checked:
     """Validate every row (worker thread) and build what the grid shows."""
+    from core.mapping import MappingMemory
     from core.validation import prepare
 
-    prepared = prepare(table, mapping, constants, provider, region or None)
-    grid = build_grid(table.headers, table.rows, table.row_numbers, prepared.checks,
-                      column_resolver(table.headers, mapping))
-    contacts = {c.key: c for c in prepared.contacts}
-    identities: dict[tuple[str, str], int] = {}
-    for contact in prepared.contacts:
-        ident = identity(provider, contact.fields)
-        if ident is not None:
-            identities.setdefault(ident, contact.key)
-    _settle_memory()
+    with bulk_work():
+        prepared = prepare(table, mapping, constants, provider, region or None)
+        grid = build_grid(table.headers, table.rows, table.row_numbers, prepared.checks,
+                          column_resolver(table.headers, mapping))
+        contacts = {c.key: c for c in prepared.contacts}
+        identities: dict[tuple[str, str], int] = {}
+        for contact in prepared.contacts:
+            ident = identity(provider, contact.fields)
+            if ident is not None:
+                identities.setdefault(ident, contact.key)
+    try:
+        MappingMemory().remember(table.headers, provider, mapping)
+    except (UploaderError, OSError) as exc:
+        log.warning("could not remember the mapping: %s", exc)
+    # the upload step needs these; import them here rather than on the GUI thread
+    import core.engine
+    import core.journal
+    import core.report  # noqa: F401
+
     return Checked(grid, prepared.checks, prepared.options, contacts, identities)
 
 
@@ -192,7 +230,7 @@ class ImportView(QWidget):
         self._job_open = False
         self._resume: tuple[int, JobSpec] | None = None
         self._preview_creds: dict[str, str] | None = None
-        self._tasks: list[Any] = []
+        self._suggested: tuple[str, dict[int, str]] | None = None
         self._build()
         self.model.cellEdited.connect(self._revalidate)
         self.model.countsChanged.connect(self._update_counts)
@@ -458,12 +496,21 @@ class ImportView(QWidget):
         if gen != self._generation or table is None:
             return
         self._table = table
+        self._suggested = None
         self.file_step.show_table_info(table)
         self._update_buttons()
+        if self._resume is None:
+            provider = self.context.provider
+            self._run(suggest_mapping, list(table.headers), provider,
+                      on_result=lambda m: self._suggestion(gen, provider.name, m), on_failed=lambda _e: None)
         if self._resume is not None:
             _job_id, spec = self._resume
             self._show_mapping(spec.mapping, spec.constants, spec.region)
             self._check()
+
+    def _suggestion(self, gen: int, provider: str, mapping: dict[int, str]) -> None:
+        if gen == self._generation:
+            self._suggested = (provider, mapping)
 
     def _file_failed(self, exc: BaseException) -> None:
         self._resume = None
@@ -478,17 +525,13 @@ class ImportView(QWidget):
     # ------------------------------------------------------------------ step 2: columns
     def _show_mapping(self, mapping: dict[int, str] | None = None, constants: dict[str, str] | None = None,
                       region: str | None = None) -> None:
-        from core.mapping import MappingMemory, auto_map
-
         table = self._table
         provider = self._provider = self.context.provider
         if mapping is None:
-            try:
-                mapping = MappingMemory().recall(table.headers, provider)
-            except UploaderError:
-                mapping = None
-            if mapping is None:
-                mapping = auto_map(table.headers, provider)
+            if self._suggested is not None and self._suggested[0] == provider.name:
+                mapping = self._suggested[1]
+            else:
+                mapping = suggest_mapping(table.headers, provider)
         if region is None:
             getter = getattr(self.context, "default_region", None)
             region = getter() if callable(getter) else provider.default_region
@@ -524,12 +567,6 @@ class ImportView(QWidget):
             show_error(self, exc)
 
     def _checked(self, checked: Checked) -> None:
-        try:
-            from core.mapping import MappingMemory
-
-            MappingMemory().remember(self._table.headers, self._provider, self._mapping)
-        except (UploaderError, OSError) as exc:
-            log.warning("could not remember the mapping: %s", exc)
         self._checks = checked.checks
         self._check_pos = {c.key: i for i, c in enumerate(checked.checks)}
         self._contacts = checked.contacts

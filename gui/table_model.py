@@ -84,6 +84,14 @@ class GridData:
     message: list[str]
     # row index -> {source column index -> reason}; only rows with a problem have an entry
     cell_problems: dict[int, dict[int, str]] = field(default_factory=dict)
+    row_of_key: dict[int, int] | None = None  # computed by finish() off the GUI thread
+    counts: Counter[str] | None = None
+
+    def finish(self) -> GridData:
+        """Compute the lookup tables here (a worker thread) rather than in :meth:`PreviewModel.set_rows`."""
+        self.row_of_key = {k: i for i, k in enumerate(self.keys)}
+        self.counts = Counter(self.status)
+        return self
 
 
 def build_grid(
@@ -113,7 +121,7 @@ def build_grid(
     if missing > 0:  # rows without a check (should not happen): show them as pending
         status.extend([PENDING] * missing)
         message.extend([""] * missing)
-    return GridData(list(headers), rows, list(keys), status, message, cell_problems)
+    return GridData(list(headers), rows, list(keys), status, message, cell_problems).finish()
 
 
 def cell_problems_of(problems: Iterable[Any], column_of: Callable[[Any], int | None]) -> dict[int, str]:
@@ -154,8 +162,10 @@ class PreviewModel(QAbstractTableModel):
         self._status = data.status
         self._message = data.message
         self._cells = data.cell_problems
-        self._row_of_key = {k: i for i, k in enumerate(self._keys)}
-        self._counts = Counter(self._status)
+        self._row_of_key = (
+            data.row_of_key if data.row_of_key is not None else {k: i for i, k in enumerate(self._keys)}
+        )
+        self._counts = Counter(data.counts) if data.counts is not None else Counter(self._status)
         self.endResetModel()
         self.countsChanged.emit()
 

@@ -7,7 +7,6 @@ from typing import Any
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from gui.table_model import PreviewProxy
-from gui.table_view import PreviewTable
 
 
 def format_eta(seconds: float | None) -> str:
@@ -30,7 +29,7 @@ def counts_text(counts: dict[str, int]) -> str:
 
 
 class UploadPanel(QWidget):
-    def __init__(self, proxy: PreviewProxy, parent: QWidget | None = None) -> None:
+    def __init__(self, proxy: PreviewProxy | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         layout = QVBoxLayout(self)
         self.title = QLabel("Uploading…")
@@ -61,8 +60,16 @@ class UploadPanel(QWidget):
         buttons.addWidget(self.cancel_button)
         buttons.addStretch(1)
         layout.addLayout(buttons)
-        self.table = PreviewTable(proxy)
-        layout.addWidget(self.table, 1)
+        # No grid here: repainting a grid of Python-backed cells ten times a second competes with the
+        # upload thread for the GIL (tens of ms per repaint). The grid shows every outcome in Results.
+        self.note = QLabel(
+            "Every row's outcome is shown in the next step. You can pause, or cancel and resume later: "
+            "rows already sent are never sent twice."
+        )
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet("color: #666;")
+        layout.addWidget(self.note)
+        layout.addStretch(1)
         self.set_running(False)
 
     def start(self, total: int, title: str) -> None:

@@ -1,0 +1,216 @@
+"""Longest GUI-thread stall while importing and uploading 100 000 rows (budget 50 ms, SPEC §10).
+
+    python -m tests.benchmarks.bench_gui_stall [--rows 100000] [--provider octopush] [--latency 0.005]
+
+A QTimer heartbeat fires every 5 ms on the GUI thread; the longest gap between two beats, minus the
+5 ms period, is the longest time the window could not react. The whole import view runs as a user would
+drive it, offscreen: open a real XLSX (written with openpyxl beforehand), auto-map, check every row,
+upload every row to the sandbox, show the results. The sandbox runs in its own process, as a real
+provider would, so its work does not count against the window.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+PERIOD_MS = 5
+BUDGET_MS = 50.0
+
+
+def write_book(path: Path, rows: int) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("Contacts")
+    ws.append(["Prénom", "Nom", "Téléphone portable", "Ville", "E-mail"])
+    for i in range(rows):
+        phone = f"+336{10000000 + i:08d}" if i % 500 else "06 12 ab"  # one row in 500 is invalid
+        ws.append([f"Ann{i}", "Martin", phone, "Paris", f"ann{i}@example.com"])
+    wb.save(path)
+
+
+def start_sandbox(latency: float) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "core.sandbox", "--latency", str(latency), "--seed", "1"],
+        stdout=subprocess.PIPE, text=True,
+    )
+    urls: dict[str, str] = {}
+    assert proc.stdout is not None
+    deadline = time.monotonic() + 30
+    while len(urls) < 4 and time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        name, sep, rest = line.strip().partition(": ")
+        if sep and rest.startswith("http"):
+            urls[name] = rest
+    if len(urls) < 4:
+        proc.kill()
+        raise SystemExit("the sandbox did not start")
+    return proc, urls
+
+
+class Heartbeat:
+    def __init__(self) -> None:
+        from PySide6.QtCore import Qt, QTimer
+
+        self.phase = "idle"
+        self.worst: dict[str, float] = {}
+        self.gaps: list[float] = []
+        self.last = time.perf_counter()
+        self.timer = QTimer()
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(PERIOD_MS)
+        self.timer.timeout.connect(self.beat)
+
+    def start(self) -> None:
+        self.last = time.perf_counter()
+        self.timer.start()
+
+    def beat(self) -> None:
+        now = time.perf_counter()
+        gap = (now - self.last) * 1000 - PERIOD_MS
+        self.last = now
+        self.gaps.append(gap)
+        if gap > self.worst.get(self.phase, -1):
+            self.worst[self.phase] = gap
+
+    def set_phase(self, name: str) -> None:
+        self.phase = name
+
+
+def wait_for(app: object, cond: object, timeout: float) -> float:
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    start = time.perf_counter()
+    loop = QEventLoop()
+    poll = QTimer()
+    poll.setInterval(20)
+
+    def check() -> None:
+        if cond() or time.perf_counter() - start > timeout:  # type: ignore[operator]
+            loop.quit()
+
+    poll.timeout.connect(check)
+    poll.start()
+    loop.exec()
+    poll.stop()
+    if not cond():  # type: ignore[operator]
+        raise SystemExit(f"timed out after {timeout:.0f} s")
+    return time.perf_counter() - start
+
+
+def time_gui_slots() -> dict[str, float]:
+    """Wrap the view's GUI-thread handlers to time them (tells our own work from CPU contention)."""
+    import functools
+
+    from gui import import_view, table_model, upload_view
+
+    worst: dict[str, float] = {}
+    targets = [
+        (table_model.PreviewModel, ("set_rows", "apply_results")),
+        (upload_view.UploadPanel, ("show_progress",)),
+        (import_view.ImportView, ("_checked", "_table_read", "_raw_read", "_upload_batch", "_upload_done",
+                                  "_upload_finished", "_go", "_show_mapping", "_start", "_update_counts")),
+    ]
+    for cls, names in targets:
+        for name in names:
+            original = getattr(cls, name)
+
+            def timed(*a: object, __f=original, __n=name, **k: object) -> object:
+                t = time.perf_counter()
+                try:
+                    return __f(*a, **k)
+                finally:
+                    ms = (time.perf_counter() - t) * 1000
+                    worst[__n] = max(worst.get(__n, 0.0), ms)
+
+            setattr(cls, name, functools.wraps(original)(timed))
+    return worst
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--provider", default="octopush", choices=("octopush", "netcore"))
+    parser.add_argument("--latency", type=float, default=0.005)
+    args = parser.parse_args(argv)
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-gui-"))
+    os.environ["CONTACT_UPLOADER_HOME"] = str(tmp / "state")
+    book = tmp / "contacts.xlsx"
+    t0 = time.perf_counter()
+    write_book(book, args.rows)
+    print(f"wrote {args.rows:,} rows to {book.name} in {time.perf_counter() - t0:.1f} s (openpyxl)")
+    proc, urls = start_sandbox(args.latency)
+    try:
+        from PySide6.QtWidgets import QApplication
+
+        from core.sandbox import DEMO_CREDENTIALS
+        from gui.context import AppContext
+        from gui.import_view import ImportView, Step
+
+        class Demo:
+            def credentials(self, provider: str) -> dict[str, str]:
+                return dict(DEMO_CREDENTIALS[provider])
+
+            def base_url(self, provider: str) -> str:
+                return urls[provider]
+
+        app = QApplication.instance() or QApplication([])
+        slow = time_gui_slots()
+        view = ImportView(AppContext(args.provider, demo=Demo()))
+        view.resize(1200, 800)
+        view.show()
+        beat = Heartbeat()
+        beat.start()
+        wait_for(app, lambda: False or True, 0.3)
+
+        beat.set_phase("open + read")
+        view.open_file(book)
+        t_read = wait_for(app, lambda: view.table is not None and not view.is_busy(), 120)
+        beat.set_phase("map")
+        view.go_next()
+        wait_for(app, lambda: True, 0.2)
+        beat.set_phase("check")
+        view.go_next()
+        t_check = wait_for(app, lambda: view.step is Step.CHECK and not view.is_busy(), 120)
+        view.grid.scrollToBottom()
+        wait_for(app, lambda: True, 0.2)
+        beat.set_phase("upload")
+        view.go_next()
+        t_upload = wait_for(app, lambda: view.step is Step.RESULTS and not view.has_running_upload(), 900)
+        beat.set_phase("results")
+        wait_for(app, lambda: True, 0.3)
+        beat.timer.stop()
+        counts = view.model.counts()
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+    gaps = sorted(beat.gaps)
+    worst = max(gaps) if gaps else 0.0
+    p99 = gaps[int(len(gaps) * 0.99)] if gaps else 0.0
+    print(f"read {t_read:.2f} s · check {t_check:.2f} s · upload {t_upload:.2f} s "
+          f"({args.rows / t_upload:,.0f} rows/s, {args.provider}, latency {args.latency * 1000:g} ms)")
+    print("outcomes: " + ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items())))
+    for phase, gap in beat.worst.items():
+        print(f"  longest stall during {phase:12s} {gap:7.1f} ms")
+    print(f"beats {len(gaps):,} · p99 stall {p99:.1f} ms")
+    for name, ms in sorted(slow.items(), key=lambda kv: -kv[1])[:8]:
+        print(f"  our longest GUI-thread call {name:28s} {ms:7.1f} ms")
+    verdict = "within" if worst <= BUDGET_MS else "OVER"
+    print(f"longest GUI-thread stall: {worst:.1f} ms ({verdict} the {BUDGET_MS:g} ms budget)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
