@@ -284,8 +284,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         view = self._import_view
-        confirm = getattr(view, "confirm_close", None)
-        if callable(confirm) and not confirm():
+        confirm = getattr(view, "request_close", None)
+        if callable(confirm) and not confirm():  # an upload is running and the user wants to keep it
             event.ignore()
             return
         self.save_state()
@@ -404,6 +404,13 @@ class MainWindow(QMainWindow):
         self._import_view = ImportView(self.context, self.import_page)
         self._import_layout.addWidget(self._import_view)
         return self._import_view
+
+    def offer_resume(self) -> None:
+        """Offer to resume an upload left unfinished last time (called once the window is shown)."""
+        view = self._ensure_import_view()
+        offer = getattr(view, "offer_resume", None)
+        if callable(offer) and offer():
+            self.show_page(PAGE_IMPORT)
 
     @property
     def import_view(self) -> Any:

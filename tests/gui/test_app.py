@@ -43,11 +43,19 @@ def make_window(qtbot: Any, context: AppContext) -> MainWindow:
 
 
 class FakeImportView:
-    def __init__(self) -> None:
+    def __init__(self, *, may_close: bool = True, resumes: bool = False) -> None:
         self.opened: list[str] = []
+        self.may_close = may_close
+        self.resumes = resumes
 
     def open_file(self, path: str) -> None:
         self.opened.append(path)
+
+    def request_close(self) -> bool:
+        return self.may_close
+
+    def offer_resume(self) -> bool:
+        return self.resumes
 
 
 # ---------------------------------------------------------------------------------------- launcher
@@ -199,3 +207,22 @@ def test_stored_credentials_show_in_the_header(qtbot: Any) -> None:
     window = make_window(qtbot, AppContext("iletimerkezi"))
     assert window.context.credential_status().state is CredentialState.STORED
     assert window.status_pill.property("tone") == "ok"
+
+
+def test_a_running_upload_can_keep_the_window_open(qtbot: Any) -> None:
+    window = make_window(qtbot, AppContext("octopush"))
+    window._import_view = FakeImportView(may_close=False)
+    assert not window.close()
+    assert window.isVisible()
+    window._import_view = FakeImportView(may_close=True)
+    assert window.close()
+
+
+def test_an_unfinished_upload_resumed_at_start_shows_the_import_page(qtbot: Any) -> None:
+    window = make_window(qtbot, AppContext("octopush"))
+    window._import_view = FakeImportView(resumes=False)
+    window.offer_resume()
+    assert window.pages.currentIndex() == PAGE_FORM
+    window._import_view = FakeImportView(resumes=True)
+    window.offer_resume()
+    assert window.pages.currentIndex() == PAGE_IMPORT
