@@ -93,15 +93,29 @@ def test_cli_subcommands_never_import_qt() -> None:
     assert '"iletimerkezi"' in done.stdout
 
 
-def test_python_m_gui_opens_the_window_in_demo_mode_and_exits_cleanly(tmp_path: Path) -> None:
+@pytest.mark.parametrize("provider", ["netcore", "iletimerkezi", "aptania", "octopush"])
+def test_smoke_run_opens_the_window_in_demo_mode_sends_one_contact_and_exits(provider: str) -> None:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
+    env["CONTACT_UPLOADER_SMOKE_TEST"] = "1"
+    done = subprocess.run(
+        [sys.executable, "-m", "gui", "--demo", "--provider", provider],
+        cwd=ROOT, capture_output=True, text=True, timeout=90, env=env,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "window shown after" in done.stdout
+    assert "smoke: Added to" in done.stdout
+    assert "Traceback" not in done.stderr
+
+
+def test_smoke_flag_without_demo_only_opens_the_window() -> None:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
-        [sys.executable, "-m", "gui", "--demo", "--smoke-test"],
-        cwd=ROOT, capture_output=True, text=True, timeout=60, env=env,
+        [sys.executable, "-m", "gui", "--smoke-test"], cwd=ROOT, capture_output=True, text=True,
+        timeout=60, env=env,
     )
     assert done.returncode == 0, done.stderr
     assert "window shown after" in done.stdout
-    assert "Traceback" not in done.stderr
+    assert "smoke:" not in done.stdout
 
 
 # ---------------------------------------------------------------------------------------- window
