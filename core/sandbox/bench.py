@@ -60,11 +60,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     done, elapsed, stored = run(args.clients, args.latency, args.seconds)
     rate = done / elapsed
-    ceiling = args.clients / args.latency if args.latency > 0 else float("inf")
+    share = ""
+    if args.latency > 0:
+        ceiling = args.clients / args.latency
+        share = f" = {rate / ceiling:.0%} of the ceiling {ceiling:.0f} req/s"
     sys.stdout.write(
         f"{done} requests in {elapsed:.2f} s with {args.clients} clients, latency {args.latency:g} s: "
-        f"{rate:.0f} req/s = {rate / ceiling:.0%} of the ceiling {ceiling:.0f} req/s; "
-        f"{stored} contacts stored\n"
+        f"{rate:.0f} req/s{share}; {stored} contacts stored\n"
     )
     return 0
 

@@ -3,6 +3,7 @@
 ``POST {base}?type=contact&activity=addsync|add&apikey=KEY`` with a form body: ``data`` = a JSON string of an
 object with upper-case attribute names and string values (``EMAIL`` required), optional ``listid`` (integer).
 Every answer is HTTP 200 except a wrong method (405) or path (404): the outcome is in the body.
+``data`` and ``listid`` are read from the form body only (the SPEC's form fields), never from the query.
 
 - wrong/missing key → ``{"result": "Invalid API key"}`` (checked first, for both activities)
 - ``addsync``: every check below; an existing EMAIL (case-insensitive) → error 302, nothing changes;
