@@ -63,6 +63,7 @@ CANCEL_GRACE = 5.0  # seconds in-flight requests get to answer after a cancel or
 PROGRESS_INTERVAL = 0.1  # seconds between progress callbacks
 RATE_WINDOW = 10.0  # seconds of history behind the rate and the ETA
 MAX_CONCURRENCY = 64
+YIELDS_BEFORE_PARSING = 1
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 # providers whose answer to a re-sent contact cannot be a second copy (they report or merge duplicates)
 REPORTS_DUPLICATES = frozenset({"netcore", "aptania", "octopush"})
@@ -71,6 +72,7 @@ _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.
 # failures no retry can cure: stop the job instead of failing every row
 _FATAL = (httpx.UnsupportedProtocol, httpx.InvalidURL, httpx.LocalProtocolError)
 
+_NOT_AN_END = frozenset({Outcome.PENDING, Outcome.READY})  # a provider must never answer these
 RESENT_NOTE = (
     "Sent again after an interrupted attempt; {provider} does not report duplicates, "
     "so check that this contact is not listed twice."
@@ -323,11 +325,14 @@ class _Runner:
         headers = {"User-Agent": f"contact-uploader/{__version__}"}
         workers: list[asyncio.Task[None]] = []
         try:
+            # plain http (the sandbox, a local relay): skip loading the CA bundle, no request can be https
+            verify = not self.base_url.lower().startswith("http://")
             async with httpx.AsyncClient(
-                transport=self.transport, timeout=self.timeout, limits=limits, headers=headers
+                transport=self.transport, timeout=self.timeout, limits=limits, headers=headers, verify=verify
             ) as client:
                 self.client = client
-                workers = [asyncio.create_task(self._worker()) for _ in range(self.cap)]
+                # twice as many workers as slots: one parses and journals an answer while another sends
+                workers = [asyncio.create_task(self._worker()) for _ in range(2 * self.cap)]
                 try:
                     await self._wait_for(workers)
                 finally:
@@ -484,28 +489,38 @@ class _Runner:
                     self._stop(str(problem))
             else:
                 parsed = self._parse(request, response)
+                self._steer(parsed)  # slow down or stop before the slot goes to the next request
         finally:
             await self._release_slot()
+        # let a waiting worker put its request on the wire before this one parses and journals
+        for _ in range(YIELDS_BEFORE_PARSING):
+            await asyncio.sleep(0)
 
         if problem is not None:
             if self.stopping:
-                return  # rows stay in flight: resumable, re-sent safely
+                self.ready.append(work)  # settled by _abandon_waiting: resumable
+                return
             self._retry_or_fail(work, problem.kind, "", str(problem), None, network=True)
             return
         assert parsed is not None
-        self.network_streak = 0
         if parsed.kind is ResponseKind.AUTH:
-            self.limiter.answered()
-            self._on_auth(work, parsed)
+            self._on_auth(work)
         elif parsed.kind is ResponseKind.RETRY:
-            if parsed.code == "429" or parsed.retry_after is not None:
-                self.limiter.slow_down(self.loop.time(), parsed.retry_after)
-            else:
-                self.limiter.answered()
             self._retry_or_fail(work, parsed.code, parsed.raw_text, parsed.message, parsed.retry_after)
         else:
-            self.limiter.answered()
             self._finish(work, parsed.results)
+
+    def _steer(self, parsed: ParsedResponse) -> None:
+        """Live limit, Retry-After hold and the stop on bad credentials, as soon as an answer is read."""
+        self.network_streak = 0
+        if parsed.kind is ResponseKind.RETRY and (parsed.code == "429" or parsed.retry_after is not None):
+            self.limiter.slow_down(self.loop.time(), parsed.retry_after)
+            return
+        self.limiter.answered()
+        if parsed.kind is ResponseKind.AUTH and self.auth_error is None:
+            message = self._scrub(parsed.message or f"{self.provider.title} refused the credentials.")
+            self.auth_error = CredentialsRefused(message, parsed.code, self._scrub(parsed.raw_text))
+            self._stop(message)
 
     def _parse(self, request: WireRequest, response: httpx.Response) -> ParsedResponse:
         try:
@@ -524,12 +539,7 @@ class _Runner:
             )
 
     # ------------------------------------------------------------------ outcomes
-    def _on_auth(self, work: _Work, parsed: ParsedResponse) -> None:
-        if self.auth_error is None:
-            message = parsed.message or f"{self.provider.title} refused the credentials."
-            message = self._scrub(message)
-            self.auth_error = CredentialsRefused(message, parsed.code, self._scrub(parsed.raw_text))
-            self._stop(message)
+    def _on_auth(self, work: _Work) -> None:
         # the provider refused the whole request: nothing of it was stored, unless an earlier attempt was
         if not work.uncertain:
             self.journal.release(self.job_id, [k for k in work.request.keys if k not in work.resend])
@@ -590,15 +600,15 @@ class _Runner:
 
     def _finish(self, work: _Work, results: Sequence[RowResult]) -> None:
         final = []
+        flag = not self.reports_duplicates
         for result in results:
-            if not result.outcome.is_final or result.outcome is Outcome.READY:
+            if result.outcome in _NOT_AN_END:
                 result = replace(result, outcome=Outcome.FAILED)
-            if not self.reports_duplicates and result.outcome is not Outcome.FAILED and (
-                work.uncertain or result.key in work.resend
-            ):
+            resent = work.uncertain or result.key in work.resend
+            if flag and resent and result.outcome is not Outcome.FAILED:
                 note = RESENT_NOTE.format(provider=self.provider.title)
                 result = replace(result, message=f"{result.message} {note}".strip())
-            if self.secrets:
+            if self.secrets and any(s in result.raw_text or s in result.message for s in self.secrets):
                 result = replace(
                     result, raw_text=self._scrub(result.raw_text), message=self._scrub(result.message)
                 )

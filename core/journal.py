@@ -146,6 +146,25 @@ def file_fingerprint(path: str | Path, *extra: object) -> str:
     return digest.hexdigest()
 
 
+def table_fingerprint(table: Any) -> str:
+    """The fingerprint of a :class:`core.reading.Table`'s file as read (sheet, header row, encoding…).
+
+    The CLI and the window both use this, so a job started in one can be resumed from the other.
+    """
+    return file_fingerprint(table.path, table.sheet, table.header_row, table.encoding, table.delimiter)
+
+
+def mapping_key(
+    mapping: Mapping[int, str], constants: Mapping[str, str] | None = None, region: str | None = None
+) -> dict[str, Any]:
+    """What identifies "the same mapping" for resumption: columns → fields, ``--set`` values, region."""
+    return {
+        "columns": {str(i): f for i, f in sorted(mapping.items())},
+        "set": dict(sorted((constants or {}).items())),
+        "region": region or "",
+    }
+
+
 class Journal:
     """The job journal (thread-safe: one connection guarded by a lock, usable from a worker thread)."""
 
@@ -294,7 +313,6 @@ class Journal:
                 "updated=excluded.updated WHERE rows.state IN ('pending', 'in_flight')",
                 [(job_id, int(k), now) for k in keys],
             )
-            db.execute("UPDATE jobs SET updated=? WHERE id=?", (now, job_id))
 
     def release(self, job_id: int, keys: Iterable[int]) -> None:
         """Back to ``pending``: the request was refused as a whole (bad credentials), nothing stored."""

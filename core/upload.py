@@ -30,7 +30,7 @@ from typing import IO, Any
 
 from core.engine import JobControl, JobSummary, Progress, run_job
 from core.errors import UploaderError, UsageError
-from core.journal import Journal, file_fingerprint
+from core.journal import Journal, mapping_key, table_fingerprint
 from core.model import Outcome, RowResult
 from core.providers import Provider, get_provider
 
@@ -112,15 +112,9 @@ class _Upload:
         prepared: Any, invalid: int, journal: Journal,
     ) -> int:
         args = self.args
-        fingerprint = file_fingerprint(
-            table.path, table.sheet, table.header_row, table.encoding, table.delimiter
-        )
+        fingerprint = table_fingerprint(table)
         job_profile = "demo" if demo else profile  # a demo job never resumes against a real account
-        job_mapping = {
-            "columns": {str(i): f for i, f in sorted(mapping.items())},
-            "set": dict(sorted(constants.items())),
-            "region": region or "",
-        }
+        job_mapping = mapping_key(mapping, constants, region)
         if getattr(args, "resume", False):
             job_id = journal.find_unfinished(fingerprint, provider.name, job_profile, job_mapping)
             if job_id is None:

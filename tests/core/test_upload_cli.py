@@ -178,7 +178,7 @@ def _wait_for(sandbox: Sandbox, provider: str, count: int, proc: subprocess.Pope
 def test_kill_9_midway_then_resume_stores_every_row_exactly_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, provider: str
 ) -> None:
-    n = 1600 if provider == "octopush" else 150
+    n = 4000 if provider == "octopush" else 150
     source = spreadsheet(tmp_path, n)
     report = tmp_path / "r.csv"
     with Sandbox(latency=0.05) as sandbox:
@@ -229,3 +229,24 @@ def test_ctrl_c_is_130_and_leaves_a_resumable_journal(
         assert status == 0, err
         ids = stored_ids(sandbox, "aptania")
         assert len(ids) == len(set(ids)) == n
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("tty", [True, False])
+def test_progress_bar_only_on_a_terminal(sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                         tty: bool) -> None:
+    source = spreadsheet(tmp_path, 20)
+    for key, value in cred_env("octopush").items():
+        monkeypatch.setenv(key, value)
+    out, err = io.StringIO(), (_Terminal() if tty else io.StringIO())
+    status = main(["upload", str(source), "--provider", "octopush", "--default-region", "TR",
+                   "--base-url", sandbox.base_url("octopush")], stdout=out, stderr=err)
+    assert status == 0
+    assert out.getvalue().count("\n") == 1  # the summary line, on stdout
+    assert "20 added" in out.getvalue()
+    assert ("20/20" in err.getvalue()) is tty
+    assert ("\r" in err.getvalue()) is tty
