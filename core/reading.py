@@ -46,6 +46,8 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import io
+import itertools
 import math
 import os
 import re
@@ -56,7 +58,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, BinaryIO, Final
 
 from core.errors import FileProblem, UsageError
 
@@ -718,24 +720,65 @@ def _text_source(path: Path, head: bytes, *, encoding: str | None, delimiter: st
     )
 
 
-def _decode_problem(name: str, encoding: str, exc: UnicodeDecodeError) -> FileProblem:
+def _decode_problem(name: str, encoding: str, exc: UnicodeDecodeError, offset: int = 0) -> FileProblem:
+    """``offset``: where in the file ``exc.object`` starts, so the position given is the file's."""
     return FileProblem(
         f"{name} cannot be read as {encoding}: byte 0x{exc.object[exc.start]:02X} near position "
-        f"{exc.start} is not valid there; choose another encoding."
+        f"{offset + exc.start} is not valid there; choose another encoding."
         if exc.start < len(exc.object)
         else f"{name} cannot be read as {encoding}: the file ends in the middle of a character."
     )
+
+
+def _text_lines(fh: BinaryIO, codec: str, name: str, reported: str) -> Iterator[list[str]]:
+    """The decoded lines of a text file, a list of them per megabyte read, each ending with its own line
+    break (LF, CR LF or a lone CR), as a text file opened with ``newline=""`` gives them to the csv module.
+
+    The file is read in large chunks on purpose: a text-mode file reads 8 KB at a time and releases the
+    GIL around every read, and a thread that gives the GIL up and takes it back that often keeps a waiting
+    thread (the window's) from ever asking for it — the window froze for the whole parse of a large CSV.
+    """
+    decoder = codecs.getincrementaldecoder(codec)(errors="strict")
+    carry: list[str] = []   # the start of a line that continues in the next chunk
+    offset = 0  # bytes of the file read before ``chunk``
+    while True:
+        chunk = fh.read(_CHUNK)
+        final = not chunk
+        pending = len(decoder.getstate()[0])
+        try:
+            piece = decoder.decode(chunk, final=final)
+        except UnicodeDecodeError as exc:
+            raise _decode_problem(name, reported, exc, offset - pending) from None
+        offset += len(chunk)
+        if not final and "\n" not in piece and "\r" not in piece:
+            carry.append(piece)  # a very long line: do not copy it again for every chunk
+            continue
+        if carry:
+            carry.append(piece)
+            piece = "".join(carry)
+        lines = io.StringIO(piece, newline="").readlines()
+        if not final and lines:
+            last = lines[-1]
+            # An unfinished line, or a "\r" that the next chunk may continue with "\n": wait for more.
+            carry = [lines.pop()] if last.endswith("\r") or not last.endswith("\n") else []
+        else:
+            carry = []
+        if lines:
+            yield lines
+        if final:
+            return
 
 
 def _text_records(path: Path, codec: str, reported: str, delim: str,
                   skip_first: bool) -> Iterator[tuple[int, list[str]]]:
     name = path.name
     try:
-        fh = path.open("r", encoding=codec, errors="strict", newline="")
+        fh = path.open("rb")
     except OSError as exc:
         raise FileProblem(f"{name} cannot be read: {exc.strerror or exc}.") from None
     with fh:
-        reader = csv.reader(fh, delimiter=delim, quotechar='"', doublequote=True, strict=False)
+        lines = itertools.chain.from_iterable(_text_lines(fh, codec, name, reported))
+        reader = csv.reader(lines, delimiter=delim, quotechar='"', doublequote=True, strict=False)
         number = 0
         record: list[str] = []
         try:
@@ -896,21 +939,49 @@ def _workbook_source(path: Path, head: bytes, sheet: str | int | None, nrows: in
         sheets = _worksheet_names(book)
         chosen = _pick_sheet(path, sheets, sheet, book)
         try:
-            values = book.get_sheet_by_name(chosen).to_python(skip_empty_area=False, nrows=nrows)
+            # Parsing the sheet into calamine's cell range happens with the GIL released; the range
+            # outlives the workbook.
+            found = book.get_sheet_by_name(chosen)
         except Exception as exc:  # noqa: BLE001 - calamine's errors are not a closed set
-            raise FileProblem(
-                f"{name} is damaged: sheet “{chosen}” cannot be read ({_short(exc)})."
-            ) from None
+            raise _sheet_problem(name, chosen, exc) from None
     finally:
         book.close()
+    end = found.end
+    height = 0 if end is None else int(end[0]) + 1
     return _Source(path=path, sheet=chosen, sheets=sheets, encoding=None, delimiter=None,
-                   records=_workbook_records(values), cut=nrows is not None and len(values) >= nrows)
+                   records=_workbook_records(found, name, chosen, nrows),
+                   cut=nrows is not None and height >= nrows)
 
 
-def _workbook_records(values: list[list[Any]]) -> Iterator[tuple[int, list[str]]]:
+def _sheet_problem(name: str, sheet: str, exc: BaseException) -> FileProblem:
+    return FileProblem(f"{name} is damaged: sheet “{sheet}” cannot be read ({_short(exc)}).")
+
+
+def _workbook_records(found: Any, name: str, sheet: str,
+                      nrows: int | None) -> Iterator[tuple[int, list[str]]]:
+    """The sheet's rows from row 1 and column A, turned into text one row at a time.
+
+    Rows are fetched with ``iter_rows()`` in a Python loop rather than with one ``to_python()`` call:
+    converting a 100 000-row sheet in one C call holds the GIL for about 100 ms, which freezes the window
+    while a worker thread reads; between two rows the interpreter lets other threads run. ``iter_rows()``
+    starts at row 1 but at the first used column, so the columns left of it are added back as ``""``.
+    """
+    start = found.start
+    if start is None:  # an empty sheet (iter_rows() would fail on it)
+        return
     text = cell_text
-    for index, row in enumerate(values):
+    left = [""] * int(start[1])
+    limit = -1 if nrows is None else nrows
+    index = 0
+    fetch = iter(found.iter_rows()).__next__
+    while index != limit:
+        try:
+            row = fetch()
+        except StopIteration:
+            return
+        except Exception as exc:  # noqa: BLE001 - calamine's errors are not a closed set
+            raise _sheet_problem(name, sheet, exc) from None
+        index += 1
         # Fast path: most cells are already text.
         cells = [v if type(v) is str else text(v) for v in row]
-        values[index] = []  # let the original values go as we convert
-        yield index + 1, cells
+        yield index, (left + cells if left else cells)

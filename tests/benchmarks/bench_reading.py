@@ -8,6 +8,11 @@ holding 100 000 rows. Each measurement runs in a fresh subprocess, so its memory
 included; an idle interpreter with the same imports is printed as the baseline. Test files are generated
 once and cached in ``$TMPDIR/contact-uploader-bench``. openpyxl (read-only mode, values turned into text
 the same way) is printed beside our figure for comparison.
+
+"Longest GIL hold while reading": read_table runs in a worker thread while the main thread loops on
+``time.sleep(0.001)``; the longest gap between two wake-ups, minus the 1 ms sleep, is the longest time the
+reader kept every other Python thread (the GUI thread included) from running. The same loop with no reader
+beside it is printed as the floor (scheduler noise).
 """
 
 from __future__ import annotations
@@ -105,6 +110,38 @@ def _measure(kind: str, path: Path) -> dict[str, float]:
         raw = read_raw(path, limit=200)
         seconds = time.perf_counter() - start
         return {"seconds": seconds, "rows": len(raw.rows), "peak_mb": _peak_mb(), "held_mb": _held_mb()}
+    if kind in ("gil", "gil-idle"):
+        import threading
+
+        from core.reading import read_table
+
+        done = threading.Event()
+        result: dict[str, float] = {}
+
+        def work() -> None:
+            start = time.perf_counter()
+            try:
+                if kind == "gil":
+                    result["rows"] = len(read_table(path).rows)
+                else:
+                    time.sleep(0.5)
+                    result["rows"] = 0
+            finally:
+                result["seconds"] = time.perf_counter() - start
+                done.set()
+
+        worker = threading.Thread(target=work)
+        last = time.perf_counter()
+        worst = 0.0
+        worker.start()
+        while not done.is_set():
+            time.sleep(0.001)
+            now = time.perf_counter()
+            worst = max(worst, now - last - 0.001)
+            last = now
+        worker.join()
+        return {"seconds": result["seconds"], "rows": result["rows"], "gil_ms": worst * 1000,
+                "peak_mb": _peak_mb(), "held_mb": _held_mb()}
     if kind == "openpyxl":
         import openpyxl
 
@@ -170,6 +207,16 @@ def main(argv: list[str] | None = None) -> int:
     report("XLSX  list_sheets + read_raw(limit=200)", "preview", files["xlsx"], args.repeat, BUDGET_SECONDS)
     ours = report("XLSX  read_table (python-calamine)", "ours", files["xlsx"], args.repeat, BUDGET_SECONDS)
     report("CSV cp1254 ';'  read_table", "ours-csv", files["csv"], args.repeat, BUDGET_SECONDS)
+    def gil(label: str, kind: str, path: Path, repeat: int) -> None:
+        runs = [run_child(kind, path) for _ in range(repeat)]
+        worst = sorted(r["gil_ms"] for r in runs)
+        seconds = statistics.median(r["seconds"] for r in runs)
+        print(f"{label:<44} longest GIL hold while reading: median {statistics.median(worst):6.1f} ms "
+              f"(runs: {', '.join(f'{w:.1f}' for w in worst)}; read {seconds:.2f} s)", flush=True)
+
+    gil("idle loop (floor)", "gil-idle", files["xlsx"], args.repeat)
+    gil("XLSX  read_table in a worker thread", "gil", files["xlsx"], args.repeat)
+    gil("CSV cp1254 ';'  read_table in a worker thread", "gil", files["csv"], args.repeat)
     if not args.no_openpyxl:
         theirs = report("XLSX  openpyxl read-only load + iterate", "openpyxl", files["xlsx"], 1, None)
         print(f"openpyxl / ours: {theirs['seconds'] / ours['seconds']:.1f}× slower")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from core import reading
 from core.errors import FileProblem, UsageError
 from core.reading import (
     RawSheet,
@@ -108,6 +109,54 @@ def test_late_non_ascii_byte_is_seen_by_detection(tmp_path: Path) -> None:
     assert table.encoding == "cp1254"
     assert table.rows[-1] == ["Işıl", "x"]
     assert table.row_numbers[-1] == 200_002
+
+
+def test_decode_error_far_into_a_file_gives_the_file_position(tmp_path: Path) -> None:
+    body = b"Name,Email\r\n" + b"Ali,a@b.co\r\n" * 200_000  # 2.4 MB: read in several pieces
+    path = tmp_path / "late.csv"
+    path.write_bytes(body + b"Ay\xfee,s@b.co\r\n")
+    with pytest.raises(FileProblem) as exc:
+        read_table(path, encoding="utf-8")
+    assert f"0xFE near position {len(body) + 2} " in one_sentence(exc, "late.csv")
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\r", "\n"])
+def test_records_straddling_the_read_pieces_stay_whole(tmp_path: Path, newline: str) -> None:
+    # Text files are read a piece (_CHUNK bytes) at a time: put a line break right at the end of the first
+    # piece, a quoted cell's line break at the end of the second and a two-byte letter across the third.
+    chunk = reading._CHUNK
+    parts: list[str] = ["Id,Note,Name" + newline]
+    expected: list[list[str]] = []
+    size = len(parts[0])
+
+    def add(text: str, cells: list[str]) -> None:
+        nonlocal size
+        parts.append(text)
+        expected.append(cells)
+        size += len(text.encode())
+
+    def fill(until: int) -> int:
+        while size + 300 < until:
+            i = len(expected)
+            add(f"{i},{'x' * (i % 97)},Ayşe{newline}", [str(i), "x" * (i % 97), "Ayşe"])
+        return until - size  # bytes left before the boundary byte
+
+    left = fill(chunk - 1) - len(f"{len(expected)},") - len(",Ali")
+    add(f"{len(expected)},{'a' * left},Ali{newline}", [str(len(expected)), "a" * left, "Ali"])
+    left = fill(2 * chunk - 1) - len(f'{len(expected)},"')
+    note = "b" * left + newline + "y"
+    add(f'{len(expected)},"{note}",Ali{newline}', [str(len(expected)), note, "Ali"])
+    left = fill(3 * chunk - 1) - len(f"{len(expected)},")
+    add(f"{len(expected)},{'c' * left}ş,Ali{newline}", [str(len(expected)), "c" * left + "ş", "Ali"])
+    fill(3 * chunk + 1000)
+    text = "".join(parts)
+    data, n = text.encode(), len(newline)
+    assert data[chunk - 1 : chunk - 1 + n] == data[2 * chunk - 1 : 2 * chunk - 1 + n] == newline.encode()
+    assert data[2 * chunk - 2 : 2 * chunk - 1] == b"b"
+    assert data[3 * chunk - 1 : 3 * chunk + 1] == "ş".encode()
+    table = read_table(g.write_text(tmp_path / "pieces.csv", text))
+    assert table.rows == expected
+    assert table.row_numbers == list(range(2, len(expected) + 2))
 
 
 def test_detect_encoding_function(tmp_path: Path) -> None:
@@ -323,6 +372,30 @@ def test_table_starting_in_column_b_has_no_phantom_column(tmp_path: Path) -> Non
     table = read_table(path)
     assert table.headers == g.CONTACT_HEADERS
     assert table.row_numbers == [4, 5, 6, 7]
+
+
+def test_read_raw_keeps_the_columns_left_of_a_table_starting_in_column_c(tmp_path: Path) -> None:
+    # calamine's row iterator starts at the first used column: the reader must put columns A and B
+    # back, or the picker would show every cell under the wrong column letter.
+    rows: list[list[object]] = [["Name", "Age", "Email"], ["Ali", 7, "a@b.co"], ["Veli", "", "", "far"]]
+    path = g.write_xlsx(tmp_path / "c.xlsx", {"S": rows}, start_cell={"S": (2, 3)})
+    raw = read_raw(path)
+    assert raw.row_numbers == [2, 3, 4]
+    assert raw.rows == [["", "", "Name", "Age", "Email", ""], ["", "", "Ali", "7", "a@b.co", ""],
+                        ["", "", "Veli", "", "", "far"]]
+    table = read_table(path)
+    assert table.headers == ["Name", "Age", "Email", "Column F"]
+    assert table.rows == [["Ali", "7", "a@b.co", ""], ["Veli", "", "", "far"]]
+
+
+def test_read_raw_limit_on_a_long_workbook_stops_early(tmp_path: Path) -> None:
+    rows: list[list[object]] = [["Name", "Email"], *[[f"n{i}", f"{i}@x.co"] for i in range(300)]]
+    path = g.write_xlsx(tmp_path / "long.xlsx", {"S": rows})
+    raw = read_raw(path, limit=10)
+    assert raw.row_numbers == list(range(1, 11))
+    assert raw.rows[-1] == ["n8", "8@x.co"]
+    assert raw.truncated
+    assert read_raw(path, limit=301).truncated is False
 
 
 def test_xlsx_renamed_csv_is_still_read_as_a_workbook(tmp_path: Path) -> None:
