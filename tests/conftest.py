@@ -5,8 +5,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from core.sandbox import Sandbox
 
 pytest_plugins = ["tests.plugins.keyring_plugin"]
 
@@ -25,7 +29,7 @@ def isolated_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def sandbox() -> Iterator[object]:
+def sandbox() -> Iterator[Sandbox]:
     """A running loopback simulator of the four platforms (see core.sandbox)."""
     from core.sandbox import Sandbox
 
