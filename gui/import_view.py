@@ -49,10 +49,11 @@ from gui.results_view import ResultsView
 from gui.table_model import INVALID, READY, GridData, PreviewModel, PreviewProxy, build_grid, cell_problems_of
 from gui.table_view import PreviewTable
 from gui.upload_view import UploadPanel, counts_text
-from gui.upload_worker import JobSpec, UploadBatch, UploadRequest, UploadTask
+from gui.upload_worker import JobSpec, UploadBatch, UploadRequest, UploadTask, find_read_settings
 
 log = logging.getLogger(__name__)
 
+DEMO_PROFILE = "demo"  # the journal profile of demo jobs, as core.upload names it
 RAW_LIMIT = 200  # rows read for the live preview and the header-row picker
 
 
@@ -70,19 +71,36 @@ STEP_TITLES = ("File", "Columns", "Check", "Upload", "Results")
 # ---------------------------------------------------------------------------------------------- worker bodies
 def load_file(path: Path, settings: ReadSettings, expect_fingerprint: str | None = None,
               spec: JobSpec | None = None) -> Iterator[tuple[list[str], Any]]:
-    """Generator: yields (sheets, RawSheet) for the preview, returns the whole Table."""
+    """Generator: yields (sheets, RawSheet) for the preview, returns the whole Table.
+
+    Resuming (``expect_fingerprint``): the file must read exactly as when the job started. A job the
+    command line started does not say how it read the file; the reading that matches is looked up.
+    """
+    from core.journal import table_fingerprint
     from core.reading import list_sheets, read_raw
 
-    if spec is not None and expect_fingerprint is not None and spec.fingerprint() != expect_fingerprint:
-        raise UsageError(
-            f"{path.name} has changed since the upload was interrupted, so it cannot be resumed safely; "
-            "open it again and start a new upload (rows already sent will be reported as existing)."
-        )
+    changed = UsageError(
+        f"{path.name} has changed since the upload was interrupted, so it cannot be resumed safely; "
+        "open it again and start a new upload (rows already sent will be reported as existing)."
+    )
+    if spec is not None and expect_fingerprint is not None:
+        if spec.reading_known:
+            if spec.fingerprint() != expect_fingerprint:
+                raise changed
+        else:
+            found = find_read_settings(path, expect_fingerprint)
+            if found is None:
+                raise changed
+            raw, header_row = found
+            settings = ReadSettings(raw.sheet, header_row, raw.encoding, raw.delimiter)
     sheets = list_sheets(path)
     raw = read_raw(path, sheet=settings.sheet, encoding=settings.encoding, delimiter=settings.delimiter,
                    limit=RAW_LIMIT)
     yield sheets, raw
-    return read_whole(path, settings)
+    table = read_whole(path, settings)
+    if expect_fingerprint is not None and table_fingerprint(table) != expect_fingerprint:
+        raise changed
+    return table
 
 
 def read_whole(path: Path, settings: ReadSettings) -> Any:
@@ -139,6 +157,7 @@ class Checked:
     options: dict[str, str]
     contacts: dict[int, Contact]
     identities: dict[tuple[str, str], int] = field(default_factory=dict)
+    fingerprint: str = ""  # core.journal.table_fingerprint(table): the journal key of the CLI
 
 
 def field_columns(mapping: dict[int, str]) -> dict[str, int]:
@@ -191,10 +210,10 @@ def check_table(table: Any, mapping: dict[int, str], constants: dict[str, str], 
         log.warning("could not remember the mapping: %s", exc)
     # the upload step needs these; import them here rather than on the GUI thread
     import core.engine
-    import core.journal
     import core.report  # noqa: F401
+    from core.journal import table_fingerprint
 
-    return Checked(grid, prepared.checks, prepared.options, contacts, identities)
+    return Checked(grid, prepared.checks, prepared.options, contacts, identities, table_fingerprint(table))
 
 
 # ---------------------------------------------------------------------------------------------- the view
@@ -219,6 +238,7 @@ class ImportView(QWidget):
         self._constants: dict[str, str] = {}
         self._region = ""
         self._options: dict[str, str] = {}
+        self._fingerprint = ""
         self._checks: list[Any] = []
         self._check_pos: dict[int, int] = {}
         self._contacts: dict[int, Contact] = {}
@@ -381,12 +401,15 @@ class ImportView(QWidget):
         except UploaderError as exc:
             log.warning("journal unavailable: %s", exc)
             return False
+        demo = bool(getattr(self.context, "is_demo", False))
         try:
             jobs = journal.unfinished_jobs()
             for job in jobs:
-                spec = JobSpec.from_journal(job.source, job.profile, job.mapping)
-                if spec is None or job.provider not in PROVIDERS or not Path(spec.path).exists():
+                spec = JobSpec.from_job(job)
+                if spec is None or job.provider not in PROVIDERS or not Path(spec.path).is_file():
                     continue
+                if (spec.profile == DEMO_PROFILE) != demo:
+                    continue  # a demo job resumes only in the demo, a real one only with real credentials
                 name = Path(spec.path).name
                 answer = self._ask(
                     "Resume the unfinished upload?",
@@ -505,7 +528,7 @@ class ImportView(QWidget):
                       on_result=lambda m: self._suggestion(gen, provider.name, m), on_failed=lambda _e: None)
         if self._resume is not None:
             _job_id, spec = self._resume
-            self._show_mapping(spec.mapping, spec.constants, spec.region)
+            self._show_mapping(spec.mapping, spec.constants, spec.region or None)
             self._check()
 
     def _suggestion(self, gen: int, provider: str, mapping: dict[int, str]) -> None:
@@ -572,6 +595,7 @@ class ImportView(QWidget):
         self._contacts = checked.contacts
         self._identities = checked.identities
         self._options = checked.options
+        self._fingerprint = checked.fingerprint
         self._preview_creds = None
         self.model.set_rows(checked.grid)
         self._go(Step.CHECK)
@@ -678,8 +702,72 @@ class ImportView(QWidget):
         return [c.contact for c in self._checks if c.contact is not None and not c.problems]
 
     def start_upload(self) -> None:
-        """Send every ready row as a new job."""
-        self._start(job_id=None, contacts=self._ready_contacts())
+        """Send every ready row; an unfinished job of the same file, account and mapping (one the window
+        or the command line left) is offered first, as ``upload --resume`` would continue it."""
+        if self.has_running_upload():
+            return
+        job_id = None
+        found = self._find_unfinished()
+        if found is not None:
+            answer = self._ask(
+                "Continue the unfinished upload?",
+                f"An earlier upload of this file with these columns stopped after {found.finished_rows:,} of "
+                f"{found.total:,} rows. Continue it (rows already sent are not sent again), or start over "
+                "and send every row?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
+                | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Yes,
+            )
+            if answer == QMessageBox.StandardButton.Cancel:
+                return
+            if answer == QMessageBox.StandardButton.Yes:
+                job_id = found.id
+        self._start(job_id=job_id, contacts=self._ready_contacts())
+
+    def _job_spec(self) -> JobSpec:
+        """The journal identity of an upload of the current table, exactly as ``core.upload`` makes it."""
+        table = self._table
+        demo = bool(getattr(self.context, "is_demo", False))
+        profile = str(getattr(self.context, "profile", "default") or "default")
+        return JobSpec(
+            path=str(Path(table.path).resolve()), sheet=table.sheet, header_row=table.header_row,
+            encoding=table.encoding, delimiter=table.delimiter, mapping=dict(self._mapping),
+            constants=dict(self._constants), region=self._key_region(profile),
+            profile=DEMO_PROFILE if demo else profile,
+        )
+
+    def _key_region(self, profile: str) -> str:
+        """The region as the CLI puts it in the journal key: ``--default-region``, else the profile's
+        default country, else "" (the provider's default). The window always has a region in its field,
+        so the default one is written as the CLI writes it when no region is given."""
+        settings_default = ""
+        try:
+            from core import settings
+
+            settings_default = str(settings.load().default_country(self._provider.name, profile) or "")
+        except (ImportError, OSError, ValueError, UploaderError):
+            settings_default = ""
+        implicit = settings_default or self._provider.default_region or ""
+        region = self._region.strip()
+        if region.upper() == implicit.upper():
+            return settings_default
+        return region
+
+    def _find_unfinished(self) -> Any:
+        """The open job :meth:`core.journal.Journal.find_unfinished` finds for this upload, or None."""
+        if self._table is None or not self._fingerprint:
+            return None
+        from core.journal import Journal
+
+        spec = self._job_spec()
+        try:
+            with Journal() as journal:
+                job_id = journal.find_unfinished(self._fingerprint, self._provider.name, spec.profile,
+                                                 spec.journal_mapping())
+                return None if job_id is None else journal.job(job_id)
+        except UploaderError as exc:
+            log.warning("journal unavailable: %s", exc)
+            return None
 
     def resume_upload(self) -> None:
         """Continue the open job (rows that ended are not sent again)."""
@@ -705,15 +793,11 @@ class ImportView(QWidget):
 
             show_error(self, exc)
             return
-        table = self._table
-        spec = JobSpec(
-            path=str(table.path), sheet=table.sheet, header_row=table.header_row, encoding=table.encoding,
-            delimiter=table.delimiter, mapping=dict(self._mapping), constants=dict(self._constants),
-            region=self._region, profile=str(getattr(self.context, "profile", "default")),
-        )
+        spec = self._job_spec()
         request = UploadRequest(
             provider=self._provider, creds=creds, base_url=base_url, contacts=contacts,
-            options=dict(self._options), spec=spec, job_id=job_id, total_rows=len(contacts),
+            options=dict(self._options), spec=spec, fingerprint=self._fingerprint, job_id=job_id,
+            total_rows=len(contacts),
         )
         task = UploadTask(request, self)
         task.progress.connect(self._upload_batch)
@@ -819,7 +903,7 @@ class ImportView(QWidget):
     def _start_resume(self, job_id: int, provider: str, fingerprint: str, spec: JobSpec) -> None:
         if getattr(self.context, "provider", None) is None or self.context.provider.name != provider:
             self.context.set_provider(provider)
-        if hasattr(self.context, "set_profile"):
+        if hasattr(self.context, "set_profile") and spec.profile != DEMO_PROFILE:
             self.context.set_profile(spec.profile)
         path = Path(spec.path)
         self.file_step.start(path)

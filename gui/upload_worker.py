@@ -14,11 +14,13 @@ A cancelled job stays open in the journal, so it can be resumed later.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QElapsedTimer, QObject, QThread, Signal, Slot
@@ -31,57 +33,99 @@ log = logging.getLogger(__name__)
 BATCH_INTERVAL = 0.1  # seconds between two batches handed to the GUI thread
 
 
+READ_OPTION = "window.read"  # the job option under which the window keeps how it read the file
+
+
 @dataclass(frozen=True)
 class JobSpec:
-    """Everything that identifies a job in the journal, so the window can offer to resume it."""
+    """Everything that identifies a job in the journal, so the window and the CLI resume each other's jobs.
+
+    The journal key is the CLI's (:mod:`core.upload`): :func:`core.journal.table_fingerprint` of the file as
+    read, the profile (``"demo"`` for demo jobs) and :func:`core.journal.mapping_key` of columns, ``--set``
+    values and region. The journal has no place for how the file was read (sheet, header row, encoding,
+    delimiter), so the window keeps that as one extra job option, :data:`READ_OPTION` (the engine is given
+    the options separately; the journal's copy is only a record). A job the CLI started has no such
+    option: :func:`find_read_settings` then finds the reading that gives the job's fingerprint.
+    """
 
     path: str
     sheet: str | None
-    header_row: int
+    header_row: int | None  # None: not known (a CLI job), see find_read_settings
     encoding: str | None
     delimiter: str | None
     mapping: dict[int, str]
     constants: dict[str, str]
-    region: str
-    profile: str
+    region: str  # the region as the journal key has it ("" = the default, as the CLI writes it)
+    profile: str  # the journal profile: the credentials profile, or "demo"
+
+    @property
+    def reading_known(self) -> bool:
+        return self.header_row is not None
 
     def journal_mapping(self) -> dict[str, Any]:
-        """The job's 'mapping' as the journal stores it (JSON, no secret)."""
-        return {
-            "window": 1,
-            "sheet": self.sheet,
-            "header_row": self.header_row,
-            "encoding": self.encoding,
-            "delimiter": self.delimiter,
-            "map": {str(k): v for k, v in sorted(self.mapping.items())},
-            "set": dict(sorted(self.constants.items())),
-            "region": self.region,
-        }
+        """The job's 'mapping' as the journal stores it, the same as the CLI's."""
+        from core.journal import mapping_key
+
+        return mapping_key(self.mapping, self.constants, self.region or None)
+
+    def read_option(self) -> dict[str, str]:
+        """The extra job option that tells the window how to read the file again."""
+        value = {"sheet": self.sheet, "header_row": self.header_row, "encoding": self.encoding,
+                 "delimiter": self.delimiter}
+        return {READ_OPTION: json.dumps(value, ensure_ascii=False, sort_keys=True)}
 
     @classmethod
-    def from_journal(cls, source: str, profile: str, mapping: Any) -> JobSpec | None:
-        """The spec a job of the window was created with; None for a job this window cannot read."""
-        if not isinstance(mapping, dict) or mapping.get("window") != 1:
+    def from_job(cls, job: Any) -> JobSpec | None:
+        """The spec of a journal job (:class:`core.journal.JobInfo`) started by the window or the CLI;
+        None for a job that is not an upload of a file (benchmarks, tests)."""
+        mapping = job.mapping
+        if not isinstance(mapping, dict) or not isinstance(mapping.get("columns"), dict) or not job.source:
             return None
+        sheet = header_row = encoding = delimiter = None
+        read = (job.options or {}).get(READ_OPTION)
         try:
+            if read:
+                settings = json.loads(read)
+                sheet, encoding, delimiter = settings["sheet"], settings["encoding"], settings["delimiter"]
+                header_row = int(settings["header_row"])
             return cls(
-                path=source,
-                sheet=mapping.get("sheet"),
-                header_row=int(mapping["header_row"]),
-                encoding=mapping.get("encoding"),
-                delimiter=mapping.get("delimiter"),
-                mapping={int(k): str(v) for k, v in dict(mapping.get("map") or {}).items()},
+                path=str(job.source),
+                sheet=sheet,
+                header_row=header_row,
+                encoding=encoding,
+                delimiter=delimiter,
+                mapping={int(k): str(v) for k, v in mapping["columns"].items()},
                 constants={str(k): str(v) for k, v in dict(mapping.get("set") or {}).items()},
                 region=str(mapping.get("region") or ""),
-                profile=profile,
+                profile=str(job.profile),
             )
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, AttributeError):
             return None
 
     def fingerprint(self) -> str:
+        """The same value :func:`core.journal.table_fingerprint` gives for the table read this way."""
         from core.journal import file_fingerprint
 
-        return file_fingerprint(self.path, self.sheet, self.header_row)
+        return file_fingerprint(self.path, self.sheet, self.header_row, self.encoding, self.delimiter)
+
+
+def find_read_settings(path: str | Path, fingerprint: str, scan_rows: int = 10) -> tuple[Any, int] | None:
+    """(RawSheet, header row) whose reading of ``path`` has ``fingerprint``, or None (worker thread).
+
+    For a job the CLI started: it read the first sheet with a detected header unless told otherwise,
+    so that is tried first (one hash of the file), then the other header rows and sheets.
+    """
+    from core.journal import file_fingerprint
+    from core.reading import list_sheets, read_raw
+
+    sheets: list[str | None] = list(list_sheets(path)) or [None]
+    for sheet in sheets:
+        raw = read_raw(path, sheet=sheet, limit=max(scan_rows, 20))
+        candidates = [raw.header_row] + [n for n in raw.row_numbers[:scan_rows] if n != raw.header_row]
+        for header_row in candidates:
+            if file_fingerprint(path, raw.sheet, header_row, raw.encoding, raw.delimiter) == fingerprint:
+                return raw, header_row
+    return None
 
 
 @dataclass
@@ -94,6 +138,7 @@ class UploadRequest:
     contacts: Sequence[Contact]
     options: dict[str, str]
     spec: JobSpec
+    fingerprint: str = ""  # core.journal.table_fingerprint of the table the contacts came from
     job_id: int | None = None
     concurrency: int | None = None
     total_rows: int = 0  # rows of the job (for the journal), valid or not
@@ -164,11 +209,11 @@ class UploadWorker(QObject):
         try:
             if self.job_id is None:
                 self.job_id = journal.create_job(
-                    req.spec.fingerprint(),
+                    req.fingerprint or req.spec.fingerprint(),
                     req.provider.name,
                     req.spec.profile,
                     req.spec.journal_mapping(),
-                    req.options,
+                    {**req.options, **req.spec.read_option()},
                     req.total_rows or len(req.contacts),
                     source=req.spec.path,
                 )
