@@ -18,15 +18,8 @@ from core.demo import DemoSession
 from gui.context import AppContext, CredentialState
 from gui.launcher import wants_cli
 from gui.main_window import PAGE_FORM, PAGE_IMPORT, MainWindow, initial_choice
-from gui.workers import active_tasks, wait_all
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(autouse=True)
-def no_leaked_threads(qapp: QApplication) -> Iterator[None]:
-    yield
-    assert wait_all(5000), f"threads still running: {[t.name for t in active_tasks()]}"
 
 
 @pytest.fixture

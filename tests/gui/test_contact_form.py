@@ -8,19 +8,12 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QCheckBox, QLineEdit
+from PySide6.QtWidgets import QCheckBox, QLineEdit
 
 from core.demo import DemoSession
 from core.sandbox import DEMO_CREDENTIALS
 from gui.contact_form import ContactForm
 from gui.context import AppContext
-from gui.workers import active_tasks, wait_all
-
-
-@pytest.fixture(autouse=True)
-def no_leaked_threads(qapp: QApplication) -> Iterator[None]:
-    yield
-    assert wait_all(5000), f"threads still running: {[t.name for t in active_tasks()]}"
 
 
 @pytest.fixture

@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import keyring
 import pytest
 from keyring.backends import fail
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit
+from PySide6.QtWidgets import QComboBox, QLineEdit
 
 from core.credentials import load_credentials
 from core.model import CheckResult
 from core.sandbox import DEMO_CREDENTIALS
 from gui.context import AppContext, CredentialState
 from gui.credentials_dialog import CredentialsDialog
-from gui.workers import active_tasks, wait_all
-
-
-@pytest.fixture(autouse=True)
-def no_leaked_threads(qapp: QApplication) -> Iterator[None]:
-    yield
-    assert wait_all(5000), f"threads still running: {[t.name for t in active_tasks()]}"
 
 
 def make_dialog(qtbot: Any, context: AppContext) -> CredentialsDialog:

@@ -93,7 +93,8 @@ def test_window_finishes_a_job_the_cli_was_killed_in(qtbot, sandbox, octopush_en
     monkeypatch.setattr(view, "_ask", lambda title, text, b, d: offers.append(text) or Yes)
     try:
         assert view.offer_resume() is True
-        assert "fair.xlsx" in offers[0] and "Octopush" in offers[0]
+        assert "fair.xlsx" in offers[0]
+        assert "Octopush" in offers[0]
         assert view.context.provider.name == "octopush"
         qtbot.waitUntil(lambda: view.step is Step.RESULTS and not view.has_running_upload()
                         and not view.is_busy(), timeout=60000)
@@ -110,7 +111,8 @@ def test_window_finishes_a_job_the_cli_was_killed_in(qtbot, sandbox, octopush_en
     with Journal() as journal:
         assert journal.unfinished_jobs() == []
         rows = journal.rows(job.id)
-        assert len(rows) == ROWS and all(r.finished for r in rows.values())
+        assert len(rows) == ROWS
+        assert all(r.finished for r in rows.values())
         # the rows the CLI had finished were not sent again by the window
         assert all(rows[k].sends == 1 for k in done_by_cli)
 
@@ -138,9 +140,10 @@ def test_cli_resume_finishes_a_job_the_window_left(qtbot, sandbox, octopush_env,
 
     # the window's job has exactly the CLI's key
     table = read_table(path)
+    columns = {0: "first_name", 1: "last_name", 2: "phone_number"}
     with Journal() as journal:
-        assert journal.find_unfinished(table_fingerprint(table), "octopush", "default",
-                                       mapping_key({0: "first_name", 1: "last_name", 2: "phone_number"})) == job_id
+        found = journal.find_unfinished(table_fingerprint(table), "octopush", "default", mapping_key(columns))
+    assert found == job_id
 
     sandbox.latency = 0.0
     done = subprocess.run(_cli(str(path), "--resume"), cwd=ROOT, env=octopush_env, capture_output=True,

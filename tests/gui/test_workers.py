@@ -7,17 +7,11 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import QThread
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QMessageBox, QWidget
 
 from core.errors import NetworkProblem
 from gui import errors, workers
 from gui.workers import active_tasks, start_task, wait_all
-
-
-@pytest.fixture(autouse=True)
-def no_leaked_threads(qapp: QApplication) -> Iterator[None]:
-    yield
-    assert wait_all(5000), f"threads still running: {[t.name for t in active_tasks()]}"
 
 
 def test_result_progress_and_finished_arrive_on_the_gui_thread(qtbot: object) -> None:
