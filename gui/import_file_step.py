@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QFileDialog,
-    QFormLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -30,6 +29,14 @@ from PySide6.QtWidgets import (
 )
 
 PREVIEW_ROWS = 30
+MAX_PREVIEW_WIDTH = 260  # pixels: a long cell is cut there (its whole text is in the tooltip)
+# QSpinBox is not covered by the application style sheet: give it the look of the line edits beside it
+SPIN_STYLE = (
+    "QSpinBox { background: #FFFFFF; border: 1px solid #D0D5DD; border-radius: 8px; padding: 7px 10px;"
+    " min-height: 20px; } QSpinBox:focus { border: 1px solid #5B7FF0; }"
+    " QSpinBox:disabled { background: #F9FAFB; color: #667085; }"
+    " QSpinBox::up-button, QSpinBox::down-button { width: 18px; border: none; }"
+)
 FILE_FILTER = "Spreadsheets (*.xlsx *.xlsm *.xls *.ods *.csv *.tsv *.txt);;All files (*)"
 ENCODINGS = (
     ("Detect", None),
@@ -104,7 +111,6 @@ class FileStep(QWidget):
         self.drop.open_button.clicked.connect(self._browse)
         layout.addWidget(self.drop)
 
-        form = QFormLayout()
         self.sheet = QComboBox()
         self.sheet.setObjectName("sheetCombo")
         self.header_row = QSpinBox()
@@ -119,11 +125,23 @@ class FileStep(QWidget):
         self.delimiter.setObjectName("delimiterCombo")
         for text, value in DELIMITERS:
             self.delimiter.addItem(text, value)
-        form.addRow("Sheet", self.sheet)
-        form.addRow("Header row", self.header_row)
-        form.addRow("Encoding", self.encoding)
-        form.addRow("Delimiter", self.delimiter)
-        layout.addLayout(form)
+        # one row of compact choices (they hold a sheet name or a number, not a paragraph)
+        self.header_row.setStyleSheet(SPIN_STYLE)
+        self.header_row.setMinimumWidth(90)
+        self.sheet.setMinimumWidth(200)
+        self.encoding.setMinimumWidth(170)
+        self.delimiter.setMinimumWidth(150)
+        choices = QHBoxLayout()
+        choices.setSpacing(8)
+        for text, widget in (("Sheet", self.sheet), ("Header row", self.header_row),
+                             ("Encoding", self.encoding), ("Delimiter", self.delimiter)):
+            label = QLabel(text)
+            label.setBuddy(widget)
+            choices.addWidget(label)
+            choices.addWidget(widget)
+            choices.addSpacing(12)
+        choices.addStretch(1)
+        layout.addLayout(choices)
 
         self.status = QLabel("No file yet.")
         self.status.setObjectName("fileStatus")
@@ -218,6 +236,8 @@ class FileStep(QWidget):
         self.headerRowChanged.emit(value)
 
     def _fill_preview(self) -> None:
+        from core.reading import column_letter
+
         raw = self._raw
         if raw is None:
             return
@@ -226,6 +246,7 @@ class FileStep(QWidget):
         self.preview.clear()
         self.preview.setRowCount(len(rows))
         self.preview.setColumnCount(width)
+        self.preview.setHorizontalHeaderLabels([column_letter(c) for c in range(width)])
         header = self.header_row.value()
         bold = QFont(self.preview.font())
         bold.setBold(True)
@@ -234,8 +255,14 @@ class FileStep(QWidget):
             self.preview.setVerticalHeaderItem(r, QTableWidgetItem(str(number)))
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
+                if len(text) > 30:
+                    item.setToolTip(text)
                 if number == header:
                     item.setFont(bold)
                 elif number < header:
                     item.setForeground(grey)
                 self.preview.setItem(r, c, item)
+        # widths from the rows below the title lines (a long title must not widen column A)
+        self.preview.resizeColumnsToContents()
+        for c in range(width):
+            self.preview.setColumnWidth(c, min(max(self.preview.columnWidth(c), 60), MAX_PREVIEW_WIDTH))

@@ -46,7 +46,16 @@ from gui.import_file_step import FileStep, ReadSettings
 from gui.mapping_view import MappingView
 from gui.payload_preview import PayloadPreview, placeholder_credentials
 from gui.results_view import ResultsView
-from gui.table_model import INVALID, READY, GridData, PreviewModel, PreviewProxy, build_grid, cell_problems_of
+from gui.table_model import (
+    INVALID,
+    READY,
+    GridData,
+    PreviewModel,
+    PreviewProxy,
+    build_grid,
+    cell_problems_of,
+    short_message,
+)
 from gui.table_view import PreviewTable
 from gui.upload_view import UploadPanel, counts_text
 from gui.upload_worker import JobSpec, UploadBatch, UploadRequest, UploadTask, find_read_settings
@@ -55,6 +64,7 @@ log = logging.getLogger(__name__)
 
 DEMO_PROFILE = "demo"  # the journal profile of demo jobs, as core.upload names it
 RAW_LIMIT = 200  # rows read for the live preview and the header-row picker
+PAGE_MARGIN = 9  # the pages' own layout margin: the step line and the buttons line up with their content
 
 
 class Step(IntEnum):
@@ -271,6 +281,7 @@ class ImportView(QWidget):
             if i < len(STEP_TITLES) - 1:
                 steps.addWidget(QLabel("·"))
         steps.addStretch(1)
+        steps.setContentsMargins(PAGE_MARGIN, 0, PAGE_MARGIN, 0)  # in line with the pages below
         layout.addLayout(steps)
 
         self.stack = QStackedWidget()
@@ -338,6 +349,7 @@ class ImportView(QWidget):
         self.next_button.clicked.connect(self.go_next)
         nav.addWidget(self.back_button)
         nav.addWidget(self.next_button)
+        nav.setContentsMargins(PAGE_MARGIN, 0, PAGE_MARGIN, 0)
         layout.addLayout(nav)
 
     # ------------------------------------------------------------------ public API
@@ -684,7 +696,8 @@ class ImportView(QWidget):
         key = self.model.key_at(row)
         contact = self._contacts.get(key)
         if contact is None:
-            self.payload.show_message(f"Row {key} is not sent: {self.model.message_at(row)}")
+            reason = short_message(self.model.message_at(row))
+            self.payload.show_message(f"Row {key} is not sent.\n\n{reason}")
             return
         if self._preview_creds is None:
             try:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -60,6 +60,7 @@ class MappingView(QWidget):
 
         self._options_box = QGroupBox("Same value for every contact")
         self._options_form = QFormLayout(self._options_box)
+        self._options_form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         layout.addWidget(self._options_box)
 
         self.region = _region_input("")
@@ -102,6 +103,8 @@ class MappingView(QWidget):
             combo.addItem(IGNORE, "")
             for spec in contact_fields:
                 combo.addItem(_field_text(spec), spec.id)
+                combo.setItemData(combo.count() - 1, f"{provider.title} field '{spec.id}'",
+                                  Qt.ItemDataRole.ToolTipRole)
             if open_ended:
                 combo.setToolTip(provider.field_hint())
             self._select(combo, mapping.get(index, ""))
@@ -222,7 +225,7 @@ class MappingView(QWidget):
 
 def _field_text(spec: FieldSpec) -> str:
     required = " (required)" if spec.required else ""
-    return f"{spec.label} — {spec.id}{required}"
+    return f"{spec.label}{required}"
 
 
 def _option_input(spec: FieldSpec, value: str) -> QWidget:

@@ -20,6 +20,7 @@ into Python per row at all.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -52,6 +53,22 @@ READY = str(Outcome.READY)
 INVALID = str(Outcome.INVALID)
 PENDING = str(Outcome.PENDING)
 ERROR_STATUSES = (INVALID, str(Outcome.FAILED))
+
+_ROW_PREFIX = re.compile(r"Row \d+(?:, column '(?P<column>[^']*)')?: ")
+
+
+def short_message(text: str) -> str:
+    """A row's message without the "Row 6, column 'Phone': " that the grid's Row column already shows
+    (the report and the tooltip keep the whole sentence): "Phone: '06 12 ab' is not a valid…"."""
+    match = _ROW_PREFIX.match(text)
+    if match is None:
+        return text
+    rest = text[match.end():]
+    column = match.group("column")
+    if column:
+        return f"{column}: {rest}"
+    return rest[:1].upper() + rest[1:]
+
 
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _EDIT = int(Qt.ItemDataRole.EditRole)
@@ -248,7 +265,9 @@ class PreviewModel(QAbstractTableModel):
             if role == _TOOLTIP:
                 return self._message[row] or None
         elif col == COL_MESSAGE:
-            if role == _DISPLAY or role == SORT_ROLE or role == _TOOLTIP:
+            if role == _DISPLAY:
+                return short_message(self._message[row])
+            if role == SORT_ROLE or role == _TOOLTIP:
                 return self._message[row] or (None if role == _TOOLTIP else "")
         elif col == COL_ROW:
             if role == SORT_ROLE:

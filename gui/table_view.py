@@ -11,6 +11,8 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidge
 
 from gui.table_model import COL_MESSAGE, COL_ROW, COL_STATUS, PreviewProxy
 
+RESIZE_ROWS = 50
+
 
 class PreviewTable(QTableView):
     def __init__(self, proxy: PreviewProxy, parent: QWidget | None = None, *, editable: bool = False) -> None:
@@ -43,7 +45,14 @@ class PreviewTable(QTableView):
         self._widths()
 
     def _widths(self) -> None:
-        if self.model().columnCount() > COL_MESSAGE:
+        columns = self.model().columnCount()
+        if columns > COL_MESSAGE:
             self.setColumnWidth(COL_ROW, 60)
             self.setColumnWidth(COL_STATUS, 80)
-            self.setColumnWidth(COL_MESSAGE, 320)
+            self.setColumnWidth(COL_MESSAGE, 340)
+        # the spreadsheet's columns as wide as their first rows need (Qt looks at RESIZE_ROWS rows only,
+        # so this costs the same at 100 000 rows), within bounds
+        self.horizontalHeader().setResizeContentsPrecision(RESIZE_ROWS)
+        for column in range(COL_MESSAGE + 1, columns):
+            self.resizeColumnToContents(column)
+            self.setColumnWidth(column, min(max(self.columnWidth(column), 70), 240))

@@ -32,12 +32,13 @@ class UploadPanel(QWidget):
     def __init__(self, proxy: PreviewProxy | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         layout = QVBoxLayout(self)
+        layout.addStretch(1)  # progress in the middle of the page, not stuck under the step line
         self.title = QLabel("Uploading…")
         self.title.setObjectName("uploadTitle")
         layout.addWidget(self.title)
         self.bar = QProgressBar()
         self.bar.setObjectName("uploadProgress")
-        self.bar.setFormat("%v of %m rows (%p%)")
+        self.bar.setFormat("%p%")
         layout.addWidget(self.bar)
         self.counts = QLabel()
         self.counts.setObjectName("uploadCounts")
@@ -69,13 +70,14 @@ class UploadPanel(QWidget):
         self.note.setWordWrap(True)
         self.note.setStyleSheet("color: #666;")
         layout.addWidget(self.note)
-        layout.addStretch(1)
+        layout.addStretch(2)
         self.set_running(False)
 
     def start(self, total: int, title: str) -> None:
         self.title.setText(title)
         self.bar.setRange(0, max(total, 1))
         self.bar.setValue(0)
+        self.bar.setFormat(f"0 of {total:,} rows (%p%)")
         self.counts.setText("Starting…")
         self.rate.setText("")
         self.set_running(True)
@@ -88,6 +90,7 @@ class UploadPanel(QWidget):
     def show_progress(self, progress: Any) -> None:
         self.bar.setRange(0, max(progress.total, 1))
         self.bar.setValue(progress.done)
+        self.bar.setFormat(f"{progress.done:,} of {progress.total:,} rows (%p%)")
         self.counts.setText(counts_text({str(k): v for k, v in progress.counts.items()}))
         state = "paused · " if progress.paused else ""
         self.rate.setText(f"{state}{progress.rate:,.0f} rows/s · {format_eta(progress.eta)} left")

@@ -127,6 +127,7 @@ def main(argv: list[str]) -> int:
 
         window.show_page(1)
         shot(window, "11-import-page")
+        _import_steps(window, demo, tempfile.mkdtemp(prefix="cu-shots-file-"), shot, wait_for, settle)
         window.show_page(0)
 
         # outside demo mode: no keyring at all
@@ -149,6 +150,75 @@ def main(argv: list[str]) -> int:
         wait_all()
     app.processEvents()
     return 0
+
+
+def write_leads(folder: str, rows: int = 1200) -> Path:
+    """A marketer's export: two title rows, French headers, a few bad phone numbers, a second sheet."""
+    import openpyxl
+
+    path = Path(folder) / "spring-fair-leads.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Leads"
+    ws.append(["Spring fair 2026 — visitor leads"])
+    ws.append([])
+    ws.append(["Prénom", "Nom", "Téléphone portable", "Ville", "E-mail"])
+    towns = ("Paris", "Lyon", "Nantes", "Lille", "Bordeaux", "Nice")
+    first = ("Camille", "Louis", "Léa", "Hugo", "Chloé", "Jules", "Manon", "Arthur")
+    last = ("Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand")
+    for i in range(rows):
+        phone: object = f"+33 6 12 {i // 100:02d} {i % 100:02d} {i % 7:02d}"
+        if i in (2, 9, 40):
+            phone = "06 12 ab"  # a typo the check step highlights
+        elif i % 5 == 3:
+            phone = 33612000000 + i  # Excel turned the number into a number
+        name = first[i % len(first)]
+        mail = f"{name.lower()}.{last[i % len(last)].lower()}{i}@example.com".replace("é", "e")
+        ws.append([name, last[i % len(last)], phone, towns[i % len(towns)], mail])
+    wb.create_sheet("Notes").append(["Exported from the booking system"])
+    wb.save(path)
+    return path
+
+
+def _import_steps(window, demo, folder, shot, wait_for, settle) -> None:  # type: ignore[no-untyped-def]
+    """Every step of the spreadsheet import, against the demo sandbox."""
+    from gui.import_view import Step
+
+    window.context.set_provider("octopush")
+    view = window.import_view
+    path = write_leads(folder)
+    view.open_file(path)
+    wait_for(lambda: view.table is not None and not view.is_busy())
+    shot(window, "14-import-file-preview")
+
+    view.go_next()
+    settle(200)
+    shot(window, "15-import-columns")
+
+    view.go_next()
+    wait_for(lambda: view.step is Step.CHECK and not view.is_busy())
+    row = next(r for r in range(view.model.rowCount()) if view.model.status_at(r) == "invalid")
+    view.select_row(row - 1)
+    settle(200)
+    shot(window, "16-import-check-invalid-and-payload")
+    view.errors_only.setChecked(True)
+    view.select_row(row)
+    settle(200)
+    shot(window, "17-import-check-errors-only")
+    view.errors_only.setChecked(False)
+
+    demo.sandbox.latency = 0.8  # slow enough to see the upload in progress
+    view.go_next()
+    wait_for(lambda: view.upload_panel.bar.value() > 0, 15000)
+    settle(300)
+    shot(window, "18-import-upload-progress")
+    demo.sandbox.latency = 0.0
+    wait_for(lambda: view.step is Step.RESULTS and not view.has_running_upload(), 60000)
+    shot(window, "19-import-results")
+    view.results_view.errors_only.setChecked(True)
+    settle(200)
+    shot(window, "20-import-results-attention-only")
+    view.results_view.errors_only.setChecked(False)
 
 
 if __name__ == "__main__":

@@ -79,7 +79,11 @@ def test_invalid_cell_is_highlighted_with_its_reason(model):
     # the fine cell next to it is not highlighted
     assert model.data(model.index(1, FIRST_SOURCE_COLUMN + 1), Qt.ItemDataRole.BackgroundRole) is None
     assert model.data(model.index(1, COL_STATUS)) == INVALID
-    assert "Row 3, column 'Mobile'" in model.data(model.index(1, COL_MESSAGE))
+    # the grid's Row column already says which row: the message starts with the column; the tooltip
+    # keeps core's whole sentence (as the report does)
+    message = model.index(1, COL_MESSAGE)
+    assert model.data(message).startswith("Mobile: 'not a phone' is not a valid phone number")
+    assert model.data(message, Qt.ItemDataRole.ToolTipRole).startswith("Row 3, column 'Mobile': ")
     assert model.data(model.index(0, COL_STATUS)) == READY
     assert model.counts() == {READY: 2, INVALID: 1}
 
@@ -151,3 +155,13 @@ def test_sort_keeps_table_order_and_selection(model):
     assert model.row_of_key(2) == 2
     proxy.sort(COL_ROW)
     assert [model.key_at(r) for r in range(3)] == [2, 3, 4]
+
+
+def test_short_message_drops_the_row_prefix_only() -> None:
+    from gui.table_model import short_message
+
+    assert short_message("Row 7, column 'Tél': '06' is too short.") == "Tél: '06' is too short."
+    assert short_message("Row 1007: same mobile phone as row 14 (kept row 14).") == (
+        "Same mobile phone as row 14 (kept row 14).")
+    assert short_message("Octopush added the contact.") == "Octopush added the contact."
+    assert short_message("") == ""

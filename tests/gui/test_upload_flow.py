@@ -103,7 +103,8 @@ def test_full_flow_fix_upload_results_export(qtbot, view, sandbox, tmp_path):
     bad = src(view, 1, 2)
     assert model.data(bad, 8) is not None  # BackgroundRole
     assert "not a valid phone number" in model.data(bad, 3)  # ToolTipRole
-    assert "Row 5, column 'Téléphone portable'" in model.data(model.index(1, COL_MESSAGE))
+    assert model.data(model.index(1, COL_MESSAGE)).startswith("Téléphone portable: '06 12 ab' is not a valid")
+    assert "Row 5, column 'Téléphone portable'" in model.data(model.index(1, COL_MESSAGE), 3)  # ToolTipRole
 
     # errors-only filter
     view.errors_only.setChecked(True)
@@ -129,7 +130,7 @@ def test_full_flow_fix_upload_results_export(qtbot, view, sandbox, tmp_path):
     # a Duplicate of row 4 becomes invalid
     assert view.proxy.setData(view.proxy.mapFromSource(src(view, 3, 2)), _phone(1))
     assert model.data(model.index(3, COL_STATUS)) == INVALID
-    assert "same mobile phone as row 4" in model.data(model.index(3, COL_MESSAGE))
+    assert model.data(model.index(3, COL_MESSAGE)) == "Same mobile phone as row 4 (kept row 4)."
     view.proxy.setData(view.proxy.mapFromSource(src(view, 3, 2)), _phone(4))
     assert model.counts() == {READY: 4}
 
@@ -144,7 +145,17 @@ def test_full_flow_fix_upload_results_export(qtbot, view, sandbox, tmp_path):
     assert stored == {_phone(1), "+33612000002", "+33612000003", _phone(4)}
     assert "4 added" in view.results_view.counts.text()
     assert not view.results_view.retry_button.isEnabled()
+    assert view.results_view.export_button.isVisible()
+    assert view.results_view.export_button.isEnabled()
     assert not view.resume_button.isVisible()
+    # the Results grid: every row's outcome and the platform's answer in words
+    grid = view.results_view.table
+    assert grid.isVisible()
+    assert grid.model() is view.proxy
+    shown = {view.proxy.index(r, COL_STATUS).data(): view.proxy.index(r, COL_MESSAGE).data()
+             for r in range(view.proxy.rowCount())}
+    assert shown == {"added": "Octopush added the contact."}
+    assert view.proxy.rowCount() == 4
 
     # the same rows again: the sandbox reports them (Octopush upserts: updated)
     view.go_back()
@@ -253,6 +264,10 @@ def test_retry_failed_sends_only_failed_rows(qtbot, view, sandbox, tmp_path):
     finally:
         engine.RetryPolicy = original  # type: ignore[misc]
     assert view.model.counts() == {"failed": 10}
+    assert "10 failed" in view.results_view.counts.text()
+    message = view.proxy.index(0, COL_MESSAGE).data()
+    assert message.startswith("Octopush could not be reached after 2 attempts")
+    assert "HTTP 503" in message
     assert view.results_view.retry_button.isEnabled()
     sandbox.faults.p_503 = 0.0
     view.results_view.errors_only.setChecked(True)
