@@ -16,6 +16,6 @@ def resource_root() -> Path:
 def resource_path(*parts: str) -> Path:
     """The path of ``resources/<parts>``; refuses absolute parts and ``..``."""
     for part in parts:
-        assert part and ".." not in Path(part).parts, f"bad resource path part {part!r}"
-        assert not Path(part).is_absolute(), f"bad resource path part {part!r}"
+        if not part or ".." in Path(part).parts or Path(part).is_absolute():
+            raise ValueError(f"bad resource path part {part!r}")
     return resource_root().joinpath(*parts)
