@@ -196,6 +196,8 @@ class RowResult:
     raw_text: str = ""
     message: str = ""
     contact_id: str = ""
+    # the provider field id(s) at fault, comma-separated ("gsm"), so the message can name the user's column
+    field: str = ""
 
 
 class ResponseKind(StrEnum):

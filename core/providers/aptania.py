@@ -63,6 +63,7 @@ class Aptania(Provider):
     default_region = "GB"
     identity_fields = ("contactEmailaddress",)
     has_credential_check = False
+    reports_duplicates = True  # createContact answers exists=true for an e-mail it holds
     credential_fields: ClassVar[tuple[CredentialSpec, ...]] = (
         CredentialSpec("token_uuid", "API token (tokenUUID)", help="The API token Aptania gave you."),
         CredentialSpec("user_uuid", "User UUID (userUUID)", help="The user identifier Aptania gave you."),

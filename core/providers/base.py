@@ -24,6 +24,7 @@ from core.model import (
     CredentialSpec,
     FieldSpec,
     Options,
+    Outcome,
     ParsedResponse,
     ResponseKind,
     RowResult,
@@ -41,6 +42,10 @@ class Provider(ABC):
     # fields whose normalised value identifies a contact for duplicate detection: first non-empty wins
     identity_fields: ClassVar[tuple[str, ...]]
     has_credential_check: ClassVar[bool] = False
+    # True when sending a contact the provider already holds cannot store it twice: it answers ``exists``
+    # (a duplicate error) or merges it (an upsert). The engine then re-sends rows an interrupted run left
+    # in flight without a warning; otherwise it flags such rows for the user to check.
+    reports_duplicates: ClassVar[bool] = False
 
     # ------------------------------------------------------------------ description
     @abstractmethod
@@ -107,18 +112,21 @@ class Provider(ABC):
         contact_id: str = "",
         *,
         message_key: str | None = None,
+        field: str = "",
         **params: str,
     ) -> RowResult:
         """A RowResult whose readable message comes from this provider's message table.
 
         ``code`` is what goes to the report: the provider's own code, else the HTTP status. The sentence
         is looked up under ``message_key`` when given (e.g. ``"added"``, ``"accepted"``), else under the
-        code, else under the outcome.
+        code, else under the outcome. ``field`` names the field id(s) at fault (comma-separated); the
+        sentence's ``{column}`` then names that field, and :meth:`describe_result` can name the user's
+        column instead once the mapping is known.
         """
-        from core.model import Outcome
-
         code_s = "" if code is None else str(code)
         lookup = message_key or code_s or outcome
+        if field:
+            params = {**params, "column": column_phrase(field)}
         return RowResult(
             key=key,
             outcome=Outcome(outcome),
@@ -126,6 +134,23 @@ class Provider(ABC):
             raw_text=raw_text,
             message=messages.describe(self.name, lookup, raw_text, **params),
             contact_id=contact_id,
+            field=field,
+        )
+
+    def message_key(self, result: RowResult) -> str:
+        """The message-table key :meth:`result` looked ``result``'s sentence up under."""
+        return result.code or str(result.outcome)
+
+    def describe_result(self, result: RowResult, columns: Mapping[str, str]) -> str:
+        """``result``'s readable message naming the user's column for its field at fault.
+
+        ``columns`` maps field ids to the column headers they were read from (the job's mapping). A
+        result without a field at fault keeps its message.
+        """
+        if not result.field:
+            return result.message
+        return messages.describe(
+            self.name, self.message_key(result), result.raw_text, column=column_phrase(result.field, columns)
         )
 
     def transient(self, status: int, headers: Mapping[str, str], body: bytes) -> ParsedResponse | None:
@@ -142,6 +167,56 @@ class Provider(ABC):
                 message=messages.describe("network", key, raw, provider=self.title, status=str(status)),
             )
         return None
+
+
+class ResultMemo:
+    """Results of one answer that share outcome, code, text and field share one rendered message.
+
+    A batch answer (Octopush's 200 contacts) mostly says the same thing for every row; rendering the
+    sentence once per distinct result instead of once per row keeps parsing cheap on the event loop.
+    """
+
+    def __init__(self, provider: Provider) -> None:
+        self._provider = provider
+        self._made: dict[tuple[object, ...], RowResult] = {}
+
+    def result(
+        self,
+        key: int,
+        outcome: str,
+        code: str | int = "",
+        raw_text: str = "",
+        *,
+        message_key: str | None = None,
+        field: str = "",
+        **params: str,
+    ) -> RowResult:
+        memo_key: tuple[object, ...] = (outcome, code, raw_text, message_key, field, *sorted(params.items()))
+        proto = self._made.get(memo_key)
+        if proto is None:
+            proto = self._provider.result(
+                key, outcome, code, raw_text, message_key=message_key, field=field, **params
+            )
+            self._made[memo_key] = proto
+            return proto
+        return RowResult(key, proto.outcome, proto.code, proto.raw_text, proto.message, "", proto.field)
+
+
+def column_phrase(field: str, columns: Mapping[str, str] | None = None) -> str:
+    """How a message names the field(s) at fault: the user's column when known, else the field id.
+
+    ``column 'Cep Telefonu' (gsm)`` with a header for ``gsm`` in ``columns``, else ``the gsm field``.
+    """
+    phrases = []
+    for field_id in (f.strip() for f in field.split(",")):
+        if not field_id:
+            continue
+        header = (columns or {}).get(field_id, "").strip()
+        if header:
+            phrases.append(messages.text("columns", "column", header=header, field=field_id))
+        else:
+            phrases.append(messages.text("columns", "field", field=field_id))
+    return ", ".join(phrases)
 
 
 def parse_retry_after(value: str | None) -> float | None:

@@ -59,6 +59,8 @@ class IletiMerkezi(Provider):
     # İleti Merkezi refuses a contact with none of these (code 472); validation checks it before sending
     at_least_one_of: ClassVar[tuple[str, ...]] = ("name", "surname", "gsm", "email")
     has_credential_check = True
+    # add-contact neither reports nor merges a contact it already holds: a re-send may list it twice
+    reports_duplicates = False
     credential_fields: ClassVar[tuple[CredentialSpec, ...]] = (
         CredentialSpec("api_key", "API key", help="Panel → Settings → Security → API Access."),
         CredentialSpec("api_hash", "API hash", help="Shown beside the key in the panel; copy it as it is."),
@@ -176,13 +178,13 @@ class IletiMerkezi(Provider):
                 raw_text=text,
                 message=messages.describe(self.name, code, text),
             )
-        column = ""
+        field = ""
         if code == "466":
-            column = "gsm"
+            field = "gsm"
         elif code == "473":
             fields = contacts[key].fields if key in contacts else {}
-            column = ", ".join(f for f in fields if CUSTOM_FIELD.match(f)) or "custom_field"
-        return ParsedResponse(results=(self.result(key, "failed", code, text, column=column),))
+            field = ",".join(f for f in fields if CUSTOM_FIELD.match(f)) or "custom_field"
+        return ParsedResponse(results=(self.result(key, "failed", code, text, field=field),))
 
     def _auth_refused(self, code: str, text: str) -> ParsedResponse:
         return ParsedResponse(

@@ -72,6 +72,7 @@ class Netcore(Provider):
     default_region = "IN"
     identity_fields = ("EMAIL",)
     has_credential_check = False
+    reports_duplicates = True  # addsync answers 302 for a contact it holds; add is an upsert
     credential_fields: ClassVar[tuple[CredentialSpec, ...]] = (
         CredentialSpec(
             "api_key", "API key", help="Admin → Sub Admin → Edit your user (API Mode must be on)."
@@ -177,7 +178,7 @@ class Netcore(Provider):
         code = data.get("error_code")
         details = str(data.get("details") or data.get("message") or result or raw)
         if code is not None and str(code).strip() == "302":
-            return ParsedResponse(results=(self.result(key, "exists", "302", details, column="EMAIL"),))
+            return ParsedResponse(results=(self.result(key, "exists", "302", details, field="EMAIL"),))
         transient = self.transient(status, headers, body)
         if transient is not None:
             return transient

@@ -20,12 +20,13 @@ from core.model import (
     FieldKind,
     FieldSpec,
     Options,
+    Outcome,
     ParsedResponse,
     ResponseKind,
     RowResult,
     WireRequest,
 )
-from core.providers.base import Provider, json_body, load_json
+from core.providers.base import Provider, ResultMemo, json_body, load_json
 
 BASE_URL = "https://api.octopush.com/v1/public"
 BATCH = 200
@@ -53,9 +54,20 @@ _FIELDS: tuple[FieldSpec, ...] = (
 )
 
 
+_NOT_DIGIT = re.compile(r"\D")
+# codes whose sentence names the phone number column: the number is at fault
+PHONE_CODES = frozenset({"117", "150", "151"})
+PHONE = "phone_number"
+
+
 def phone_key(number: str) -> str:
     """Digits only, to match the provider's echo of a number back to our row."""
-    return re.sub(r"\D", "", number or "")
+    if not number:
+        return ""
+    digits = number[1:] if number[0] == "+" else number
+    if digits.isascii() and digits.isdigit():  # E.164 as we send it: no regex needed
+        return digits
+    return _NOT_DIGIT.sub("", number)
 
 
 def as_bool(value: str) -> bool:
@@ -70,6 +82,7 @@ class Octopush(Provider):
     default_region = "FR"
     identity_fields = ("phone_number",)
     has_credential_check = True
+    reports_duplicates = True  # contact/create is an upsert: a re-sent number is updated, not doubled
     credential_fields: ClassVar[tuple[CredentialSpec, ...]] = (
         CredentialSpec("api_key", "API key", help="Octopush → API & integrations → API key."),
         CredentialSpec(
@@ -136,29 +149,29 @@ class Octopush(Provider):
         if 200 <= status < 300 and isinstance(data, dict) and isinstance(data.get("items"), list):
             by_phone: dict[str, list[int]] = {}
             for key in request.keys:
-                phone = phone_key(contacts[key].fields.get("phone_number", "")) if key in contacts else ""
+                contact = contacts.get(key)
+                phone = phone_key(contact.fields.get(PHONE, "")) if contact is not None else ""
                 by_phone.setdefault(phone, []).append(key)
+            memo = ResultMemo(self)  # 200 rows, a handful of distinct sentences
             results: dict[int, RowResult] = {}
             for item in data["items"]:
                 if not isinstance(item, dict):
                     continue
-                keys = by_phone.get(phone_key(str(item.get("phone_number", ""))))
+                keys = by_phone.get(phone_key(str(item.get(PHONE, ""))))
                 if not keys:
                     continue
                 key = keys.pop(0)
                 st = str(item.get("status", "")).lower()
                 outcome = ITEM_STATUSES.get(st)
                 if outcome is None:
-                    results[key] = self.result(
+                    results[key] = memo.result(
                         key, "failed", status, st or str(item), message_key="unknown_status"
                     )
                 else:
-                    results[key] = self.result(key, outcome, status, st, message_key=outcome)
+                    results[key] = memo.result(key, outcome, status, st, message_key=outcome)
             for key in request.keys:
                 if key not in results:
-                    results[key] = self.result(
-                        key, "failed", status, "", message_key="missing", column="phone_number"
-                    )
+                    results[key] = memo.result(key, "failed", status, "", message_key="missing", field=PHONE)
             return ParsedResponse(results=tuple(results[k] for k in request.keys))
         transient = self.transient(status, headers, body)
         if transient is not None:
@@ -171,12 +184,19 @@ class Octopush(Provider):
                 raw_text=text,
                 message=messages.describe(self.name, code, text),
             )
+        memo = ResultMemo(self)
+        field = PHONE if code in PHONE_CODES else ""
         return ParsedResponse(
             results=tuple(
-                self.result(k, "failed", code, text, status=str(status), column="phone_number")
-                for k in request.keys
+                memo.result(k, "failed", code, text, field=field, status=str(status)) for k in request.keys
             )
         )
+
+    def message_key(self, result: RowResult) -> str:
+        # a row a 2xx answer left out was described as "missing" under the HTTP status as its code
+        if result.outcome is Outcome.FAILED and result.field and result.code[:1] == "2":
+            return "missing"
+        return super().message_key(result)
 
     def credential_check_request(self, creds: Credentials, base_url: str) -> WireRequest:
         headers = self._headers(creds)

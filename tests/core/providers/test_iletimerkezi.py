@@ -121,10 +121,24 @@ def test_error_codes_fail_the_row_with_a_readable_message(code: str, turkish: st
 
 def test_invalid_number_names_the_field_and_custom_field_names_the_ids() -> None:
     (row,) = answer(ILETI, _request(), 466, _error(466, "Geçersiz numara."), [AYSE]).results
-    assert "gsm" in row.message
+    assert row.field == "gsm"
+    assert "the mobile number in the gsm field is not valid" in row.message
+    named = ILETI.describe_result(row, {"gsm": "Cep Telefonu", "name": "Ad"})
+    assert "the mobile number in column 'Cep Telefonu' (gsm) is not valid" in named
     (row,) = answer(ILETI, _request(), 473, _error("473", "Özel alan bulunamadı."), [AYSE]).results
+    assert row.field == "custom_field:1,custom_field:2"
     assert "custom_field:1" in row.message
     assert "custom_field:2" in row.message
+    named = ILETI.describe_result(row, {"custom_field:1": "Doğum Tarihi", "custom_field:2": "Şehir"})
+    assert "column 'Doğum Tarihi' (custom_field:1), column 'Şehir' (custom_field:2)" in named
+    assert named.endswith("(code 473).")
+
+
+@pytest.mark.parametrize("code", ["400", "402", "404", "422", "463", "472"])
+def test_codes_about_no_single_field_name_none(code: str) -> None:
+    (row,) = answer(ILETI, _request(), int(code), _error(code, FAILED_CODES[code]), [AYSE]).results
+    assert row.field == ""
+    assert ILETI.describe_result(row, {"gsm": "Cep Telefonu"}) == row.message
 
 
 @pytest.mark.parametrize("code", [401, "401"])

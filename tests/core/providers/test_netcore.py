@@ -93,7 +93,11 @@ def test_documented_duplicate_error_is_exists() -> None:
     assert row.code == "302"
     assert row.raw_text.startswith("Duplicate entry")
     assert "(code 302)" in row.message
-    assert "EMAIL" in row.message
+    assert row.field == "EMAIL"
+    assert "A contact with the e-mail in the EMAIL field already exists" in row.message
+    named = NETCORE.describe_result(row, {"EMAIL": "E-posta"})
+    assert "A contact with the e-mail in column 'E-posta' (EMAIL) already exists" in named
+    assert named.endswith("(code 302).")
 
 
 def test_bad_key_stops_the_job() -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from core.model import Contact, Outcome, ResponseKind
 from core.providers import get_provider
-from core.providers.octopush import BASE_URL
+from core.providers.octopush import BASE_URL, phone_key
 from tests.core.providers.helpers import answer
 
 OCTOPUSH = get_provider("octopush")
@@ -88,8 +88,32 @@ def test_items_are_matched_back_by_phone_including_an_omitted_row() -> None:
     assert [r.key for r in parsed.results] == [10, 11, 12, 13]
     missing = parsed.results[3]
     assert "did not report back" in missing.message
-    assert "phone_number" in missing.message
+    assert "Check the number in the phone_number field" in missing.message
+    assert missing.field == "phone_number"
+    assert [r.field for r in parsed.results[:3]] == ["", "", ""]
     assert all(r.code == "201" for r in parsed.results)
+    # once the mapping is known, the same sentence names the user's column
+    again = OCTOPUSH.describe_result(missing, {"phone_number": "Mobile"})
+    assert again == missing.message.replace("the phone_number field", "column 'Mobile' (phone_number)")
+
+
+def test_a_batch_shares_one_sentence_per_distinct_result() -> None:
+    contacts = [Contact(k, {"phone_number": f"+336{k:08d}"}) for k in range(2, 202)]
+    (req,) = OCTOPUSH.build_requests(contacts, {}, CREDS, BASE_URL)
+    items = [{"phone_number": c.fields["phone_number"], "status": "added"} for c in contacts]
+    parsed = answer(OCTOPUSH, req, 201, {"items": items}, contacts)
+    assert [r.key for r in parsed.results] == list(range(2, 202))
+    assert {r.message for r in parsed.results} == {"Octopush added the contact."}
+    assert len({id(r.message) for r in parsed.results}) == 1
+
+
+@pytest.mark.parametrize(
+    ("number", "key"),
+    [("+33611223344", "33611223344"), ("+33 6 11 22 33 44", "33611223344"), ("33611223344", "33611223344"),
+     ("(+33) 611-22", "3361122"), ("", "")],
+)
+def test_phone_key_keeps_the_digits_only(number: str, key: str) -> None:
+    assert phone_key(number) == key
 
 
 @pytest.mark.parametrize(("code", "status"), [(101, 401), ("101", 400)])
@@ -109,6 +133,13 @@ def test_documented_errors_fail_every_row_of_the_batch(code: str) -> None:
     assert all(r.code == code and r.raw_text == "their text" for r in parsed.results)
     assert parsed.results[0].message.endswith(f"(code {code}).")
     assert "{" not in parsed.results[0].message
+    # the number is at fault only for 117; its sentence names the field, the others name none
+    assert {r.field for r in parsed.results} == ({"phone_number"} if code == "117" else {""})
+    if code == "117":
+        assert "the phone_number field" in parsed.results[0].message
+        named = OCTOPUSH.describe_result(parsed.results[0], {"phone_number": "Numéro"})
+        assert "Check the numbers in column 'Numéro' (phone_number)" in named
+        assert named.endswith("(code 117).")
 
 
 def test_undocumented_code_gets_the_fallback() -> None:
