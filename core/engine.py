@@ -16,11 +16,14 @@
 - Every request is preceded by a committed ``in_flight`` mark in the :class:`~core.journal.Journal` and
   followed by the committed outcomes, one transaction per request/answer. Rows that already ended are
   never sent again. Rows found ``in_flight`` (the process died while their request was out) are sent
-  again: Netcore (302 → ``exists``; ``add`` is an upsert), Aptania (``exists``) and Octopush (upsert)
-  report what they already hold, so the re-send cannot create a second contact and its answer becomes
-  the row's outcome. İleti Merkezi does not report duplicates and offers no way to look a contact up
-  by the fields we send without a separate search; we re-send those rows too (losing a contact is
-  worse than listing it twice) and say so in the row's message, so the user can check them.
+  again. A provider whose ``reports_duplicates`` is true (Netcore: 302 → ``exists``, ``add`` is an
+  upsert; Aptania: ``exists``; Octopush: upsert) reports what it already holds, so the re-send cannot
+  create a second contact and its answer becomes the row's outcome. İleti Merkezi does not report
+  duplicates and offers no way to look a contact up by the fields we send without a separate search; we
+  re-send those rows too (losing a contact is worse than listing it twice) and say so in the row's
+  message (``engine``/``resent`` in the message table), so the user can check them.
+- With ``columns`` (field id → the user's column header), a result whose provider names a field at fault
+  (``RowResult.field``) gets its message re-rendered to name the user's column.
 - :class:`JobControl` pauses (no new request starts; those in flight finish), resumes and cancels
   (in-flight requests get :data:`CANCEL_GRACE` seconds to answer, then are abandoned as ``in_flight``).
 """
@@ -34,7 +37,7 @@ import random
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -64,19 +67,15 @@ PROGRESS_INTERVAL = 0.1  # seconds between progress callbacks
 RATE_WINDOW = 10.0  # seconds of history behind the rate and the ETA
 MAX_CONCURRENCY = 64
 YIELDS_BEFORE_PARSING = 1
+# seconds a batch answer's parsing waits at most for the requests being sent to reach the wire
+SEND_WAIT = 0.05
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
-# providers whose answer to a re-sent contact cannot be a second copy (they report or merge duplicates)
-REPORTS_DUPLICATES = frozenset({"netcore", "aptania", "octopush"})
 # network failures where the request certainly did not reach the provider
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
 # failures no retry can cure: stop the job instead of failing every row
 _FATAL = (httpx.UnsupportedProtocol, httpx.InvalidURL, httpx.LocalProtocolError)
 
 _NOT_AN_END = frozenset({Outcome.PENDING, Outcome.READY})  # a provider must never answer these
-RESENT_NOTE = (
-    "Sent again after an interrupted attempt; {provider} does not report duplicates, "
-    "so check that this contact is not listed twice."
-)
 
 
 # ---------------------------------------------------------------------------------------------- API
@@ -205,12 +204,14 @@ def run_job(
     transport: httpx.AsyncBaseTransport | None = None,
     retry: RetryPolicy | None = None,
     timeout: httpx.Timeout | float | None = None,
+    columns: Mapping[str, str] | None = None,
 ) -> JobSummary:
     """Send every contact of the job that has not ended yet; blocks until the job ends or stops.
 
     ``contacts`` are all the job's valid contacts (rows that ended in an earlier run are skipped, not
-    re-sent). Raises only on a programming error; network trouble, refusals and bad credentials end in
-    the rows' results and the summary.
+    re-sent). ``columns`` maps field ids to the column headers they come from, so a message about a
+    field at fault names the user's column. Raises only on a programming error; network trouble,
+    refusals and bad credentials end in the rows' results and the summary.
     """
     runner = _Runner(
         provider=provider,
@@ -227,6 +228,7 @@ def run_job(
         transport=transport,
         retry=retry or RetryPolicy(),
         timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
+        columns=dict(columns or {}),
     )
     return asyncio.run(runner.run())
 
@@ -282,6 +284,7 @@ class _Runner:
     transport: httpx.AsyncBaseTransport | None
     retry: RetryPolicy
     timeout: httpx.Timeout | float
+    columns: dict[str, str] = field(default_factory=dict)
 
     counts: dict[Outcome, int] = field(default_factory=dict)
     rng: random.Random = field(default_factory=random.Random)
@@ -293,12 +296,14 @@ class _Runner:
         self.by_key: dict[int, Contact] = {c.key: c for c in self.contacts}
         self.total = len(self.by_key)
         self.secrets = tuple(s for s in self.provider.secret_values(self.creds) if s)
-        self.reports_duplicates = bool(
-            getattr(self.provider, "reports_duplicates", self.provider.name in REPORTS_DUPLICATES)
+        self.resent_note = (
+            "" if self.provider.reports_duplicates
+            else messages.text("engine", "resent", provider=self.provider.title)
         )
         self.ready: deque[_Work] = deque()
         self.waiting: dict[_Work, asyncio.Task[None]] = {}
         self.in_flight = 0
+        self.unsent = 0  # requests started whose body is not on the wire yet
         self.stopping = False
         self.stopped_reason: str | None = None
         self.auth_error: CredentialsRefused | None = None
@@ -316,6 +321,8 @@ class _Runner:
         self.loop = asyncio.get_running_loop()
         self.cond = asyncio.Condition()
         self.stop_event = asyncio.Event()
+        self.all_sent = asyncio.Event()  # set while no request is between its start and the wire
+        self.all_sent.set()
         self.started = time.monotonic()
         self._load_journal()
         unsubscribe = self.control.subscribe(self._wake_from_thread)
@@ -476,10 +483,27 @@ class _Runner:
         self.journal.mark_in_flight(self.job_id, request.keys)
         parsed: ParsedResponse | None = None
         problem: NetworkProblem | None = None
+        on_wire = False
+        self.unsent += 1
+        self.all_sent.clear()
+
+        def sent() -> None:
+            nonlocal on_wire
+            if not on_wire:
+                on_wire = True
+                self.unsent -= 1
+                if not self.unsent:
+                    self.all_sent.set()
+
+        async def trace(event: str, info: dict[str, Any]) -> None:  # httpcore's "trace" extension
+            if event.endswith("send_request_body.complete"):
+                sent()
+
         try:
             try:
                 response = await self.client.request(
-                    request.method, request.url, headers=dict(request.headers), content=request.body
+                    request.method, request.url, headers=dict(request.headers), content=request.body,
+                    extensions={"trace": trace},
                 )
             except (httpx.HTTPError, httpx.InvalidURL) as exc:
                 problem = network_problem(exc, self.provider.title, self.secrets)
@@ -492,11 +516,17 @@ class _Runner:
                     parsed = self._parse(request, response)
                     self._steer(parsed)  # slow down or stop before the slot goes to the next request
         finally:
+            sent()  # a transport without the trace extension (a test's MockTransport), or an error
             await self._release_slot()
         # let a waiting worker put its request on the wire before this one parses and journals
         for _ in range(YIELDS_BEFORE_PARSING):
             await asyncio.sleep(0)
         if problem is None and parsed is None:
+            # a batch answer: parsing 200 rows would hold up the request that just took the slot, which
+            # may still be on its way into the socket; parse once every request started is on the wire
+            if not self.all_sent.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.all_sent.wait(), SEND_WAIT)
             parsed = self._parse(request, response)
             self._steer(parsed)
 
@@ -604,22 +634,31 @@ class _Runner:
 
     def _finish(self, work: _Work, results: Sequence[RowResult]) -> None:
         final = []
-        flag = not self.reports_duplicates
+        note = self.resent_note
+        resend = work.resend
+        uncertain = work.uncertain
+        secrets = self.secrets
+        counts = self.counts
+        rendered: dict[tuple[str, str, str, str], str] = {}  # one sentence per distinct field at fault
         for result in results:
             if result.outcome in _NOT_AN_END:
                 result = replace(result, outcome=Outcome.FAILED)
-            resent = work.uncertain or result.key in work.resend
-            if flag and resent and result.outcome is not Outcome.FAILED:
-                note = RESENT_NOTE.format(provider=self.provider.title)
+            if result.field and self.columns:
+                seen = (result.message, result.field, result.code, result.raw_text)
+                message = rendered.get(seen)
+                if message is None:
+                    message = rendered[seen] = self.provider.describe_result(result, self.columns)
+                result = replace(result, message=message)
+            if note and (uncertain or result.key in resend) and result.outcome is not Outcome.FAILED:
                 result = replace(result, message=f"{result.message} {note}".strip())
-            if self.secrets and any(s in result.raw_text or s in result.message for s in self.secrets):
+            if secrets and any(s in result.raw_text or s in result.message for s in secrets):
                 result = replace(
                     result, raw_text=self._scrub(result.raw_text), message=self._scrub(result.message)
                 )
             final.append(result)
         self.journal.record_many(self.job_id, final)
         for result in final:
-            self.counts[result.outcome] = self.counts.get(result.outcome, 0) + 1
+            counts[result.outcome] = counts.get(result.outcome, 0) + 1
         self.session_done += len(final)
         if self.on_result is not None:
             for result in final:

@@ -184,6 +184,7 @@ class Journal:
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():
                         self._db.execute(statement)
+            self._json = _has_json(self._db)
         except sqlite3.Error as exc:
             raise ConfigError(f"The job journal {self.path} cannot be opened: {exc}.") from None
 
@@ -304,15 +305,17 @@ class Journal:
         return out
 
     def mark_in_flight(self, job_id: int, keys: Iterable[int]) -> None:
-        """Committed before a request carrying ``keys`` leaves. Rows that already ended are left alone."""
+        """Committed before a request carrying ``keys`` leaves. Rows that already ended are left alone.
+
+        One statement for the whole request (Octopush's 200 rows): the keys go in as one JSON array.
+        """
         now = time.time()
+        key_list = [int(k) for k in keys]
         with self._tx() as db:
-            db.executemany(
-                "INSERT INTO rows (job_id, key, state, sends, updated) VALUES (?, ?, 'in_flight', 1, ?) "
-                "ON CONFLICT (job_id, key) DO UPDATE SET state='in_flight', sends=sends+1, "
-                "updated=excluded.updated WHERE rows.state IN ('pending', 'in_flight')",
-                [(job_id, int(k), now) for k in keys],
-            )
+            if len(key_list) > 1 and self._json:
+                db.execute(_MARK_JSON, (job_id, now, json.dumps(key_list)))
+            else:
+                db.executemany(_MARK_ONE, [(job_id, k, now) for k in key_list])
 
     def release(self, job_id: int, keys: Iterable[int]) -> None:
         """Back to ``pending``: the request was refused as a whole (bad credentials), nothing stored."""
@@ -328,24 +331,68 @@ class Journal:
         self.record_many(job_id, (result,))
 
     def record_many(self, job_id: int, results: Iterable[RowResult]) -> None:
-        """Several final outcomes in one transaction (one answer carries up to 200 rows)."""
+        """Several final outcomes in one transaction (one answer carries up to 200 rows).
+
+        Rows that ended the same way (same outcome, code, text, message and id — most of a batch answer)
+        are written by one statement with their keys as a JSON array.
+        """
         now = time.time()
-        params = []
+        groups: dict[tuple[str, str, str, str, str], list[int]] = {}
         for r in results:
             if not r.outcome.is_final:
                 raise ValueError(f"record() takes final outcomes, not {r.outcome}")
-            params.append(
-                (job_id, int(r.key), str(r.outcome), r.code, r.raw_text, r.message, r.contact_id, now)
-            )
+            values = (r.outcome.value, r.code, r.raw_text, r.message, r.contact_id)
+            keys = groups.get(values)
+            if keys is None:
+                groups[values] = [int(r.key)]
+            else:
+                keys.append(int(r.key))
+        single: list[tuple[object, ...]] = []
         with self._tx() as db:
-            db.executemany(
-                "INSERT INTO rows (job_id, key, state, code, raw_text, message, contact_id, updated) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (job_id, key) DO UPDATE SET "
-                "state=excluded.state, code=excluded.code, raw_text=excluded.raw_text, "
-                "message=excluded.message, contact_id=excluded.contact_id, updated=excluded.updated",
-                params,
-            )
+            for values, keys in groups.items():
+                if len(keys) > 1 and self._json:
+                    db.execute(_RECORD_JSON, (job_id, *values, now, json.dumps(keys)))
+                else:
+                    single.extend((job_id, k, *values, now) for k in keys)
+            if single:
+                db.executemany(_RECORD_ONE, single)
             db.execute("UPDATE jobs SET updated=? WHERE id=?", (now, job_id))
+
+
+_MARK_SET = (
+    " ON CONFLICT (job_id, key) DO UPDATE SET state='in_flight', sends=sends+1, "
+    "updated=excluded.updated WHERE rows.state IN ('pending', 'in_flight')"
+)
+_MARK_ONE = (
+    "INSERT INTO rows (job_id, key, state, sends, updated) VALUES (?, ?, 'in_flight', 1, ?)" + _MARK_SET
+)
+# "WHERE true" settles the parsing ambiguity of an upsert fed by a SELECT (SQLite's documented idiom)
+_MARK_JSON = (
+    "INSERT INTO rows (job_id, key, state, sends, updated) "
+    "SELECT ?1, value, 'in_flight', 1, ?2 FROM json_each(?3) WHERE true" + _MARK_SET
+)
+_RECORD_SET = (
+    " ON CONFLICT (job_id, key) DO UPDATE SET state=excluded.state, code=excluded.code, "
+    "raw_text=excluded.raw_text, message=excluded.message, contact_id=excluded.contact_id, "
+    "updated=excluded.updated"
+)
+_RECORD_ONE = (
+    "INSERT INTO rows (job_id, key, state, code, raw_text, message, contact_id, updated) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)" + _RECORD_SET
+)
+_RECORD_JSON = (
+    "INSERT INTO rows (job_id, key, state, code, raw_text, message, contact_id, updated) "
+    "SELECT ?1, value, ?2, ?3, ?4, ?5, ?6, ?7 FROM json_each(?8) WHERE true" + _RECORD_SET
+)
+
+
+def _has_json(db: sqlite3.Connection) -> bool:
+    """Whether this SQLite has the JSON functions (built in since 3.38; a few old builds lack them)."""
+    try:
+        db.execute("SELECT value FROM json_each('[1]')").fetchall()
+    except sqlite3.Error:
+        return False
+    return True
 
 
 class _Transaction:

@@ -139,6 +139,7 @@ class _Upload:
                     provider, creds, base_url, prepared.contacts, prepared.options,
                     journal=journal, job_id=job_id, concurrency=getattr(args, "concurrency", None),
                     progress=self.bar.update if self.bar else None, control=control,
+                    columns=column_headers(table.headers, mapping),
                 )
         except KeyboardInterrupt:
             summary = None  # a second Ctrl-C: stopped at once; the journal holds what happened
@@ -236,6 +237,11 @@ class _Upload:
 
 
 # ---------------------------------------------------------------------------------------- helpers
+def column_headers(headers: list[str], mapping: Mapping[int, str]) -> dict[str, str]:
+    """Field id → the header of the column it is read from, so messages name the user's column."""
+    return {field: headers[i] for i, field in mapping.items() if 0 <= i < len(headers) and headers[i].strip()}
+
+
 def _label(outcome: Outcome) -> str:
     return "not sent" if outcome is Outcome.PENDING else str(outcome)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import sqlite3
 import threading
 import time
@@ -11,10 +12,13 @@ from collections.abc import Callable
 import httpx
 import pytest
 
+from core import messages
 from core.engine import JobControl, Progress, RetryPolicy, run_job
 from core.journal import Journal
 from core.model import Contact, Outcome, RowResult
-from core.providers import get_provider
+from core.providers import Provider, get_provider
+from core.providers.aptania import Aptania
+from core.providers.iletimerkezi import IletiMerkezi
 from core.sandbox import DEMO_CREDENTIALS, Faults, Sandbox
 
 FAST = RetryPolicy(base_delay=0.01, max_delay=0.05)
@@ -197,9 +201,79 @@ def test_iletimerkezi_in_flight_rows_are_resent_and_flagged(sandbox: Sandbox) ->
     run_job(get_provider(name), DEMO_CREDENTIALS[name], sandbox.base_url(name), contacts, {},
             journal=journal, job_id=job)
     results = journal.results(job)
+    note = messages.text("engine", "resent", provider="İleti Merkezi")
+    assert "listed twice" in note  # the sentence lives in the message table
     assert results[contacts[0].key].outcome is Outcome.ADDED
-    assert "listed twice" in results[contacts[0].key].message
-    assert "listed twice" not in results[contacts[1].key].message
+    assert results[contacts[0].key].message == f"İleti Merkezi added the contact (code 200). {note}"
+    assert note not in results[contacts[1].key].message
+
+
+class _IletiThatMerges(IletiMerkezi):
+    reports_duplicates = True
+
+
+class _AptaniaThatDoubles(Aptania):
+    reports_duplicates = False
+
+
+@pytest.mark.parametrize(
+    ("provider", "flagged"), [(_IletiThatMerges(), False), (_AptaniaThatDoubles(), True)]
+)
+def test_the_provider_says_whether_a_resent_row_needs_checking(
+    sandbox: Sandbox, provider: Provider, flagged: bool
+) -> None:
+    # same names as the real providers, opposite declarations: the engine follows the declaration
+    contacts = contacts_for(provider.name, 3)
+    journal = Journal()
+    job = new_job(journal, provider.name, 3)
+    journal.mark_in_flight(job, [contacts[0].key])
+    summary = run_job(provider, DEMO_CREDENTIALS[provider.name], sandbox.base_url(provider.name), contacts,
+                      {}, journal=journal, job_id=job)
+    assert summary.resent == (contacts[0].key,)
+    results = journal.results(job)
+    assert {r.outcome for r in results.values()} == {Outcome.ADDED}
+    note = messages.text("engine", "resent", provider=provider.title)
+    assert (note in results[contacts[0].key].message) is flagged
+    assert all(note not in results[c.key].message for c in contacts[1:])
+
+
+@pytest.mark.parametrize("columns", [{"gsm": "Cep Telefonu", "name": "Ad"}, {}])
+def test_a_refused_field_is_named_by_the_users_column(sandbox: Sandbox, columns: dict[str, str]) -> None:
+    # a Turkish landline passes local validation; İleti Merkezi (the sandbox) refuses it as a mobile: 466
+    contacts = [*contacts_for("iletimerkezi", 2), Contact(9, {"name": "Sabit", "gsm": "+902121234567"})]
+    journal = Journal()
+    job = new_job(journal, "iletimerkezi", 3)
+    seen: list[RowResult] = []
+    run_job(get_provider("iletimerkezi"), DEMO_CREDENTIALS["iletimerkezi"], sandbox.base_url("iletimerkezi"),
+            contacts, {}, journal=journal, job_id=job, on_result=seen.append, columns=columns)
+    refused = journal.results(job)[9]
+    assert (refused.outcome, refused.code) == (Outcome.FAILED, "466")
+    where = "column 'Cep Telefonu' (gsm)" if columns else "the gsm field"
+    assert refused.message == messages.describe("iletimerkezi", "466", refused.raw_text, column=where)
+    assert f"the mobile number in {where} is not valid" in refused.message
+    assert [r.message for r in seen if r.key == 9] == [refused.message]
+    assert journal.results(job)[2].message == "İleti Merkezi added the contact (code 200)."
+
+
+def test_a_batch_without_send_tracing_still_ends_every_row() -> None:
+    """MockTransport reports no httpcore trace events: batch answers are parsed anyway, none twice."""
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent = json.loads(request.content)["contacts"]
+        items = [{"phone_number": c["phone_number"], "status": "added"} for c in sent[1:]]  # first left out
+        return httpx.Response(201, json={"items": items})
+
+    contacts = contacts_for("octopush", 450)
+    journal = Journal()
+    job = new_job(journal, "octopush", 450)
+    summary = run_job(get_provider("octopush"), DEMO_CREDENTIALS["octopush"], "http://octopush.test/v1/public",
+                      contacts, {}, journal=journal, job_id=job, transport=httpx.MockTransport(handler),
+                      columns={"phone_number": "Mobile"})
+    assert summary.counts == {Outcome.ADDED: 447, Outcome.FAILED: 3}
+    assert summary.requests == 3
+    results = journal.results(job)
+    missing = [results[k] for k in (2, 202, 402)]
+    assert {r.outcome for r in missing} == {Outcome.FAILED}
+    assert all("Check the number in column 'Mobile' (phone_number)" in r.message for r in missing)
 
 
 def test_pause_resume_and_cancel_from_another_thread() -> None:

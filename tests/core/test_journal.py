@@ -110,3 +110,37 @@ def test_file_fingerprint_depends_on_bytes_and_reading_options(tmp_path: Path) -
     assert one != file_fingerprint(f, "Sheet2", None)
     f.write_bytes(b"email\na@b.co\nc@d.co\n")
     assert one != file_fingerprint(f, "Sheet1", None)
+
+
+@pytest.mark.parametrize("json_functions", [True, False])
+def test_a_batch_is_marked_and_recorded_the_same_with_or_without_sqlite_json(json_functions: bool) -> None:
+    journal = Journal()
+    assert journal._json  # this SQLite has json_each: the one-statement path is the one exercised
+    journal._json = json_functions  # an old SQLite without it takes the row-by-row path
+    job = journal.create_job("fp", "octopush", "default", {}, {}, 203)
+    keys = list(range(2, 202))
+    journal.record(job, RowResult(2, Outcome.ADDED, "201", "added", "Octopush added the contact."))
+    journal.mark_in_flight(job, keys)
+    rows = journal.rows(job)
+    assert rows[2].outcome is Outcome.ADDED  # an ended row is left alone
+    assert rows[2].sends == 0
+    assert all(rows[k].in_flight and rows[k].sends == 1 for k in keys[1:])
+    journal.mark_in_flight(job, keys[:3])
+    assert [journal.rows(job)[k].sends for k in keys[:4]] == [0, 2, 2, 1]
+
+    results = [RowResult(k, Outcome.ADDED, "201", "added", "Added.") for k in keys[1:150]]
+    results += [RowResult(k, Outcome.SKIPPED, "201", "skipped", "Skipped.") for k in keys[150:]]
+    results[7] = RowResult(keys[8], Outcome.FAILED, "201", "", "Not reported back.", "", "phone_number")
+    results.append(RowResult(250, Outcome.UPDATED, "201", "updated", "Updated.", "id-250"))  # never marked
+    journal.record_many(job, results)
+    rows = journal.rows(job)
+    assert len(rows) == 201
+    for r in results:
+        row = rows[r.key]
+        assert (row.state, row.code, row.raw_text, row.message, row.contact_id) == (
+            r.outcome.value, r.code, r.raw_text, r.message, r.contact_id
+        )
+    assert rows[keys[8]].sends == 1
+    assert rows[250].sends == 0
+    assert journal.results(job)[250].contact_id == "id-250"
+    assert journal.job(job).finished_rows == 201

@@ -250,3 +250,27 @@ def test_progress_bar_only_on_a_terminal(sandbox: Sandbox, tmp_path: Path, monke
     assert "20 added" in out.getvalue()
     assert ("20/20" in err.getvalue()) is tty
     assert ("\r" in err.getvalue()) is tty
+
+
+def test_a_refused_number_is_named_by_its_column_in_the_report(
+    sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a Turkish landline passes local validation; İleti Merkezi (the sandbox) refuses it as a mobile: 466
+    rows = [CONTACT_HEADERS, *contact_rows(2), ["Sabit", "Hat", "", "+90 212 123 45 67", "", ""]]
+    source = write_csv(tmp_path / "contacts.csv", rows)
+    report = tmp_path / "report.csv"
+    status, out, err = run_cli(
+        ["upload", str(source), "--provider", "iletimerkezi", "--report", str(report),
+         "--base-url", sandbox.base_url("iletimerkezi")],
+        monkeypatch, cred_env("iletimerkezi"),
+    )
+    assert status == 1, err
+    assert "2 added" in out
+    assert "1 failed" in out
+    lines = read_report(report)
+    assert [r["status"] for r in lines] == ["added", "added", "failed"]
+    assert lines[2]["code"] == "466"
+    assert lines[2]["message"] == (
+        "İleti Merkezi says the mobile number in column 'Cep Telefonu' (gsm) is not valid. Check it, with "
+        "its country code, e.g. +905321234567 (code 466)."
+    )
