@@ -8,6 +8,10 @@
 - At most ``concurrency`` requests are in flight (the provider's ``default_concurrency`` unless given).
   A 429 halves the live limit and holds every new request until its ``Retry-After`` has passed; each
   run of answered requests as long as the limit raises it again by one, up to the cap (AIMD).
+- A one-contact answer is parsed before its slot is handed over (a refusal of the credentials in a 2xx
+  body then stops the job before another request leaves). A batch answer (Octopush's 200 rows) is parsed
+  and journaled after the slot is handed over and once the request that took it is on the wire (httpcore's
+  ``trace`` extension says when its body is sent), so parsing never holds up a send.
 - Timeouts, connection errors, 429 and 5xx are retried with exponential backoff and jitter, at most
   :data:`MAX_ATTEMPTS` attempts per request; a row that exhausts them ends ``failed`` with the last
   readable reason. A definite refusal (a validation error, a duplicate) is never retried.
@@ -303,7 +307,8 @@ class _Runner:
         self.ready: deque[_Work] = deque()
         self.waiting: dict[_Work, asyncio.Task[None]] = {}
         self.in_flight = 0
-        self.unsent = 0  # requests started whose body is not on the wire yet
+        self.batching = self.provider.batch_size > 1
+        self.unsent = 0  # requests started whose body is not on the wire yet (batch providers only)
         self.stopping = False
         self.stopped_reason: str | None = None
         self.auth_error: CredentialsRefused | None = None
@@ -483,9 +488,12 @@ class _Runner:
         self.journal.mark_in_flight(self.job_id, request.keys)
         parsed: ParsedResponse | None = None
         problem: NetworkProblem | None = None
-        on_wire = False
-        self.unsent += 1
-        self.all_sent.clear()
+        # only batch answers are parsed after the slot is handed over (and wait for the wire): tracing
+        # one-contact requests would cost every request a dozen callbacks for nothing
+        on_wire = not self.batching
+        if not on_wire:
+            self.unsent += 1
+            self.all_sent.clear()
 
         def sent() -> None:
             nonlocal on_wire
@@ -503,7 +511,7 @@ class _Runner:
             try:
                 response = await self.client.request(
                     request.method, request.url, headers=dict(request.headers), content=request.body,
-                    extensions={"trace": trace},
+                    extensions={"trace": trace} if self.batching else None,
                 )
             except (httpx.HTTPError, httpx.InvalidURL) as exc:
                 problem = network_problem(exc, self.provider.title, self.secrets)
@@ -640,6 +648,7 @@ class _Runner:
         secrets = self.secrets
         counts = self.counts
         rendered: dict[tuple[str, str, str, str], str] = {}  # one sentence per distinct field at fault
+        clean: set[tuple[str, str]] = set()  # (raw text, message) pairs known to hold no secret
         for result in results:
             if result.outcome in _NOT_AN_END:
                 result = replace(result, outcome=Outcome.FAILED)
@@ -651,10 +660,13 @@ class _Runner:
                 result = replace(result, message=message)
             if note and (uncertain or result.key in resend) and result.outcome is not Outcome.FAILED:
                 result = replace(result, message=f"{result.message} {note}".strip())
-            if secrets and any(s in result.raw_text or s in result.message for s in secrets):
-                result = replace(
-                    result, raw_text=self._scrub(result.raw_text), message=self._scrub(result.message)
-                )
+            if secrets and (result.raw_text, result.message) not in clean:
+                if any(s in result.raw_text or s in result.message for s in secrets):
+                    result = replace(
+                        result, raw_text=self._scrub(result.raw_text), message=self._scrub(result.message)
+                    )
+                else:
+                    clean.add((result.raw_text, result.message))
             final.append(result)
         self.journal.record_many(self.job_id, final)
         for result in final:

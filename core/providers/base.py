@@ -191,7 +191,9 @@ class ResultMemo:
         field: str = "",
         **params: str,
     ) -> RowResult:
-        memo_key: tuple[object, ...] = (outcome, code, raw_text, message_key, field, *sorted(params.items()))
+        memo_key: tuple[object, ...] = (outcome, code, raw_text, message_key, field)
+        if params:
+            memo_key += tuple(sorted(params.items()))
         proto = self._made.get(memo_key)
         if proto is None:
             proto = self._provider.result(

@@ -1,7 +1,8 @@
 """Upload throughput against the sandbox with 50 ms latency (SPEC section 10).
 
     python -m tests.benchmarks.bench_upload [--rows 800] [--octopush-rows 20000] [--latency 0.05]
-                                            [--in-process] [--no-sequential]
+                                            [--in-process] [--no-sequential] [--providers a,b]
+                                            [--profile PROVIDER]
 
 For each provider: the engine (``core.engine.run_job`` with its journal, at the provider's default
 concurrency) beside a plain sequential loop over the same number of rows (one ``httpx.Client`` request
@@ -9,6 +10,9 @@ after another, no journal), and a "bare loop" — the same requests at the same 
 parsing and no journal — which shows what this sandbox on this machine allows at best. The budget is
 ≥ 90 % of the limit: concurrency ÷ latency for one-per-request providers; for Octopush
 rows ÷ (rounds × latency), rounds = ⌈rows ÷ (200 × concurrency)⌉.
+
+``--profile octopush`` runs only the engine for that provider under cProfile and prints where the event
+loop's time goes (the top functions by own time and by cumulative time).
 
 The sandbox runs in its own process (``python -m core.sandbox``) so that it is not the bottleneck and
 does not share the engine's interpreter lock; ``--in-process`` runs it in a thread instead.
@@ -145,6 +149,31 @@ def limit_for(provider_name: str, rows: int, latency: float) -> tuple[float, str
     return rows / (rounds * latency), f"{rows} ÷ ({rounds} × {latency:g} s)"
 
 
+def profile(name: str, rows: int, latency: float, in_process: bool) -> int:
+    import cProfile
+    import pstats
+
+    with tempfile.TemporaryDirectory() as home:
+        os.environ["CONTACT_UPLOADER_HOME"] = home
+        journal = Journal()
+        with sandbox_root(latency, in_process) as root:
+            base_url = root + BASE_PATHS[name]
+            engine_rate(name, base_url, make_contacts(name, min(rows, 400), 90), journal)  # warm up
+            contacts = make_contacts(name, rows, 91)
+            profiler = cProfile.Profile()
+            profiler.enable()
+            rate, counts = engine_rate(name, base_url, contacts, journal)
+            profiler.disable()
+        journal.close()
+    limit, formula = limit_for(name, rows, latency)
+    print(f"{name}: {rate:.1f} rows/s under the profiler ({100 * rate / limit:.1f}% of {limit:.0f} = "
+          f"{formula}) {counts}")
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("tottime").print_stats(20)
+    stats.sort_stats("cumulative").print_stats(25)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -157,7 +186,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-sequential", action="store_true", help="skip the sequential comparison")
     parser.add_argument("--providers", default="netcore,iletimerkezi,aptania,octopush")
+    parser.add_argument("--profile", metavar="PROVIDER", help="profile the engine for one provider")
     args = parser.parse_args(argv)
+    if args.profile:
+        return profile(args.profile, args.octopush_rows if args.profile == "octopush" else args.rows,
+                       args.latency, args.in_process)
 
     with tempfile.TemporaryDirectory() as home:
         os.environ["CONTACT_UPLOADER_HOME"] = home
