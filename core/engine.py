@@ -4,7 +4,8 @@
 ``httpx.AsyncClient``), so the GUI calls it from a QThread worker and the CLI from the main thread:
 
 - Requests come from ``provider.build_requests`` — one contact per request, or Octopush's batches of
-  200 — built lazily, so 100 000 rows never sit in memory as requests.
+  200 — built lazily (the next one while the loop waits for answers, so a freed slot sends at once), so
+  100 000 rows never sit in memory as requests.
 - At most ``concurrency`` requests are in flight (the provider's ``default_concurrency`` unless given).
   A 429 halves the live limit and holds every new request until its ``Retry-After`` has passed; each
   run of answered requests as long as the limit raises it again by one, up to the cap (AIMD).
@@ -402,6 +403,7 @@ class _Runner:
         self.resend_keys = frozenset(resend)
         self.resent = sorted(resend)
         self.fresh: Iterator[_Work] | None = self._fresh_work(todo)
+        self.prefetched: _Work | None = None  # the next fresh request, built while the loop was idle
 
     def _fresh_work(self, todo: list[Contact]) -> Iterator[_Work]:
         size = max(1, int(self.provider.batch_size))
@@ -456,7 +458,7 @@ class _Runner:
                     if work is not None:
                         self.in_flight += 1
                         return work
-                    if self.fresh is None and not self.waiting and not self.ready:
+                    if self.fresh is None and self.prefetched is None and not self.waiting and not self.ready:
                         return None  # nothing left; a request still out re-queues itself if it fails
                 if wait is None:
                     await self.cond.wait()
@@ -467,12 +469,21 @@ class _Runner:
     def _take(self) -> _Work | None:
         if self.ready:
             return self.ready.popleft()
-        if self.fresh is not None:
-            work = next(self.fresh, None)
-            if work is not None:
-                return work
+        work, self.prefetched = self.prefetched or self._build_next(), None
+        return work
+
+    def _build_next(self) -> _Work | None:
+        if self.fresh is None:
+            return None
+        work = next(self.fresh, None)
+        if work is None:
             self.fresh = None
-        return None
+        return work
+
+    def _prefetch(self) -> None:
+        """Build the next fresh request after an answer is settled, so a freed slot need not build it."""
+        if self.prefetched is None and not self.stopping:
+            self.prefetched = self._build_next()
 
     async def _release_slot(self) -> None:
         async with self.cond:
@@ -551,6 +562,7 @@ class _Runner:
             self._retry_or_fail(work, parsed.code, parsed.raw_text, parsed.message, parsed.retry_after)
         else:
             self._finish(work, parsed.results)
+            self._prefetch()
 
     def _steer(self, parsed: ParsedResponse) -> None:
         """Live limit, Retry-After hold and the stop on bad credentials, as soon as an answer is read."""
