@@ -176,8 +176,8 @@ class AppContext(QObject):
             return CredentialStatus(CredentialState.MISSING, "Not set up", str(exc))
         return CredentialStatus(
             CredentialState.STORED,
-            "Credentials stored",
-            f"Credentials for profile '{self._profile}' are stored.",
+            "Stored, not tested",
+            f"Credentials for profile '{self._profile}' are stored; Account → Test connection checks them.",
         )
 
     def record_verdict(self, ok: bool, message: str) -> None:

@@ -52,6 +52,15 @@ def no_check_sentence(provider: Provider) -> str:
     )
 
 
+REGION_NAMES = {"us": "United States", "in": "India", "eu": "Europe"}  # data-centre codes → names
+
+
+def choice_text(field_id: str, code: str) -> str:
+    """How a fixed credential choice is shown: "India (in)" for a region code, else the value itself."""
+    name = REGION_NAMES.get(code.lower()) if "region" in field_id.lower() else None
+    return f"{name} ({code})" if name else code
+
+
 class Notice(QFrame):
     """A coloured one-paragraph notice (info, warning, error, success)."""
 
@@ -101,7 +110,7 @@ class CredentialRow:
         if spec.choices:
             combo = QComboBox()
             for choice in spec.choices:
-                combo.addItem(choice, choice)
+                combo.addItem(choice_text(spec.id, choice), choice)  # shown readable, stored as the code
             combo.setCurrentIndex(max(0, combo.findData(spec.default or spec.choices[0])))
             self.editor = combo
         else:
@@ -129,6 +138,8 @@ class CredentialRow:
         if self.reveal is not None:
             row.addWidget(self.reveal)
         help_text = spec.help
+        if spec.choices and all(choice_text(spec.id, c) != c for c in spec.choices):
+            help_text = "The data centre of your account, as the address of your panel shows."
         env = spec.env_var(provider.name)
         if os.environ.get(env, "").strip():
             note = f"Set by {env} in the environment, which wins."

@@ -141,6 +141,51 @@ def chevron_down(size: int = 32) -> QImage:
     return image
 
 
+def drop_file(size: int = 96) -> QImage:
+    """The drop zone's picture: a light-blue sheet with a folded corner, grid lines and an up arrow."""
+    image, p = _canvas(size)
+    blue = QColor("#2F5BEA")
+    sheet = QPainterPath()
+    sheet.moveTo(52, 20)
+    sheet.lineTo(160, 20)
+    sheet.lineTo(212, 72)
+    sheet.lineTo(212, 224)
+    sheet.quadTo(212, 236, 200, 236)
+    sheet.lineTo(56, 236)
+    sheet.quadTo(44, 236, 44, 224)
+    sheet.lineTo(44, 32)
+    sheet.quadTo(44, 20, 52, 20)
+    sheet.closeSubpath()
+    p.setPen(QPen(blue, 10, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
+    p.setBrush(QColor("#EEF2FF"))
+    p.drawPath(sheet)
+    fold = QPainterPath()
+    fold.moveTo(160, 20)
+    fold.lineTo(160, 72)
+    fold.lineTo(212, 72)
+    p.setBrush(Qt.BrushStyle.NoBrush)
+    p.drawPath(fold)
+    p.setPen(QPen(QColor("#A4BCFD"), 8, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+    for y in (104, 140):
+        p.drawLine(QPointF(72, y), QPointF(184, y))
+    p.drawLine(QPointF(116, 92), QPointF(116, 152))
+    # the arrow
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(blue)
+    p.drawEllipse(QPointF(128, 196), 34, 34)
+    pen = QPen(WHITE, 10, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin)
+    p.setPen(pen)
+    p.drawLine(QPointF(128, 214), QPointF(128, 178))
+    arrow = QPainterPath()
+    arrow.moveTo(112, 192)
+    arrow.lineTo(128, 176)
+    arrow.lineTo(144, 192)
+    p.setBrush(Qt.BrushStyle.NoBrush)
+    p.drawPath(arrow)
+    p.end()
+    return image
+
+
 def write_all(folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     written = []
@@ -153,6 +198,7 @@ def write_all(folder: Path) -> list[Path]:
         ("key.png", key_icon(64)),
         ("check.png", check_mark(32)),
         ("chevron-down.png", chevron_down(32)),
+        ("drop-file.png", drop_file(96)),
     ):
         path = folder / name
         if not image.save(str(path), "PNG"):

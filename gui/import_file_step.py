@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QDragEnterEvent, QDropEvent, QFont
+from PySide6.QtGui import QBrush, QColor, QDragEnterEvent, QDragLeaveEvent, QDropEvent, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
@@ -28,15 +29,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui import theme
+
 PREVIEW_ROWS = 30
 MAX_PREVIEW_WIDTH = 260  # pixels: a long cell is cut there (its whole text is in the tooltip)
-# QSpinBox is not covered by the application style sheet: give it the look of the line edits beside it
-SPIN_STYLE = (
-    "QSpinBox { background: #FFFFFF; border: 1px solid #D0D5DD; border-radius: 8px; padding: 7px 10px;"
-    " min-height: 20px; } QSpinBox:focus { border: 1px solid #5B7FF0; }"
-    " QSpinBox:disabled { background: #F9FAFB; color: #667085; }"
-    " QSpinBox::up-button, QSpinBox::down-button { width: 18px; border: none; }"
-)
 FILE_FILTER = "Spreadsheets (*.xlsx *.xlsm *.xls *.ods *.csv *.tsv *.txt);;All files (*)"
 ENCODINGS = (
     ("Detect", None),
@@ -62,32 +58,105 @@ class ReadSettings:
 
 
 class DropZone(QFrame):
-    """A framed area that accepts a dropped file."""
+    """A dashed area that accepts a dropped file: large and centred while no file is open, a compact bar
+    naming the open file afterwards (a file can still be dropped on it)."""
 
     fileDropped = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("dropZone")
+        self.setObjectName("DropZone")
         self.setAcceptDrops(True)
-        self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setMinimumHeight(80)
-        layout = QHBoxLayout(self)
-        self.label = QLabel("Drop a spreadsheet here (Excel, OpenDocument or CSV)")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(20, 14, 20, 14)
+        outer.setSpacing(6)
+
+        # empty: icon, a large hint and "or Open…", centred
+        self.empty = QWidget()
+        col = QVBoxLayout(self.empty)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.setSpacing(8)
+        col.addStretch(1)
+        self.icon = QLabel()
+        self.icon.setObjectName("DropIcon")
+        self.icon.setPixmap(theme.pixmap("drop-file", 48))
+        self.icon.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        col.addWidget(self.icon)
+        self.label = QLabel("Drop a spreadsheet here")
+        self.label.setObjectName("DropTitle")
         self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        layout.addWidget(self.label, 1)
+        col.addWidget(self.label)
+        self.hint = QLabel("Excel (.xlsx, .xls), OpenDocument (.ods) or CSV — the first rows are shown "
+                           "before anything is sent.")
+        self.hint.setObjectName("DropHint")
+        self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.hint.setWordWrap(True)
+        col.addWidget(self.hint)
+        line = QHBoxLayout()
+        line.addStretch(1)
+        self.or_label = QLabel("or")
+        self.or_label.setObjectName("DropHint")
+        line.addWidget(self.or_label)
         self.open_button = QPushButton("Open…")
         self.open_button.setObjectName("openButton")
-        layout.addWidget(self.open_button)
+        self.open_button.setProperty("primary", True)
+        self.open_button.setToolTip("Choose a spreadsheet on this computer (Ctrl+O)")
+        line.addWidget(self.open_button)
+        line.addStretch(1)
+        col.addLayout(line)
+        col.addStretch(1)
+        outer.addWidget(self.empty, 1)
+
+        # a file is open: its name, and another file can be dropped or opened
+        self.loaded = QWidget()
+        bar = QHBoxLayout(self.loaded)
+        bar.setContentsMargins(0, 0, 0, 0)
+        bar.setSpacing(12)
+        small = QLabel()
+        small.setPixmap(theme.pixmap("drop-file", 28))
+        bar.addWidget(small)
+        names = QVBoxLayout()
+        names.setSpacing(0)
+        self.file_name = QLabel()
+        self.file_name.setObjectName("DropTitle")
+        names.addWidget(self.file_name)
+        again = QLabel("Drop another file here to replace it.")
+        again.setObjectName("DropHint")
+        names.addWidget(again)
+        bar.addLayout(names, 1)
+        self.change_button = QPushButton("Open another…")
+        self.change_button.setObjectName("changeFileButton")
+        bar.addWidget(self.change_button)
+        outer.addWidget(self.loaded)
+        self.show_file(None)
+
+    def show_file(self, path: Path | None) -> None:
+        """The large empty zone (None), or the compact bar naming ``path``."""
+        self.empty.setVisible(path is None)
+        self.loaded.setVisible(path is not None)
+        self.file_name.setText(path.name if path is not None else "")
+        self.file_name.setToolTip(str(path) if path is not None else "")
+        self.setMinimumHeight(220 if path is None else 0)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred,
+                           QSizePolicy.Policy.Expanding if path is None else QSizePolicy.Policy.Fixed)
+
+    def _set_drag(self, on: bool) -> None:
+        theme.set_prop(self, "drag", on)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         urls = event.mimeData().urls()
         if urls and urls[0].isLocalFile():
             event.acceptProposedAction()
+            self._set_drag(True)
         else:
             event.ignore()
 
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
+        self._set_drag(False)
+        super().dragLeaveEvent(event)
+
     def dropEvent(self, event: QDropEvent) -> None:
+        self._set_drag(False)
         urls = event.mimeData().urls()
         if urls and urls[0].isLocalFile():
             event.acceptProposedAction()
@@ -106,10 +175,13 @@ class FileStep(QWidget):
         self.path: Path | None = None
         self._raw: Any = None
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(10)
         self.drop = DropZone()
         self.drop.fileDropped.connect(self.fileChosen)
         self.drop.open_button.clicked.connect(self._browse)
-        layout.addWidget(self.drop)
+        self.drop.change_button.clicked.connect(self._browse)
+        layout.addWidget(self.drop, 1)
 
         self.sheet = QComboBox()
         self.sheet.setObjectName("sheetCombo")
@@ -126,38 +198,46 @@ class FileStep(QWidget):
         for text, value in DELIMITERS:
             self.delimiter.addItem(text, value)
         # one row of compact choices (they hold a sheet name or a number, not a paragraph)
-        self.header_row.setStyleSheet(SPIN_STYLE)
         self.header_row.setMinimumWidth(90)
         self.sheet.setMinimumWidth(200)
         self.encoding.setMinimumWidth(170)
         self.delimiter.setMinimumWidth(150)
+        self.details = QWidget()  # hidden until a file is open: the drop zone has the page to itself
+        details = QVBoxLayout(self.details)
+        details.setContentsMargins(0, 0, 0, 0)
+        details.setSpacing(8)
         choices = QHBoxLayout()
         choices.setSpacing(8)
         for text, widget in (("Sheet", self.sheet), ("Header row", self.header_row),
                              ("Encoding", self.encoding), ("Delimiter", self.delimiter)):
             label = QLabel(text)
+            label.setObjectName("FieldLabel")
             label.setBuddy(widget)
-            choices.addWidget(label)
-            choices.addWidget(widget)
-            choices.addSpacing(12)
+            choices.addWidget(label, 0, Qt.AlignmentFlag.AlignVCenter)
+            choices.addWidget(widget, 0, Qt.AlignmentFlag.AlignVCenter)
+            choices.addSpacing(14)
         choices.addStretch(1)
-        layout.addLayout(choices)
+        details.addLayout(choices)
 
         self.status = QLabel("No file yet.")
         self.status.setObjectName("fileStatus")
         self.status.setWordWrap(True)
-        layout.addWidget(self.status)
+        details.addWidget(self.status)
         self.preview = QTableWidget()
         self.preview.setObjectName("rawPreview")
         self.preview.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.preview.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
-        layout.addWidget(self.preview, 1)
+        self.preview.setAlternatingRowColors(True)
+        self.preview.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        self.preview.horizontalHeader().setStretchLastSection(True)
+        details.addWidget(self.preview, 1)
+        layout.addWidget(self.details, 1)
 
         self.sheet.currentIndexChanged.connect(self._settings_changed)
         self.encoding.currentIndexChanged.connect(self._settings_changed)
         self.delimiter.currentIndexChanged.connect(self._settings_changed)
         self.header_row.valueChanged.connect(self._header_changed)
         self._set_enabled(False, text_file=False)
+        self.details.setVisible(False)
 
     # ------------------------------------------------------------------ choices
     def _browse(self) -> None:
@@ -174,9 +254,35 @@ class FileStep(QWidget):
             delimiter=self.delimiter.currentData(),
         )
 
+    def clear(self) -> None:
+        """No file: the large drop zone again, every choice back to its default."""
+        self.path = None
+        self._raw = None
+        for combo in (self.sheet, self.encoding, self.delimiter):
+            combo.blockSignals(True)
+        self.sheet.clear()
+        self.encoding.setCurrentIndex(0)
+        self.delimiter.setCurrentIndex(0)
+        for combo in (self.sheet, self.encoding, self.delimiter):
+            combo.blockSignals(False)
+        self.header_row.blockSignals(True)
+        self.header_row.setValue(1)
+        self.header_row.blockSignals(False)
+        self.preview.clear()
+        self.preview.setRowCount(0)
+        self.preview.setColumnCount(0)
+        self.status.setText("No file yet.")
+        self.status.setObjectName("fileStatus")
+        self.status.setStyleSheet("")
+        self.drop.show_file(None)
+        self.details.setVisible(False)
+        self._set_enabled(False, text_file=False)
+
     def start(self, path: Path) -> None:
         """A new file: forget the previous choices."""
         self.path = path
+        self.drop.show_file(path)
+        self.details.setVisible(True)
         self._raw = None
         for combo in (self.sheet, self.encoding, self.delimiter):
             combo.blockSignals(True)
@@ -218,7 +324,7 @@ class FileStep(QWidget):
         )
 
     def show_problem(self, text: str) -> None:
-        self.status.setStyleSheet("color: #b00020;")
+        self.status.setStyleSheet("color: #B42318; font-weight: 600;")
         self.status.setText(text)
 
     def _set_enabled(self, enabled: bool, *, text_file: bool) -> None:

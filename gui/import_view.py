@@ -42,7 +42,9 @@ from PySide6.QtWidgets import (
 from core.errors import CredentialError, UploaderError, UsageError
 from core.model import Contact, FieldKind, RowResult
 from core.providers.base import Provider
+from gui import theme
 from gui.import_file_step import FileStep, ReadSettings
+from gui.import_widgets import ChipRow, StepIndicator
 from gui.mapping_view import MappingView
 from gui.payload_preview import PayloadPreview, placeholder_credentials
 from gui.results_view import ResultsView
@@ -64,7 +66,7 @@ log = logging.getLogger(__name__)
 
 DEMO_PROFILE = "demo"  # the journal profile of demo jobs, as core.upload names it
 RAW_LIMIT = 200  # rows read for the live preview and the header-row picker
-PAGE_MARGIN = 9  # the pages' own layout margin: the step line and the buttons line up with their content
+PAGE_MARGIN = 32  # as the contact form's page margin
 
 
 class Step(IntEnum):
@@ -270,19 +272,28 @@ class ImportView(QWidget):
 
     # ------------------------------------------------------------------ layout
     def _build(self) -> None:
+        self.setObjectName("ImportView")
         layout = QVBoxLayout(self)
-        steps = QHBoxLayout()
-        self.step_labels: list[QLabel] = []
-        for i, title in enumerate(STEP_TITLES):
-            label = QLabel(f"{i + 1} {title}")
-            label.setObjectName(f"stepLabel{i}")
-            self.step_labels.append(label)
-            steps.addWidget(label)
-            if i < len(STEP_TITLES) - 1:
-                steps.addWidget(QLabel("·"))
-        steps.addStretch(1)
-        steps.setContentsMargins(PAGE_MARGIN, 0, PAGE_MARGIN, 0)  # in line with the pages below
-        layout.addLayout(steps)
+        layout.setContentsMargins(PAGE_MARGIN, 20, PAGE_MARGIN, 14)
+        layout.setSpacing(10)
+        self.heading = QLabel()
+        self.heading.setObjectName("PageTitle")
+        layout.addWidget(self.heading)
+        self.subheading = QLabel(
+            "Open a file, match its columns, check every row, then upload. Nothing is sent before step 4."
+        )
+        self.subheading.setObjectName("PageSubtitle")
+        self.subheading.setWordWrap(True)
+        layout.addWidget(self.subheading)
+        self.steps = StepIndicator(STEP_TITLES)
+        self.step_labels: list[QLabel] = self.steps.pills
+        for i, pill in enumerate(self.step_labels):
+            pill.setObjectName("StepPill")
+            pill.setProperty("step", i)
+        layout.addSpacing(2)
+        layout.addWidget(self.steps)
+        layout.addSpacing(4)
+        self._update_heading()
 
         self.stack = QStackedWidget()
         layout.addWidget(self.stack, 1)
@@ -302,14 +313,18 @@ class ImportView(QWidget):
         bar = QHBoxLayout()
         self.check_counts = QLabel()
         self.check_counts.setObjectName("checkCounts")
+        self.check_chips = ChipRow()
+        self.check_chips.setObjectName("checkChips")
         self.errors_only = QCheckBox("Only rows with problems")
         self.errors_only.setObjectName("errorsOnly")
         self.errors_only.toggled.connect(self.proxy.set_errors_only)
-        bar.addWidget(self.check_counts, 1)
+        self.check_counts.hide()  # read by tests and screen readers; the chips show the same counts
+        bar.addWidget(self.check_chips, 1)
         bar.addWidget(self.errors_only)
         cl.addLayout(bar)
+        cl.setContentsMargins(0, 0, 0, 0)
         hint = QLabel("Double-click a cell to correct it; the row is checked again at once.")
-        hint.setStyleSheet("color: #666;")
+        hint.setObjectName("Hint")
         cl.addWidget(hint)
         split = QSplitter(Qt.Orientation.Horizontal)
         self.grid = PreviewTable(self.proxy, editable=True)
@@ -347,9 +362,16 @@ class ImportView(QWidget):
         self.next_button.setObjectName("nextButton")
         self.next_button.setDefault(True)
         self.next_button.clicked.connect(self.go_next)
+        self.new_button = QPushButton("Import another file")
+        self.new_button.setObjectName("importAnotherButton")
+        self.new_button.setToolTip("Back to step 1 with nothing kept from this import.")
+        self.new_button.setProperty("primary", True)
+        self.new_button.clicked.connect(self.reset)
         nav.addWidget(self.back_button)
         nav.addWidget(self.next_button)
-        nav.setContentsMargins(PAGE_MARGIN, 0, PAGE_MARGIN, 0)
+        nav.addWidget(self.new_button)
+        self.next_button.setProperty("primary", True)
+        self.next_button.setObjectName("nextButton")
         layout.addLayout(nav)
 
     # ------------------------------------------------------------------ public API
@@ -381,6 +403,37 @@ class ImportView(QWidget):
         self._table = None
         self._go(Step.FILE)
         self._read(path, ReadSettings())
+
+    def reset(self) -> None:
+        """Back to step 1 with a clean state (the "Import another file" button): no file, no mapping,
+        no results; the job in the journal is left as it is."""
+        if self.has_running_upload():
+            return
+        self._generation += 1  # results of reads still running are dropped
+        self._table = None
+        self._resume = None
+        self._mapping = {}
+        self._constants = {}
+        self._region = ""
+        self._options = {}
+        self._fingerprint = ""
+        self._checks = []
+        self._check_pos = {}
+        self._contacts = {}
+        self._identities = {}
+        self._results = {}
+        self._job_id = None
+        self._job_total = 0
+        self._job_open = False
+        self._preview_creds = None
+        self._suggested = None
+        self.errors_only.setChecked(False)
+        self.results_view.errors_only.setChecked(False)
+        self.results_view.clear()
+        self.payload.show_message("")
+        self.model.clear()
+        self.file_step.clear()
+        self._go(Step.FILE)
 
     def has_running_upload(self) -> bool:
         return self._task is not None and self._task.running
@@ -463,8 +516,7 @@ class ImportView(QWidget):
 
     def _go(self, step: Step) -> None:
         self.stack.setCurrentIndex(int(step))
-        for i, label in enumerate(self.step_labels):
-            label.setStyleSheet("font-weight: bold;" if i == step else "color: #777;")
+        self.steps.set_current(int(step))
         self.model.set_editable(step is Step.CHECK and self._job_id is None)
         self._update_buttons()
         self.stepChanged.emit(int(step))
@@ -475,6 +527,8 @@ class ImportView(QWidget):
         busy = self._busy > 0
         self.back_button.setEnabled(step is not Step.FILE and not running and not busy)
         self.next_button.setVisible(step in (Step.FILE, Step.COLUMNS, Step.CHECK))
+        self.new_button.setVisible(step is Step.RESULTS)
+        self.new_button.setEnabled(not running and not busy)
         if step is Step.FILE:
             self.next_button.setText("Next")
             self.next_button.setEnabled(self._table is not None and not busy)
@@ -621,6 +675,16 @@ class ImportView(QWidget):
         ready = counts.get(READY, 0)
         invalid = counts.get(INVALID, 0)
         self.check_counts.setText(f"{ready:,} ready · {invalid:,} with problems (not sent)")
+        chips = {"ready": ready}
+        if invalid:
+            chips["invalid"] = invalid
+        self.check_chips.set_counts(chips, order=("ready", "invalid"))
+        bad = self.check_chips.chips.get("invalid")
+        if bad is not None:
+            bad.setText(f"{invalid:,} with problems (not sent)")
+        good = self.check_chips.chips.get("ready")
+        if good is not None:
+            theme.set_prop(good, "tone", "good")
         if self.step is Step.CHECK:
             self._update_buttons()
 
@@ -927,10 +991,16 @@ class ImportView(QWidget):
         self._read(path, settings, fingerprint, spec)
 
     # ------------------------------------------------------------------ plumbing
+    def _update_heading(self) -> None:
+        provider = getattr(self.context, "provider", None)
+        title = getattr(provider, "title", "") or "a platform"
+        self.heading.setText(f"Import a spreadsheet into {title}")
+
     def _provider_changed(self, provider: Any) -> None:
         if self.has_running_upload():
             return
         self._provider = self.context.provider
+        self._update_heading()
         self._preview_creds = None
         if self._table is not None and self.step in (Step.COLUMNS, Step.CHECK, Step.RESULTS):
             self._constants = {}

@@ -8,6 +8,7 @@ Window geometry and the last platform/profile/page are kept in an INI file in th
 
 from __future__ import annotations
 
+import html
 import logging
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,7 @@ log = logging.getLogger(__name__)
 
 PAGE_FORM = 0
 PAGE_IMPORT = 1
+PILL_DOTS = {"demo": "#F79009", "ok": "#12B76A", "warn": "#F79009", "error": "#F04438"}  # status pill dot
 SPREADSHEET_FILTER = (
     "Spreadsheets (*.csv *.tsv *.txt *.xlsx *.xlsm *.xls *.ods);;All files (*)"
 )
@@ -322,15 +324,20 @@ class MainWindow(QMainWindow):
 
     def _refresh_status(self) -> None:
         status = self.context.credential_status()
+        # green only once a test or an upload went through, amber while not checked (or in the demo,
+        # on a neutral pill), red when the credentials are refused or cannot be had at all
         tone = {
             CredentialState.DEMO: "demo",
-            CredentialState.STORED: "ok",
+            CredentialState.STORED: "warn",
             CredentialState.VERIFIED: "ok",
-            CredentialState.MISSING: "warn",
+            CredentialState.MISSING: "error",
             CredentialState.NO_KEYRING: "error",
             CredentialState.REFUSED: "error",
         }[status.state]
-        self.status_pill.setText("●  " + status.text)
+        dot = PILL_DOTS[tone]
+        self.status_pill.setTextFormat(Qt.TextFormat.RichText)
+        self.status_pill.setText(f'<span style="color:{dot}">●</span>&nbsp;&nbsp;{html.escape(status.text)}')
+        self.status_pill.setAccessibleName(f"Credentials: {status.text}")
         self.status_pill.setToolTip(status.detail)
         theme.set_prop(self.status_pill, "tone", tone)
         self.test_action.setEnabled(self.context.provider.has_credential_check)

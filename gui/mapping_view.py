@@ -17,18 +17,19 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QFormLayout,
+    QFrame,
     QGridLayout,
-    QGroupBox,
     QLabel,
     QLineEdit,
     QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
 from core.model import FieldKind, FieldSpec
 from core.providers.base import Provider
+from gui.import_widgets import make_card
 
 IGNORE = "— ignore —"
 _SAMPLES = 3
@@ -46,30 +47,58 @@ class MappingView(QWidget):
         self.combos: list[QComboBox] = []
         self.option_inputs: dict[str, QWidget] = {}
 
-        layout = QVBoxLayout(self)
-        self.hint = QLabel("Check which column goes to which field. Suggestions are filled in.")
+        # both cards at their natural height; the step scrolls as a whole when a file has many columns
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        page = QScrollArea()
+        page.setObjectName("CardScroll")
+        page.setFrameShape(QFrame.Shape.NoFrame)
+        page.setWidgetResizable(True)
+        page.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        body = QWidget()
+        body.setObjectName("mappingBody")
+        page.setWidget(body)
+        outer.addWidget(page)
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(0, 0, 4, 0)
+        layout.setSpacing(14)
+
+        self._columns_card, columns = make_card("Columns")
+        self.hint = QLabel("Check which column goes to which field; suggestions are filled in. "
+                           "Fields marked * are required.")
+        self.hint.setObjectName("CardSubtitle")
         self.hint.setWordWrap(True)
-        layout.addWidget(self.hint)
-
-        self._columns_box = QGroupBox("Columns")
+        columns.addWidget(self.hint)
+        self._columns_box = QWidget()
+        self._columns_box.setObjectName("columnsBox")
         self._grid = QGridLayout(self._columns_box)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(self._columns_box)
-        layout.addWidget(scroll, 1)
+        self._grid.setContentsMargins(0, 0, 6, 0)
+        self._grid.setHorizontalSpacing(16)
+        self._grid.setVerticalSpacing(6)
+        columns.addWidget(self._columns_box)
+        self.warning = QLabel()
+        self.warning.setObjectName("WarningText")
+        self.warning.setWordWrap(True)
+        self.warning.hide()
+        columns.addWidget(self.warning)
+        layout.addWidget(self._columns_card)
 
-        self._options_box = QGroupBox("Same value for every contact")
-        self._options_form = QFormLayout(self._options_box)
-        self._options_form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        layout.addWidget(self._options_box)
+        self._options_card, options = make_card("Options", "The same value for every contact of this file.")
+        self._options_box = QWidget()
+        self._options_form = QGridLayout(self._options_box)
+        self._options_form.setContentsMargins(0, 0, 0, 0)
+        self._options_form.setHorizontalSpacing(12)
+        self._options_form.setVerticalSpacing(10)
+        options.addWidget(self._options_box)
+        layout.addWidget(self._options_card)
+        layout.addStretch(1)
 
         self.region = _region_input("")
 
         self.problem = QLabel()
         self.problem.setObjectName("mappingProblem")
         self.problem.setWordWrap(True)
-        self.problem.setStyleSheet("color: #b00020;")
-        layout.addWidget(self.problem)
+        self.problem.hide()  # the same sentences, for tests and screen readers; the card shows them
 
     # ------------------------------------------------------------------ filling
     def set_source(
@@ -87,15 +116,19 @@ class MappingView(QWidget):
         _clear(self._grid)
         self.combos = []
         for title, col in (("Column", 0), ("Examples", 1), (f"{provider.title} field", 2)):
-            label = QLabel(f"<b>{title}</b>")
+            label = QLabel(title)
+            label.setObjectName("ColumnHeader")
             self._grid.addWidget(label, 0, col)
         open_ended = bool(provider.field_hint())
         contact_fields = provider.contact_fields()
         for index, header in enumerate(self._headers):
             name = QLabel(header or f"Column {index + 1}")
+            name.setObjectName("ColumnName")
             values = [r[index].strip() for r in samples if index < len(r) and r[index].strip()][:_SAMPLES]
             example = QLabel(", ".join(values))
-            example.setStyleSheet("color: #666;")
+            example.setObjectName("Sample")
+            example.setMinimumWidth(0)  # long samples are cut by the card, not widening it
+            example.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
             example.setToolTip("\n".join(values))
             combo = QComboBox()
             combo.setObjectName(f"mapColumn{index}")
@@ -112,6 +145,7 @@ class MappingView(QWidget):
             if combo.isEditable():
                 combo.lineEdit().editingFinished.connect(self._changed)
             self.combos.append(combo)
+            combo.setMinimumWidth(240)
             self._grid.addWidget(name, index + 1, 0)
             self._grid.addWidget(example, index + 1, 1)
             self._grid.addWidget(combo, index + 1, 2)
@@ -120,19 +154,40 @@ class MappingView(QWidget):
         _clear(self._options_form)
         self.option_inputs = {}
         constants = constants or {}
+        rows: list[tuple[str, QWidget]] = []
+        # a required contact field can also be one value for the whole file (as ``--set`` on the CLI)
+        for spec in provider.contact_fields():
+            if _settable(provider, spec):
+                edit = QLineEdit(constants.get(spec.id, ""))
+                edit.setPlaceholderText("Only when no column holds it")
+                edit.setToolTip(f"{spec.help} The same {spec.label.lower()} for every contact.".strip())
+                rows.append((f"{spec.label} *", self._option_widget(spec.id, edit)))
         for spec in provider.option_fields():
             widget = _option_input(spec, constants.get(spec.id, ""))
-            widget.setObjectName(f"option_{spec.id}")
-            if isinstance(widget, QComboBox):
-                widget.currentIndexChanged.connect(self._changed)
-            elif isinstance(widget, QLineEdit):
-                widget.textEdited.connect(self._changed)
-            self.option_inputs[spec.id] = widget
-            self._options_form.addRow(spec.label, widget)
+            rows.append((spec.label + (" *" if spec.required else ""), self._option_widget(spec.id, widget)))
         self.region = _region_input(region or provider.default_region)
         self.region.textEdited.connect(self._changed)
-        self._options_form.addRow("Default country for phones", self.region)
+        rows.append(("Default country for phones", self.region))
+        for pos, (text, widget) in enumerate(rows):
+            label = QLabel(text)
+            label.setObjectName("FieldLabel")
+            label.setBuddy(widget)
+            r, c = divmod(pos, 2)
+            self._options_form.addWidget(label, r, c * 3, Qt.AlignmentFlag.AlignVCenter)
+            self._options_form.addWidget(widget, r, c * 3 + 1, Qt.AlignmentFlag.AlignVCenter)
+        self._options_form.setColumnStretch(1, 1)
+        self._options_form.setColumnStretch(4, 1)
+        self._options_form.setColumnMinimumWidth(2, 16)
         self._update_problem()
+
+    def _option_widget(self, field_id: str, widget: QWidget) -> QWidget:
+        widget.setObjectName(f"option_{field_id}")
+        if isinstance(widget, QComboBox):
+            widget.currentIndexChanged.connect(self._changed)
+        elif isinstance(widget, QLineEdit):
+            widget.textEdited.connect(self._changed)
+        self.option_inputs[field_id] = widget
+        return widget
 
     def _select(self, combo: QComboBox, field_id: str) -> None:
         pos = combo.findData(field_id)
@@ -207,25 +262,43 @@ class MappingView(QWidget):
                     f"{fid}; choose only one."
                 )
             seen.setdefault(fid, index)
-        mapped = set(self.mapping().values())
-        for spec in provider.contact_fields():
-            if spec.required and spec.id not in mapped:
-                out.append(
-                    f"{provider.title} needs {spec.label} ({spec.id}): choose the column that holds it."
-                )
-        return out
+        return out + self.missing_required()
+
+    def missing_required(self) -> list[str]:
+        """A sentence per required field neither mapped to a column nor set for every contact."""
+        provider = self._provider
+        if provider is None:
+            return []
+        given = set(self.mapping().values()) | set(self.constants())
+        return [
+            f"{provider.title} needs {spec.label} *: choose the column that holds it, or type one value "
+            "for every contact under Options."
+            if spec.id in self.option_inputs and not spec.option else
+            f"{provider.title} needs {spec.label} *: choose the column that holds it."
+            for spec in provider.fields()
+            if spec.required and spec.id not in given
+        ]
 
     def _changed(self, *_: Any) -> None:
         self._update_problem()
         self.mappingChanged.emit()
 
     def _update_problem(self) -> None:
-        self.problem.setText(" ".join(self.problems()))
+        problems = self.problems()
+        self.problem.setText(" ".join(problems))
+        self.warning.setText("\n".join(f"⚠  {p}" for p in problems))
+        self.warning.setVisible(bool(problems))
+
+
+def _settable(provider: Provider, spec: FieldSpec) -> bool:
+    """A required contact field that may be one value for the whole file (Aptania's profile id), unlike
+    the identity of a contact (its phone number or e-mail)."""
+    return (spec.required and spec.id not in provider.identity_fields
+            and spec.kind not in (FieldKind.PHONE, FieldKind.EMAIL))
 
 
 def _field_text(spec: FieldSpec) -> str:
-    required = " (required)" if spec.required else ""
-    return f"{spec.label}{required}"
+    return f"{spec.label} *" if spec.required else spec.label
 
 
 def _option_input(spec: FieldSpec, value: str) -> QWidget:

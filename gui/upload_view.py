@@ -6,7 +6,10 @@ from typing import Any
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
+from gui.import_widgets import ChipRow, counts_text, make_card
 from gui.table_model import PreviewProxy
+
+__all__ = ["UploadPanel", "counts_text", "format_eta"]
 
 
 def format_eta(seconds: float | None) -> str:
@@ -22,32 +25,38 @@ def format_eta(seconds: float | None) -> str:
     return f"{hours} h {minutes:02d} min"
 
 
-def counts_text(counts: dict[str, int]) -> str:
-    order = ("added", "updated", "exists", "skipped", "failed", "invalid", "ready", "pending")
-    parts = [f"{counts[k]:,} {k}" for k in order if counts.get(k)]
-    return " · ".join(parts) if parts else "nothing yet"
-
-
 class UploadPanel(QWidget):
     def __init__(self, proxy: PreviewProxy | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         layout = QVBoxLayout(self)
-        layout.addStretch(1)  # progress in the middle of the page, not stuck under the step line
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addStretch(1)  # the card in the middle of the page, not stuck under the steps
+        self.card, inner = make_card("")
+        self.card.setMaximumWidth(760)
+        inner.setContentsMargins(28, 22, 28, 22)
+        inner.setSpacing(12)
         self.title = QLabel("Uploading…")
-        self.title.setObjectName("uploadTitle")
-        layout.addWidget(self.title)
+        self.title.setObjectName("CardTitle")
+        self.title.setWordWrap(True)
+        inner.addWidget(self.title)
         self.bar = QProgressBar()
         self.bar.setObjectName("uploadProgress")
         self.bar.setFormat("%p%")
-        layout.addWidget(self.bar)
-        self.counts = QLabel()
-        self.counts.setObjectName("uploadCounts")
+        self.bar.setTextVisible(False)  # the line under it says the same, readably
+        inner.addWidget(self.bar)
+        self.progress_text = QLabel()
+        self.progress_text.setObjectName("ProgressText")
         self.rate = QLabel()
         self.rate.setObjectName("uploadRate")
         row = QHBoxLayout()
-        row.addWidget(self.counts, 1)
+        row.addWidget(self.progress_text, 1)
         row.addWidget(self.rate)
-        layout.addLayout(row)
+        inner.addLayout(row)
+        self.counts = QLabel()
+        self.counts.setObjectName("uploadCounts")
+        self.counts.hide()  # the chips show the counts; this line is for tests and screen readers
+        self.chips = ChipRow()
+        inner.addWidget(self.chips)
         buttons = QHBoxLayout()
         self.pause_button = QPushButton("Pause")
         self.pause_button.setObjectName("pauseButton")
@@ -60,7 +69,7 @@ class UploadPanel(QWidget):
         buttons.addWidget(self.resume_button)
         buttons.addWidget(self.cancel_button)
         buttons.addStretch(1)
-        layout.addLayout(buttons)
+        inner.addLayout(buttons)
         # No grid here: repainting a grid of Python-backed cells ten times a second competes with the
         # upload thread for the GIL (tens of ms per repaint). The grid shows every outcome in Results.
         self.note = QLabel(
@@ -68,8 +77,13 @@ class UploadPanel(QWidget):
             "rows already sent are never sent twice."
         )
         self.note.setWordWrap(True)
-        self.note.setStyleSheet("color: #666;")
-        layout.addWidget(self.note)
+        self.note.setObjectName("Hint")
+        inner.addWidget(self.note)
+        centre = QHBoxLayout()
+        centre.addStretch(1)
+        centre.addWidget(self.card, 3)
+        centre.addStretch(1)
+        layout.addLayout(centre)
         layout.addStretch(2)
         self.set_running(False)
 
@@ -78,7 +92,9 @@ class UploadPanel(QWidget):
         self.bar.setRange(0, max(total, 1))
         self.bar.setValue(0)
         self.bar.setFormat(f"0 of {total:,} rows (%p%)")
+        self.progress_text.setText(f"0 of {total:,} rows")
         self.counts.setText("Starting…")
+        self.chips.set_counts({})
         self.rate.setText("")
         self.set_running(True)
 
@@ -91,6 +107,10 @@ class UploadPanel(QWidget):
         self.bar.setRange(0, max(progress.total, 1))
         self.bar.setValue(progress.done)
         self.bar.setFormat(f"{progress.done:,} of {progress.total:,} rows (%p%)")
-        self.counts.setText(counts_text({str(k): v for k, v in progress.counts.items()}))
+        pct = 100 * progress.done // max(progress.total, 1)
+        self.progress_text.setText(f"{progress.done:,} of {progress.total:,} rows ({pct}%)")
+        counts = {str(k): v for k, v in progress.counts.items()}
+        self.counts.setText(counts_text(counts))
+        self.chips.set_counts(counts)
         state = "paused · " if progress.paused else ""
         self.rate.setText(f"{state}{progress.rate:,.0f} rows/s · {format_eta(progress.eta)} left")

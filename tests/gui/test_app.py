@@ -213,7 +213,11 @@ def test_stored_credentials_show_in_the_header(qtbot: Any) -> None:
     save_credentials("iletimerkezi", "default", {"api_key": "k", "api_hash": "h"})
     window = make_window(qtbot, AppContext("iletimerkezi"))
     assert window.context.credential_status().state is CredentialState.STORED
+    assert window.status_pill.property("tone") == "warn"  # stored, not yet checked: amber
+    window.context.record_verdict(True, "ok")
     assert window.status_pill.property("tone") == "ok"
+    window.context.record_verdict(False, "refused")
+    assert window.status_pill.property("tone") == "error"
 
 
 def test_a_running_upload_can_keep_the_window_open(qtbot: Any) -> None:

@@ -52,6 +52,12 @@ def test_choices_are_a_combo(qtbot: Any) -> None:
     region = dialog.rows["region"].editor
     assert isinstance(region, QComboBox)
     assert [region.itemData(i) for i in range(region.count())] == ["us", "in", "eu"]
+    assert [region.itemText(i) for i in range(region.count())] == [
+        "United States (us)", "India (in)", "Europe (eu)"]
+    row = dialog.rows["region"]
+    row.set_value("in")  # the stored code selects its readable name, and reads back as the code
+    assert region.currentText() == "India (in)"
+    assert row.value() == "in"
 
 
 def test_save_stores_secrets_in_the_keyring_and_the_rest_in_settings(qtbot: Any, memory_keyring: Any) -> None:

@@ -169,3 +169,68 @@ def test_provider_change_remaps(qtbot, tmp_path):
     assert v.step is Step.COLUMNS
     assert v.mapping_view.mapping() == {0: "EMAIL", 1: "MOBILE"}
     Path(path).unlink()
+
+
+def test_required_field_not_mapped_shows_a_warning(qtbot, tmp_path):
+    v = ImportView(AppContext("octopush"))
+    qtbot.addWidget(v)
+    v.show()
+    path = tmp_path / "leads.csv"
+    path.write_text("Prénom,Téléphone\nLéa,+33612345678\n", encoding="utf-8")
+    v.open_file(path)
+    wait_read(qtbot, v)
+    v.go_next()
+    mv = v.mapping_view
+    assert mv.mapping() == {0: "first_name", 1: "phone_number"}
+    combo = mv.combos[1]
+    assert combo.currentText() == "Mobile phone *"  # required fields are marked
+    assert not mv.warning.isVisible()
+    assert v.next_button.isEnabled()
+    mv.set_field(1, "")
+    assert mv.warning.isVisible()
+    assert "Octopush needs Mobile phone *" in mv.warning.text()
+    assert not v.next_button.isEnabled()
+    mv.set_field(1, "phone_number")
+    assert not mv.warning.isVisible()
+    assert v.next_button.isEnabled()
+
+
+def test_a_required_field_can_be_one_value_for_every_contact(qtbot, tmp_path):
+    v = ImportView(AppContext("aptania"))
+    qtbot.addWidget(v)
+    v.show()
+    path = tmp_path / "mails.csv"
+    path.write_text("E-mail\nayla@example.com\n", encoding="utf-8")
+    v.open_file(path)
+    wait_read(qtbot, v)
+    v.go_next()
+    mv = v.mapping_view
+    assert mv.mapping() == {0: "contactEmailaddress"}
+    assert "contactEmailaddress" not in mv.option_inputs  # a contact's identity is never one value for all
+    assert mv.warning.isVisible()
+    assert "Profile ID *" in mv.warning.text()
+    assert not v.next_button.isEnabled()
+    mv.set_constant("contactProfileID", "7")
+    assert not mv.warning.isVisible()
+    assert v.next_button.isEnabled()
+    v.go_next()
+    qtbot.waitUntil(lambda: v.step is Step.CHECK and not v.is_busy(), timeout=10000)
+    assert v.model.counts() == {"ready": 1}
+
+
+def test_page_heading_and_step_indicator(qtbot, view, tmp_path):
+    assert view.heading.text() == "Import a spreadsheet into İleti Merkezi"
+    assert [view.steps.state_of(i) for i in range(5)] == ["current"] + ["todo"] * 4
+    assert view.file_step.drop.empty.isVisible()
+    assert not view.file_step.details.isVisible()
+    path = tmp_path / "a.csv"
+    path.write_text("Ad,Cep\nAyla,05321234567\n", encoding="utf-8")
+    view.open_file(path)
+    wait_read(qtbot, view)
+    assert not view.file_step.drop.empty.isVisible()
+    assert view.file_step.details.isVisible()
+    view.go_next()
+    assert [view.steps.state_of(i) for i in range(5)] == ["done", "current", "todo", "todo", "todo"]
+    assert view.step_labels[0].text().startswith("✓")
+    view.context.set_provider("octopush")
+    assert view.heading.text() == "Import a spreadsheet into Octopush"

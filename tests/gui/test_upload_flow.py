@@ -265,6 +265,7 @@ def test_retry_failed_sends_only_failed_rows(qtbot, view, sandbox, tmp_path):
         engine.RetryPolicy = original  # type: ignore[misc]
     assert view.model.counts() == {"failed": 10}
     assert "10 failed" in view.results_view.counts.text()
+    assert view.results_view.counts.tone_of("failed") == "bad"
     message = view.proxy.index(0, COL_MESSAGE).data()
     assert message.startswith("Octopush could not be reached after 2 attempts")
     assert "HTTP 503" in message
@@ -276,4 +277,60 @@ def test_retry_failed_sends_only_failed_rows(qtbot, view, sandbox, tmp_path):
     qtbot.waitUntil(lambda: view.step is Step.RESULTS and not view.has_running_upload(), timeout=30000)
     assert view.model.counts() == {"added": 10}
     assert view.proxy.rowCount() == 0
+    assert view.results_view.counts.tone_of("added") == "good"
+    assert view.results_view.counts.tone_of("failed") == ""  # no chip for an outcome no row has
     assert QModelIndex().isValid() is False
+
+
+def test_import_another_file_starts_over_clean(qtbot, view, sandbox, tmp_path):
+    rows = [[f"N{i}", "X", _phone(i), "Paris"] for i in range(1, 4)] + [["Bad", "X", "06 12 ab", "Lyon"]]
+    path = write_xlsx(tmp_path / "first.xlsx", rows)
+    view.open_file(path)
+    qtbot.waitUntil(lambda: view.table is not None and not view.is_busy(), timeout=20000)
+    assert not view.new_button.isVisible()
+    view.go_next()
+    view.go_next()
+    qtbot.waitUntil(lambda: view.step is Step.CHECK and not view.is_busy(), timeout=20000)
+    assert view.check_chips.tone_of("ready") == "good"
+    assert view.check_chips.tone_of("invalid") == "bad"
+    view.go_next()
+    qtbot.waitUntil(lambda: view.step is Step.RESULTS and not view.has_running_upload(), timeout=30000)
+    chips = view.results_view.counts
+    assert chips.text() == "3 added · 1 invalid"
+    assert (chips.tone_of("added"), chips.tone_of("invalid")) == ("good", "bad")
+    assert [view.steps.state_of(i) for i in range(5)] == ["done"] * 4 + ["current"]
+    assert view.new_button.isVisible()
+    assert view.new_button.isEnabled()
+    assert not view.next_button.isVisible()
+    view.results_view.errors_only.setChecked(True)
+
+    view.new_button.click()
+    assert view.step is Step.FILE
+    assert [view.steps.state_of(i) for i in range(5)] == ["current"] + ["todo"] * 4
+    assert view.table is None
+    assert view.job_id is None
+    assert view.results() == {}
+    assert view.model.rowCount() == 0
+    assert not view.results_view.errors_only.isChecked()
+    assert view.results_view.counts.text() == "nothing yet"
+    step = view.file_step
+    assert step.path is None
+    assert step.preview.rowCount() == 0
+    assert step.sheet.count() == 0
+    assert step.status.text() == "No file yet."
+    assert step.drop.empty.isVisible()
+    assert not step.details.isVisible()
+    assert not view.next_button.isEnabled()
+    assert not view.back_button.isEnabled()
+    assert not view.new_button.isVisible()
+
+    # and a second file goes through from the start, with nothing left over from the first
+    second = write_xlsx(tmp_path / "second.xlsx", [["Zoé", "Y", _phone(50), "Nice"]], title=None)
+    view.open_file(second)
+    qtbot.waitUntil(lambda: view.table is not None and not view.is_busy(), timeout=20000)
+    assert step.drop.file_name.text() == "second.xlsx"
+    assert step.header_row.value() == 1
+    view.go_next()
+    view.go_next()
+    qtbot.waitUntil(lambda: view.step is Step.CHECK and not view.is_busy(), timeout=20000)
+    assert view.model.counts() == {READY: 1}
