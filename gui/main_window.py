@@ -192,7 +192,7 @@ class MainWindow(QMainWindow):
         self.status_pill.setObjectName("StatusPill")
         row.addWidget(self.status_pill)
 
-        self.credentials_button = QPushButton("Credentials…")
+        self.credentials_button = QPushButton(" Credentials…")  # a space between the key and the word
         self.credentials_button.setObjectName("CredentialsButton")
         self.credentials_button.setIcon(theme.icon("key"))
         self.credentials_button.clicked.connect(lambda: self.open_credentials())

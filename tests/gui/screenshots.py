@@ -3,7 +3,7 @@
     xvfb-run -a -s "-screen 0 1400x900x24" python tests/gui/screenshots.py
     QT_QPA_PLATFORM=offscreen python tests/gui/screenshots.py      # without a display server
 
-PNG files go to ./screenshots/ (or the folder given as the first argument). Runs in ``--demo`` mode
+PNG files (22) go to ./screenshots/ (or the folder given as the first argument). Runs in ``--demo`` mode
 against the built-in sandbox, with a throw-away state directory and an in-memory keyring, so it
 never touches your settings or your real keyring.
 """
@@ -194,6 +194,11 @@ def _import_steps(window, demo, folder, shot, wait_for, settle) -> None:  # type
     view.go_next()
     settle(200)
     shot(window, "15-import-columns")
+    phone = next(i for i, fid in view.mapping_view.mapping().items() if fid == "phone_number")
+    view.mapping_view.set_field(phone, "")
+    settle(200)
+    shot(window, "21-import-columns-required-missing")
+    view.mapping_view.set_field(phone, "phone_number")
 
     view.go_next()
     wait_for(lambda: view.step is Step.CHECK and not view.is_busy())
@@ -219,6 +224,9 @@ def _import_steps(window, demo, folder, shot, wait_for, settle) -> None:  # type
     settle(200)
     shot(window, "20-import-results-attention-only")
     view.results_view.errors_only.setChecked(False)
+    view.new_button.click()
+    settle(200)
+    shot(window, "22-import-another-file")
 
 
 if __name__ == "__main__":
