@@ -126,7 +126,7 @@ class _Upload:
         else:
             job_id = journal.create_job(
                 fingerprint, provider.name, job_profile, job_mapping, prepared.options,
-                len(prepared.contacts), source=str(table.path),
+                len(prepared.contacts), source=str(Path(table.path).resolve()),
             )
         log.info("upload job %s: %s, %d rows to send, %d invalid", job_id, provider.name,
                  len(prepared.contacts), invalid)

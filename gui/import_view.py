@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 from core.errors import CredentialError, UploaderError, UsageError
 from core.model import Contact, FieldKind, RowResult
 from core.providers.base import Provider
+from core.upload import column_headers
 from gui import theme
 from gui.import_file_step import FileStep, ReadSettings
 from gui.import_widgets import ChipRow, StepIndicator
@@ -875,6 +876,7 @@ class ImportView(QWidget):
             provider=self._provider, creds=creds, base_url=base_url, contacts=contacts,
             options=dict(self._options), spec=spec, fingerprint=self._fingerprint, job_id=job_id,
             total_rows=len(contacts),
+            columns=column_headers(self._table.headers, self._mapping) if self._table is not None else {},
         )
         task = UploadTask(request, self)
         task.progress.connect(self._upload_batch)

@@ -142,6 +142,7 @@ class UploadRequest:
     job_id: int | None = None
     concurrency: int | None = None
     total_rows: int = 0  # rows of the job (for the journal), valid or not
+    columns: dict[str, str] = field(default_factory=dict)  # field id -> the user's column header
 
 
 @dataclass(frozen=True)
@@ -235,6 +236,7 @@ class UploadWorker(QObject):
                 progress=self._on_progress,
                 control=self.control,
                 on_result=self._on_result,
+                columns=req.columns or None,
             )
             if summary.finished and not summary.cancelled and summary.auth_error is None:
                 journal.finish(self.job_id)

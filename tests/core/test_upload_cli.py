@@ -274,3 +274,17 @@ def test_a_refused_number_is_named_by_its_column_in_the_report(
         "İleti Merkezi says the mobile number in column 'Cep Telefonu' (gsm) is not valid. Check it, with "
         "its country code, e.g. +905321234567 (code 466)."
     )
+
+
+def test_the_journal_keeps_the_files_absolute_path(sandbox: Sandbox, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    # a job started with a relative path must be findable from elsewhere (the window, another folder)
+    spreadsheet(tmp_path, 3)
+    monkeypatch.chdir(tmp_path)
+    bad = {**DEMO_CREDENTIALS["iletimerkezi"], "api_hash": "nothashed"}
+    url = sandbox.base_url("iletimerkezi")
+    args = ["upload", "contacts.csv", "--provider", "iletimerkezi", "--base-url", url]
+    status, _, _ = run_cli(args, monkeypatch, cred_env("iletimerkezi", bad))
+    assert status == 2
+    (job,) = Journal().unfinished_jobs()
+    assert job.source == str((tmp_path / "contacts.csv").resolve())

@@ -334,3 +334,28 @@ def test_import_another_file_starts_over_clean(qtbot, view, sandbox, tmp_path):
     view.go_next()
     qtbot.waitUntil(lambda: view.step is Step.CHECK and not view.is_busy(), timeout=20000)
     assert view.model.counts() == {READY: 1}
+
+
+def test_a_refused_field_names_the_users_column_in_the_results(qtbot, sandbox, tmp_path):
+    # A Turkish landline passes local validation; İleti Merkezi (the sandbox) refuses it as a mobile (466).
+    # The readable message in the results grid must name the spreadsheet's own column, not the wire name.
+    path = tmp_path / "rehber.csv"
+    path.write_bytes("Ad;Cep Telefonu\r\nAyşe;0532 123 45 67\r\nSabit;0212 123 45 67\r\n".encode("cp1254"))
+    ctx = AppContext("iletimerkezi", demo=_Demo(sandbox))
+    v = ImportView(ctx)
+    qtbot.addWidget(v)
+    v.show()
+    v.open_file(path)
+    qtbot.waitUntil(lambda: v.table is not None and not v.is_busy(), timeout=20000)
+    v.go_next()
+    assert v.mapping_view.mapping() == {0: "name", 1: "gsm"}
+    v.go_next()
+    qtbot.waitUntil(lambda: v.step is Step.CHECK and not v.is_busy(), timeout=20000)
+    assert v.model.counts() == {READY: 2}
+    v.start_upload()
+    qtbot.waitUntil(lambda: v.step is Step.RESULTS and not v.has_running_upload(), timeout=30000)
+    results = v.results()
+    refused = results[3]
+    assert (str(refused.outcome), refused.code) == ("failed", "466")
+    assert "column 'Cep Telefonu' (gsm)" in refused.message
+    assert "column 'Cep Telefonu' (gsm)" in v.model.data(v.model.index(1, COL_MESSAGE), 3)  # ToolTipRole
