@@ -49,6 +49,7 @@ from typing import Any
 import httpx
 
 from core import __version__, messages
+from core.client import translate_http_error
 from core.errors import CredentialsRefused, NetworkProblem
 from core.journal import Journal
 from core.model import (
@@ -738,25 +739,6 @@ def _parse_after_release(request: WireRequest, response: httpx.Response) -> bool
 
 
 def network_problem(exc: Exception, provider_title: str, secrets: Sequence[str] = ()) -> NetworkProblem:
-    """A readable NetworkProblem for an httpx error (core.client's translation when it is there)."""
-    if isinstance(exc, httpx.HTTPError):
-        try:
-            from core.client import translate_http_error
+    """A readable NetworkProblem for an httpx error (the same translation the one-contact client uses)."""
+    return translate_http_error(exc, provider_title, secrets=secrets)
 
-            return translate_http_error(exc, provider_title, secrets=secrets)
-        except Exception:  # core.client missing or surprised: our own sentence below
-            log.debug("translate_http_error unavailable or failed", exc_info=True)
-    host = ""
-    with contextlib.suppress(Exception):
-        host = exc.request.url.host  # type: ignore[attr-defined]
-    if isinstance(exc, httpx.TimeoutException) and not isinstance(exc, httpx.ConnectTimeout):
-        kind = "timeout"
-    elif isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
-        kind = "refused"
-    elif isinstance(exc, httpx.ReadError | httpx.RemoteProtocolError | httpx.WriteError):
-        kind = "dropped"
-    else:
-        kind = "other"
-    return NetworkProblem(
-        messages.describe("network", kind, type(exc).__name__, provider=provider_title, host=host), kind
-    )
