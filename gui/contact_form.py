@@ -35,6 +35,7 @@ from core.model import Credentials, FieldKind, FieldSpec, Options, Outcome, RowR
 from core.providers import Provider
 from gui import theme
 from gui.context import AppContext
+from gui.import_widgets import make_card
 
 PLACEHOLDERS = {
     FieldKind.EMAIL: "name@example.com",
@@ -405,22 +406,6 @@ class ContactForm(QWidget):
             return str(self.region_combo.currentData())
         return self.context.default_region()
 
-    def _card(self, title: str, subtitle: str = "") -> tuple[QFrame, QVBoxLayout]:
-        card = QFrame()
-        card.setObjectName("Card")
-        layout = QVBoxLayout(card)
-        layout.setContentsMargins(20, 16, 20, 20)
-        layout.setSpacing(12)
-        heading = QLabel(title)
-        heading.setObjectName("CardTitle")
-        layout.addWidget(heading)
-        if subtitle:
-            sub = QLabel(subtitle)
-            sub.setObjectName("CardSubtitle")
-            sub.setWordWrap(True)
-            layout.addWidget(sub)
-        return card, layout
-
     def rebuild(self) -> None:
         """Regenerate the form for the current provider (values of the old one are dropped)."""
         if self.task is not None and not self.task.done:
@@ -446,7 +431,7 @@ class ContactForm(QWidget):
         needs = ""
         if len(labels) > 1:
             needs = f"{provider.title} needs at least one of {', '.join(labels[:-1])} or {labels[-1]}."
-        card, layout = self._card("Contact", needs)
+        card, layout = make_card("Contact", needs)
         grid = QGridLayout()
         grid.setHorizontalSpacing(24)
         grid.setVerticalSpacing(14)
@@ -463,7 +448,7 @@ class ContactForm(QWidget):
 
         hint = provider.field_hint()
         if hint and provider.name in DYNAMIC_EXAMPLES:
-            card, layout = self._card("More fields", hint)
+            card, layout = make_card("More fields", hint)
             self.extra_box = QVBoxLayout()
             self.extra_box.setSpacing(8)
             layout.addLayout(self.extra_box)
@@ -478,7 +463,7 @@ class ContactForm(QWidget):
             layout.addLayout(row_l)
             self.body_layout.addWidget(card)
 
-        card, layout = self._card("Options", "Apply to this contact only.")
+        card, layout = make_card("Options", "Apply to this contact only.")
         grid = QGridLayout()
         grid.setHorizontalSpacing(24)
         grid.setVerticalSpacing(14)
