@@ -207,9 +207,25 @@ def main(argv: list[str] | None = None) -> int:
     print(f"beats {len(gaps):,} · p99 stall {p99:.1f} ms")
     for name, ms in sorted(slow.items(), key=lambda kv: -kv[1])[:8]:
         print(f"  our longest GUI-thread call {name:28s} {ms:7.1f} ms")
+    rss, peak = _memory_mb()
+    print(f"resident memory with the {args.rows:,} rows held in the window: {rss:.0f} MB "
+          f"(process peak {peak:.0f} MB; budget 300 MB)")
     verdict = "within" if worst <= BUDGET_MS else "OVER"
     print(f"longest GUI-thread stall: {worst:.1f} ms ({verdict} the {BUDGET_MS:g} ms budget)")
     return 0
+
+
+def _memory_mb() -> tuple[float, float]:
+    """Current and peak resident memory of this process (Linux /proc), in MB."""
+    values = {"VmRSS": 0.0, "VmHWM": 0.0}
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            key, _, rest = line.partition(":")
+            if key in values:
+                values[key] = float(rest.split()[0]) / 1024
+    except OSError:
+        pass
+    return values["VmRSS"], values["VmHWM"]
 
 
 if __name__ == "__main__":
