@@ -114,12 +114,13 @@ Credentials = Mapping[str, str]
 Options = Mapping[str, str]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Contact:
     """A validated, normalised contact ready to send.
 
     ``key`` is the source row number as a spreadsheet program shows it (1 for a form entry).
     ``fields`` holds per-contact field values by provider field id; empty values are left out.
+    Slotted: a job holds one per valid row (100 000 of them cost ~4 MB less than with a ``__dict__``).
     """
 
     key: int
@@ -186,9 +187,12 @@ class WireRequest:
         return "\n".join(lines)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RowResult:
-    """How one contact ended, with the provider's raw code and text kept for support."""
+    """How one contact ended, with the provider's raw code and text kept for support.
+
+    Slotted, as the window keeps one per uploaded row; results of one answer share their strings.
+    """
 
     key: int
     outcome: Outcome

@@ -696,3 +696,15 @@ def test_read_raw_workbook_limit_and_far_data(tmp_path: Path) -> None:
 def test_workbook_with_the_wrong_extension(tmp_path: Path, writer: object, wrong_name: str) -> None:
     path = writer(tmp_path / wrong_name, {"S": ROWS})  # type: ignore[operator]
     assert read_table(path).rows == g.contact_rows(4)
+
+
+def test_a_repeating_column_shares_one_string_per_value(tmp_path: Path) -> None:
+    # 3000 rows: a city column that repeats, a name column that does not; values stay as typed
+    rows = [["Name", "City"]] + [[f"Ann{i}", "Paris" if i % 3 else "Lyon"] for i in range(3000)]
+    path = g.write_csv(tmp_path / "c.csv", rows, encoding="utf-8")
+    table = read_table(path)
+    assert [r[1] for r in table.rows] == [r[1] for r in rows[1:]]
+    assert [r[0] for r in table.rows] == [r[0] for r in rows[1:]]
+    paris = [r[1] for r in table.rows if r[1] == "Paris"]
+    assert len({id(v) for v in paris}) == 1  # one object, early rows and late rows alike
+    assert table.rows[10][0] is not table.rows[11][0]
