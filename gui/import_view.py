@@ -15,6 +15,7 @@ open, and :meth:`ImportView.offer_resume` offers it again at the next start.
 
 from __future__ import annotations
 
+import bisect
 import gc
 import logging
 import threading
@@ -22,10 +23,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import IntEnum
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QItemSelection, Qt, Signal
+from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
@@ -47,6 +49,7 @@ from gui import theme
 from gui.import_file_step import FileStep, ReadSettings
 from gui.import_widgets import ChipRow, StepIndicator
 from gui.mapping_view import MappingView
+from gui.memory import forget_source_lines, release_free_memory
 from gui.payload_preview import PayloadPreview, placeholder_credentials
 from gui.results_view import ResultsView
 from gui.table_model import (
@@ -68,6 +71,7 @@ log = logging.getLogger(__name__)
 DEMO_PROFILE = "demo"  # the journal profile of demo jobs, as core.upload names it
 RAW_LIMIT = 200  # rows read for the live preview and the header-row picker
 PAGE_MARGIN = 32  # as the contact form's page margin
+APPLY_CHUNK = 1500  # upload results shown in the grid per turn of the event loop (about 2 ms of work)
 
 
 class Step(IntEnum):
@@ -135,6 +139,7 @@ def bulk_work() -> Iterator[None]:
     A full collection walks every tracked object while holding the GIL; with 100 000 rows being built
     that is a pause of the whole process, GUI thread included. The rows are plain lists, strings and
     frozen dataclasses that reference counting frees; ``gc.freeze()`` keeps them out of later scans.
+    What the step freed on the way is handed back to the system (:func:`gui.memory.release_free_memory`).
     """
     global _gc_holds
     with _gc_lock:
@@ -145,9 +150,12 @@ def bulk_work() -> Iterator[None]:
     finally:
         with _gc_lock:
             _gc_holds -= 1
-            if _gc_holds == 0:
+            last = _gc_holds == 0
+            if last:
                 gc.freeze()
                 gc.enable()
+        if last:
+            release_free_memory()
 
 
 def suggest_mapping(headers: list[str], provider: Provider) -> dict[int, str]:
@@ -161,15 +169,43 @@ def suggest_mapping(headers: list[str], provider: Provider) -> dict[int, str]:
     return remembered if remembered is not None else auto_map(headers, provider)
 
 
+class Identities:
+    """(field id, comparable value) → the key of the first row with it, for the duplicate check of an
+    edited row. Nested dicts rather than one dict of tuples: no tuple per contact (100 000 of them)."""
+
+    def __init__(self) -> None:
+        self._by_field: dict[str, dict[str, int]] = {}
+
+    def get(self, ident: tuple[str, str]) -> int | None:
+        values = self._by_field.get(ident[0])
+        return None if values is None else values.get(ident[1])
+
+    def setdefault(self, ident: tuple[str, str], key: int) -> int:
+        return self._by_field.setdefault(ident[0], {}).setdefault(ident[1], key)
+
+    def __setitem__(self, ident: tuple[str, str], key: int) -> None:
+        self._by_field.setdefault(ident[0], {})[ident[1]] = key
+
+    def __delitem__(self, ident: tuple[str, str]) -> None:
+        del self._by_field[ident[0]][ident[1]]
+
+    def __len__(self) -> int:
+        return sum(map(len, self._by_field.values()))
+
+
 @dataclass
 class Checked:
-    """The outcome of :func:`check_table` for the grid and the upload."""
+    """The outcome of :func:`check_table` for the grid and the upload.
+
+    The checks (in source order, one per row) are the only per-row record of the verdicts: the ready
+    contacts are looked up in them by key (:meth:`ImportView.contact_of`) rather than copied into a dict.
+    """
 
     grid: GridData
     checks: list[Any]
     options: dict[str, str]
-    contacts: dict[int, Contact]
-    identities: dict[tuple[str, str], int] = field(default_factory=dict)
+    ready: int  # how many rows are ready to send
+    identities: Identities = field(default_factory=Identities)
     fingerprint: str = ""  # core.journal.table_fingerprint(table): the journal key of the CLI
 
 
@@ -196,7 +232,9 @@ def identity(provider: Provider, fields: Any) -> tuple[str, str] | None:
         if value:
             spec = provider.field(fid)
             if spec is not None and spec.kind is FieldKind.EMAIL:
-                value = value.casefold()
+                folded = value.casefold()
+                if folded != value:  # keep the contact's own string when folding changes nothing
+                    value = folded
             return fid, value
     return None
 
@@ -211,8 +249,7 @@ def check_table(table: Any, mapping: dict[int, str], constants: dict[str, str], 
         prepared = prepare(table, mapping, constants, provider, region or None)
         grid = build_grid(table.headers, table.rows, table.row_numbers, prepared.checks,
                           column_resolver(table.headers, mapping))
-        contacts = {c.key: c for c in prepared.contacts}
-        identities: dict[tuple[str, str], int] = {}
+        identities = Identities()
         for contact in prepared.contacts:
             ident = identity(provider, contact.fields)
             if ident is not None:
@@ -226,7 +263,8 @@ def check_table(table: Any, mapping: dict[int, str], constants: dict[str, str], 
     import core.report  # noqa: F401
     from core.journal import table_fingerprint
 
-    return Checked(grid, prepared.checks, prepared.options, contacts, identities, table_fingerprint(table))
+    return Checked(grid, prepared.checks, prepared.options, len(prepared.contacts), identities,
+                   table_fingerprint(table))
 
 
 # ---------------------------------------------------------------------------------------------- the view
@@ -252,11 +290,12 @@ class ImportView(QWidget):
         self._region = ""
         self._options: dict[str, str] = {}
         self._fingerprint = ""
-        self._checks: list[Any] = []
-        self._check_pos: dict[int, int] = {}
-        self._contacts: dict[int, Contact] = {}
-        self._identities: dict[tuple[str, str], int] = {}
+        self._checks: list[Any] = []  # RowCheck per source row, in source order (ascending keys)
+        self._ready = 0  # how many of them hold a contact ready to send
+        self._identities = Identities()
         self._results: dict[int, RowResult] = {}
+        self._unapplied: list[RowResult] = []  # arrived, not yet shown in the grid (see _apply_some)
+        self._apply_due = False
         self._task: UploadTask | None = None
         self._job_id: int | None = None
         self._job_total = 0
@@ -270,6 +309,7 @@ class ImportView(QWidget):
         if hasattr(context, "providerChanged"):
             context.providerChanged.connect(self._provider_changed)
         self._go(Step.FILE)
+        forget_source_lines()
 
     # ------------------------------------------------------------------ layout
     def _build(self) -> None:
@@ -419,10 +459,10 @@ class ImportView(QWidget):
         self._options = {}
         self._fingerprint = ""
         self._checks = []
-        self._check_pos = {}
-        self._contacts = {}
-        self._identities = {}
+        self._ready = 0
+        self._identities = Identities()
         self._results = {}
+        self._unapplied = []
         self._job_id = None
         self._job_total = 0
         self._job_open = False
@@ -537,7 +577,7 @@ class ImportView(QWidget):
             self.next_button.setText("Check rows")
             self.next_button.setEnabled(not busy and not self.mapping_view.problems())
         elif step is Step.CHECK:
-            ready = len(self._contacts)
+            ready = self._ready
             self.next_button.setText(f"Upload {ready:,} contacts")
             self.next_button.setEnabled(ready > 0 and not busy and not running)
         self.resume_button.setVisible(self._job_open and not running and self._job_id is not None)
@@ -589,6 +629,7 @@ class ImportView(QWidget):
         self._suggested = None
         self.file_step.show_table_info(table)
         self._update_buttons()
+        forget_source_lines()  # of the reading modules, imported on the way
         if self._resume is None:
             provider = self.context.provider
             self._run(suggest_mapping, list(table.headers), provider,
@@ -641,6 +682,7 @@ class ImportView(QWidget):
         self._job_id = None if self._resume is None else self._resume[0]
         self._job_open = False
         self._results = {}
+        self._unapplied = []
         self.model.clear()
         self._run(check_table, table, dict(self._mapping), dict(self._constants), provider, self._region,
                   text=f"Checking {len(table.rows):,} rows…", on_result=self._checked,
@@ -658,14 +700,14 @@ class ImportView(QWidget):
 
     def _checked(self, checked: Checked) -> None:
         self._checks = checked.checks
-        self._check_pos = {c.key: i for i, c in enumerate(checked.checks)}
-        self._contacts = checked.contacts
+        self._ready = checked.ready
         self._identities = checked.identities
         self._options = checked.options
         self._fingerprint = checked.fingerprint
         self._preview_creds = None
         self.model.set_rows(checked.grid)
         self._go(Step.CHECK)
+        forget_source_lines()  # of the validation and upload modules, imported on the way
         if self._resume is not None:
             job_id, _spec = self._resume
             self._resume = None
@@ -718,7 +760,8 @@ class ImportView(QWidget):
             verdict = build_contact(provider, values, key=key, default_region=self._region or None)
             problems = [Problem(key, p.column, p.field, f"Row {key}: {p.message}") for p in verdict.problems]
             contact = verdict.contact
-        old = self._contacts.pop(key, None)
+        pos = self._check_index(key)
+        old = self._checks[pos].contact if pos is not None else None
         if old is not None:
             old_ident = identity(provider, old.fields)
             if old_ident is not None and self._identities.get(old_ident) == key:
@@ -736,11 +779,9 @@ class ImportView(QWidget):
             elif ident is not None:
                 self._identities[ident] = key
         check = RowCheck(key, contact if not problems else None, list(problems))
-        pos = self._check_pos.get(key)
         if pos is not None:
             self._checks[pos] = check
-        if check.contact is not None:
-            self._contacts[key] = check.contact
+            self._ready += (check.contact is not None) - (old is not None)
         cells_bad = cell_problems_of(problems, column_resolver(headers, self._mapping))
         self.model.set_row_check(row, READY if check.ok else INVALID, check.message, cells_bad)
         self._show_payload_for_row(row)
@@ -759,7 +800,7 @@ class ImportView(QWidget):
         if row < 0 or row >= self.model.rowCount():
             return
         key = self.model.key_at(row)
-        contact = self._contacts.get(key)
+        contact = self.contact_of(key)
         if contact is None:
             reason = short_message(self.model.message_at(row))
             self.payload.show_message(f"Row {key} is not sent.\n\n{reason}")
@@ -776,6 +817,17 @@ class ImportView(QWidget):
         self.payload.show_contact(self._provider, contact, self._options, self._preview_creds, base_url)
 
     # ------------------------------------------------------------------ step 4: upload
+    def _check_index(self, key: int) -> int | None:
+        """The position of row ``key``'s check in ``_checks`` (they are in ascending key order)."""
+        checks = self._checks
+        pos = bisect.bisect_left(checks, key, key=attrgetter("key"))
+        return pos if pos < len(checks) and checks[pos].key == key else None
+
+    def contact_of(self, key: int) -> Contact | None:
+        """Row ``key``'s contact when it is ready to send, else None."""
+        pos = self._check_index(key)
+        return None if pos is None else self._checks[pos].contact
+
     def _ready_contacts(self) -> list[Contact]:
         return [c.contact for c in self._checks if c.contact is not None and not c.problems]
 
@@ -855,7 +907,7 @@ class ImportView(QWidget):
     def retry_failed(self) -> None:
         """A new job with only the rows that failed."""
         keys = self.model.keys_with_status("failed")
-        contacts = [self._contacts[k] for k in keys if k in self._contacts]
+        contacts = [c for c in map(self.contact_of, keys) if c is not None]
         if contacts and not self.has_running_upload():
             self.model.reset_statuses(keys, READY, "")
             self._start(job_id=None, contacts=contacts)
@@ -916,13 +968,39 @@ class ImportView(QWidget):
 
     def _upload_batch(self, batch: UploadBatch) -> None:
         if batch.results:
-            for result in batch.results:
-                self._results[result.key] = result
-            self.model.apply_results(batch.results)
+            self._unapplied.extend(batch.results)
+            if not self._apply_due:  # else the chunks already scheduled take these too
+                self._apply_some()
         if batch.progress is not None:
             self.upload_panel.show_progress(batch.progress)
 
+    def _apply_some(self) -> None:
+        """Show at most :data:`APPLY_CHUNK` waiting results, the rest in later turns of the event loop:
+        a batch of several thousand rows applied at once would hold the GUI thread for 10 ms or more."""
+        self._apply_due = False
+        pending = self._unapplied
+        if not pending:
+            return
+        chunk = pending[:APPLY_CHUNK]
+        del pending[:APPLY_CHUNK]
+        self._record(chunk)
+        if pending:
+            self._apply_due = True
+            QTimer.singleShot(0, self, self._apply_some)
+
+    def _apply_all(self) -> None:
+        pending, self._unapplied = self._unapplied, []
+        if pending:
+            self._record(pending)
+
+    def _record(self, results: list[RowResult]) -> None:
+        kept = self._results
+        for result in results:
+            kept[result.key] = result
+        self.model.apply_results(results)
+
     def _upload_done(self, summary: Any) -> None:
+        self._apply_all()
         self._job_open = not summary.finished or summary.cancelled or summary.auth_error is not None
         if summary.auth_error is not None:
             from gui.errors import show_error
@@ -941,12 +1019,14 @@ class ImportView(QWidget):
         self.results_view.show_counts(counts, text)
 
     def _upload_failed(self, exc: BaseException) -> None:
+        self._apply_all()
         from gui.errors import show_error
 
         show_error(self, exc)
         self.results_view.show_counts(self.model.counts(), f"The upload stopped: {exc}")
 
     def _upload_finished(self) -> None:
+        self._apply_all()
         self.upload_panel.set_running(False)
         self.uploadRunningChanged.emit(False)
         task = self._task
@@ -954,6 +1034,7 @@ class ImportView(QWidget):
             task.deleteLater()
         self._task = None
         self._go(Step.RESULTS)
+        forget_source_lines()  # of httpx and the engine's other modules
 
     # ------------------------------------------------------------------ step 5: results
     def _export_clicked(self) -> None:

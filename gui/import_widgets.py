@@ -101,12 +101,18 @@ class ChipRow(QWidget):
 
     def set_counts(self, counts: Mapping[str, int], order: Sequence[str] = COUNT_ORDER) -> None:
         self._counts = {k: v for k, v in counts.items() if v}
+        ordered = [k for k in order if self._counts.get(k)]
+        ordered += sorted(k for k in self._counts if k not in order)
+        if ordered == list(self.chips):
+            # the same outcomes (the upload's ten updates a second): new numbers only; a new styled
+            # label per chip each time costs milliseconds of the GUI thread
+            for outcome, chip in self.chips.items():
+                chip.setText(f"{self._counts[outcome]:,} {outcome}")
+            return
         for chip in self.chips.values():
             self._row.removeWidget(chip)
             chip.deleteLater()
         self.chips = {}
-        ordered = [k for k in order if self._counts.get(k)]
-        ordered += sorted(k for k in self._counts if k not in order)
         for pos, outcome in enumerate(ordered):
             chip = QLabel(f"{self._counts[outcome]:,} {outcome}")
             chip.setObjectName("Chip")

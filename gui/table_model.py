@@ -21,9 +21,11 @@ into Python per row at all.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from PySide6.QtCore import (
@@ -53,6 +55,8 @@ READY = str(Outcome.READY)
 INVALID = str(Outcome.INVALID)
 PENDING = str(Outcome.PENDING)
 ERROR_STATUSES = (INVALID, str(Outcome.FAILED))
+# one shared text per outcome (str() of a StrEnum member makes a new string each time: 100 000 of them)
+_STATUS_TEXT: dict[Outcome, str] = {o: str(o) for o in Outcome}
 
 _ROW_PREFIX = re.compile(r"Row \d+(?:, column '(?P<column>[^']*)')?: ")
 
@@ -96,19 +100,28 @@ class GridData:
 
     headers: list[str]
     rows: list[list[str]]  # the source cells (shared with the Table: edits land in the Table too)
-    keys: list[int]  # the row number a spreadsheet shows, one per row
+    keys: list[int]  # the row number a spreadsheet shows, one per row (shared with the Table, never changed)
     status: list[str]
     message: list[str]
     # row index -> {source column index -> reason}; only rows with a problem have an entry
     cell_problems: dict[int, dict[int, str]] = field(default_factory=dict)
-    row_of_key: dict[int, int] | None = None  # computed by finish() off the GUI thread
+    # key -> row index, computed by finish() off the GUI thread; None when the keys ascend (a table in
+    # source order), where a binary search over ``keys`` finds a row without a 100 000-entry dict
+    row_of_key: dict[int, int] | None = None
     counts: Counter[str] | None = None
+    finished: bool = False
 
     def finish(self) -> GridData:
         """Compute the lookup tables here (a worker thread) rather than in :meth:`PreviewModel.set_rows`."""
-        self.row_of_key = {k: i for i, k in enumerate(self.keys)}
+        keys = self.keys
+        self.row_of_key = None if _ascending(keys) else {k: i for i, k in enumerate(keys)}
         self.counts = Counter(self.status)
+        self.finished = True
         return self
+
+
+def _ascending(keys: Sequence[int]) -> bool:
+    return all(a < b for a, b in pairwise(keys))
 
 
 def build_grid(
@@ -138,7 +151,8 @@ def build_grid(
     if missing > 0:  # rows without a check (should not happen): show them as pending
         status.extend([PENDING] * missing)
         message.extend([""] * missing)
-    return GridData(list(headers), rows, list(keys), status, message, cell_problems).finish()
+    return GridData(list(headers), rows, keys if isinstance(keys, list) else list(keys), status, message,
+                    cell_problems).finish()
 
 
 def cell_problems_of(problems: Iterable[Any], column_of: Callable[[Any], int | None]) -> dict[int, str]:
@@ -165,13 +179,15 @@ class PreviewModel(QAbstractTableModel):
         self._status: list[str] = []
         self._message: list[str] = []
         self._cells: dict[int, dict[int, str]] = {}
-        self._row_of_key: dict[int, int] = {}
+        self._row_of_key: dict[int, int] | None = None  # None: keys ascend, see row_of_key()
         self._counts: Counter[str] = Counter()
         self._editable = False
 
     # ------------------------------------------------------------------ loading
     def set_rows(self, data: GridData) -> None:
         """Replace everything the model shows (one reset)."""
+        if not data.finished:
+            data.finish()
         self.beginResetModel()
         self._headers = list(data.headers)
         self._rows = data.rows
@@ -179,10 +195,8 @@ class PreviewModel(QAbstractTableModel):
         self._status = data.status
         self._message = data.message
         self._cells = data.cell_problems
-        self._row_of_key = (
-            data.row_of_key if data.row_of_key is not None else {k: i for i, k in enumerate(self._keys)}
-        )
-        self._counts = Counter(data.counts) if data.counts is not None else Counter(self._status)
+        self._row_of_key = data.row_of_key
+        self._counts = Counter(data.counts)
         self.endResetModel()
         self.countsChanged.emit()
 
@@ -204,7 +218,12 @@ class PreviewModel(QAbstractTableModel):
         return self._keys[row]
 
     def row_of_key(self, key: int) -> int | None:
-        return self._row_of_key.get(key)
+        index = self._row_of_key
+        if index is not None:
+            return index.get(key)
+        keys = self._keys
+        row = bisect_left(keys, key)
+        return row if row < len(keys) and keys[row] == key else None
 
     def status_at(self, row: int) -> str:
         return self._status[row]
@@ -332,13 +351,22 @@ class PreviewModel(QAbstractTableModel):
     def apply_results(self, results: Iterable[RowResult]) -> None:
         """Outcomes from the upload, in one batch: ``dataChanged`` once per contiguous range of rows."""
         touched: list[int] = []
-        row_of = self._row_of_key
+        row_of = self.row_of_key
+        status_text = _STATUS_TEXT
+        status = self._status
+        message = self._message
+        counts = self._counts
         for result in results:
-            row = row_of.get(result.key)
+            row = row_of(result.key)
             if row is None:
                 continue
-            self._set_status(row, str(result.outcome))
-            self._message[row] = result.message
+            new = status_text[result.outcome]
+            old = status[row]
+            if old != new:  # _set_status, inlined: this loop runs for every uploaded row
+                counts[old] -= 1
+                counts[new] += 1
+                status[row] = new
+            message[row] = result.message
             touched.append(row)
         if not touched:
             return
@@ -350,7 +378,7 @@ class PreviewModel(QAbstractTableModel):
         """Put rows back to ``status`` (e.g. pending before a retry)."""
         touched = []
         for key in keys:
-            row = self._row_of_key.get(key)
+            row = self.row_of_key(key)
             if row is not None:
                 self._set_status(row, status)
                 self._message[row] = message
@@ -397,7 +425,9 @@ class PreviewModel(QAbstractTableModel):
         self._status = [self._status[i] for i in new_order]
         self._message = [self._message[i] for i in new_order]
         self._cells = {new_row_of_old[r]: cells for r, cells in self._cells.items()}
-        self._row_of_key = {k: i for i, k in enumerate(self._keys)}
+        keys = self._keys
+        ascending = column == COL_ROW and not reverse and _ascending(keys)
+        self._row_of_key = None if ascending else {k: i for i, k in enumerate(keys)}
         old_indexes = self.persistentIndexList()
         new_indexes = [self.index(new_row_of_old[i.row()], i.column()) for i in old_indexes]
         self.changePersistentIndexList(old_indexes, new_indexes)

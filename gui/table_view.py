@@ -6,7 +6,8 @@ resize-to-contents over the data, sorting through :class:`gui.table_model.Previe
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from gui.table_model import COL_MESSAGE, COL_ROW, COL_STATUS, PreviewProxy
@@ -41,8 +42,27 @@ class PreviewTable(QTableView):
             )
         else:
             self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        proxy.modelReset.connect(self._widths)
+        self._widths_due = False
+        proxy.modelReset.connect(self._reset)
         self._widths()
+
+    def _reset(self) -> None:
+        """New rows: fit the columns again, but not inside the reset. Three grids share the model, and
+        measuring each one's columns costs several milliseconds: a hidden grid does it when it is shown,
+        the visible one in the next turn of the event loop."""
+        if not self._widths_due:
+            self._widths_due = True
+            if self.isVisible():
+                QTimer.singleShot(0, self, self._due_widths)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self._due_widths()
+        super().showEvent(event)
+
+    def _due_widths(self) -> None:
+        if self._widths_due:
+            self._widths_due = False
+            self._widths()
 
     def _widths(self) -> None:
         columns = self.model().columnCount()

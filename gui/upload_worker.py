@@ -27,6 +27,7 @@ from PySide6.QtCore import QCoreApplication, QElapsedTimer, QObject, QThread, Si
 
 from core.model import Contact, RowResult
 from core.providers.base import Provider
+from gui.memory import release_free_memory
 
 log = logging.getLogger(__name__)
 
@@ -243,6 +244,7 @@ class UploadWorker(QObject):
             return summary
         finally:
             journal.close()
+            release_free_memory()  # the job's buffers and lookup tables, freed as run_job returned
 
     def _on_result(self, result: RowResult) -> None:
         with self._lock:
