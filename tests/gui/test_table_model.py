@@ -174,13 +174,18 @@ def test_rows_are_found_by_key_in_source_order_and_after_sorting(qtbot):
     assert data.row_of_key is None  # keys ascend: a binary search, no 40-entry (or 100 000-entry) dict
     model.set_rows(data)
     assert [model.row_of_key(k) for k in (2, 3, 41)] == [0, 1, 39]
-    assert model.row_of_key(1) is None and model.row_of_key(42) is None
+    assert model.row_of_key(1) is None
+    assert model.row_of_key(42) is None
     model.sort(FIRST_SOURCE_COLUMN + 1, Qt.SortOrder.DescendingOrder)
-    assert model.key_at(0) == 41 and model.row_of_key(41) == 0 and model.row_of_key(2) == 39
+    assert model.key_at(0) == 41
+    assert model.row_of_key(41) == 0
+    assert model.row_of_key(2) == 39
     model.apply_results([RowResult(2, Outcome.ADDED, message="Added."),
                          RowResult(41, Outcome.FAILED, message="No.")])
     assert (model.status_at(39), model.message_at(39)) == ("added", "Added.")
     assert (model.status_at(0), model.message_at(0)) == ("failed", "No.")
     assert model.counts() == {"ready": 38, "added": 1, "failed": 1}
     model.sort(COL_ROW)
-    assert model.key_at(0) == 2 and model.row_of_key(41) == 39 and model.status_at(0) == "added"
+    assert model.key_at(0) == 2
+    assert model.row_of_key(41) == 39
+    assert model.status_at(0) == "added"
