@@ -16,6 +16,8 @@ import shiboken6
 from PySide6.QtCore import QCoreApplication, QElapsedTimer, QThread
 from PySide6.QtWidgets import QApplication
 
+from core.demo import DemoSession
+
 GRACE_MS = 5000
 
 
@@ -79,3 +81,10 @@ def no_leaked_threads(qapp: QApplication, monkeypatch: pytest.MonkeyPatch) -> It
             thread.quit()
             thread.wait(GRACE_MS)
     pytest.fail("the test left background work running:\n\n" + "\n\n".join(report), pytrace=False)
+
+
+@pytest.fixture
+def demo() -> Iterator[DemoSession]:
+    """A running demo session: the sandbox with the demo credentials."""
+    with DemoSession() as session:
+        yield session

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +19,6 @@ from gui.launcher import wants_cli
 from gui.main_window import PAGE_FORM, PAGE_IMPORT, MainWindow, initial_choice
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def demo() -> Iterator[DemoSession]:
-    with DemoSession() as session:
-        yield session
 
 
 def make_window(qtbot: Any, context: AppContext) -> MainWindow:

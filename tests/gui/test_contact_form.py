@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,12 +13,6 @@ from core.demo import DemoSession
 from core.sandbox import DEMO_CREDENTIALS
 from gui.contact_form import ContactForm
 from gui.context import AppContext
-
-
-@pytest.fixture
-def demo() -> Iterator[DemoSession]:
-    with DemoSession() as session:
-        yield session
 
 
 def make_form(qtbot: Any, context: AppContext) -> ContactForm:
