@@ -254,9 +254,8 @@ class FileStep(QWidget):
             delimiter=self.delimiter.currentData(),
         )
 
-    def clear(self) -> None:
-        """No file: the large drop zone again, every choice back to its default."""
-        self.path = None
+    def _forget_choices(self) -> None:
+        """Drop the previous file's rows and sheet list; encoding and delimiter back to 'Detect'."""
         self._raw = None
         for combo in (self.sheet, self.encoding, self.delimiter):
             combo.blockSignals(True)
@@ -265,6 +264,11 @@ class FileStep(QWidget):
         self.delimiter.setCurrentIndex(0)
         for combo in (self.sheet, self.encoding, self.delimiter):
             combo.blockSignals(False)
+
+    def clear(self) -> None:
+        """No file: the large drop zone again, every choice back to its default."""
+        self.path = None
+        self._forget_choices()
         self.header_row.blockSignals(True)
         self.header_row.setValue(1)
         self.header_row.blockSignals(False)
@@ -283,14 +287,7 @@ class FileStep(QWidget):
         self.path = path
         self.drop.show_file(path)
         self.details.setVisible(True)
-        self._raw = None
-        for combo in (self.sheet, self.encoding, self.delimiter):
-            combo.blockSignals(True)
-        self.sheet.clear()
-        self.encoding.setCurrentIndex(0)
-        self.delimiter.setCurrentIndex(0)
-        for combo in (self.sheet, self.encoding, self.delimiter):
-            combo.blockSignals(False)
+        self._forget_choices()
         self.preview.clear()
         self.preview.setRowCount(0)
         self.status.setText(f"Reading {path.name}…")
