@@ -1,19 +1,41 @@
 """The ``contact-uploader`` console script: a CLI subcommand runs headless, anything else opens the window.
 
 This module imports neither PySide6 nor the window code until it knows the window is wanted, so
-``contact-uploader upload ...`` on a server without a display never loads Qt.
+``contact-uploader upload ...`` on a server without a display never loads Qt. Before the window it refuses,
+with one sentence and exit status 2 (SPEC §8):
+
+- a first word that is neither a command nor an existing file ("Unknown command 'uplaod'. Did you mean
+  'upload'?"; a word that looks like a path is named as a missing file instead);
+- the window on a Linux/BSD machine without a desktop session (no ``DISPLAY``, no ``WAYLAND_DISPLAY`` and
+  no ``QT_QPA_PLATFORM``/``-platform`` that needs none, such as ``offscreen``), instead of Qt's own abort.
 """
 
 from __future__ import annotations
 
+import difflib
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 SUBCOMMANDS = frozenset({"providers", "add", "upload", "credentials"})
 # top-level flags that belong to the command line tool rather than the window
 CLI_FLAGS = frozenset({"-h", "--help", "--version"})
 # window options that take a value, so the value is not mistaken for a subcommand
 _VALUE_OPTIONS = frozenset({"--provider", "--profile", "--lang"})
+# Qt's own command-line options that take a value (QGuiApplication/QApplication), in both spellings
+_QT_VALUE_OPTIONS = frozenset(
+    prefix + name
+    for prefix in ("-", "--")
+    for name in ("platform", "platformpluginpath", "platformtheme", "plugin", "qwindowgeometry", "geometry",
+                 "qwindowicon", "qwindowtitle", "title", "display", "style", "stylesheet", "session",
+                 "qmljsdebugger", "qwindowcontainer")
+)
+# Qt platform plugins that draw without an X11 or Wayland server
+HEADLESS_PLATFORMS = frozenset({
+    "offscreen", "minimal", "minimalegl", "vnc", "eglfs", "linuxfb", "vkkhrdisplay", "directfb", "bsdfb",
+})
+EXIT_USAGE = 2
+LANGUAGES = ("en", "tr", "fr", "es")
 
 
 def wants_cli(argv: Sequence[str]) -> bool:
@@ -28,10 +50,102 @@ def wants_cli(argv: Sequence[str]) -> bool:
         if arg in CLI_FLAGS:
             return True
         if arg.startswith("-"):
-            skip = arg in _VALUE_OPTIONS
+            skip = arg in _VALUE_OPTIONS or arg in _QT_VALUE_OPTIONS
             continue
         return arg in SUBCOMMANDS
     return False
+
+
+def first_word(argv: Sequence[str]) -> str | None:
+    """The first argument that is not an option or an option's value (None after ``--`` or when none)."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+            continue
+        if arg == "--":
+            return None
+        if arg.startswith("-") and arg != "-":
+            skip = "=" not in arg and (arg in _VALUE_OPTIONS or arg in _QT_VALUE_OPTIONS)
+            continue
+        return arg
+    return None
+
+
+def _platform_option(argv: Sequence[str]) -> str | None:
+    """The value of Qt's ``-platform NAME`` (or ``--platform=NAME``) option, if given."""
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            break
+        if arg in ("-platform", "--platform") and i + 1 < len(argv):
+            return argv[i + 1]
+        for prefix in ("-platform=", "--platform="):
+            if arg.startswith(prefix):
+                return arg[len(prefix):]
+    return None
+
+
+def has_display(
+    argv: Sequence[str] = (), environ: Mapping[str, str] | None = None, platform: str | None = None
+) -> bool:
+    """Whether the window can be shown: a desktop session, or a Qt platform that needs none.
+
+    Only X11/Wayland systems (Linux, the BSDs) are checked; on Windows and macOS a session is assumed.
+    ``QT_QPA_PLATFORM`` may list fallbacks (``wayland;xcb``) and carry options (``vnc:size=800x600``).
+    """
+    env = os.environ if environ is None else environ
+    system = sys.platform if platform is None else platform
+    if not system.startswith(("linux", "freebsd", "openbsd", "netbsd", "dragonfly")):
+        return True
+    if env.get("DISPLAY", "").strip() or env.get("WAYLAND_DISPLAY", "").strip():
+        return True
+    chosen = _platform_option(argv) or env.get("QT_QPA_PLATFORM", "")
+    names = {part.split(":", 1)[0].strip().lower() for part in chosen.split(";")}
+    return bool(names & HEADLESS_PLATFORMS)
+
+
+def commands() -> list[str]:
+    """The command line's subcommands, as ``core.cli`` defines them (a later command is known too)."""
+    try:
+        from core.cli import COMMANDS
+    except ImportError:  # pragma: no cover - core.cli is part of every build
+        return sorted(SUBCOMMANDS)
+    return list(COMMANDS)
+
+
+def language(argv: Sequence[str] = (), environ: Mapping[str, str] | None = None) -> str:
+    """``--lang``, else ``CONTACT_UPLOADER_LANG``, else the locale variables; English when none fits."""
+    env = os.environ if environ is None else environ
+    candidates: list[str] = []
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            candidates.append(argv[i + 1])
+        elif arg.startswith("--lang="):
+            candidates.append(arg.split("=", 1)[1])
+    candidates += [env.get(name, "") for name in ("CONTACT_UPLOADER_LANG", "LC_ALL", "LC_MESSAGES", "LANG")]
+    for value in candidates:
+        code = value.strip().lower()[:2]
+        if code in LANGUAGES:
+            return code
+        if value.strip() and value.strip().upper() not in ("C", "POSIX", "C.UTF-8"):
+            break  # the first variable set decides, as in setlocale
+    return "en"
+
+
+def _say(key: str, lang: str, **params: str) -> str:
+    from core.messages import text
+
+    return text("launcher", key, lang=lang, **params)
+
+
+def unknown_word_sentence(word: str, known: Sequence[str], lang: str = "en") -> str:
+    """One sentence for a first word that is neither a command nor an existing file."""
+    if any(mark in word for mark in ("/", "\\", ".")):
+        return _say("no_file", lang, word=word)
+    close = difflib.get_close_matches(word.lower(), list(known), n=1, cutoff=0.5)
+    if close:
+        return _say("unknown_command", lang, word=word, suggestion=close[0])
+    return _say("unknown_command_no_match", lang, word=word, commands=", ".join(known))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -40,6 +154,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         from core.cli import main as cli_main
 
         return int(cli_main(args) or 0)
+    word = first_word(args)
+    if word is not None and not os.path.exists(word):
+        known = commands()
+        if word in known:  # a command added to core.cli after SUBCOMMANDS was written
+            from core.cli import main as cli_main
+
+            return int(cli_main(args) or 0)
+        sys.stderr.write(unknown_word_sentence(word, known, language(args)) + "\n")
+        return EXIT_USAGE
+    if not has_display(args):
+        sys.stderr.write(_say("no_display", language(args), commands=", ".join(commands())) + "\n")
+        return EXIT_USAGE
     from gui.app import main as gui_main
 
     return gui_main(args)
