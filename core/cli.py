@@ -17,13 +17,15 @@ import json
 import logging
 import os
 import sys
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import IO, Any, NoReturn
 
 from core import APP_NAME, APP_TITLE, __version__
 from core.errors import JobInterrupted, UploaderError, UsageError
-from core.model import FieldSpec, RowResult
+from core.model import FieldSpec, Outcome, RowResult
 from core.providers import PROVIDERS, Provider, get_provider
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,48 @@ EXIT_OK = 0
 EXIT_ROWS = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+# commands whose --json prints one summary object at the end (SPEC §8)
+JSON_COMMANDS = frozenset({"upload", "add"})
+# the keys of "counts" in that object: every outcome, always present, in this order
+COUNT_KEYS: tuple[str, ...] = tuple(str(o) for o in (
+    Outcome.READY, Outcome.ADDED, Outcome.UPDATED, Outcome.EXISTS, Outcome.SKIPPED, Outcome.INVALID,
+    Outcome.FAILED, Outcome.PENDING))
+
+
+@dataclass
+class RunRecord:
+    """What a run of ``upload``/``add`` did, filled in by the command as it goes, for ``--json``.
+
+    ``counts`` by outcome name (``pending`` = rows not sent, e.g. after an interruption), ``report`` the
+    absolute path of the report written (None when none was), ``job_id`` the journal's job (None for
+    ``add``, a dry run, or when no job was started).
+    """
+
+    counts: dict[str, int] = field(default_factory=dict)
+    report: str | None = None
+    job_id: int | None = None
+
+    def set_counts(self, counts: Mapping[Any, int]) -> None:
+        self.counts = {str(k): int(v) for k, v in counts.items()}
+
+    def to_json(self, elapsed_s: float, exit_status: int) -> dict[str, Any]:
+        """The object of SPEC §8; field names and the ``counts`` keys are stable."""
+        return {
+            "counts": {key: self.counts.get(key, 0) for key in COUNT_KEYS},
+            "elapsed_s": round(elapsed_s, 3),
+            "report": self.report,
+            "job_id": self.job_id,
+            "exit_status": exit_status,
+        }
+
+
+def run_record(args: argparse.Namespace) -> RunRecord:
+    """The record ``main`` attached to ``args`` (a fresh one when the command is called directly)."""
+    record = getattr(args, "record", None)
+    if not isinstance(record, RunRecord):
+        record = RunRecord()
+        args.record = record
+    return record
 
 
 # ---------------------------------------------------------------------------------------- parser
@@ -72,6 +116,59 @@ def _add_provider_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+# ---------------------------------------------------------------------------------------- help epilogs
+EXITS_ROWS: tuple[tuple[str, str], ...] = (
+    ("0", "every row ended added, updated, exists or skipped (ready in a dry run)"),
+    ("1", "at least one row ended invalid or failed"),
+    ("2", "nothing was sent because of the command, the file or the credentials"),
+    ("130", "interrupted (Ctrl-C, SIGTERM); the journal keeps the state for --resume"),
+)
+EXITS_PLAIN: tuple[tuple[str, str], ...] = (
+    ("0", "done"),
+    ("2", "a bad command"),
+)
+ENV_HOME = ("CONTACT_UPLOADER_HOME", "where settings, the job journal and logs live (default: per user)")
+
+
+def env_credentials() -> list[tuple[str, str]]:
+    """One help line per provider: the variables that override its stored credentials."""
+    return [
+        (", ".join(c.env_var(p.name) for c in p.credential_fields),
+         f"{p.title} credentials (override the keyring)")
+        for p in PROVIDERS.values()
+    ]
+
+
+def env_base_urls() -> list[tuple[str, str]]:
+    return [(base_url_env(p), f"{p.title} address, as --base-url (which wins)") for p in PROVIDERS.values()]
+
+
+def epilog(exits: Sequence[tuple[str, str]], env: Sequence[tuple[str, str]]) -> str:
+    """The end of every ``--help``: the exit statuses, then the environment variables the command reads."""
+    lines = ["exit status:"]
+    lines += [f"  {code:<5}{what}" for code, what in exits]
+    lines.append("environment:")
+    for name, what in env:
+        lines.append(f"  {name}")
+        lines.append(f"        {what}")
+    return "\n".join(lines)
+
+
+def _sub_help(parser: argparse.ArgumentParser, exits: Sequence[tuple[str, str]],
+              env: Sequence[tuple[str, str]]) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = epilog(exits, env)
+
+
+def _add_json(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object at the end on stdout (counts, elapsed_s, report, job_id, exit_status); "
+        "the summary and errors go to stderr",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The whole SPEC section 8 contract.
 
@@ -84,8 +181,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
         description=f"{APP_TITLE}: add contacts to SMS and e-mail marketing platforms.",
-        epilog="Without a command the window opens. Exit status: 0 all rows fine, 1 a row invalid or "
-        "failed, 2 nothing sent (command, file or credentials), 130 interrupted.",
+        epilog="Without a command the window opens (it needs a desktop session).\n"
+        + epilog(
+            (*EXITS_ROWS[:2], ("2", "nothing was sent (command, file or credentials), an unknown command, or "
+                               "the window without a desktop session"), EXITS_ROWS[3]),
+            [ENV_HOME, *env_credentials(), *env_base_urls(),
+             ("DISPLAY, WAYLAND_DISPLAY, QT_QPA_PLATFORM", "the desktop session the window needs"),
+             ("CONTACT_UPLOADER_LANG, LC_ALL, LC_MESSAGES, LANG",
+              "language of the window's start-up messages")],
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     parser.add_argument(
@@ -98,6 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("providers", help="list the providers, their fields, options and credentials")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    _sub_help(p, EXITS_PLAIN, [ENV_HOME])
 
     p = sub.add_parser("add", help="add one contact given with --set FIELD=VALUE")
     _add_provider_options(p)
@@ -111,6 +217,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--default-region", metavar="CC", help="country for phone numbers without a prefix")
     p.add_argument("--base-url", metavar="URL", help="send to this address instead of the provider's")
     _add_demo(p)
+    _add_json(p)
+    _sub_help(p, (("0", "the contact ended added, updated, exists or skipped"),
+                  ("1", "the contact was refused (failed)"), *EXITS_ROWS[2:]),
+              [ENV_HOME, *env_credentials(), *env_base_urls()])
 
     p = sub.add_parser("upload", help="add every row of a spreadsheet")
     p.add_argument("file", metavar="FILE", help="CSV, TSV, TXT, XLSX, XLSM, XLS or ODS file")
@@ -140,6 +250,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--encoding", metavar="NAME", help="text file encoding (default: detected)")
     p.add_argument("--delimiter", metavar="CHAR", help="text file delimiter (default: detected)")
     _add_demo(p)
+    _add_json(p)
+    _sub_help(p, EXITS_ROWS, [ENV_HOME, *env_credentials(), *env_base_urls()])
 
     p = sub.add_parser("credentials", help="store, test or delete a provider's credentials")
     p.add_argument("action", choices=("set", "test", "delete"), help="set (prompt or stdin), test or delete")
@@ -147,6 +259,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--profile", default="default", metavar="NAME", help="credentials profile (default: default)"
     )
+    _sub_help(p, (("0", "done"), ("1", "the connection test could not reach the provider"),
+                  ("2", "credentials missing or refused, the keyring unusable, or a bad command")),
+              [ENV_HOME, *env_credentials(), *env_base_urls(),
+               ("PYTHON_KEYRING_BACKEND", "the keyring backend to use (keyring's own setting)")])
     return parser
 
 
@@ -321,6 +437,7 @@ def cmd_add(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         provider, values, key=1, default_region=_default_region(provider, args.profile, args.default_region)
     )
     if not check.ok or check.contact is None:
+        run_record(args).set_counts({Outcome.INVALID: 1})
         reasons = " ".join(p.message for p in check.problems) or "The contact is not valid."
         absent = [p.field for p in check.problems if p.field and p.field not in values]
         if absent:
@@ -331,6 +448,7 @@ def cmd_add(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         assert check.contact is not None
         with ProviderClient(provider, creds, base_url) as client:
             result = client.add(check.contact, check.options)
+        run_record(args).set_counts({result.outcome: 1})
         stdout.write(describe_result(provider, result) + "\n")
         return EXIT_OK if result.outcome.is_success else EXIT_ROWS
 
@@ -380,18 +498,50 @@ def _log_pointer() -> str:
         return ""
 
 
+def wants_json(argv: Sequence[str]) -> bool:
+    """Whether ``argv`` asks ``upload``/``add`` for the ``--json`` summary (known before parsing, so that a
+    command refused by the parser still answers with the JSON object)."""
+    words = list(argv)
+    if "--" in words:
+        words = words[: words.index("--")]
+    if any(w in ("-h", "--help", "--version") for w in words):
+        return False
+    command = next((w for w in words if not w.startswith("-")), None)
+    return command in JSON_COMMANDS and "--json" in words
+
+
 def main(
     argv: Sequence[str] | None = None, *, stdout: IO[str] | None = None, stderr: IO[str] | None = None
 ) -> int:
-    """Run the command line; returns the exit status (never raises, never prints a traceback)."""
+    """Run the command line; returns the exit status (never raises, never prints a traceback).
+
+    With ``upload``/``add --json`` everything the command would print goes to stderr and stdout gets one
+    JSON object at the end (:meth:`RunRecord.to_json`), whatever the exit status.
+    """
     out = stdout or sys.stdout
     err = stderr or sys.stderr
+    arglist = list(sys.argv[1:] if argv is None else argv)
+    if not wants_json(arglist):
+        return _run(arglist, out, err, RunRecord())
+    started = time.monotonic()
+    record = RunRecord()
+    status = _run(arglist, err, err, record)
+    try:
+        out.write(json.dumps(record.to_json(time.monotonic() - started, status), ensure_ascii=False) + "\n")
+        out.flush()
+    except BrokenPipeError:
+        pass  # the reader went away; the exit status still tells
+    return status
+
+
+def _run(argv: list[str], out: IO[str], err: IO[str], record: RunRecord) -> int:
     try:
         parser = build_parser()
         try:
-            args = parser.parse_args(list(argv) if argv is not None else None)
+            args = parser.parse_args(argv)
         except SystemExit as exc:  # --help / --version
             return int(exc.code or 0) if not isinstance(exc.code, str) else EXIT_USAGE
+        args.record = record
         if not args.command:
             raise UsageError(f"Give a command: {', '.join(COMMANDS)}. Run '{PROG} --help' for help.")
         try:
@@ -420,4 +570,7 @@ def main(
         return EXIT_ROWS
 
 
-__all__ = ["EXIT_INTERRUPTED", "EXIT_OK", "EXIT_ROWS", "EXIT_USAGE", "base_url_for", "build_parser", "main"]
+__all__ = [
+    "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_ROWS", "EXIT_USAGE", "RunRecord", "base_url_for", "build_parser",
+    "main", "run_record",
+]

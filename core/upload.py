@@ -12,7 +12,9 @@ file → :func:`core.reading.read_table` → mapping (``--map``, else remembered
 - 130 interrupted (Ctrl-C): the first Ctrl-C lets the requests already out answer and records them, a
   second one stops at once; the journal keeps everything for ``--resume``.
 
-Errors are one line on stderr; the progress bar is drawn on stderr only when it is a terminal.
+Errors are one line on stderr; the progress bar (tqdm: done/total, rate, ETA) is drawn on stderr only when it
+is a terminal, never into a file or a pipe. With ``--json`` the command's :class:`core.cli.RunRecord` gets the
+counts, the report path and the job id for the JSON object ``core.cli.main`` prints.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
 import signal
 import threading
 import time
@@ -27,6 +30,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import FrameType
 from typing import IO, Any
+
+from tqdm import tqdm
 
 from core.engine import JobControl, JobSummary, Progress, run_job
 from core.errors import UploaderError, UsageError
@@ -39,7 +44,6 @@ log = logging.getLogger(__name__)
 EXIT_OK, EXIT_ROWS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 ORDER = (Outcome.READY, Outcome.ADDED, Outcome.UPDATED, Outcome.EXISTS, Outcome.SKIPPED, Outcome.INVALID,
          Outcome.FAILED, Outcome.PENDING)
-BAR_WIDTH = 28
 
 
 def run_upload(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
@@ -57,7 +61,10 @@ class _Upload:
         self.stdout = stdout
         self.stderr = stderr
         self.started = time.monotonic()
-        self.bar = _ProgressBar(stderr) if _isatty(stderr) else None
+        self.bar = _TerminalProgress(stderr) if _isatty(stderr) else None
+        from core.cli import run_record
+
+        self.record = run_record(args)
 
     # ------------------------------------------------------------------ the command
     def run(self) -> int:
@@ -128,6 +135,7 @@ class _Upload:
                 fingerprint, provider.name, job_profile, job_mapping, prepared.options,
                 len(prepared.contacts), source=str(Path(table.path).resolve()),
             )
+        self.record.job_id = job_id
         log.info("upload job %s: %s, %d rows to send, %d invalid", job_id, provider.name,
                  len(prepared.contacts), invalid)
 
@@ -225,8 +233,10 @@ class _Upload:
         from core.report import write_report
 
         write_report(path, table, results, checks)
+        self.record.report = str(Path(path).resolve())
 
     def _summary(self, title: str, counts: Mapping[Outcome, int]) -> None:
+        self.record.set_counts(counts)
         total = sum(counts.values())
         parts = [f"{counts[o]} {_label(o)}" for o in ORDER if counts.get(o)]
         elapsed = time.monotonic() - self.started
@@ -259,6 +269,14 @@ def _isatty(stream: IO[str]) -> bool:
         return bool(stream.isatty())
     except (AttributeError, ValueError, OSError):
         return False
+
+
+def _columns(stream: IO[str]) -> int:
+    """The width of the terminal behind ``stream``; 0 when it reports none or is no terminal."""
+    try:
+        return os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, ValueError, OSError):
+        return 0
 
 
 def _default_region(provider: Provider, profile: str, explicit: str | None) -> str | None:
@@ -294,36 +312,38 @@ def _interrupt_cancels(control: JobControl) -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-class _ProgressBar:
-    """``  42% [███████·········]  420/1000  155 rows/s  ETA 0:04`` redrawn in place on a terminal."""
+class _TerminalProgress:
+    """The progress bar on a terminal, drawn by tqdm: ``42%|████▏     | 420/1000 [00:02<00:04, 155 rows/s]``.
+
+    tqdm computes the rate and the ETA from the rows that end in this run (a resumed job starts at the rows
+    already done); the bar is erased when the job ends, before the summary line.
+    """
 
     def __init__(self, stream: IO[str]) -> None:
         self.stream = stream
-        self.last = 0.0
-        self.drawn = False
+        self.bar: tqdm[Any] | None = None
+        self.paused = False
 
     def update(self, progress: Progress) -> None:
-        now = time.monotonic()
-        if now - self.last < 0.1 and progress.done < progress.total:
-            return
-        self.last = now
-        fraction = progress.done / progress.total if progress.total else 1.0
-        filled = round(fraction * BAR_WIDTH)
-        eta = "" if progress.eta is None else f"  ETA {_duration(progress.eta)}"
-        paused = "  paused" if progress.paused else ""
-        line = (
-            f"{fraction * 100:4.0f}% [{'#' * filled}{'.' * (BAR_WIDTH - filled)}] "
-            f"{progress.done}/{progress.total}  {progress.rate:.0f} rows/s{eta}{paused}"
-        )
-        self.stream.write("\r" + line + "\x1b[K")
-        self.stream.flush()
-        self.drawn = True
+        if self.bar is None:
+            # A terminal that reports no width (a fresh pseudo-terminal, a serial console) would get an
+            # empty line from tqdm: draw 80 columns there. disable=None: tqdm itself also stays silent
+            # unless the stream is a terminal.
+            sized = _columns(self.stream) > 0
+            self.bar = tqdm(total=progress.total, initial=progress.done, file=self.stream, unit=" rows",
+                            dynamic_ncols=sized, ncols=None if sized else 80, mininterval=0.1, leave=False,
+                            disable=None, smoothing=0.1)
+        if progress.paused != self.paused:
+            self.paused = progress.paused
+            self.bar.set_postfix_str("paused" if progress.paused else "", refresh=False)
+        self.bar.update(progress.done - self.bar.n)
+        if progress.done >= progress.total:
+            self.bar.refresh()  # the last step may fall inside tqdm's mininterval: show the whole count
 
     def close(self) -> None:
-        if self.drawn:
-            self.stream.write("\r\x1b[K")
-            self.stream.flush()
-            self.drawn = False
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
 
 
 __all__ = ["run_upload"]

@@ -44,9 +44,11 @@ def run_script(
     timeout: float = 90, **kwargs: Any,
 ) -> subprocess.CompletedProcess[str]:
     """``contact-uploader ARGS...`` to the end; stdout and stderr captured as text."""
+    if "stdout" not in kwargs and "stderr" not in kwargs:
+        kwargs["capture_output"] = True
     return subprocess.run(
-        [script(), *args], env=script_env(env, drop=drop), cwd=cwd, capture_output=True, text=True,
-        encoding="utf-8", timeout=timeout, check=False, **kwargs,
+        [script(), *args], env=script_env(env, drop=drop), cwd=cwd, text=True, encoding="utf-8",
+        timeout=timeout, check=False, **kwargs,
     )
 
 
