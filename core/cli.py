@@ -109,10 +109,13 @@ def _add_demo(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_provider_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--provider", required=True, metavar="P", help=f"one of: {', '.join(PROVIDERS)}")
+def _add_provider_options(parser: argparse.ArgumentParser, *, saved: bool = False) -> None:
+    # saved: --use may give the provider and profile, so neither is required nor defaulted here
+    parser.add_argument("--provider", required=not saved, metavar="P",
+                        help=f"one of: {', '.join(PROVIDERS)}" + (" (or from --use)" if saved else ""))
     parser.add_argument(
-        "--profile", default="default", metavar="NAME", help="credentials profile (default: default)"
+        "--profile", default=None if saved else "default", metavar="NAME",
+        help="credentials profile (default: default" + (", or the one of --use)" if saved else ")"),
     )
 
 
@@ -176,7 +179,9 @@ def build_parser() -> argparse.ArgumentParser:
     ``profile``, ``set`` (list of "FIELD=VALUE"), ``default_region``, ``base_url``; upload: ``file``,
     ``provider``, ``profile``, ``sheet``, ``header_row`` (int), ``map`` / ``set`` (lists of "A=B"),
     ``default_region``, ``dry_run``, ``report``, ``resume``, ``concurrency`` (int), ``base_url``,
-    ``encoding``, ``delimiter``; credentials: ``action`` (set/test/delete), ``provider``, ``profile``.
+    ``encoding``, ``delimiter``, ``use``, ``save``, ``json`` (upload's ``provider`` and ``profile`` are None
+    when not given: ``--use`` may supply them); credentials: ``action`` (set/test/delete), ``provider``,
+    ``profile``.
     """
     parser = _Parser(
         prog=PROG,
@@ -224,7 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("upload", help="add every row of a spreadsheet")
     p.add_argument("file", metavar="FILE", help="CSV, TSV, TXT, XLSX, XLSM, XLS or ODS file")
-    _add_provider_options(p)
+    _add_provider_options(p, saved=True)
     p.add_argument("--sheet", metavar="NAME", help="the sheet to read (default: the first)")
     p.add_argument("--header-row", type=_positive, metavar="N", help="the row holding the column names")
     p.add_argument(
@@ -249,6 +254,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--base-url", metavar="URL", help="send to this address instead of the provider's")
     p.add_argument("--encoding", metavar="NAME", help="text file encoding (default: detected)")
     p.add_argument("--delimiter", metavar="CHAR", help="text file delimiter (default: detected)")
+    p.add_argument("--use", metavar="SAVED.cuimport",
+                   help="apply a saved import (provider, profile, reading, mapping by column name, --set "
+                   "values, default region); the flags given here win over it")
+    p.add_argument("--save", metavar="SAVED.cuimport",
+                   help="save the settings this run uses to this file (never a credential)")
     _add_demo(p)
     _add_json(p)
     _sub_help(p, EXITS_ROWS, [ENV_HOME, *env_credentials(), *env_base_urls()])

@@ -38,6 +38,7 @@ from core.errors import UploaderError, UsageError
 from core.journal import Journal, mapping_key, table_fingerprint
 from core.model import Outcome, RowResult
 from core.providers import Provider, get_provider
+from core.saved_import import Reading, SavedImport
 
 log = logging.getLogger(__name__)
 
@@ -73,21 +74,29 @@ class _Upload:
         from core.validation import prepare
 
         args = self.args
-        provider = get_provider(args.provider)
-        profile = (getattr(args, "profile", None) or "default").strip() or "default"
+        saved = _saved_import(args)  # --use: flags given on the command line win over it
+        provider = _provider(args, saved)
+        profile = (getattr(args, "profile", None) or (saved.profile if saved else "")).strip() or "default"
         demo = bool(getattr(args, "demo", False))
-        table = read_table(
-            args.file,
-            sheet=getattr(args, "sheet", None),
-            header_row=getattr(args, "header_row", None),
-            encoding=getattr(args, "encoding", None),
-            delimiter=getattr(args, "delimiter", None),
+        base = saved.reading if saved else Reading()
+        reading = Reading(  # what was chosen; None = detected for each file
+            sheet=getattr(args, "sheet", None) or base.sheet,
+            header_row=getattr(args, "header_row", None) or base.header_row,
+            encoding=getattr(args, "encoding", None) or base.encoding,
+            delimiter=getattr(args, "delimiter", None) or base.delimiter,
         )
-        mapping = self._mapping(table.headers, provider)
-        constants = parse_set_args(list(getattr(args, "set", None) or []), provider)
-        region = _default_region(provider, profile, getattr(args, "default_region", None))
+        table = read_table(args.file, sheet=reading.sheet, header_row=reading.header_row,
+                           encoding=reading.encoding, delimiter=reading.delimiter)
+        mapping = self._mapping(table, provider, saved)
+        constants = dict(saved.constants) if saved else {}
+        constants.update(parse_set_args(list(getattr(args, "set", None) or []), provider))
+        given_region = getattr(args, "default_region", None) or (saved.default_region if saved else None)
+        region = _default_region(provider, profile, given_region)
         prepared = prepare(table, mapping, constants, provider, region)
         self._remember(table.headers, provider, mapping)
+        if getattr(args, "save", None):
+            _save_import(args.save, provider, profile, reading, table.headers, mapping, constants,
+                         given_region)
         invalid = sum(1 for c in prepared.checks if not c.ok)
 
         if getattr(args, "dry_run", False):
@@ -186,12 +195,16 @@ class _Upload:
         return EXIT_OK
 
     # ------------------------------------------------------------------ steps
-    def _mapping(self, headers: list[str], provider: Provider) -> dict[int, str]:
+    def _mapping(self, table: Any, provider: Provider, saved: SavedImport | None) -> dict[int, str]:
         from core.mapping import MappingMemory, auto_map, parse_map_args
 
+        headers: list[str] = table.headers
         items = list(getattr(self.args, "map", None) or [])
         if items:
             return parse_map_args(items, headers, provider)
+        if saved is not None and saved.mapping:
+            return saved.mapping_for(headers, file_name=Path(table.path).name,
+                                     source=Path(self.args.use).name)
         remembered = None
         with contextlib.suppress(UploaderError, OSError, ValueError):
             remembered = MappingMemory().recall(headers, provider)
@@ -269,6 +282,40 @@ def _isatty(stream: IO[str]) -> bool:
         return bool(stream.isatty())
     except (AttributeError, ValueError, OSError):
         return False
+
+
+def _saved_import(args: argparse.Namespace) -> SavedImport | None:
+    path = getattr(args, "use", None)
+    return SavedImport.load(path) if path else None
+
+
+def _provider(args: argparse.Namespace, saved: SavedImport | None) -> Provider:
+    """``--provider``, else the saved import's; a ``--provider`` other than the saved import's is refused."""
+    given = getattr(args, "provider", None)
+    if not given:
+        if saved is None:
+            raise UsageError("Give the provider with --provider P (or a saved import with --use FILE).")
+        return get_provider(saved.provider)
+    provider = get_provider(given)
+    if saved is not None and saved.provider != provider.name:
+        other = get_provider(saved.provider)
+        raise UsageError(
+            f"The saved import {Path(args.use).name} is for {other.title}, not {provider.title}; leave out "
+            f"--provider or use a saved import made for {provider.title}."
+        )
+    return provider
+
+
+def _save_import(path: str, provider: Provider, profile: str, reading: Reading, headers: list[str],
+                 mapping: Mapping[int, str], constants: Mapping[str, str], region: str | None) -> None:
+    """``--save``: the settings this run uses. Reading and default region as chosen (flags or ``--use``):
+    what was detected (encoding, delimiter, header row) is detected again for each file, and without a
+    region the profile's default country keeps applying."""
+    saved = SavedImport.from_choices(provider, headers=headers, mapping=mapping, profile=profile,
+                                     reading=reading, constants=constants, default_region=region)
+    secrets = [os.environ.get(c.env_var(provider.name), "") for c in provider.credential_fields if c.secret]
+    saved.save(path, secrets=secrets)
+    log.info("saved the import settings to %s", path)
 
 
 def _columns(stream: IO[str]) -> int:
