@@ -318,12 +318,13 @@ def _save_import(path: str, provider: Provider, profile: str, reading: Reading, 
     log.info("saved the import settings to %s", path)
 
 
-def _columns(stream: IO[str]) -> int:
-    """The width of the terminal behind ``stream``; 0 when it reports none or is no terminal."""
+def _terminal_size(stream: IO[str]) -> tuple[int, int]:
+    """(columns, lines) of the terminal behind ``stream``; zeros when it reports none or is no terminal."""
     try:
-        return os.get_terminal_size(stream.fileno()).columns
+        size = os.get_terminal_size(stream.fileno())
     except (AttributeError, ValueError, OSError):
-        return 0
+        return 0, 0
+    return size.columns, size.lines
 
 
 def _default_region(provider: Provider, profile: str, explicit: str | None) -> str | None:
@@ -373,13 +374,14 @@ class _TerminalProgress:
 
     def update(self, progress: Progress) -> None:
         if self.bar is None:
-            # A terminal that reports no width (a fresh pseudo-terminal, a serial console) would get an
-            # empty line from tqdm: draw 80 columns there. disable=None: tqdm itself also stays silent
-            # unless the stream is a terminal.
-            sized = _columns(self.stream) > 0
+            # A terminal that reports no size (a fresh pseudo-terminal, a serial console) gets nothing from
+            # tqdm: draw 80 columns by 24 lines there. disable=None: tqdm itself also stays silent unless
+            # the stream is a terminal.
+            columns, lines = _terminal_size(self.stream)
+            sized = columns > 0 and lines > 0
             self.bar = tqdm(total=progress.total, initial=progress.done, file=self.stream, unit=" rows",
-                            dynamic_ncols=sized, ncols=None if sized else 80, mininterval=0.1, leave=False,
-                            disable=None, smoothing=0.1)
+                            dynamic_ncols=sized, ncols=None if sized else 80, nrows=None if sized else 24,
+                            mininterval=0.1, leave=False, disable=None, smoothing=0.1)
         if progress.paused != self.paused:
             self.paused = progress.paused
             self.bar.set_postfix_str("paused" if progress.paused else "", refresh=False)
