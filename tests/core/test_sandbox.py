@@ -306,14 +306,18 @@ def test_iletimerkezi_balance_and_groups(sb: Sandbox, client: httpx.Client) -> N
     assert {type(first["balance"]["sms"]), type(second["balance"]["sms"])} == {int, str}
     ileti_add(client, sb, {"name": "A", "groups": {"group": {"id": 1002}}})
     sb.add_iletimerkezi_group(2000, "Yeni Grup")
+    sb.add_iletimerkezi_group(2001, "Alt Grup", parent=1002, count=7)
     groups = ileti(client, sb, "get-groups", {"authentication": ILETI_AUTH}).json()["response"]["groups"]
-    by_id = {int(g["id"]): g for g in groups}
+    # the documented shape: groups.group[] of main groups, children.child[] below them
+    by_id = {int(g["id"]): g for g in groups["group"]}
     assert set(by_id) == {1001, 1003, 2000}
     assert by_id[2000]["name"] == "Yeni Grup"
-    assert by_id[2000]["children"] == []
-    [child] = by_id[1001]["children"]
+    assert "children" not in by_id[2000]
+    [child] = by_id[1001]["children"]["child"]
     assert int(child["id"]) == 1002
     assert int(child["count"]) == 1
+    [grandchild] = child["children"]["child"]
+    assert (int(grandchild["id"]), grandchild["name"], int(grandchild["count"])) == (2001, "Alt Grup", 7)
 
 
 def test_iletimerkezi_configured_custom_field_and_group(sb: Sandbox, client: httpx.Client) -> None:
@@ -499,21 +503,25 @@ def test_octopush_contact_field_types(sb: Sandbox, client: httpx.Client) -> None
 
 
 @pytest.mark.parametrize(
-    "headers",
+    ("headers", "status", "code"),
     [
-        {"api-key": "wrong", "api-login": OCTOPUSH_HEADERS["api-login"]},
-        {"api-key": OCTOPUSH_HEADERS["api-key"], "api-login": "other@example.com"},
-        {"api-key": OCTOPUSH_HEADERS["api-key"]},
-        {},
+        ({"api-key": "wrong", "api-login": OCTOPUSH_HEADERS["api-login"]}, 401, 101),
+        ({"api-key": OCTOPUSH_HEADERS["api-key"], "api-login": "other@example.com"}, 401, 101),
+        ({"api-key": OCTOPUSH_HEADERS["api-key"]}, 400, 108),  # login missing
+        ({"api-key": OCTOPUSH_HEADERS["api-key"], "api-login": ""}, 400, 108),
+        ({"api-login": OCTOPUSH_HEADERS["api-login"]}, 400, 109),  # key ("password") missing
+        ({}, 400, 108),
     ],
 )
-def test_octopush_bad_credentials(sb: Sandbox, client: httpx.Client, headers: dict[str, str]) -> None:
+def test_octopush_bad_credentials(
+    sb: Sandbox, client: httpx.Client, headers: dict[str, str], status: int, code: int
+) -> None:
     response = octopush_create(client, sb, [{"phone_number": "+33611223344"}], headers=headers)
-    assert response.status_code == 401
-    assert response.json()["code"] == 101
+    assert response.status_code == status
+    assert response.json()["code"] == code
     balance = client.get(f"{sb.base_url('octopush')}/wallet/check-balance", headers=headers)
-    assert balance.status_code == 401
-    assert balance.json()["code"] == 101
+    assert balance.status_code == status
+    assert balance.json()["code"] == code
     assert sb.contacts("octopush") == []
 
 
