@@ -16,6 +16,8 @@
 - Timeouts, connection errors, 429 and 5xx are retried with exponential backoff and jitter, at most
   :data:`MAX_ATTEMPTS` attempts per request; a row that exhausts them ends ``failed`` with the last
   readable reason. A definite refusal (a validation error, a duplicate) is never retried.
+- A batch refused as a whole for a reason one contact may cause (``ResponseKind.SPLIT``, Octopush) is sent
+  again in halves, down to single contacts, before any row is marked ``failed``.
 - Credentials refused (``ResponseKind.AUTH``) stop the job at once; the rows not yet answered stay
   resumable and :class:`JobSummary` carries the :class:`CredentialsRefused`.
 - Every request is preceded by a committed ``in_flight`` mark in the :class:`~core.journal.Journal` and
@@ -558,9 +560,11 @@ class _Runner:
             return
         assert parsed is not None
         if parsed.kind is ResponseKind.AUTH:
-            self._on_auth(work)
+            self._on_auth(work, parsed)
         elif parsed.kind is ResponseKind.RETRY:
             self._retry_or_fail(work, parsed.code, parsed.raw_text, parsed.message, parsed.retry_after)
+        elif parsed.kind is ResponseKind.SPLIT and len(request.keys) > 1:
+            self._split(work)
         else:
             self._finish(work, parsed.results)
             self._prefetch()
@@ -594,10 +598,19 @@ class _Runner:
             )
 
     # ------------------------------------------------------------------ outcomes
-    def _on_auth(self, work: _Work) -> None:
+    def _on_auth(self, work: _Work, parsed: ParsedResponse) -> None:
         # the provider refused the whole request: nothing of it was stored, unless an earlier attempt was
+        keys = work.request.keys
         if not work.uncertain:
-            self.journal.release(self.job_id, [k for k in work.request.keys if k not in work.resend])
+            self.journal.release(self.job_id, [k for k in keys if k not in work.resend])
+        # its rows stay resumable, but say why they stopped: the refusal's code and sentence, not "not sent"
+        code, raw = parsed.code, self._scrub(parsed.raw_text)
+        message = self._scrub(parsed.message or f"{self.provider.title} refused the credentials.")
+        self.journal.note(self.job_id, keys, code, raw, message)
+        if self.on_result is not None:
+            for key in keys:
+                self.on_result(RowResult(key=key, outcome=Outcome.PENDING, code=code, raw_text=raw,
+                                         message=message))
 
     def _retry_or_fail(
         self,
@@ -631,6 +644,24 @@ class _Runner:
             self.network_streak += 1
             if self.network_streak >= max(3, self.cap):
                 self._stop(f"{message} The upload stopped; run it again with --resume once it works.")
+
+    def _split(self, work: _Work) -> None:
+        """A batch refused as a whole (``SPLIT``): queue its two halves, each its own request(s).
+
+        Halves of halves follow until a request carries one contact, whose refusal is then its row's own.
+        The rows stay ``in_flight`` in the journal until their half is answered (or released on a stop).
+        """
+        keys = work.request.keys
+        half = (len(keys) + 1) // 2
+        log.info("%s: a batch of %d was refused as a whole; sending it again in halves",
+                 self.provider.name, len(keys))
+        for part in (keys[:half], keys[half:]):
+            chunk = [self.by_key[k] for k in part if k in self.by_key]
+            for request in self.provider.build_requests(chunk, self.options, self.creds, self.base_url):
+                self.ready.append(
+                    _Work(request, resend=work.resend.intersection(request.keys), uncertain=work.uncertain)
+                )
+        self.loop.create_task(self._poke())
 
     async def _requeue_later(self, work: _Work, delay: float) -> None:
         await asyncio.sleep(delay)
