@@ -19,6 +19,7 @@ from core.model import (
     Contact,
     Credentials,
     CredentialSpec,
+    DynamicField,
     FieldKind,
     FieldSpec,
     Options,
@@ -97,6 +98,14 @@ class Netcore(Provider):
         if ATTRIBUTE.match(field_id):
             return FieldSpec(field_id, field_id.replace("_", " ").title(), dynamic=True)
         return None
+
+    def dynamic_fields(self) -> tuple[DynamicField, ...]:
+        return (
+            DynamicField(
+                "<ATTRIBUTE>", ATTRIBUTE.pattern, FieldKind.TEXT, "<Attribute>", "COUNTRY",
+                "Any upper-case attribute name of your Netcore panel, sent as text in data.",
+            ),
+        )
 
     def field_hint(self) -> str:
         return "Netcore takes any upper-case attribute name of your panel (EMAIL, NAME, MOBILE, CITY, …)."

@@ -193,7 +193,7 @@ def test_credential_check_is_get_balance_with_auth_only() -> None:
     assert "Allow API access" in bad.message
 
 
-def test_groups_are_flattened_for_a_picker() -> None:
+def test_groups_read_the_plain_list_shape_too() -> None:
     body = {
         "response": {
             "status": {"code": 200, "message": ""},
@@ -208,5 +208,9 @@ def test_groups_are_flattened_for_a_picker() -> None:
             ],
         }
     }
-    groups = ILETI.parse_groups(json.dumps(body).encode())
-    assert groups == [("1001", "Müşteriler"), ("1002", "Müşteriler › VIP"), ("1003", "Bülten")]
+    groups = ILETI.parse_groups(200, json.dumps(body).encode())
+    assert [(g.id, g.name, g.count, g.parent, g.depth) for g in groups] == [
+        ("1001", "Müşteriler", 0, "", 0), ("1002", "VIP", None, "1001", 1), ("1003", "Bülten", 4, "", 0)
+    ]
+
+
