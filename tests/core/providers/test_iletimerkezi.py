@@ -214,3 +214,15 @@ def test_groups_read_the_plain_list_shape_too() -> None:
     ]
 
 
+
+
+def test_a_2xx_body_without_a_code_is_not_code_200() -> None:
+    contacts = [Contact(2, {"name": "Ayşe"})]
+    (req,) = ILETI.build_requests(contacts, {}, {"api_key": "k", "api_hash": "h"}, "https://x.test/v1")
+    (row,) = answer(ILETI, req, 200, {"response": {"contact": {"id": 1}}}, contacts).results
+    assert row.outcome is Outcome.FAILED
+    assert row.code == ""
+    assert "code 200" not in row.message
+    check = ILETI.parse_credential_check(200, b"<html>maintenance</html>")
+    assert not check.ok
+    assert check.code == ""
