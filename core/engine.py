@@ -17,7 +17,8 @@
   :data:`MAX_ATTEMPTS` attempts per request; a row that exhausts them ends ``failed`` with the last
   readable reason. A definite refusal (a validation error, a duplicate) is never retried.
 - A batch refused as a whole for a reason one contact may cause (``ResponseKind.SPLIT``, Octopush) is sent
-  again in halves, down to single contacts, before any row is marked ``failed``.
+  again in halves, down to single contacts, before any row is marked ``failed``; once a whole batch was
+  split that way without any part accepted, later batches refused with the same code are not split.
 - Credentials refused (``ResponseKind.AUTH``) stop the job at once; the rows not yet answered stay
   resumable and :class:`JobSummary` carries the :class:`CredentialsRefused`.
 - Every request is preceded by a committed ``in_flight`` mark in the :class:`~core.journal.Journal` and
@@ -248,6 +249,16 @@ class _Work:
     attempts: int = 0
     resend: frozenset[int] = frozenset()  # keys an earlier run left in flight
     uncertain: bool = False  # an earlier attempt of this run may have reached the provider
+    split: _SplitTree | None = None  # the whole-batch refusal this request is a part of (see _split)
+
+
+@dataclass(eq=False)
+class _SplitTree:
+    """The parts of one batch refused as a whole, while they are sent again in halves."""
+
+    code: str
+    open: int = 0  # parts not answered yet
+    accepted: bool = False  # some part was accepted: splitting helped
 
 
 @dataclass
@@ -320,6 +331,7 @@ class _Runner:
         self.requests = 0
         self.retries = 0
         self.resent: list[int] = []
+        self.split_useless: set[str] = set()  # codes a whole batch was split for without any part accepted
         self.session_done = 0
         self.network_streak = 0  # requests in a row that exhausted their attempts on network errors
         self.last_emit = 0.0
@@ -563,9 +575,11 @@ class _Runner:
             self._on_auth(work, parsed)
         elif parsed.kind is ResponseKind.RETRY:
             self._retry_or_fail(work, parsed.code, parsed.raw_text, parsed.message, parsed.retry_after)
-        elif parsed.kind is ResponseKind.SPLIT and len(request.keys) > 1:
-            self._split(work)
+        elif self._splits(parsed, work):
+            self._split(work, parsed.code)
         else:
+            if work.split is not None:
+                self._part_answered(work.split, parsed.results)
             self._finish(work, parsed.results)
             self._prefetch()
 
@@ -645,7 +659,27 @@ class _Runner:
             if self.network_streak >= max(3, self.cap):
                 self._stop(f"{message} The upload stopped; run it again with --resume once it works.")
 
-    def _split(self, work: _Work) -> None:
+    def _splits(self, parsed: ParsedResponse, work: _Work) -> bool:
+        """Whether a refusal of the whole request is to be sent again in halves.
+
+        Always within a batch being split; a fresh batch is not split once a whole batch was split down to
+        single contacts with that code and not one part was accepted: the refusal is then about every
+        contact (an option, the account), and each further batch fails at once instead of costing ~2
+        requests per row. One batch's worth of proof is needed, so a few bad rows next to each other can
+        never make good contacts fail untried.
+        """
+        if parsed.kind is not ResponseKind.SPLIT or len(work.request.keys) < 2:
+            return False
+        return work.split is not None or parsed.code not in self.split_useless
+
+    def _part_answered(self, tree: _SplitTree, results: Sequence[RowResult]) -> None:
+        tree.open -= 1
+        if any(r.outcome is not Outcome.FAILED for r in results):
+            tree.accepted = True
+        if tree.open == 0 and not tree.accepted:
+            self.split_useless.add(tree.code)
+
+    def _split(self, work: _Work, code: str) -> None:
         """A batch refused as a whole (``SPLIT``): queue its two halves, each its own request(s).
 
         Halves of halves follow until a request carries one contact, whose refusal is then its row's own.
@@ -655,12 +689,16 @@ class _Runner:
         half = (len(keys) + 1) // 2
         log.info("%s: a batch of %d was refused as a whole; sending it again in halves",
                  self.provider.name, len(keys))
+        tree = work.split if work.split is not None else _SplitTree(code, open=1)
+        parts: list[_Work] = []
         for part in (keys[:half], keys[half:]):
             chunk = [self.by_key[k] for k in part if k in self.by_key]
             for request in self.provider.build_requests(chunk, self.options, self.creds, self.base_url):
-                self.ready.append(
-                    _Work(request, resend=work.resend.intersection(request.keys), uncertain=work.uncertain)
-                )
+                parts.append(_Work(request, resend=work.resend.intersection(request.keys),
+                                   uncertain=work.uncertain, split=tree))
+        tree.open += len(parts) - 1  # this request is answered; its parts are out
+        # depth first (the parts go to the front), so one batch's tree ends before the next batch's starts
+        self.ready.extendleft(reversed(parts))
         self.loop.create_task(self._poke())
 
     async def _requeue_later(self, work: _Work, delay: float) -> None:

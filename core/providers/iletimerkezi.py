@@ -39,7 +39,10 @@ _FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("surname", "Last name"),
     FieldSpec("email", "E-mail", FieldKind.EMAIL),
     FieldSpec("gsm", "Mobile phone", FieldKind.PHONE),
-    FieldSpec("group_id", "Group ID", FieldKind.INTEGER, option=True, help="Add the contact to this group."),
+    FieldSpec(
+        "group_id", "Group", FieldKind.INTEGER, option=True,
+        help="Add the contact to this group (choose it by name, or give its id).",
+    ),
 )
 
 

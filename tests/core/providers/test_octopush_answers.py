@@ -28,12 +28,15 @@ def french(n: int, start: int = 0) -> list[Contact]:
 
 
 def run(
-    sandbox: Sandbox, contacts: list[Contact], creds: dict[str, str] | None = None
+    sandbox: Sandbox,
+    contacts: list[Contact],
+    creds: dict[str, str] | None = None,
+    concurrency: int | None = None,
 ) -> tuple[JobSummary, Journal, int]:
     journal = Journal()
     job = journal.create_job("fp-octo", "octopush", "default", {"0": "phone_number"}, {}, len(contacts))
     summary = run_job(OCTOPUSH, creds or CREDS, sandbox.base_url("octopush"), contacts, {},
-                      journal=journal, job_id=job, retry=FAST)
+                      journal=journal, job_id=job, retry=FAST, concurrency=concurrency)
     return summary, journal, job
 
 
@@ -172,3 +175,29 @@ def test_a_4xx_without_a_code_names_the_http_status_not_a_code() -> None:
     assert row.message.startswith(
         "Octopush answered HTTP status 413 without a code: Request Entity Too Large."
     )
+
+
+def test_a_refusal_of_every_contact_stops_being_split(sandbox: Sandbox) -> None:
+    """Splitting a batch whose every contact is refused costs ~2 requests per row: once one whole batch was
+    split down to single contacts without any part accepted, later batches with that refusal fail at once."""
+    contacts = french(800)
+    sandbox.add_octopush_refused(*(c.fields["phone_number"] for c in contacts), code=997, message="No.")
+    summary, journal, job = run(sandbox, contacts, concurrency=1)  # one request at a time: a fixed count
+    assert summary.counts == {Outcome.FAILED: 800}
+    assert {r.code for r in journal.results(job).values()} == {"997"}
+    # a batch split down to 200 single contacts takes 399 requests; the next batch may start before the
+    # first one's parts are all answered (one slot, two workers), so at most two are split; then one each
+    assert sandbox.create_requests("octopush") <= 2 * 399 + 2  # instead of 4 × 399 = 1596
+    sizes = [len(r.json()["contacts"]) for r in sandbox.received("octopush")]
+    assert sizes.count(200) == 4
+    assert sizes.count(100) <= 4  # at most two batches were split
+
+
+def test_bad_rows_next_to_each_other_never_fail_good_contacts_untried(sandbox: Sandbox) -> None:
+    contacts = french(600)
+    bad = [contacts[i].fields["phone_number"] for i in (*range(0, 9), 250, 260, 599)]
+    sandbox.add_octopush_refused(*bad, code=996, message="This one, no.")
+    summary, journal, job = run(sandbox, contacts)
+    assert summary.counts == {Outcome.ADDED: 588, Outcome.FAILED: 12}
+    failed = sorted(k for k, r in journal.results(job).items() if r.outcome is Outcome.FAILED)
+    assert failed == sorted(contacts[i].key for i in (*range(0, 9), 250, 260, 599))
