@@ -871,3 +871,68 @@ def test_module_runs_in_the_foreground_until_interrupted() -> None:
             process.stdout.close()
         if process.stderr:
             process.stderr.close()
+
+
+# ---------------------------------------------------------------------------------------- answer variations
+def test_aptania_get_events_checks_the_token_only(sb: Sandbox, client: httpx.Client) -> None:
+    url = f"{sb.base_url('aptania')}/event/getEvents"
+    ok = client.get(url, params={"tokenUUID": APTANIA_AUTH["tokenUUID"]})
+    assert ok.status_code == 200
+    body = ok.json()
+    assert body["status"] == "200"  # a string, as in get_event.jsp
+    assert set(body["event"]) == {"eventID", "eventName", "eventDesc", "eventType", "eventAttr"}
+    assert all(set(a) == {"attrID", "attrName"} for a in body["event"]["eventAttr"])
+    for params in ({"tokenUUID": "wrong"}, {}):
+        refused = client.get(url, params=params)
+        assert refused.status_code == 401
+        assert refused.text.startswith("Unauthorized")
+    assert client.post(url, params={"tokenUUID": APTANIA_AUTH["tokenUUID"]}).status_code == 405
+    assert sb.create_requests("aptania") == 0
+    assert sb.contacts("aptania") == []
+
+
+@pytest.mark.parametrize(
+    ("echo", "french", "spanish"),
+    [
+        ("e164", "+33611223344", "+34612345678"),
+        ("00", "0033611223344", "0034612345678"),
+        ("digits", "33611223344", "34612345678"),
+        ("spaces", "+33 6 11 22 33 44", "+34 6 12 34 56 78"),
+        ("national", "06 11 22 33 44", "6 12 34 56 78"),
+    ],
+)
+def test_octopush_echo_forms(sb: Sandbox, client: httpx.Client, echo: str, french: str, spanish: str) -> None:
+    sb.set_octopush_answers(echo=echo)
+    two = [{"phone_number": "+33611223344"}, {"phone_number": "+34612345678"}]
+    response = octopush_create(client, sb, two)
+    assert response.status_code == 201
+    assert [i["phone_number"] for i in response.json()["items"]] == [french, spanish]
+    assert [c["phone_number"] for c in sb.contacts("octopush")] == ["+33611223344", "+34612345678"]
+
+
+def test_octopush_success_without_items_and_a_stricter_size_limit(sb: Sandbox, client: httpx.Client) -> None:
+    sb.set_octopush_answers(items=False, max_contacts=2)
+    response = octopush_create(client, sb, [{"phone_number": "+33611223344"}])
+    assert response.status_code == 201
+    assert response.json() == {"code": 0, "message": "success"}
+    assert len(sb.contacts("octopush")) == 1
+    three = [{"phone_number": f"+3361122334{i}"} for i in range(3)]
+    too_many = octopush_create(client, sb, three)
+    assert too_many.status_code == 400
+    assert too_many.json()["code"] == 305
+    with pytest.raises(ValueError, match="echo"):
+        sb.set_octopush_answers(echo="roman")
+    with pytest.raises(ValueError, match="max_contacts"):
+        sb.set_octopush_answers(max_contacts=0)
+
+
+def test_octopush_a_refused_number_sinks_its_whole_request(sb: Sandbox, client: httpx.Client) -> None:
+    sb.add_octopush_refused("+33611223399", status=422, code=999, message="Contact rejected.")
+    two = [{"phone_number": "+33611223344"}, {"phone_number": "+33611223399"}]
+    response = octopush_create(client, sb, two)
+    assert response.status_code == 422
+    assert response.json() == {"code": 999, "message": "Contact rejected."}
+    assert sb.contacts("octopush") == []  # nothing of the request stored
+    assert octopush_create(client, sb, [{"phone_number": "+33611223344"}]).status_code == 201
+    sb.reset()
+    assert octopush_create(client, sb, [{"phone_number": "+33611223399"}]).status_code == 201
