@@ -697,7 +697,7 @@ class _Runner:
                 parts.append(_Work(request, resend=work.resend.intersection(request.keys),
                                    uncertain=work.uncertain, split=tree))
         tree.open += len(parts) - 1  # this request is answered; its parts are out
-        # depth first (the parts go to the front), so one batch's tree ends before the next batch's starts
+        # depth first (the parts go to the front): a batch's parts go before the next batches
         self.ready.extendleft(reversed(parts))
         self.loop.create_task(self._poke())
 
