@@ -181,7 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     ``default_region``, ``dry_run``, ``report``, ``resume``, ``concurrency`` (int), ``base_url``,
     ``encoding``, ``delimiter``, ``use``, ``save``, ``json`` (upload's ``provider`` and ``profile`` are None
     when not given: ``--use`` may supply them); credentials: ``action`` (set/test/delete), ``provider``,
-    ``profile``.
+    ``profile``; groups: ``provider``, ``profile``, ``json``, ``base_url``.
     """
     parser = _Parser(
         prog=PROG,
@@ -262,6 +262,18 @@ def build_parser() -> argparse.ArgumentParser:
     _add_demo(p)
     _add_json(p)
     _sub_help(p, EXITS_ROWS, [ENV_HOME, *env_credentials(), *env_base_urls()])
+
+    p = sub.add_parser("groups", help="list the İleti Merkezi account's groups: id, name, count")
+    p.add_argument("provider", metavar="P", help="iletimerkezi (the platform with contact groups)")
+    p.add_argument(
+        "--profile", default="default", metavar="NAME", help="credentials profile (default: default)"
+    )
+    p.add_argument("--json", action="store_true", help="print JSON (one object per group, with parent_id)")
+    p.add_argument("--base-url", metavar="URL", help="ask this address instead of the provider's")
+    _add_demo(p)
+    _sub_help(p, (("0", "the groups were listed"),
+                  ("2", "credentials missing or refused, the platform unreachable, or a bad command")),
+              [ENV_HOME, *env_credentials(), *env_base_urls()])
 
     p = sub.add_parser("credentials", help="store, test or delete a provider's credentials")
     p.add_argument("action", choices=("set", "test", "delete"), help="set (prompt or stdin), test or delete")
@@ -344,6 +356,7 @@ def provider_json(provider: Provider) -> dict[str, Any]:
         "fields": [f.to_json() for f in provider.contact_fields()],
         "options": [f.to_json() for f in provider.option_fields()],
         "field_hint": provider.field_hint(),
+        "dynamic_fields": [d.to_json() for d in provider.dynamic_fields()],
         "credentials": [c.to_json(provider.name) for c in provider.credential_fields],
         "credential_check": provider.has_credential_check,
         "batch_size": provider.batch_size,
@@ -487,11 +500,18 @@ def cmd_credentials(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) 
     return int(run(args, stdout, stderr))
 
 
+def cmd_groups(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
+    from core.groups_cmd import run
+
+    return run(args, stdout, stderr)
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, IO[str], IO[str]], int]] = {
     "providers": cmd_providers,
     "add": cmd_add,
     "upload": cmd_upload,
     "credentials": cmd_credentials,
+    "groups": cmd_groups,
 }
 
 

@@ -256,8 +256,8 @@ class ProviderClient:
                     code=parsed.code,
                     raw_text=parsed.raw_text,
                 )
-            if parsed.kind is ResponseKind.DONE:
-                return parsed
+            if parsed.kind in (ResponseKind.DONE, ResponseKind.SPLIT):
+                return parsed  # a SPLIT carries the rows' failures should the caller not split it
             last = parsed
             if attempt < self.max_attempts:
                 log.info("%s asked to retry (code %s), attempt %d", self.provider.name, parsed.code, attempt)
@@ -288,8 +288,17 @@ class ProviderClient:
         """Add ``contacts`` in the provider's batches, one after the other; results in input order."""
         by_key = {c.key: c for c in contacts}
         found: dict[int, RowResult] = {}
-        for request in self.provider.build_requests(contacts, options, self.creds, self.base_url):
+        todo = list(self.provider.build_requests(contacts, options, self.creds, self.base_url))
+        while todo:
+            request = todo.pop(0)
             parsed = self.submit(request, by_key)
+            if parsed.kind is ResponseKind.SPLIT and len(request.keys) > 1:
+                # refused as a whole for a reason one contact may cause: again in halves, down to one contact
+                half = (len(request.keys) + 1) // 2
+                for part in (request.keys[:half], request.keys[half:]):
+                    chunk = [by_key[k] for k in part]
+                    todo[:0] = self.provider.build_requests(chunk, options, self.creds, self.base_url)
+                continue
             for result in parsed.results:
                 found[result.key] = result
         out: list[RowResult] = []

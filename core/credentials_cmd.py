@@ -5,7 +5,8 @@
   terminal it reads one line per credential, in the provider's ``credential_fields`` order
   (``printf '%s\\n' "$KEY" me@example.com | contact-uploader credentials set octopush``). An empty answer
   keeps what is stored (or the default). Secrets go to the keyring, settings to the settings file.
-* ``test`` runs the provider's credential check where one exists (İleti Merkezi get-balance, Octopush
+* ``test`` runs the provider's credential check where one exists (İleti Merkezi get-balance, Aptania
+  getEvents — the token only —, Octopush
   check-balance) and prints its answer; for a provider without one it says so plainly and exits 0.
   ``--base-url``/``--demo`` (when the parser offers them) and ``CONTACT_UPLOADER_<P>_BASE_URL`` apply.
 * ``delete`` removes the profile's secrets from the keyring and its settings from the settings file.

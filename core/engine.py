@@ -16,6 +16,9 @@
 - Timeouts, connection errors, 429 and 5xx are retried with exponential backoff and jitter, at most
   :data:`MAX_ATTEMPTS` attempts per request; a row that exhausts them ends ``failed`` with the last
   readable reason. A definite refusal (a validation error, a duplicate) is never retried.
+- A batch refused as a whole for a reason one contact may cause (``ResponseKind.SPLIT``, Octopush) is sent
+  again in halves, down to single contacts, before any row is marked ``failed``; once a whole batch was
+  split that way without any part accepted, later batches refused with the same code are not split.
 - Credentials refused (``ResponseKind.AUTH``) stop the job at once; the rows not yet answered stay
   resumable and :class:`JobSummary` carries the :class:`CredentialsRefused`.
 - Every request is preceded by a committed ``in_flight`` mark in the :class:`~core.journal.Journal` and
@@ -246,6 +249,16 @@ class _Work:
     attempts: int = 0
     resend: frozenset[int] = frozenset()  # keys an earlier run left in flight
     uncertain: bool = False  # an earlier attempt of this run may have reached the provider
+    split: _SplitTree | None = None  # the whole-batch refusal this request is a part of (see _split)
+
+
+@dataclass(eq=False)
+class _SplitTree:
+    """The parts of one batch refused as a whole, while they are sent again in halves."""
+
+    code: str
+    open: int = 0  # parts not answered yet
+    accepted: bool = False  # some part was accepted: splitting helped
 
 
 @dataclass
@@ -318,6 +331,7 @@ class _Runner:
         self.requests = 0
         self.retries = 0
         self.resent: list[int] = []
+        self.split_useless: set[str] = set()  # codes a whole batch was split for without any part accepted
         self.session_done = 0
         self.network_streak = 0  # requests in a row that exhausted their attempts on network errors
         self.last_emit = 0.0
@@ -558,10 +572,14 @@ class _Runner:
             return
         assert parsed is not None
         if parsed.kind is ResponseKind.AUTH:
-            self._on_auth(work)
+            self._on_auth(work, parsed)
         elif parsed.kind is ResponseKind.RETRY:
             self._retry_or_fail(work, parsed.code, parsed.raw_text, parsed.message, parsed.retry_after)
+        elif self._splits(parsed, work):
+            self._split(work, parsed.code)
         else:
+            if work.split is not None:
+                self._part_answered(work.split, parsed.results)
             self._finish(work, parsed.results)
             self._prefetch()
 
@@ -594,10 +612,19 @@ class _Runner:
             )
 
     # ------------------------------------------------------------------ outcomes
-    def _on_auth(self, work: _Work) -> None:
+    def _on_auth(self, work: _Work, parsed: ParsedResponse) -> None:
         # the provider refused the whole request: nothing of it was stored, unless an earlier attempt was
+        keys = work.request.keys
         if not work.uncertain:
-            self.journal.release(self.job_id, [k for k in work.request.keys if k not in work.resend])
+            self.journal.release(self.job_id, [k for k in keys if k not in work.resend])
+        # its rows stay resumable, but say why they stopped: the refusal's code and sentence, not "not sent"
+        code, raw = parsed.code, self._scrub(parsed.raw_text)
+        message = self._scrub(parsed.message or f"{self.provider.title} refused the credentials.")
+        self.journal.note(self.job_id, keys, code, raw, message)
+        if self.on_result is not None:
+            for key in keys:
+                self.on_result(RowResult(key=key, outcome=Outcome.PENDING, code=code, raw_text=raw,
+                                         message=message))
 
     def _retry_or_fail(
         self,
@@ -631,6 +658,48 @@ class _Runner:
             self.network_streak += 1
             if self.network_streak >= max(3, self.cap):
                 self._stop(f"{message} The upload stopped; run it again with --resume once it works.")
+
+    def _splits(self, parsed: ParsedResponse, work: _Work) -> bool:
+        """Whether a refusal of the whole request is to be sent again in halves.
+
+        Always within a batch being split; a fresh batch is not split once a whole batch was split down to
+        single contacts with that code and not one part was accepted: the refusal is then about every
+        contact (an option, the account), and each further batch fails at once instead of costing ~2
+        requests per row. One batch's worth of proof is needed, so a few bad rows next to each other can
+        never make good contacts fail untried.
+        """
+        if parsed.kind is not ResponseKind.SPLIT or len(work.request.keys) < 2:
+            return False
+        return work.split is not None or parsed.code not in self.split_useless
+
+    def _part_answered(self, tree: _SplitTree, results: Sequence[RowResult]) -> None:
+        tree.open -= 1
+        if any(r.outcome is not Outcome.FAILED for r in results):
+            tree.accepted = True
+        if tree.open == 0 and not tree.accepted:
+            self.split_useless.add(tree.code)
+
+    def _split(self, work: _Work, code: str) -> None:
+        """A batch refused as a whole (``SPLIT``): queue its two halves, each its own request(s).
+
+        Halves of halves follow until a request carries one contact, whose refusal is then its row's own.
+        The rows stay ``in_flight`` in the journal until their half is answered (or released on a stop).
+        """
+        keys = work.request.keys
+        half = (len(keys) + 1) // 2
+        log.info("%s: a batch of %d was refused as a whole; sending it again in halves",
+                 self.provider.name, len(keys))
+        tree = work.split if work.split is not None else _SplitTree(code, open=1)
+        parts: list[_Work] = []
+        for part in (keys[:half], keys[half:]):
+            chunk = [self.by_key[k] for k in part if k in self.by_key]
+            for request in self.provider.build_requests(chunk, self.options, self.creds, self.base_url):
+                parts.append(_Work(request, resend=work.resend.intersection(request.keys),
+                                   uncertain=work.uncertain, split=tree))
+        tree.open += len(parts) - 1  # this request is answered; its parts are out
+        # depth first (the parts go to the front): a batch's parts go before the next batches
+        self.ready.extendleft(reversed(parts))
+        self.loop.create_task(self._poke())
 
     async def _requeue_later(self, work: _Work, delay: float) -> None:
         await asyncio.sleep(delay)

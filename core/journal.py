@@ -322,9 +322,34 @@ class Journal:
         now = time.time()
         with self._tx() as db:
             db.executemany(
-                "UPDATE rows SET state='pending', updated=? WHERE job_id=? AND key=? AND state='in_flight'",
+                "UPDATE rows SET state='pending', code='', raw_text='', message='', updated=? "
+                "WHERE job_id=? AND key=? AND state='in_flight'",
                 [(now, job_id, int(k)) for k in keys],
             )
+
+    def note(self, job_id: int, keys: Iterable[int], code: str, raw_text: str, message: str) -> None:
+        """Why rows that have not ended stopped (the refusal their request got), kept until they are sent
+        again; their state (``pending`` or ``in_flight``) is left as it is, so they stay resumable."""
+        now = time.time()
+        with self._tx() as db:
+            db.executemany(
+                "UPDATE rows SET code=?, raw_text=?, message=?, updated=? "
+                "WHERE job_id=? AND key=? AND state IN ('pending', 'in_flight')",
+                [(code, raw_text, message, now, job_id, int(k)) for k in keys],
+            )
+
+    def notes(self, job_id: int) -> dict[int, RowResult]:
+        """Rows that have not ended but carry a note (see :meth:`note`), as ``pending`` results by key."""
+        with self._lock:
+            found = self._db.execute(
+                "SELECT key, code, raw_text, message FROM rows "
+                "WHERE job_id=? AND state IN ('pending', 'in_flight') AND message != ''",
+                (job_id,),
+            ).fetchall()
+        return {
+            int(r[0]): RowResult(int(r[0]), Outcome.PENDING, code=r[1], raw_text=r[2], message=r[3])
+            for r in found
+        }
 
     def record(self, job_id: int, result: RowResult) -> None:
         """Committed after an answer: the row's final outcome."""
@@ -360,8 +385,8 @@ class Journal:
 
 
 _MARK_SET = (
-    " ON CONFLICT (job_id, key) DO UPDATE SET state='in_flight', sends=sends+1, "
-    "updated=excluded.updated WHERE rows.state IN ('pending', 'in_flight')"
+    " ON CONFLICT (job_id, key) DO UPDATE SET state='in_flight', sends=sends+1, code='', raw_text='', "
+    "message='', updated=excluded.updated WHERE rows.state IN ('pending', 'in_flight')"
 )
 _MARK_ONE = (
     "INSERT INTO rows (job_id, key, state, sends, updated) VALUES (?, ?, 'in_flight', 1, ?)" + _MARK_SET

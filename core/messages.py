@@ -13,6 +13,7 @@ caller passes (``{column}``, ``{provider}``, ``{status}``, …). Missing placeho
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from typing import Any
 
@@ -38,6 +39,16 @@ def table(lang: str = DEFAULT_LANG) -> dict[str, Any]:
         return {}
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data
+
+
+# a sentence's own full stop right after a provider text that already ends one ("…does not exist.. Check"),
+# or after "?"/"!"; an ellipsis ("...") is left alone
+_DOUBLED = re.compile(r"(?<!\.)([.!?。])\.(?!\.)")
+
+
+def tidy(sentence: str) -> str:
+    """``sentence`` without the doubled full stop a provider text ending in one would leave."""
+    return _DOUBLED.sub(r"\1", sentence)
 
 
 class _Keep(dict[str, str]):
@@ -73,7 +84,7 @@ def describe(section: str, code: str, text: str = "", *, lang: str | None = None
     sentence = _lookup(section, code, lg) or _fallback(section, lg)
     values = _Keep(code=code, text=(text or "").strip() or "(no text)", **params)
     values.setdefault("provider", str((table(DEFAULT_LANG).get(section) or {}).get("title", section)))
-    return sentence.format_map(values).strip()
+    return tidy(sentence.format_map(values).strip())
 
 
 def text(section: str, key: str, *, lang: str | None = None, **params: str) -> str:

@@ -79,6 +79,30 @@ class FieldSpec:
 
 
 @dataclass(frozen=True)
+class DynamicField:
+    """A family of field ids resolved from a pattern (``custom_field:<id>``, ``attr:<id>``, any upper-case
+    Netcore attribute): what a script needs to build such an id and know how its value is treated."""
+
+    pattern: str  # readable form, e.g. "custom_field:<id>"
+    regex: str  # the full-match regular expression a field id must satisfy
+    kind: FieldKind
+    label: str  # readable label, "<id>" standing for the id part
+    example: str
+    help: str = ""
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "pattern": self.pattern,
+            "regex": self.regex,
+            "kind": str(self.kind),
+            "label": self.label,
+            "example": self.example,
+            "option": False,
+            "help": self.help,
+        }
+
+
+@dataclass(frozen=True)
 class CredentialSpec:
     """One credential or account setting of a provider.
 
@@ -208,6 +232,9 @@ class ResponseKind(StrEnum):
     DONE = "done"  # every row has a final outcome
     RETRY = "retry"  # a temporary problem: send the same request again later
     AUTH = "auth"  # credentials refused: stop the whole job
+    # a batch refused as a whole for a reason one of its contacts may cause: send it again in halves, down to
+    # single contacts; ``results`` are the rows' outcomes should the request carry one contact only
+    SPLIT = "split"
 
 
 @dataclass(frozen=True)

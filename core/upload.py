@@ -165,7 +165,8 @@ class _Upload:
                 self.bar.close()
 
         results = journal.results(job_id)
-        self._report(table, results, prepared.checks)
+        # rows a refusal stopped keep its code and sentence in the report (still pending: resumable)
+        self._report(table, {**journal.notes(job_id), **results}, prepared.checks)
         counts: dict[Outcome, int] = {}
         for result in results.values():
             counts[result.outcome] = counts.get(result.outcome, 0) + 1

@@ -35,6 +35,7 @@ from core.model import Credentials, FieldKind, FieldSpec, Options, Outcome, RowR
 from core.providers import Provider
 from gui import theme
 from gui.context import AppContext
+from gui.group_picker import GroupPicker, has_groups
 from gui.import_widgets import make_card
 
 PLACEHOLDERS = {
@@ -93,7 +94,11 @@ class FieldRow(QWidget):
         layout.addWidget(self.label)
 
         self.editor: QWidget
-        if spec.kind is FieldKind.BOOLEAN:
+        if has_groups(form.provider, spec.id):
+            picker = GroupPicker(form.group_source)
+            picker.changed.connect(self._changed)
+            self.editor = picker
+        elif spec.kind is FieldKind.BOOLEAN:
             box = QCheckBox(spec.label)
             box.setObjectName("FieldCheck")
             box.toggled.connect(self._changed)
@@ -130,6 +135,8 @@ class FieldRow(QWidget):
 
     # ------------------------------------------------------------------ value
     def value(self) -> str:
+        if isinstance(self.editor, GroupPicker):
+            return self.editor.value()
         if isinstance(self.editor, QCheckBox):
             return "true" if self.editor.isChecked() else ""
         if isinstance(self.editor, QComboBox):
@@ -138,7 +145,9 @@ class FieldRow(QWidget):
         return self.editor.text()
 
     def set_value(self, value: str) -> None:
-        if isinstance(self.editor, QCheckBox):
+        if isinstance(self.editor, GroupPicker):
+            self.editor.set_value(value)
+        elif isinstance(self.editor, QCheckBox):
             self.editor.setChecked(value.strip().lower() in {"1", "true", "yes", "on"})
         elif isinstance(self.editor, QComboBox):
             self.editor.setCurrentIndex(max(0, self.editor.findData(value)))
@@ -394,12 +403,28 @@ class ContactForm(QWidget):
         self.region_combo: QComboBox | None = None
         context.providerChanged.connect(lambda _p: self.rebuild())
         context.profileChanged.connect(lambda _p: self._reset_region())
+        context.profileChanged.connect(lambda _p: self._refresh_groups())
+        context.credentialsChanged.connect(self._refresh_groups)
         self.rebuild()
 
     # ------------------------------------------------------------------ building
     @property
     def provider(self) -> Provider:
         return self.context.provider
+
+    def group_source(self) -> tuple[dict[str, str], str]:
+        """Credentials and base URL the group picker lists the groups with (raises when none are stored)."""
+        creds = dict(self.context.credentials())
+        return creds, self.context.base_url(creds)
+
+    def group_picker(self) -> GroupPicker | None:
+        row = self.rows.get("group_id")
+        return row.editor if row is not None and isinstance(row.editor, GroupPicker) else None
+
+    def _refresh_groups(self) -> None:
+        picker = self.group_picker()
+        if picker is not None and picker.isVisible():
+            picker.refresh()
 
     def region(self) -> str:
         if self.region_combo is not None and self.region_combo.currentData():
@@ -410,6 +435,9 @@ class ContactForm(QWidget):
         """Regenerate the form for the current provider (values of the old one are dropped)."""
         if self.task is not None and not self.task.done:
             self.task.cancel()
+        picker = self.group_picker()
+        if picker is not None:
+            picker.stop()
         while self.body_layout.count():
             item = self.body_layout.takeAt(0)
             widget = item.widget()

@@ -52,6 +52,13 @@ def no_check_sentence(provider: Provider) -> str:
     )
 
 
+def credentials_note(provider: Provider) -> str:
+    """The message table's note on what to enter (e.g. Aptania's userUUID and its token-only test), or ""."""
+    if not messages.known(provider.name, "credentials_note"):
+        return ""
+    return messages.text(provider.name, "credentials_note")
+
+
 REGION_NAMES = {"us": "United States", "in": "India", "eu": "Europe"}  # data-centre codes → names
 
 
@@ -249,6 +256,13 @@ class CredentialsDialog(QDialog):
             r += 1
         grid.setColumnStretch(1, 1)
         outer.addLayout(grid)
+        # what the platform's own documentation leaves unclear about its credentials (Aptania's userUUID)
+        self.credentials_note = QLabel(credentials_note(self.provider))
+        self.credentials_note.setObjectName("Hint")
+        self.credentials_note.setWordWrap(True)
+        self.credentials_note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.credentials_note.setVisible(bool(self.credentials_note.text()))
+        outer.addWidget(self.credentials_note)
 
         test_row = QHBoxLayout()
         self.test_button = QPushButton("Test connection")

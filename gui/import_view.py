@@ -346,6 +346,7 @@ class ImportView(QWidget):
         self.stack.addWidget(self.file_step)
 
         self.mapping_view = MappingView()
+        self.mapping_view.group_source = self._group_source
         self.mapping_view.mappingChanged.connect(self._update_buttons)
         self.stack.addWidget(self.mapping_view)
 
@@ -865,6 +866,11 @@ class ImportView(QWidget):
             constants=dict(self._constants), region=self._key_region(profile),
             profile=DEMO_PROFILE if demo else profile,
         )
+
+    def _group_source(self) -> tuple[dict[str, str], str]:
+        """Credentials and base URL for the group picker of the options (raises when none are stored)."""
+        creds = dict(self.context.credentials())
+        return creds, self.context.base_url(creds)
 
     def _key_region(self, profile: str) -> str:
         """The region as the CLI puts it in the journal key: ``--default-region``, else the profile's

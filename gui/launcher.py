@@ -17,7 +17,7 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 
-SUBCOMMANDS = frozenset({"providers", "add", "upload", "credentials"})
+SUBCOMMANDS = frozenset({"providers", "add", "upload", "credentials", "groups"})
 # top-level flags that belong to the command line tool rather than the window
 CLI_FLAGS = frozenset({"-h", "--help", "--version"})
 # window options that take a value, so the value is not mistaken for a subcommand

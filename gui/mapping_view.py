@@ -3,7 +3,8 @@
 One line per source column: its header, a few sample values and a combo of the provider's contact
 fields (plus "— ignore —"). Providers with open-ended field ids (Netcore attributes, İleti Merkezi
 ``custom_field:<id>``, Aptania ``attr:<id>``) get an editable combo, so any id can be typed. Below, one
-input per job option (list name, group id, …) and the default country for phone numbers.
+input per job option (list name, group id, …) and the default country for phone numbers; İleti Merkezi's
+group id is a :class:`gui.group_picker.GroupPicker` (the account's groups by name, a typed id still works).
 
 The suggestion comes from :func:`core.mapping.auto_map`, or from :class:`core.mapping.MappingMemory`
 when the same file shape was mapped before; the import view remembers the final choice.
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from core.model import FieldKind, FieldSpec
 from core.providers.base import Provider
+from gui.group_picker import GroupPicker, Source, has_groups
 from gui.import_widgets import make_card
 
 IGNORE = "— ignore —"
@@ -46,6 +48,9 @@ class MappingView(QWidget):
         self._headers: list[str] = []
         self.combos: list[QComboBox] = []
         self.option_inputs: dict[str, QWidget] = {}
+        # where a group picker lists the account's groups from: () -> (credentials, base URL); the import
+        # view sets it (None: the picker takes a typed id only)
+        self.group_source: Source | None = None
 
         # both cards at their natural height; the step scrolls as a whole when a file has many columns
         outer = QVBoxLayout(self)
@@ -151,6 +156,9 @@ class MappingView(QWidget):
             self._grid.addWidget(combo, index + 1, 2)
         self._grid.setColumnStretch(1, 1)
 
+        for old in self.option_inputs.values():
+            if isinstance(old, GroupPicker):
+                old.stop()
         _clear(self._options_form)
         self.option_inputs = {}
         constants = constants or {}
@@ -163,7 +171,11 @@ class MappingView(QWidget):
                 edit.setToolTip(f"{spec.help} The same {spec.label.lower()} for every contact.".strip())
                 rows.append((f"{spec.label} *", self._option_widget(spec.id, edit)))
         for spec in provider.option_fields():
-            widget = _option_input(spec, constants.get(spec.id, ""))
+            widget: QWidget
+            if has_groups(provider, spec.id):  # İleti Merkezi's group_id: the groups by name
+                widget = GroupPicker(self.group_source, constants.get(spec.id, ""))
+            else:
+                widget = _option_input(spec, constants.get(spec.id, ""))
             rows.append((spec.label + (" *" if spec.required else ""), self._option_widget(spec.id, widget)))
         self.region = _region_input(region or provider.default_region)
         self.region.textEdited.connect(self._changed)
@@ -182,7 +194,9 @@ class MappingView(QWidget):
 
     def _option_widget(self, field_id: str, widget: QWidget) -> QWidget:
         widget.setObjectName(f"option_{field_id}")
-        if isinstance(widget, QComboBox):
+        if isinstance(widget, GroupPicker):
+            widget.changed.connect(self._changed)
+        elif isinstance(widget, QComboBox):
             widget.currentIndexChanged.connect(self._changed)
         elif isinstance(widget, QLineEdit):
             widget.textEdited.connect(self._changed)
@@ -220,7 +234,9 @@ class MappingView(QWidget):
         """Option id → value, for every option given a value."""
         out: dict[str, str] = {}
         for fid, widget in self.option_inputs.items():
-            if isinstance(widget, QComboBox):
+            if isinstance(widget, GroupPicker):
+                value = widget.value()
+            elif isinstance(widget, QComboBox):
                 value = str(widget.currentData() or "")
             elif isinstance(widget, QLineEdit):
                 value = widget.text().strip()
@@ -240,7 +256,9 @@ class MappingView(QWidget):
 
     def set_constant(self, field_id: str, value: str) -> None:
         widget = self.option_inputs[field_id]
-        if isinstance(widget, QComboBox):
+        if isinstance(widget, GroupPicker):
+            widget.set_value(value)
+        elif isinstance(widget, QComboBox):
             widget.setCurrentIndex(max(0, widget.findData(value)))
         elif isinstance(widget, QLineEdit):
             widget.setText(value)

@@ -2,7 +2,12 @@
 
 One contact per request, a JSON body of strings carrying both credentials. The answer
 ``{"exists": "false", "contactUUID": "...", "status": "200"}`` may use strings or native types.
-No error table is published: other answers are shown with their HTTP status and body text.
+No error table is published: other answers are shown with their code (from the body when it has one, else
+the HTTP status, and said to be which) and body text.
+
+Token check: ``GET {base}/event/getEvents?tokenUUID=…`` (public doc get_event.jsp) is read-only and answers
+``{"event": …, "status": "200"}`` for a valid token. It checks the token only: ``userUUID``, which Aptania
+describes as "obtained through cookies placed on the user's device", is first checked by a createContact.
 """
 
 from __future__ import annotations
@@ -10,12 +15,15 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 from core import messages
 from core.model import (
+    CheckResult,
     Contact,
     Credentials,
     CredentialSpec,
+    DynamicField,
     FieldKind,
     FieldSpec,
     Options,
@@ -62,11 +70,16 @@ class Aptania(Provider):
     default_concurrency = 4
     default_region = "GB"
     identity_fields = ("contactEmailaddress",)
-    has_credential_check = False
+    has_credential_check = True  # the token only (getEvents); userUUID is checked by the first contact
     reports_duplicates = True  # createContact answers exists=true for an e-mail it holds
     credential_fields: ClassVar[tuple[CredentialSpec, ...]] = (
         CredentialSpec("token_uuid", "API token (tokenUUID)", help="The API token Aptania gave you."),
-        CredentialSpec("user_uuid", "User UUID (userUUID)", help="The user identifier Aptania gave you."),
+        CredentialSpec(
+            "user_uuid",
+            "User UUID (userUUID)",
+            help="The user UUID Aptania gave your API user. Aptania's docs describe it as coming from a "
+            "cookie on the user's device; ask Aptania support for the one to use for uploads.",
+        ),
     )
 
     def fields(self) -> tuple[FieldSpec, ...]:
@@ -80,6 +93,14 @@ class Aptania(Provider):
         if m and m.group(1).strip():
             return FieldSpec(field_id, f"Attribute {m.group(1)}", dynamic=True)
         return None
+
+    def dynamic_fields(self) -> tuple[DynamicField, ...]:
+        return (
+            DynamicField(
+                "attr:<attrID>", ATTR.pattern, FieldKind.TEXT, "Attribute <attrID>", "attr:7",
+                "Sent in contactAttr as {attrID, attrValue}; the attrID comes from Aptania.",
+            ),
+        )
 
     def field_hint(self) -> str:
         return "Aptania also takes attributes as attr:<attrID>."
@@ -159,5 +180,46 @@ class Aptania(Provider):
                 raw_text=text,
                 message=messages.describe(self.name, "auth", text, status=shown),
             )
-        code = body_status if body_status not in {"", "200"} else str(status)
-        return ParsedResponse(results=(self.result(key, "failed", code, text, status=str(status)),))
+        if body_status not in {"", "200"}:  # a code from the body: never called an HTTP status
+            failed = self.result(key, "failed", body_status, text, status=str(status))
+            return ParsedResponse(results=(failed,))
+        if not 200 <= status < 300:
+            failed = self.result(key, "failed", status, text, message_key="http_status", status=str(status))
+            return ParsedResponse(results=(failed,))
+        # a 2xx answer that is neither a success nor carries a code: not "code 200"
+        return ParsedResponse(results=(self.result(key, "failed", "", text, message_key="no_code"),))
+
+    # ------------------------------------------------------------------ token check
+    def credential_check_request(self, creds: Credentials, base_url: str) -> WireRequest:
+        token = quote(creds.get("token_uuid", ""), safe="")
+        return WireRequest(
+            method="GET",
+            url=f"{base_url.rstrip('/')}/event/getEvents?tokenUUID={token}",
+            headers={"Accept": "application/json"},
+            body=b"",
+            secrets=self.secret_values(creds),
+        )
+
+    def parse_credential_check(self, status: int, body: bytes) -> CheckResult:
+        data = load_json(body)
+        body_status = _status(data.get("status")) if isinstance(data, dict) else ""
+        if 200 <= status < 300 and isinstance(data, dict) and body_status in {"200", ""} and (
+            body_status == "200" or "event" in data
+        ):
+            return CheckResult(ok=True, code="200", message=messages.text(self.name, "check_ok"))
+        raw = body.decode("utf-8", "replace").strip()[:300]
+        text = raw
+        if isinstance(data, dict):
+            text = str(data.get("message") or data.get("error") or raw)
+        if status in (401, 403) or body_status in {"401", "403"}:
+            shown = body_status if body_status in {"401", "403"} else str(status)
+            refused = messages.describe(self.name, "check_refused", text, status=shown)
+            return CheckResult(ok=False, code=shown, message=refused)
+        if body_status not in {"", "200"}:
+            return CheckResult(
+                ok=False, code=body_status, message=messages.describe(self.name, body_status, text)
+            )
+        shown = "" if 200 <= status < 300 else str(status)
+        key = "no_code" if not shown else "http_status"
+        message = messages.describe(self.name, key, text, status=shown)
+        return CheckResult(ok=False, code=shown, message=message)

@@ -22,6 +22,7 @@ from core.model import (
     Contact,
     Credentials,
     CredentialSpec,
+    DynamicField,
     FieldSpec,
     Options,
     Outcome,
@@ -62,6 +63,10 @@ class Provider(ABC):
     def field_hint(self) -> str:
         """One sentence on which field ids exist beyond the fixed list (for 'unknown field' errors)."""
         return ""
+
+    def dynamic_fields(self) -> tuple[DynamicField, ...]:
+        """The families of field ids beyond the fixed list (``custom_field:<id>`` …), structured."""
+        return ()
 
     def contact_fields(self) -> tuple[FieldSpec, ...]:
         return tuple(f for f in self.fields() if not f.option)

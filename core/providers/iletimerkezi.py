@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from core import messages
+from core.errors import CredentialsRefused, ProviderError
 from core.model import (
     CheckResult,
     Contact,
     Credentials,
     CredentialSpec,
+    DynamicField,
     FieldKind,
     FieldSpec,
     Options,
@@ -36,7 +39,10 @@ _FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("surname", "Last name"),
     FieldSpec("email", "E-mail", FieldKind.EMAIL),
     FieldSpec("gsm", "Mobile phone", FieldKind.PHONE),
-    FieldSpec("group_id", "Group ID", FieldKind.INTEGER, option=True, help="Add the contact to this group."),
+    FieldSpec(
+        "group_id", "Group", FieldKind.INTEGER, option=True,
+        help="Add the contact to this group (choose it by name, or give its id).",
+    ),
 )
 
 
@@ -77,6 +83,15 @@ class IletiMerkezi(Provider):
         if m:
             return FieldSpec(field_id, f"Custom field {m.group(1)}", dynamic=True)
         return None
+
+    def dynamic_fields(self) -> tuple[DynamicField, ...]:
+        return (
+            DynamicField(
+                "custom_field:<id>", CUSTOM_FIELD.pattern, FieldKind.TEXT, "Custom field <id>",
+                "custom_field:12",
+                "The numeric id of a custom field defined in your İleti Merkezi panel.",
+            ),
+        )
 
     def field_hint(self) -> str:
         return "İleti Merkezi also takes custom fields as custom_field:<id> (the id from your panel)."
@@ -154,9 +169,10 @@ class IletiMerkezi(Provider):
             transient = self.transient(status, headers, body)
             if transient is not None:
                 return transient
+            shown = "" if 200 <= status < 300 else status  # no code in the body: not "code 200"
             return ParsedResponse(
                 results=(
-                    self.result(key, "failed", status, raw, message_key="unreadable", status=str(status)),
+                    self.result(key, "failed", shown, raw, message_key="unreadable", status=str(status)),
                 )
             )
         code, text, response = parsed
@@ -203,7 +219,9 @@ class IletiMerkezi(Provider):
             raw = body.decode("utf-8", "replace").strip()[:300]
             key = "401" if status == 401 else "unreadable"
             return CheckResult(
-                ok=False, code=str(status), message=messages.describe(self.name, key, raw, status=str(status))
+                ok=False,
+                code="" if 200 <= status < 300 else str(status),  # no code in the body: not "code 200"
+                message=messages.describe(self.name, key, raw, status=str(status)),
             )
         code, text, response = parsed
         if code == "200":
@@ -222,30 +240,62 @@ class IletiMerkezi(Provider):
         return CheckResult(ok=False, code=code, message=messages.describe(self.name, code, text))
 
     def groups_request(self, creds: Credentials, base_url: str) -> WireRequest:
-        """``get-groups`` for a group picker."""
+        """``get-groups`` for a group picker (no side effects, like get-balance)."""
         return self._request(
             f"{base_url.rstrip('/')}/get-groups/json", {"authentication": self._auth(creds)}, creds, ()
         )
 
-    def parse_groups(self, body: bytes) -> list[tuple[str, str]]:
-        """(id, name) of every group, children flattened with their parent's name as a prefix."""
+    def parse_groups(self, status: int, body: bytes) -> list[Group]:
+        """Every group of the account, each main group followed by its sub-groups (depth first).
+
+        Reads the documented shape ``groups.group[]`` with ``children.child[]`` (apidocs group-list), and
+        also a plain ``groups[]`` / ``children[]`` list (SPEC 2.2's summary); a single object where a list
+        is expected counts as a list of one; ids and counts may be numbers or strings. Raises
+        CredentialsRefused for 401 and ProviderError with the readable sentence for any other refusal.
+        """
         parsed = self._status(body)
-        if parsed is None or parsed[0] != "200":
-            return []
-        out: list[tuple[str, str]] = []
+        if parsed is None or parsed[0] == "":
+            raw = body.decode("utf-8", "replace").strip()[:300]
+            if status == 401:
+                raise CredentialsRefused(messages.describe(self.name, "401", raw), "401", raw)
+            raise ProviderError(messages.describe(self.name, "unreadable", raw, status=str(status)))
+        code, text, response = parsed
+        if code in AUTH_CODES:
+            raise CredentialsRefused(messages.describe(self.name, code, text), code, text)
+        if code != "200":
+            raise ProviderError(messages.describe(self.name, code, text))
+        out: list[Group] = []
 
-        def walk(groups: Any, prefix: str) -> None:
-            if isinstance(groups, dict):
-                groups = groups.get("group", [])
-            if isinstance(groups, dict):
-                groups = [groups]
-            if not isinstance(groups, list):
-                return
-            for g in groups:
-                if isinstance(g, dict) and g.get("id") is not None:
-                    name = prefix + str(g.get("name", ""))
-                    out.append((_code(g.get("id")), name))
-                    walk(g.get("children") or [], name + " › ")
+        def items(value: Any, inner: str) -> list[Any]:
+            if isinstance(value, dict) and inner in value:
+                value = value[inner]
+            if isinstance(value, dict):
+                return [value]
+            return value if isinstance(value, list) else []
 
-        walk(parsed[2].get("groups"), "")
+        def walk(value: Any, inner: str, parent: str, depth: int) -> None:
+            for g in items(value, inner):
+                if not isinstance(g, dict) or g.get("id") in (None, ""):
+                    continue
+                group_id = _code(g.get("id"))
+                count_s = _code(g.get("count"))
+                count = int(count_s) if count_s.isdigit() else None
+                out.append(Group(group_id, str(g.get("name") or ""), count, parent, depth))
+                walk(g.get("children"), "child", group_id, depth + 1)
+
+        walk(response.get("groups"), "group", "", 0)
         return out
+
+
+@dataclass(frozen=True)
+class Group:
+    """One İleti Merkezi group: ``parent`` is the id of the group it belongs to ("" for a main group)."""
+
+    id: str
+    name: str
+    count: int | None
+    parent: str = ""
+    depth: int = 0
+
+    def to_json(self) -> dict[str, object]:
+        return {"id": self.id, "name": self.name, "count": self.count, "parent_id": self.parent or None}

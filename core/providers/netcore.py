@@ -19,6 +19,7 @@ from core.model import (
     Contact,
     Credentials,
     CredentialSpec,
+    DynamicField,
     FieldKind,
     FieldSpec,
     Options,
@@ -98,6 +99,14 @@ class Netcore(Provider):
             return FieldSpec(field_id, field_id.replace("_", " ").title(), dynamic=True)
         return None
 
+    def dynamic_fields(self) -> tuple[DynamicField, ...]:
+        return (
+            DynamicField(
+                "<ATTRIBUTE>", ATTRIBUTE.pattern, FieldKind.TEXT, "<Attribute>", "COUNTRY",
+                "Any upper-case attribute name of your Netcore panel, sent as text in data.",
+            ),
+        )
+
     def field_hint(self) -> str:
         return "Netcore takes any upper-case attribute name of your panel (EMAIL, NAME, MOBILE, CITY, …)."
 
@@ -147,9 +156,10 @@ class Netcore(Provider):
             transient = self.transient(status, headers, body)
             if transient is not None:
                 return transient
+            shown = "" if 200 <= status < 300 else status  # no code in the body: not "code 200"
             return ParsedResponse(
                 results=(
-                    self.result(key, "failed", status, raw, message_key="unreadable", status=str(status)),
+                    self.result(key, "failed", shown, raw, message_key="unreadable", status=str(status)),
                 )
             )
         result = str(data.get("result") or "")
@@ -182,8 +192,14 @@ class Netcore(Provider):
         transient = self.transient(status, headers, body)
         if transient is not None:
             return transient
-        code_s = str(code).strip() if code is not None and str(code).strip() else str(status)
-        return ParsedResponse(results=(self.result(key, "failed", code_s, details),))
+        code_s = str(code).strip() if code is not None else ""
+        if code_s:
+            return ParsedResponse(results=(self.result(key, "failed", code_s, details),))
+        # an error body without a code: name the HTTP status as such, or nothing for a 2xx (never "code 200")
+        if 200 <= status < 300:
+            return ParsedResponse(results=(self.result(key, "failed", "", details, message_key="no_code"),))
+        failed = self.result(key, "failed", status, details, message_key="http_status", status=str(status))
+        return ParsedResponse(results=(failed,))
 
     def parse_credential_check(self, status: int, body: bytes) -> CheckResult:
         return CheckResult(ok=False, available=False, message=messages.text(self.name, "no_check"))

@@ -28,10 +28,12 @@ Live settings (read per request, settable while running):
 
 Per-platform configuration (defaults in brackets):
 
-- ``add_iletimerkezi_group(id, name, parent=None)`` [1001 "Müşteriler" with child 1002 "VIP Müşteriler",
-  1003 "Bülten Aboneleri"]; ``add_iletimerkezi_custom_field(id, name="")`` [1, 2, 3].
+- ``add_iletimerkezi_group(id, name, parent=None, count=0)`` [1001 "Müşteriler" with child 1002 "VIP
+  Müşteriler", 1003 "Bülten Aboneleri"]; ``add_iletimerkezi_custom_field(id, name="")`` [1, 2, 3].
 - ``add_aptania_profile(profile_id)`` ["1", "2", "3"].
-- ``add_octopush_blacklist(*numbers)`` [none].
+- ``add_octopush_blacklist(*numbers)`` [none]; ``set_octopush_answers(echo=…, items=…, max_contacts=…)``
+  [E.164 echo, ``items`` answered, 200]; ``add_octopush_refused(*numbers, status, code, message)`` [none]:
+  a create request carrying one of them is refused as a whole.
 
 Inspection: ``contacts(p)`` copies of the stored contacts; ``create_requests(p)`` requests to the add/create
 endpoint that reached processing (faults other than drop-after never do; refused ones count);

@@ -13,6 +13,11 @@
 - an e-mail already stored (case-insensitive) → 200 ``{"exists": "true", "contactUUID": <existing>,
   "status": "200"}``, nothing changes; a new one → stored, ``exists`` "false" with a new UUID.
 
+``GET {base}/event/getEvents?tokenUUID=…`` (public doc get_event.jsp) lists the account's events; it takes
+the token only (no ``userUUID``). A known token → 200 ``{"event": {"eventID", "eventName", "eventDesc",
+"eventType", "eventAttr": [{"attrID", "attrName"}]}, "status": "200"}``; a missing or unknown token → 401
+text/plain "Unauthorized: tokenUUID does not match an API user."; another method → 405 text.
+
 Successful answers alternate between strings (``"false"``, ``"200"``: odd answers) and native types
 (``false``, ``200``: even answers). Known profile ids by default: "1", "2", "3".
 """
@@ -30,6 +35,19 @@ PARAMETERS = (
 )
 TAG_IDS = re.compile(r"^\d+(,\d+)*$")
 UNAUTHORIZED = "Unauthorized: tokenUUID and userUUID do not match an API user."
+UNAUTHORIZED_TOKEN = "Unauthorized: tokenUUID does not match an API user."
+EVENTS_PATH = "/event/getEvents"
+EVENT = {
+    "eventID": "1",
+    "eventName": "Redirect",
+    "eventDesc": "Redirect to Coffee Beans store",
+    "eventType": "Click",
+    "eventAttr": [
+        {"attrID": "101", "attrName": "Coffee store name."},
+        {"attrID": "102", "attrName": "Product code"},
+        {"attrID": "103", "attrName": "Product value"},
+    ],
+}
 
 
 def _bad(message: str) -> Response:
@@ -53,6 +71,8 @@ class Aptania(Platform):
         ]
 
     def handle(self, request: Request) -> Response:
+        if request.path == EVENTS_PATH:
+            return self._events(request)
         if request.path != self.add_path:
             return Response.text(404, f"Not Found: {request.path or '/'}")
         if request.method != "POST":
@@ -78,6 +98,14 @@ class Aptania(Platform):
         contact["contactUUID"] = self.ids.uuid()
         self._contacts[email.lower()] = contact
         return self._answer(exists=False, contact_uuid=contact["contactUUID"])
+
+    def _events(self, request: Request) -> Response:
+        if request.method != "GET":
+            return Response.text(405, f"Method Not Allowed: use GET, not {request.method}")
+        token = request.query.get("tokenUUID", "")
+        if not token or token != self.credentials.get("token_uuid"):
+            return Response.text(401, UNAUTHORIZED_TOKEN)
+        return Response.json(200, {"event": EVENT, "status": "200"})
 
     def _answer(self, *, exists: bool, contact_uuid: str) -> Response:
         self._answers += 1

@@ -1,7 +1,9 @@
 """Simulated İleti Merkezi JSON API (SPEC 2.2).
 
 ``POST {base}/add-contact/json``, ``/get-balance/json`` and ``/get-groups/json``, each with a JSON body
-``{"request": {"authentication": {"key", "hash"}, ...}}``. Every answer is
+``{"request": {"authentication": {"key", "hash"}, ...}}``. get-groups answers the documented shape
+``{"groups": {"group": [{"id", "name", "count", "children": {"child": [...]}}]}}`` (``children`` only on a
+group that has sub-groups; ``count`` = contacts added to the group). Every answer is
 ``{"response": {"status": {"code": C, "message": "<Turkish>"}, ...}}`` with HTTP status == C. ``code`` is
 sent as a number on odd-numbered answers and as a string on even-numbered ones (counting every answer of
 this platform since the last reset), so clients must accept both; ids and counts in the payloads follow
@@ -51,6 +53,7 @@ class Group:
     name: str
     parent: int | None = None
     members: set[int] = field(default_factory=set)
+    extra: int = 0  # contacts the group holds beyond those added through the sandbox (a configured count)
 
 
 class _Refused(Exception):
@@ -91,10 +94,10 @@ class IletiMerkezi(Platform):
         self.custom_fields.update({1: "Doğum tarihi", 2: "Şehir", 3: "Müşteri no"})
 
     # ------------------------------------------------------------------ configuration
-    def add_group(self, group_id: int, name: str, parent: int | None = None) -> None:
+    def add_group(self, group_id: int, name: str, parent: int | None = None, count: int = 0) -> None:
         if parent is not None and parent not in self.groups:
             raise ValueError(f"unknown parent group {parent}")
-        self.groups[group_id] = Group(group_id, name, parent)
+        self.groups[group_id] = Group(group_id, name, parent, extra=count)
 
     def add_custom_field(self, field_id: int, name: str = "") -> None:
         self.custom_fields[field_id] = name or f"Alan {field_id}"
@@ -160,19 +163,25 @@ class IletiMerkezi(Platform):
         return self._answer(200, {"balance": balance})
 
     def _groups(self) -> Response:
+        """The documented shape (apidocs ``contacts/group-list/json``): ``groups.group[]`` of main groups,
+        each ``{id, name, count, children: {child: [...]}}``; a child carries its own ``children`` when it
+        has sub-groups (the docs show one level and leave deeper ones unspecified)."""
         native = self._native()
 
         def render(group: Group) -> dict[str, Any]:
-            children = [render(g) for g in self.groups.values() if g.parent == group.id]
-            count = len(group.members)
-            return {
+            count = len(group.members) + group.extra
+            out: dict[str, Any] = {
                 "id": group.id if native else str(group.id),
                 "name": group.name,
                 "count": count if native else str(count),
-                "children": children,
             }
+            children = [render(g) for g in self.groups.values() if g.parent == group.id]
+            if children:
+                out["children"] = {"child": children}
+            return out
 
-        return self._answer(200, {"groups": [render(g) for g in self.groups.values() if g.parent is None]})
+        main = [render(g) for g in self.groups.values() if g.parent is None]
+        return self._answer(200, {"groups": {"group": main}})
 
     def _add(self, contact: Any) -> Response:
         if contact is None:

@@ -4,13 +4,16 @@
 ``api-login`` headers. Errors are ``{"code": N, "message": "..."}`` with an HTTP 4xx status; the codes:
 
 - 100 (400) Content-Type is not application/json, or the body is not a JSON object
-- 101 (401) ``api-key``/``api-login`` missing or wrong
+- 101 (401) ``api-key``/``api-login`` wrong
+- 108 (400) the ``api-login`` header is missing or empty (legacy table: "login missing")
+- 109 (400) the ``api-key`` header is missing or empty (legacy table: "password missing")
 - 110 (400) ``contacts`` missing, not a list, or empty
 - 117 (400) no contact carries a valid number (E.164 with ``+``)
 - 125 (400) a parameter has the wrong type or is too long (the message names it): list_name > 30,
   tag_name > 20, a non-boolean auto_remove_blacklisted_numbers/do_not_overwrite, a contact that is not an
   object or whose name/param fields are not strings
-- 305 (400) more than 200 contacts in the request
+- 305 (400) more than 200 contacts in the request ("too many contacts in the query"; the limit is settable
+  with ``Sandbox.set_octopush_answers(max_contacts=N)`` to play a stricter account)
 - 306 (404/405) unknown path or wrong method
 
 Success: HTTP 201 ``{"items": [{"phone_number", "email", "status"}]}`` in request order, one item per contact
@@ -20,6 +23,19 @@ overwritten, list and tag added); ``skipped`` when it exists and ``do_not_overwr
 blacklisted and ``auto_remove_blacklisted_numbers`` is true (blacklisted numbers are otherwise stored).
 ``email`` is always null (Octopush contacts carry none). Balance: ``{"amount": 250.0, "unit": "euros"}``.
 No numbers are blacklisted by default.
+
+Answer variations (``Sandbox.set_octopush_answers``), each a shape the documentation allows:
+
+- ``echo``: how ``items[].phone_number`` writes the number back: ``"e164"`` (default, ``+33612345678``),
+  ``"00"`` (``0033612345678``), ``"digits"`` (``33612345678``), ``"spaces"`` (``+33 6 12 34 56 78``) or
+  ``"national"`` (``06 12 34 56 78``; countries whose national form drops a trunk ``0`` keep their digits).
+- ``items=False``: a successful create answers 201 ``{"code": 0, "message": "success"}`` (the v1 success
+  shape of the OTP pages) instead of ``items``; the contacts are stored all the same.
+- ``max_contacts``: the per-request limit behind code 305.
+
+``Sandbox.add_octopush_refused(number, status=400, code=…, message=…)`` makes every create request that
+carries ``number`` fail as a whole with ``{"code", "message"}`` and nothing stored (one bad contact that
+sinks its batch).
 """
 
 from __future__ import annotations
@@ -32,6 +48,34 @@ MAX_CONTACTS = 200
 TEXT_FIELDS = ("first_name", "last_name", "param1", "param2", "param3", "param4", "param5")
 LIMITS = {"list_name": 30, "tag_name": 20}
 FLAGS = ("auto_remove_blacklisted_numbers", "do_not_overwrite")
+ECHOES = ("e164", "00", "digits", "spaces", "national")
+# calling code -> national trunk prefix, for the "national" echo (longest code first when matching)
+NATIONAL_PREFIX = {
+    "33": "0", "90": "0", "44": "0", "32": "0", "49": "0", "31": "0", "34": "", "39": "", "1": "",
+}
+
+
+def _pairs(digits: str) -> str:
+    """Digits in pairs from the end, a lone digit first: "612345678" -> "6 12 34 56 78"."""
+    head = len(digits) % 2
+    parts = [digits[:head]] if head else []
+    parts += [digits[i:i + 2] for i in range(head, len(digits), 2)]
+    return " ".join(parts)
+
+
+def echo_number(number: str, echo: str) -> str:
+    """``number`` (E.164) written the way ``echo`` says."""
+    digits = number[1:]
+    if echo == "00":
+        return "00" + digits
+    if echo == "digits":
+        return digits
+    code = next((c for c in sorted(NATIONAL_PREFIX, key=len, reverse=True) if digits.startswith(c)), "")
+    if echo == "spaces" and code:
+        return f"+{code} {_pairs(digits[len(code):])}"
+    if echo == "national" and code:
+        return _pairs(NATIONAL_PREFIX[code] + digits[len(code):]).strip()
+    return number
 
 
 def _error(status: int, code: int, message: str) -> Response:
@@ -48,6 +92,10 @@ class Octopush(Platform):
         self.blacklist: set[str] = set()
         self.balance = 250.0
         self._contacts: dict[str, dict[str, Any]] = {}  # phone number -> contact
+        self.echo = "e164"
+        self.items = True
+        self.max_contacts = MAX_CONTACTS
+        self.refused: dict[str, tuple[int, int, str]] = {}  # number -> (HTTP status, code, message)
 
     def contacts(self) -> list[dict[str, Any]]:
         return [{**c, "lists": list(c["lists"]), "tags": list(c["tags"])} for c in self._contacts.values()]
@@ -65,6 +113,10 @@ class Octopush(Platform):
             return _error(404, 306, f"Unknown action: {request.path or '/'}")
         if request.method != routes[request.path]:
             return _error(405, 306, f"Method {request.method} not allowed here; use {routes[request.path]}.")
+        if not request.headers.get("api-login", "").strip():
+            return _error(400, 108, "Login missing: send the api-login header.")
+        if not request.headers.get("api-key", "").strip():
+            return _error(400, 109, "Password missing: send the api-key header.")
         if (
             request.headers.get("api-key") != self.credentials.get("api_key")
             or request.headers.get("api-login") != self.credentials.get("api_login")
@@ -83,9 +135,9 @@ class Octopush(Platform):
         contacts = body.get("contacts")
         if not isinstance(contacts, list) or not contacts:
             return _error(400, 110, "contacts is missing or empty.")
-        if len(contacts) > MAX_CONTACTS:
+        if len(contacts) > self.max_contacts:
             return _error(
-                400, 305, f"Too many contacts in the query: {len(contacts)} (at most {MAX_CONTACTS})."
+                400, 305, f"Too many contacts in the query: {len(contacts)} (at most {self.max_contacts})."
             )
         options: dict[str, Any] = {}
         for name, limit in LIMITS.items():
@@ -114,7 +166,15 @@ class Octopush(Platform):
                 valid.append(contact)
         if not valid:
             return _error(400, 117, "No valid phone number: use the international format, e.g. +33611223344.")
+        for contact in valid:
+            refusal = self.refused.get(contact["phone_number"])
+            if refusal is not None:
+                return _error(*refusal)
         items = [self._store(contact, options) for contact in valid]
+        if not self.items:
+            return Response.json(201, {"code": 0, "message": "success"})
+        for item in items:
+            item["phone_number"] = echo_number(item["phone_number"], self.echo)
         return Response.json(201, {"items": items})
 
     def _store(self, contact: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:

@@ -335,9 +335,12 @@ class Sandbox:
             self._platform(provider).credentials.update(values)
 
     # ------------------------------------------------------------------ per-platform configuration
-    def add_iletimerkezi_group(self, group_id: int, name: str, parent: int | None = None) -> None:
+    def add_iletimerkezi_group(
+        self, group_id: int, name: str, parent: int | None = None, count: int = 0
+    ) -> None:
+        """A group (a sub-group of ``parent``) whose ``count`` starts at ``count`` contacts."""
         with self._lock:
-            self._ileti().add_group(group_id, name, parent)
+            self._ileti().add_group(group_id, name, parent, count)
 
     def add_iletimerkezi_custom_field(self, field_id: int, name: str = "") -> None:
         with self._lock:
@@ -351,9 +354,35 @@ class Sandbox:
 
     def add_octopush_blacklist(self, *numbers: str) -> None:
         with self._lock:
-            platform = self._state.platforms["octopush"]
-            assert isinstance(platform, Octopush)
-            platform.blacklist.update(numbers)
+            self._octopush().blacklist.update(numbers)
+
+    def set_octopush_answers(
+        self, *, echo: str | None = None, items: bool | None = None, max_contacts: int | None = None
+    ) -> None:
+        """How Octopush's create answers look (see :mod:`core.sandbox.octopush`); None keeps a setting."""
+        from core.sandbox.octopush import ECHOES
+
+        if echo is not None and echo not in ECHOES:
+            raise ValueError(f"echo must be one of {', '.join(ECHOES)}, not {echo!r}")
+        if max_contacts is not None and max_contacts < 1:
+            raise ValueError("max_contacts must be 1 or more")
+        with self._lock:
+            platform = self._octopush()
+            if echo is not None:
+                platform.echo = echo
+            if items is not None:
+                platform.items = items
+            if max_contacts is not None:
+                platform.max_contacts = max_contacts
+
+    def add_octopush_refused(
+        self, *numbers: str, status: int = 400, code: int = 199, message: str = "Request refused."
+    ) -> None:
+        """Every create request carrying one of ``numbers`` is refused as a whole with ``{code, message}``."""
+        with self._lock:
+            platform = self._octopush()
+            for number in numbers:
+                platform.refused[number] = (status, code, message)
 
     # ------------------------------------------------------------------ inspection
     def contacts(self, provider: str) -> list[dict[str, Any]]:
@@ -408,6 +437,11 @@ class Sandbox:
     def _ileti(self) -> IletiMerkezi:
         platform = self._state.platforms["iletimerkezi"]
         assert isinstance(platform, IletiMerkezi)
+        return platform
+
+    def _octopush(self) -> Octopush:
+        platform = self._state.platforms["octopush"]
+        assert isinstance(platform, Octopush)
         return platform
 
     def _register(self, connection: socket.socket) -> None:

@@ -260,3 +260,26 @@ def test_main_in_process_catches_unexpected_errors(
     assert "RuntimeError" in err
     assert "log file" in err
     assert "secret-ish" not in err
+
+
+def test_providers_json_describes_dynamic_fields() -> None:
+    import io as _io
+    import json as _json
+    import re as _re
+
+    from core.cli import main as _main
+    from core.providers import get_provider as _get
+
+    out = _io.StringIO()
+    assert _main(["providers", "--json"], stdout=out, stderr=_io.StringIO()) == 0
+    entries = {p["name"]: p for p in _json.loads(out.getvalue())}
+    for name, example in (("iletimerkezi", "custom_field:12"), ("aptania", "attr:7"), ("netcore", "COUNTRY")):
+        [dynamic] = entries[name]["dynamic_fields"]
+        assert {"pattern", "regex", "kind", "label"} <= set(dynamic)
+        assert dynamic["example"] == example
+        assert _re.fullmatch(dynamic["regex"], example)  # a script can validate an id with it
+        assert _get(name).field(example) is not None  # and the provider takes it
+        assert dynamic["kind"] == "text"
+    assert entries["iletimerkezi"]["dynamic_fields"][0]["pattern"] == "custom_field:<id>"
+    assert not _re.fullmatch(entries["iletimerkezi"]["dynamic_fields"][0]["regex"], "custom_field:x")
+    assert entries["octopush"]["dynamic_fields"] == []

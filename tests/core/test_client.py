@@ -379,8 +379,30 @@ def test_aptania_end_to_end(sandbox: Sandbox) -> None:
     assert again.contact_id == first.contact_id
     assert unknown_profile.outcome is Outcome.FAILED
     assert unknown_profile.code == "400"
-    assert unknown_profile.message.startswith("Aptania answered HTTP status 400:")
-    assert not check.available
+    # the sample: a code from the body, not "HTTP status"; the text's full stop not doubled
+    assert unknown_profile.message.startswith(
+        "Aptania answered code 400: contactProfileID '99' does not exist. Check"
+    )
+    assert check.ok  # the token check over the socket: getEvents
+    assert "checks the token only" in check.message
+
+
+def test_aptania_token_check_refused_over_the_socket(sandbox: Sandbox) -> None:
+    creds = {**DEMO_CREDENTIALS["aptania"], "token_uuid": "not-the-token"}
+    with sandbox_client(sandbox, "aptania", creds=creds) as client:
+        check = client.check()
+    assert not check.ok
+    assert check.available
+    assert check.code == "401"
+    assert "tokenUUID" in check.message
+    assert "not-the-token" not in check.message
+    # the user UUID is not part of the check: a wrong one still passes it
+    creds = {**DEMO_CREDENTIALS["aptania"], "user_uuid": "someone-else"}
+    with sandbox_client(sandbox, "aptania", creds=creds) as client:
+        assert client.check().ok
+    [request] = [r for r in sandbox.received("aptania") if r.path.endswith("/event/getEvents")][-1:]
+    assert request.method == "GET"
+    assert "userUUID" not in request.query
 
 
 def test_aptania_bad_credentials(sandbox: Sandbox) -> None:

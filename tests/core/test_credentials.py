@@ -358,11 +358,26 @@ def test_set_netcore_region_default_and_choice() -> None:
 
 
 def test_test_says_plainly_when_the_provider_offers_no_check() -> None:
-    for provider in ("netcore", "aptania"):
-        status, out, err = _run("test", provider)
-        assert status == 0, err
-        assert "no" in out.lower()
-        assert "test" in out.lower()
+    status, out, err = _run("test", "netcore")
+    assert status == 0, err
+    assert "no" in out.lower()
+    assert "test" in out.lower()
+
+
+def test_test_checks_the_aptania_token_only_against_the_sandbox(sandbox: object) -> None:
+    from core.sandbox import DEMO_CREDENTIALS
+
+    base = sandbox.base_url("aptania")  # type: ignore[attr-defined]
+    save_credentials("aptania", "default", DEMO_CREDENTIALS["aptania"])
+    status, out, err = _run("test", "aptania", base_url=base)
+    assert status == 0, err
+    assert "checks the token only" in out
+    assert "userUUID" in out
+    save_credentials("aptania", "bad", {"token_uuid": "REFUSED-apt-77", "user_uuid": "u"})
+    status, out, err = _run("test", "aptania", profile="bad", base_url=base)
+    assert status == 2
+    assert "tokenUUID" in err
+    assert "REFUSED-apt-77" not in out + err
 
 
 def test_test_runs_the_octopush_check_against_the_sandbox(sandbox: object) -> None:

@@ -357,3 +357,42 @@ def test_the_journal_never_holds_a_secret(sandbox: Sandbox) -> None:
                if k not in ("region", "api_login")] + ["leaky-key-987"]
     for secret in secrets:
         assert secret not in dump
+
+
+def test_a_key_refused_mid_job_leaves_its_rows_pending_with_the_refusal(sandbox: Sandbox) -> None:
+    """The row whose request got the refusal says why (code and sentence), and the job stays resumable."""
+    name = "iletimerkezi"
+    provider = get_provider(name)
+    contacts = contacts_for(name, 30)
+    journal = Journal()
+    job = new_job(journal, name, len(contacts))
+    seen: list[RowResult] = []
+
+    def on_result(result: RowResult) -> None:
+        seen.append(result)
+        if len(seen) == 10:  # the key is revoked in the panel while the job runs
+            sandbox.set_credentials(name, api_key="revoked-in-the-panel")
+
+    summary = run_job(provider, DEMO_CREDENTIALS[name], sandbox.base_url(name), contacts, {},
+                      journal=journal, job_id=job, concurrency=1, on_result=on_result)
+    assert summary.auth_error is not None
+    assert summary.counts == {Outcome.ADDED: 10}
+    refused = [r for r in seen if r.outcome is Outcome.PENDING]
+    assert [r.key for r in refused] == [contacts[10].key]  # the one request that got the refusal
+    [row] = refused
+    assert row.code == "401"
+    assert row.message == messages.describe(name, "401")  # the readable sentence of the refusal
+    assert "Not sent yet" not in row.message
+    notes = journal.notes(job)
+    assert set(notes) == {contacts[10].key}
+    assert notes[contacts[10].key].code == "401"
+    assert notes[contacts[10].key].message == row.message
+    state = journal.rows(job)[contacts[10].key]
+    assert not state.finished  # pending: resumable
+    assert not state.in_flight
+    # the key fixed: the job resumes, the note is gone with the row's real outcome
+    sandbox.set_credentials(name, **DEMO_CREDENTIALS[name])
+    summary = run_job(provider, DEMO_CREDENTIALS[name], sandbox.base_url(name), contacts, {},
+                      journal=journal, job_id=job)
+    assert summary.counts == {Outcome.ADDED: 30}
+    assert journal.notes(job) == {}

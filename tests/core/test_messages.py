@@ -75,7 +75,9 @@ def test_specific_sentences() -> None:
 @pytest.mark.parametrize(
     ("section", "expected"),
     [
-        ("octopush", "Octopush answered code 999: Quelque chose"),
+        ("octopush", "Octopush answered code 999: Quelque chose. Octopush does not document this code for "
+         "adding contacts: check this row's values, and if it keeps happening, send this message to Octopush "
+         "support."),
         ("netcore", "Netcore answered code 999: Quelque chose"),
         ("iletimerkezi", "İleti Merkezi answered code 999: Quelque chose"),
     ],
@@ -85,9 +87,11 @@ def test_undocumented_code_gets_the_fallback(section: str, expected: str) -> Non
     assert messages.describe(section, "999", "  Quelque chose ") == expected
 
 
-def test_aptania_fallback_names_the_status_and_empty_text_is_readable() -> None:
+def test_aptania_fallback_names_the_code_and_empty_text_is_readable() -> None:
     sentence = messages.describe("aptania", "500", "")
-    assert sentence.startswith("Aptania answered HTTP status 500: (no text).")
+    assert sentence.startswith("Aptania answered code 500: (no text).")
+    by_status = messages.describe("aptania", "http_status", "", status="502")
+    assert by_status.startswith("Aptania answered HTTP status 502: (no text).")
 
 
 def test_every_table_is_valid_and_translations_use_only_english_placeholders() -> None:
@@ -117,3 +121,47 @@ def test_network_problems_are_translated(lang: str) -> None:
         assert "{" not in sentence
     # provider sentences not translated yet fall back to English, not to the fallback pattern
     assert messages.describe("octopush", "104", lang=lang) == messages.describe("octopush", "104", lang="en")
+
+
+DOUBLED = re.compile(r"(?<!\.)[.!?:;,]\s*[.,;:](?!\.)|\.\.(?!\.)")
+
+
+@pytest.mark.parametrize("lang", ["en", "tr", "fr", "es"])
+@pytest.mark.parametrize("text", ["contactProfileID '7' does not exist.", "Bad request!", "no stop", ""])
+def test_no_rendered_message_doubles_its_punctuation(lang: str, text: str) -> None:
+    """Every sentence of every table, in every language, with a provider text that ends in a full stop
+    (or not): never "exist.. Check", "!." or ". ," — an ellipsis ("...") is allowed."""
+    folder = resource_path("messages")
+    english = json.loads((folder / "en.json").read_text(encoding="utf-8"))
+    table = json.loads((folder / f"{lang}.json").read_text(encoding="utf-8"))
+    rendered = 0
+    for section, body in english.items():
+        translated = (table.get(section) or {}).get("codes", {})
+        keys = [*body.get("codes", {}), *translated, "no-such-code"]
+        for code in dict.fromkeys(keys):
+            sentence = messages.describe(section, code, text, lang=lang, **PARAMS, header="Tel", field="gsm")
+            assert not DOUBLED.search(sentence), (lang, section, code, sentence)
+            rendered += 1
+    assert rendered > 90
+
+
+def test_the_issue_sample_keeps_one_full_stop() -> None:
+    sentence = messages.describe("aptania", "400", "contactProfileID '7' does not exist.")
+    assert "does not exist. Check" in sentence
+    assert messages.tidy("Wait... what.. now?.") == "Wait... what. now?"
+
+
+def test_octopush_keeps_only_codes_contact_create_can_answer_each_with_advice() -> None:
+    english = json.loads((resource_path("messages") / "en.json").read_text(encoding="utf-8"))
+    codes = english["octopush"]["codes"]
+    numeric = {c for c in codes if c.isdigit()}
+    # SMS-campaign codes of the legacy table are gone (text, sender, campaign, signature, transfer …)
+    assert not numeric & {"102", "106", "107", "112", "115", "119", "121", "122", "126", "131", "133", "153",
+                          "204", "208", "308"}
+    assert {"101", "104", "108", "109", "113", "117", "300", "301", "302", "303", "304", "305"} <= numeric
+    advice = re.compile(r"\b(check|top|contact|ask|report|try|wait|set|use|choose|delete|remove|resume|"
+                        r"finish|look|copy)\b", re.IGNORECASE)
+    for code in numeric:
+        assert advice.search(codes[code]), f"octopush {code} gives no advice: {codes[code]}"
+    fallback = messages.describe("octopush", "999", "Odd.")
+    assert fallback.startswith("Octopush answered code 999: Odd. Octopush does not document this code")

@@ -306,14 +306,18 @@ def test_iletimerkezi_balance_and_groups(sb: Sandbox, client: httpx.Client) -> N
     assert {type(first["balance"]["sms"]), type(second["balance"]["sms"])} == {int, str}
     ileti_add(client, sb, {"name": "A", "groups": {"group": {"id": 1002}}})
     sb.add_iletimerkezi_group(2000, "Yeni Grup")
+    sb.add_iletimerkezi_group(2001, "Alt Grup", parent=1002, count=7)
     groups = ileti(client, sb, "get-groups", {"authentication": ILETI_AUTH}).json()["response"]["groups"]
-    by_id = {int(g["id"]): g for g in groups}
+    # the documented shape: groups.group[] of main groups, children.child[] below them
+    by_id = {int(g["id"]): g for g in groups["group"]}
     assert set(by_id) == {1001, 1003, 2000}
     assert by_id[2000]["name"] == "Yeni Grup"
-    assert by_id[2000]["children"] == []
-    [child] = by_id[1001]["children"]
+    assert "children" not in by_id[2000]
+    [child] = by_id[1001]["children"]["child"]
     assert int(child["id"]) == 1002
     assert int(child["count"]) == 1
+    [grandchild] = child["children"]["child"]
+    assert (int(grandchild["id"]), grandchild["name"], int(grandchild["count"])) == (2001, "Alt Grup", 7)
 
 
 def test_iletimerkezi_configured_custom_field_and_group(sb: Sandbox, client: httpx.Client) -> None:
@@ -499,21 +503,25 @@ def test_octopush_contact_field_types(sb: Sandbox, client: httpx.Client) -> None
 
 
 @pytest.mark.parametrize(
-    "headers",
+    ("headers", "status", "code"),
     [
-        {"api-key": "wrong", "api-login": OCTOPUSH_HEADERS["api-login"]},
-        {"api-key": OCTOPUSH_HEADERS["api-key"], "api-login": "other@example.com"},
-        {"api-key": OCTOPUSH_HEADERS["api-key"]},
-        {},
+        ({"api-key": "wrong", "api-login": OCTOPUSH_HEADERS["api-login"]}, 401, 101),
+        ({"api-key": OCTOPUSH_HEADERS["api-key"], "api-login": "other@example.com"}, 401, 101),
+        ({"api-key": OCTOPUSH_HEADERS["api-key"]}, 400, 108),  # login missing
+        ({"api-key": OCTOPUSH_HEADERS["api-key"], "api-login": ""}, 400, 108),
+        ({"api-login": OCTOPUSH_HEADERS["api-login"]}, 400, 109),  # key ("password") missing
+        ({}, 400, 108),
     ],
 )
-def test_octopush_bad_credentials(sb: Sandbox, client: httpx.Client, headers: dict[str, str]) -> None:
+def test_octopush_bad_credentials(
+    sb: Sandbox, client: httpx.Client, headers: dict[str, str], status: int, code: int
+) -> None:
     response = octopush_create(client, sb, [{"phone_number": "+33611223344"}], headers=headers)
-    assert response.status_code == 401
-    assert response.json()["code"] == 101
+    assert response.status_code == status
+    assert response.json()["code"] == code
     balance = client.get(f"{sb.base_url('octopush')}/wallet/check-balance", headers=headers)
-    assert balance.status_code == 401
-    assert balance.json()["code"] == 101
+    assert balance.status_code == status
+    assert balance.json()["code"] == code
     assert sb.contacts("octopush") == []
 
 
@@ -863,3 +871,68 @@ def test_module_runs_in_the_foreground_until_interrupted() -> None:
             process.stdout.close()
         if process.stderr:
             process.stderr.close()
+
+
+# ---------------------------------------------------------------------------------------- answer variations
+def test_aptania_get_events_checks_the_token_only(sb: Sandbox, client: httpx.Client) -> None:
+    url = f"{sb.base_url('aptania')}/event/getEvents"
+    ok = client.get(url, params={"tokenUUID": APTANIA_AUTH["tokenUUID"]})
+    assert ok.status_code == 200
+    body = ok.json()
+    assert body["status"] == "200"  # a string, as in get_event.jsp
+    assert set(body["event"]) == {"eventID", "eventName", "eventDesc", "eventType", "eventAttr"}
+    assert all(set(a) == {"attrID", "attrName"} for a in body["event"]["eventAttr"])
+    for params in ({"tokenUUID": "wrong"}, {}):
+        refused = client.get(url, params=params)
+        assert refused.status_code == 401
+        assert refused.text.startswith("Unauthorized")
+    assert client.post(url, params={"tokenUUID": APTANIA_AUTH["tokenUUID"]}).status_code == 405
+    assert sb.create_requests("aptania") == 0
+    assert sb.contacts("aptania") == []
+
+
+@pytest.mark.parametrize(
+    ("echo", "french", "spanish"),
+    [
+        ("e164", "+33611223344", "+34612345678"),
+        ("00", "0033611223344", "0034612345678"),
+        ("digits", "33611223344", "34612345678"),
+        ("spaces", "+33 6 11 22 33 44", "+34 6 12 34 56 78"),
+        ("national", "06 11 22 33 44", "6 12 34 56 78"),
+    ],
+)
+def test_octopush_echo_forms(sb: Sandbox, client: httpx.Client, echo: str, french: str, spanish: str) -> None:
+    sb.set_octopush_answers(echo=echo)
+    two = [{"phone_number": "+33611223344"}, {"phone_number": "+34612345678"}]
+    response = octopush_create(client, sb, two)
+    assert response.status_code == 201
+    assert [i["phone_number"] for i in response.json()["items"]] == [french, spanish]
+    assert [c["phone_number"] for c in sb.contacts("octopush")] == ["+33611223344", "+34612345678"]
+
+
+def test_octopush_success_without_items_and_a_stricter_size_limit(sb: Sandbox, client: httpx.Client) -> None:
+    sb.set_octopush_answers(items=False, max_contacts=2)
+    response = octopush_create(client, sb, [{"phone_number": "+33611223344"}])
+    assert response.status_code == 201
+    assert response.json() == {"code": 0, "message": "success"}
+    assert len(sb.contacts("octopush")) == 1
+    three = [{"phone_number": f"+3361122334{i}"} for i in range(3)]
+    too_many = octopush_create(client, sb, three)
+    assert too_many.status_code == 400
+    assert too_many.json()["code"] == 305
+    with pytest.raises(ValueError, match="echo"):
+        sb.set_octopush_answers(echo="roman")
+    with pytest.raises(ValueError, match="max_contacts"):
+        sb.set_octopush_answers(max_contacts=0)
+
+
+def test_octopush_a_refused_number_sinks_its_whole_request(sb: Sandbox, client: httpx.Client) -> None:
+    sb.add_octopush_refused("+33611223399", status=422, code=999, message="Contact rejected.")
+    two = [{"phone_number": "+33611223344"}, {"phone_number": "+33611223399"}]
+    response = octopush_create(client, sb, two)
+    assert response.status_code == 422
+    assert response.json() == {"code": 999, "message": "Contact rejected."}
+    assert sb.contacts("octopush") == []  # nothing of the request stored
+    assert octopush_create(client, sb, [{"phone_number": "+33611223344"}]).status_code == 201
+    sb.reset()
+    assert octopush_create(client, sb, [{"phone_number": "+33611223399"}]).status_code == 201

@@ -288,3 +288,25 @@ def test_the_journal_keeps_the_files_absolute_path(sandbox: Sandbox, tmp_path: P
     assert status == 2
     (job,) = Journal().unfinished_jobs()
     assert job.source == str((tmp_path / "contacts.csv").resolve())
+
+
+def test_refused_credentials_give_the_refused_rows_their_code_in_the_report(
+    sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = spreadsheet(tmp_path, 12)
+    report = tmp_path / "report.csv"
+    bad = {**DEMO_CREDENTIALS["iletimerkezi"], "api_key": "revoked-key-55"}
+    url = sandbox.base_url("iletimerkezi")
+    args = ["upload", str(source), "--provider", "iletimerkezi", "--base-url", url,
+            "--concurrency", "1", "--report", str(report)]
+    status, _out, err = run_cli(args, monkeypatch, cred_env("iletimerkezi", bad))
+    assert status == 2, err
+    rows = read_report(report)
+    assert {r["status"] for r in rows} == {"pending"}  # resumable
+    refused = [r for r in rows if r["code"]]
+    assert len(refused) == 1  # the row whose request got the refusal
+    assert refused[0]["code"] == "401"
+    assert "rejected the credentials" in refused[0]["message"]
+    assert "Not sent yet" not in refused[0]["message"]
+    assert all(r["message"].startswith("Not sent yet") for r in rows if not r["code"])
+    assert "revoked-key-55" not in report.read_text(encoding="utf-8-sig")

@@ -112,7 +112,10 @@ def test_an_invalid_entry_is_never_sent(qtbot: Any, demo: DemoSession) -> None:
 def test_custom_field_rows_and_options_are_sent(qtbot: Any, demo: DemoSession) -> None:
     form = make_form(qtbot, AppContext("iletimerkezi", demo=demo))
     type_into(qtbot, form, "gsm", "+90 532 765 43 21")
-    type_into(qtbot, form, "group_id", "1001")
+    picker = form.group_picker()
+    assert picker is not None
+    qtbot.waitUntil(lambda: picker.task is not None and picker.task.done, timeout=10000)
+    picker.combo.setCurrentIndex(picker.combo.findData("1001"))  # chosen by name in the picker
     row = form.add_extra_row()
     qtbot.keyClicks(row.id_edit, "custom_field:2")
     qtbot.keyClicks(row.value_edit, "Gold")

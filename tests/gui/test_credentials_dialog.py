@@ -132,7 +132,7 @@ def test_test_connection_in_demo_mode_goes_to_the_sandbox(qtbot: Any) -> None:
         assert demo.sandbox.received("octopush")[-1].path.endswith("/wallet/check-balance")
 
 
-@pytest.mark.parametrize("provider", ["netcore", "aptania"])
+@pytest.mark.parametrize("provider", ["netcore"])
 def test_providers_without_a_check_say_so_plainly(qtbot: Any, provider: str) -> None:
     dialog = make_dialog(qtbot, AppContext(provider))
     assert not dialog.test_button.isEnabled()
@@ -168,3 +168,32 @@ def test_environment_overrides_are_pointed_out(qtbot: Any, monkeypatch: pytest.M
     dialog = make_dialog(qtbot, AppContext("octopush"))
     assert "CONTACT_UPLOADER_OCTOPUSH_API_KEY" in dialog.rows["api_key"].help.text()
     assert "CONTACT_UPLOADER_OCTOPUSH_API_LOGIN" not in dialog.rows["api_login"].help.text()
+
+
+def test_aptania_explains_user_uuid_and_tests_the_token_only(qtbot: Any, demo: Any) -> None:
+    dialog = make_dialog(qtbot, AppContext("aptania", demo=demo))
+    note = dialog.credentials_note
+    assert note.isVisible()
+    assert "userUUID" in note.text()
+    assert "cookies" in note.text()  # what Aptania's documentation says it is
+    assert "checks the API token only" in note.text()
+    assert "cookie" in dialog.rows["user_uuid"].help.text()
+    assert dialog.test_button.isEnabled()
+    result = run_test(qtbot, dialog)
+    assert isinstance(result, CheckResult)
+    assert result.ok
+    assert dialog.check_panel.tone == "success"
+    assert "checks the token only" in dialog.check_panel.text.text()
+    # a wrong token is refused by the sandbox's getEvents; a wrong userUUID is not part of this test
+    dialog.rows["token_uuid"].set_value("not-a-token")
+    result = run_test(qtbot, dialog)
+    assert isinstance(result, CheckResult)
+    assert not result.ok
+    assert dialog.check_panel.tone == "error"
+    assert "tokenUUID" in dialog.check_panel.text.text()
+    assert "not-a-token" not in dialog.check_panel.text.text()
+
+
+def test_providers_without_a_note_show_none(qtbot: Any) -> None:
+    dialog = make_dialog(qtbot, AppContext("octopush"))
+    assert not dialog.credentials_note.isVisible()

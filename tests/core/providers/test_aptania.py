@@ -93,14 +93,31 @@ def test_refused_credentials_stop_the_job(status: int) -> None:
     assert "tokenUUID" in parsed.message
 
 
-def test_error_shows_the_http_status_and_the_body_text() -> None:
+def test_error_shows_the_body_code_and_the_body_text() -> None:
     body = {"status": "400", "error": "true", "message": "contactProfileID 99 is not a known profile."}
     (row,) = answer(APTANIA, _request(), 400, body, [JOHN]).results
     assert row.outcome is Outcome.FAILED
     assert row.code == "400"
+    # the code came from the body: it is not called an HTTP status, and the text's full stop is not doubled
     assert row.message.startswith(
-        "Aptania answered HTTP status 400: contactProfileID 99 is not a known profile"
+        "Aptania answered code 400: contactProfileID 99 is not a known profile. Check"
     )
+
+
+def test_error_without_a_body_code_names_the_http_status() -> None:
+    body = {"error": "true", "message": "Bad things."}
+    (row,) = answer(APTANIA, _request(), 422, body, [JOHN]).results
+    assert row.code == "422"
+    assert row.message.startswith("Aptania answered HTTP status 422: Bad things. Check")
+
+
+def test_2xx_error_body_without_a_code_is_not_code_200() -> None:
+    body = {"error": "true", "message": "Profile is locked"}
+    (row,) = answer(APTANIA, _request(), 200, body, [JOHN]).results
+    assert row.outcome is Outcome.FAILED
+    assert row.code == ""
+    assert "200" not in row.message
+    assert row.message.startswith("Aptania answered without a status code: Profile is locked.")
 
 
 def test_plain_text_error() -> None:
@@ -109,7 +126,22 @@ def test_plain_text_error() -> None:
     assert "Unsupported Media Type" in row.message
 
 
-def test_5xx_retries_and_no_check() -> None:
+def test_5xx_retries() -> None:
     assert answer(APTANIA, _request(), 502, "Bad gateway", [JOHN]).kind is ResponseKind.RETRY
-    assert APTANIA.credential_check_request(CREDS, BASE_URL) is None
-    assert not APTANIA.parse_credential_check(200, b"").available
+
+
+def test_token_check_is_get_events_with_the_token_only() -> None:
+    request = APTANIA.credential_check_request(CREDS, BASE_URL)
+    assert request is not None
+    assert request.method == "GET"
+    assert request.url.startswith("https://api.aptania.com/services/event/getEvents?tokenUUID=")
+    assert CREDS["user_uuid"] not in request.url
+    assert CREDS["token_uuid"] not in request.preview()
+    ok = APTANIA.parse_credential_check(200, b'{"event": {"eventID": "1"}, "status": "200"}')
+    assert ok.ok
+    assert "checks the token only" in ok.message
+    refused = APTANIA.parse_credential_check(401, b"Unauthorized")
+    assert not refused.ok
+    assert refused.available
+    assert refused.code == "401"
+    assert "tokenUUID" in refused.message

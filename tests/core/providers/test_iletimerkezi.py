@@ -193,7 +193,7 @@ def test_credential_check_is_get_balance_with_auth_only() -> None:
     assert "Allow API access" in bad.message
 
 
-def test_groups_are_flattened_for_a_picker() -> None:
+def test_groups_read_the_plain_list_shape_too() -> None:
     body = {
         "response": {
             "status": {"code": 200, "message": ""},
@@ -208,5 +208,21 @@ def test_groups_are_flattened_for_a_picker() -> None:
             ],
         }
     }
-    groups = ILETI.parse_groups(json.dumps(body).encode())
-    assert groups == [("1001", "Müşteriler"), ("1002", "Müşteriler › VIP"), ("1003", "Bülten")]
+    groups = ILETI.parse_groups(200, json.dumps(body).encode())
+    assert [(g.id, g.name, g.count, g.parent, g.depth) for g in groups] == [
+        ("1001", "Müşteriler", 0, "", 0), ("1002", "VIP", None, "1001", 1), ("1003", "Bülten", 4, "", 0)
+    ]
+
+
+
+
+def test_a_2xx_body_without_a_code_is_not_code_200() -> None:
+    contacts = [Contact(2, {"name": "Ayşe"})]
+    (req,) = ILETI.build_requests(contacts, {}, {"api_key": "k", "api_hash": "h"}, "https://x.test/v1")
+    (row,) = answer(ILETI, req, 200, {"response": {"contact": {"id": 1}}}, contacts).results
+    assert row.outcome is Outcome.FAILED
+    assert row.code == ""
+    assert "code 200" not in row.message
+    check = ILETI.parse_credential_check(200, b"<html>maintenance</html>")
+    assert not check.ok
+    assert check.code == ""

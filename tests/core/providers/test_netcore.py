@@ -142,3 +142,18 @@ def test_no_credential_check() -> None:
     result = NETCORE.parse_credential_check(200, b"")
     assert not result.available
     assert "no connection test" in result.message
+
+
+def test_error_body_without_a_code_is_not_code_200() -> None:
+    body = {"status": "error", "details": "Attribute CITY is not defined."}
+    (row,) = answer(NETCORE, _request(), 200, body, [MIKE]).results
+    assert row.outcome is Outcome.FAILED
+    assert row.code == ""
+    assert "200" not in row.message
+    assert row.message.startswith("Netcore refused the contact without an error code: Attribute CITY is not "
+                                  "defined. Check")
+    (row,) = answer(NETCORE, _request(), 400, body, [MIKE]).results
+    assert row.code == "400"
+    assert row.message.startswith("Netcore answered HTTP status 400: Attribute CITY is not defined. Check")
+    (row,) = answer(NETCORE, _request(), 200, "<html>hello</html>", [MIKE]).results
+    assert row.code == ""  # unreadable, not "code 200"

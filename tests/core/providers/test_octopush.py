@@ -146,7 +146,8 @@ def test_undocumented_code_gets_the_fallback() -> None:
     contacts = [Contact(1, {"phone_number": "+33611223344"})]
     (req,) = OCTOPUSH.build_requests(contacts, {}, CREDS, BASE_URL)
     (row,) = answer(OCTOPUSH, req, 400, {"code": 999, "message": "Quelque chose"}, contacts).results
-    assert row.message == "Octopush answered code 999: Quelque chose"
+    assert row.message.startswith("Octopush answered code 999: Quelque chose. Octopush does not document")
+    assert "support" in row.message
 
 
 def test_429_retries_with_retry_after() -> None:
