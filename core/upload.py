@@ -30,7 +30,8 @@ from typing import IO, Any
 
 from core.engine import JobControl, JobSummary, Progress, run_job
 from core.errors import UploaderError, UsageError
-from core.journal import Journal, mapping_key, table_fingerprint
+from core.joblock import JobLock
+from core.journal import Journal, JournalError, mapping_key, table_fingerprint
 from core.model import Outcome, RowResult
 from core.providers import Provider, get_provider
 
@@ -58,6 +59,7 @@ class _Upload:
         self.stderr = stderr
         self.started = time.monotonic()
         self.bar = _ProgressBar(stderr) if _isatty(stderr) else None
+        self.lock: JobLock | None = None
 
     # ------------------------------------------------------------------ the command
     def run(self) -> int:
@@ -105,6 +107,8 @@ class _Upload:
                                   prepared, invalid, journal)
             finally:
                 journal.close()
+                if self.lock is not None:
+                    self.lock.release()
 
     def _send(
         self, provider: Provider, profile: str, demo: bool, creds: Mapping[str, str], base_url: str,
@@ -115,6 +119,10 @@ class _Upload:
         fingerprint = table_fingerprint(table)
         job_profile = "demo" if demo else profile  # a demo job never resumes against a real account
         job_mapping = mapping_key(mapping, constants, region)
+        # one process per job (SPEC 6): taken before anything is sent, held until the report is written
+        self.lock = JobLock.for_job(fingerprint, provider.name, job_profile, job_mapping, provider.title)
+        self.lock.acquire()
+        journal.maintain()
         if getattr(args, "resume", False):
             job_id = journal.find_unfinished(fingerprint, provider.name, job_profile, job_mapping)
             if job_id is None:
@@ -133,6 +141,7 @@ class _Upload:
 
         control = JobControl()
         summary: JobSummary | None = None
+        journal_error: JournalError | None = None
         try:
             with _interrupt_cancels(control):
                 summary = run_job(
@@ -143,6 +152,8 @@ class _Upload:
                 )
         except KeyboardInterrupt:
             summary = None  # a second Ctrl-C: stopped at once; the journal holds what happened
+        except JournalError as exc:  # a full disk: stopped; what was recorded stays, the report says it
+            journal_error = exc
         finally:
             if self.bar:
                 self.bar.close()
@@ -158,6 +169,8 @@ class _Upload:
             journal.finish(job_id)
         title = f"{'Demo: ' if demo else ''}{provider.title}"
         self._summary(title, counts)
+        if journal_error is not None:
+            raise journal_error
 
         if summary is None or summary.cancelled:
             self.stderr.write(
@@ -272,9 +285,20 @@ def _default_region(provider: Provider, profile: str, explicit: str | None) -> s
         return None
 
 
+def stop_signals() -> tuple[signal.Signals, ...]:
+    """The signals that end a run as Ctrl-C does: SIGINT; SIGTERM (shutdown, a scheduler's time limit,
+    ``kill``); SIGHUP (logout, a closed terminal) where it exists; SIGBREAK on Windows (Ctrl-Break, and
+    the console window being closed, which the C runtime delivers as SIGBREAK; Windows then allows the
+    process about five seconds, so the grace period may be cut short there)."""
+    names = ("SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK")
+    return tuple(getattr(signal, n) for n in names if hasattr(signal, n))
+
+
 @contextlib.contextmanager
 def _interrupt_cancels(control: JobControl) -> Iterator[None]:
-    """In the main thread, the first Ctrl-C cancels the job gracefully, a second one stops at once."""
+    """In the main thread, the first Ctrl-C (or SIGTERM, SIGHUP, SIGBREAK) cancels the job gracefully:
+    the requests already out get the engine's grace period to answer and are recorded; a second one
+    stops at once."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -285,13 +309,20 @@ def _interrupt_cancels(control: JobControl) -> Iterator[None]:
         pressed += 1
         if pressed > 1:
             raise KeyboardInterrupt
+        log.info("signal %s: cancelling the upload", signal.Signals(signum).name)
         control.cancel()
 
-    previous = signal.signal(signal.SIGINT, handler)
+    previous: dict[signal.Signals, Any] = {}
     try:
+        for signum in stop_signals():
+            try:
+                previous[signum] = signal.signal(signum, handler)
+            except (OSError, ValueError):  # pragma: no cover - a signal this platform will not let us catch
+                continue
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, old in previous.items():
+            signal.signal(signum, old)
 
 
 class _ProgressBar:

@@ -32,10 +32,12 @@ from core.errors import (
     UploaderError,
     UsageError,
 )
+from core.joblock import JobBusy
 
 log = logging.getLogger(__name__)
 
 _TITLES: tuple[tuple[type[BaseException], str], ...] = (
+    (JobBusy, "Already being uploaded"),
     (KeyringUnavailable, "No keyring available"),
     (MissingCredentials, "Credentials needed"),
     (CredentialsRefused, "Credentials refused"),
