@@ -51,7 +51,7 @@ import httpx
 from core import __version__, messages
 from core.client import translate_http_error
 from core.errors import CredentialsRefused, NetworkProblem
-from core.journal import Journal
+from core.journal import Journal, JournalError
 from core.model import (
     MASK,
     Contact,
@@ -320,6 +320,7 @@ class _Runner:
         self.resent: list[int] = []
         self.session_done = 0
         self.network_streak = 0  # requests in a row that exhausted their attempts on network errors
+        self.journal_error: JournalError | None = None  # the journal could not be written (a full disk)
         self.last_emit = 0.0
         self.samples: deque[tuple[float, int]] = deque()
 
@@ -357,6 +358,10 @@ class _Runner:
             unsubscribe()
             self._abandon_waiting()
         self._emit(force=True)
+        if self.journal_error is not None:
+            # stopped like a cancel (answers in flight recorded where the journal still could); the rows
+            # whose answer could not be written stay in_flight and are re-sent on resume
+            raise self.journal_error
         return JobSummary(
             counts=dict(self.counts),
             elapsed=time.monotonic() - self.started,
@@ -497,7 +502,12 @@ class _Runner:
         self.requests += 1
         if work.attempts > 1:
             self.retries += 1
-        self.journal.mark_in_flight(self.job_id, request.keys)
+        try:
+            self.journal.mark_in_flight(self.job_id, request.keys)
+        except JournalError as exc:  # not marked, so not sent: the rows stay as they were
+            self._journal_failed(exc)
+            await self._release_slot()
+            return
         parsed: ParsedResponse | None = None
         problem: NetworkProblem | None = None
         # only batch answers are parsed after the slot is handed over (and wait for the wire): tracing
@@ -594,10 +604,25 @@ class _Runner:
             )
 
     # ------------------------------------------------------------------ outcomes
+    def _journal_failed(self, exc: JournalError) -> None:
+        """The journal cannot be written: stop sending (what is not journaled must not be sent)."""
+        if self.journal_error is None:
+            self.journal_error = exc
+            log.warning("journal write failed, stopping the job: %s", exc)
+        self._stop(str(exc))
+
+    def _release(self, keys: list[int]) -> None:
+        """Rows back to pending; if the journal cannot be written they stay in_flight (re-sent on resume)."""
+        if keys:
+            try:
+                self.journal.release(self.job_id, keys)
+            except JournalError as exc:
+                self._journal_failed(exc)
+
     def _on_auth(self, work: _Work) -> None:
         # the provider refused the whole request: nothing of it was stored, unless an earlier attempt was
         if not work.uncertain:
-            self.journal.release(self.job_id, [k for k in work.request.keys if k not in work.resend])
+            self._release([k for k in work.request.keys if k not in work.resend])
 
     def _retry_or_fail(
         self,
@@ -644,13 +669,11 @@ class _Runner:
         for work, task in list(self.waiting.items()):
             task.cancel()
             if not work.uncertain:
-                keys = [k for k in work.request.keys if k not in work.resend]
-                if keys:
-                    self.journal.release(self.job_id, keys)
+                self._release([k for k in work.request.keys if k not in work.resend])
         self.waiting.clear()
         for work in self.ready:
             if not work.uncertain:
-                self.journal.release(self.job_id, [k for k in work.request.keys if k not in work.resend])
+                self._release([k for k in work.request.keys if k not in work.resend])
         self.ready.clear()
 
     def _finish(self, work: _Work, results: Sequence[RowResult]) -> None:
@@ -681,7 +704,11 @@ class _Runner:
                 else:
                     clean.add((result.raw_text, result.message))
             final.append(result)
-        self.journal.record_many(self.job_id, final)
+        try:
+            self.journal.record_many(self.job_id, final)
+        except JournalError as exc:  # the rows stay in_flight: re-sent on resume, never lost
+            self._journal_failed(exc)
+            return
         for result in final:
             counts[result.outcome] = counts.get(result.outcome, 0) + 1
         self.session_done += len(final)
