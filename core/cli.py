@@ -33,6 +33,7 @@ EXIT_OK = 0
 EXIT_ROWS = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+EXIT_INTERNAL = 70  # a bug: one sentence pointing at the log file (never 1, which means "rows failed")
 
 
 # ---------------------------------------------------------------------------------------- parser
@@ -380,6 +381,30 @@ def _log_pointer() -> str:
         return ""
 
 
+def internal_error_sentence(exc: BaseException) -> str:
+    """One sentence for a bug (exit status 70), naming the log file where the traceback went."""
+    from core import messages
+
+    kind = type(exc).__name__
+    try:
+        from core.logsetup import log_path
+
+        return messages.text("state", "internal", kind=kind, log=str(log_path()))
+    except Exception:  # noqa: BLE001 — never fail while reporting a failure (no state folder, say)
+        return messages.text("state", "internal_nolog", kind=kind)
+
+
+def _show_notices(err: IO[str]) -> None:
+    """Sentences the core kept for the user on the way (a damaged settings file moved aside)."""
+    try:
+        from core.settings import take_notices
+
+        for sentence in take_notices():
+            err.write(_one_line(sentence) + "\n")
+    except Exception:
+        log.debug("notices not shown", exc_info=True)
+
+
 def main(
     argv: Sequence[str] | None = None, *, stdout: IO[str] | None = None, stderr: IO[str] | None = None
 ) -> int:
@@ -401,7 +426,10 @@ def main(
         except (ImportError, OSError, UploaderError):
             pass  # no log file is no reason to refuse the work
         log.info("command %s", args.command)
-        return COMMANDS[args.command](args, out, err)
+        try:
+            return COMMANDS[args.command](args, out, err)
+        finally:
+            _show_notices(err)
     except UploaderError as exc:
         err.write(_one_line(str(exc)) + "\n")
         return exc.exit_status
@@ -416,8 +444,8 @@ def main(
         return EXIT_INTERRUPTED
     except Exception as exc:
         log.exception("unexpected error")
-        err.write(f"Something unexpected went wrong ({type(exc).__name__}).{_log_pointer()}\n")
-        return EXIT_ROWS
+        err.write(internal_error_sentence(exc) + "\n")
+        return EXIT_INTERNAL
 
 
 __all__ = ["EXIT_INTERRUPTED", "EXIT_OK", "EXIT_ROWS", "EXIT_USAGE", "base_url_for", "build_parser", "main"]
