@@ -497,6 +497,16 @@ class ImportView(QWidget):
         self._task.wait(20000)
         return True
 
+    def stop_for_shutdown(self, timeout_ms: int = 20000) -> None:
+        """The session ends or the application quits: stop the upload as Cancel does, without asking —
+        the requests already out get the engine's grace period to answer and are recorded, the job stays
+        open in the journal and is offered for resumption at the next start."""
+        if self.has_running_upload():
+            assert self._task is not None
+            log.info("session ending: stopping the running upload (it stays resumable)")
+            self._task.cancel()
+            self._task.wait(timeout_ms)
+
     def offer_resume(self) -> bool:
         """At start: offer the newest unfinished upload of the window; True when one is resumed."""
         from core.journal import Journal
