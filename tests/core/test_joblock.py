@@ -27,14 +27,16 @@ PROVIDER = "aptania"
 
 
 def _args(source: Path, sandbox: Sandbox, *extra: str) -> list[str]:
-    return ["upload", str(source), "--provider", PROVIDER, "--set", "contactProfileID=1", "--concurrency", "2",
-            "--base-url", sandbox.base_url(PROVIDER), *extra]
+    return ["upload", str(source), "--provider", PROVIDER, "--set", "contactProfileID=1",
+            "--concurrency", "2", "--base-url", sandbox.base_url(PROVIDER), *extra]
 
 
 def _sends_per_row(sandbox: Sandbox) -> Counter[str]:
     """How many create requests carried each row (by e-mail), as the sandbox received them."""
     return Counter(
-        str(r.json()["contactEmailaddress"]) for r in sandbox.received(PROVIDER) if r.path.endswith("/createContact")
+        str(r.json()["contactEmailaddress"])
+        for r in sandbox.received(PROVIDER)
+        if r.path.endswith("/createContact")
     )
 
 
@@ -56,8 +58,8 @@ def test_a_second_owner_is_refused_with_the_start_time_until_the_first_lets_go(t
         sentence = str(caught.value)
         clock = time.strftime("%H:%M", time.localtime(owner["started"]))
         assert sentence == (
-            f"This file is already being uploaded to Octopush by another Contact Uploader, started at {clock}: "
-            "wait for it to finish or cancel it there."
+            "This file is already being uploaded to Octopush by another Contact Uploader, "
+            f"started at {clock}: wait for it to finish or cancel it there."
         )
         assert caught.value.exit_status == 2
         assert not second.held
@@ -96,8 +98,8 @@ def test_two_uploads_of_one_job_at_once_send_every_row_exactly_once(tmp_path: Pa
         assert statuses == [0, 2], results
         refused = next(err for status, _, err in results if status == 2)
         assert re.fullmatch(
-            r"This file is already being uploaded to Aptania by another Contact Uploader, started at \d\d:\d\d: "
-            r"wait for it to finish or cancel it there\.\n", refused
+            r"This file is already being uploaded to Aptania by another Contact Uploader, "
+            r"started at \d\d:\d\d: wait for it to finish or cancel it there\.\n", refused
         ), refused
         sends = _sends_per_row(sandbox)
         assert len(sends) == n

@@ -150,7 +150,8 @@ def test_a_batch_is_marked_and_recorded_the_same_with_or_without_sqlite_json(jso
 _V0_SCHEMA = """
 CREATE TABLE jobs (id INTEGER PRIMARY KEY AUTOINCREMENT, fingerprint TEXT NOT NULL, provider TEXT NOT NULL,
     profile TEXT NOT NULL, mapping TEXT NOT NULL, options TEXT NOT NULL, total INTEGER NOT NULL,
-    source TEXT NOT NULL DEFAULT '', state TEXT NOT NULL DEFAULT 'open', created REAL NOT NULL, updated REAL NOT NULL);
+    source TEXT NOT NULL DEFAULT '', state TEXT NOT NULL DEFAULT 'open', created REAL NOT NULL,
+    updated REAL NOT NULL);
 CREATE INDEX jobs_lookup ON jobs (fingerprint, provider, profile, state);
 CREATE TABLE rows (job_id INTEGER NOT NULL REFERENCES jobs (id) ON DELETE CASCADE, key INTEGER NOT NULL,
     state TEXT NOT NULL, code TEXT NOT NULL DEFAULT '', raw_text TEXT NOT NULL DEFAULT '',
@@ -242,7 +243,9 @@ def test_a_failed_commit_reports_the_full_disk_not_the_rollback(tmp_path: Path) 
     db.execute(f"PRAGMA max_page_count={pages + 1}")
     with pytest.raises(JournalError) as caught:
         journal.record_many(job, [RowResult(k, Outcome.ADDED, message="m" * 500) for k in range(5000)])
-    assert str(caught.value).startswith(f"The job journal {path} could not be written because the disk is full.")
+    assert str(caught.value).startswith(
+        f"The job journal {path} could not be written because the disk is full."
+    )
     db.execute("PRAGMA max_page_count=1073741823")
     journal.record(job, RowResult(1, Outcome.ADDED))  # usable again
     assert set(journal.results(job)) == {1}
