@@ -62,8 +62,8 @@ FILE_NAME = "journal.sqlite3"
 IN_FLIGHT = "in_flight"
 PENDING = "pending"
 SCHEMA_VERSION = 1  # PRAGMA user_version of the schema below; 0 = a journal from before versions
-KEEP_DAYS = 30.0  # finished and abandoned jobs are forgotten after this many days…
-KEEP_FINISHED = 50  # …and beyond the newest this many of them
+KEEP_DAYS = 7.0  # finished and abandoned jobs are forgotten after this many days…
+KEEP_FINISHED = 10  # …and beyond the newest this many of them
 # the forward migrations: user_version N-1 -> N (0 -> 1: an index for maintain(); pages freed incrementally)
 _MIGRATIONS: dict[int, tuple[str, ...]] = {
     1: ("CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state, updated)",),
