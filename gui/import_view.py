@@ -516,6 +516,7 @@ class ImportView(QWidget):
             journal = Journal()
         except UploaderError as exc:
             log.warning("journal unavailable: %s", exc)
+            self._journal_trouble(exc)
             return False
         demo = bool(getattr(self.context, "is_demo", False))
         try:
@@ -543,6 +544,9 @@ class ImportView(QWidget):
                     return False
                 self._start_resume(job.id, job.provider, job.fingerprint, spec)
                 return True
+        except UploaderError as exc:
+            log.warning("journal unavailable: %s", exc)
+            self._journal_trouble(exc)
         finally:
             journal.close()
         return False
@@ -847,7 +851,11 @@ class ImportView(QWidget):
         if self.has_running_upload():
             return
         job_id = None
-        found = self._find_unfinished()
+        try:
+            found = self._find_unfinished()
+        except UploaderError as exc:  # the journal is damaged, newer or unwritable: send nothing
+            self._journal_trouble(exc)
+            return
         if found is not None:
             answer = self._ask(
                 "Continue the unfinished upload?",
@@ -907,7 +915,20 @@ class ImportView(QWidget):
                 return None if job_id is None else journal.job(job_id)
         except UploaderError as exc:
             log.warning("journal unavailable: %s", exc)
+            from core.journal import JournalError
+
+            if isinstance(exc, JournalError):
+                raise  # start_upload says so and sends nothing, as the command line does
             return None
+
+    def _journal_trouble(self, exc: UploaderError) -> None:
+        """A journal that is damaged (now moved aside), newer or unwritable is said in a dialog."""
+        from core.journal import JournalError
+
+        if isinstance(exc, JournalError):
+            from gui.errors import show_error
+
+            show_error(self, exc)
 
     def resume_upload(self) -> None:
         """Continue the open job (rows that ended are not sent again)."""

@@ -171,3 +171,30 @@ def test_a_bug_in_the_window_exits_70_with_one_sentence(monkeypatch, capsys):
     assert err.count("\n") == 1
     assert err.startswith("Contact Uploader ran into an internal error (RuntimeError); this is a bug.")
     assert "Traceback" not in err
+
+
+def test_a_damaged_journal_is_said_in_a_dialog_and_the_window_sends_nothing(
+    qtbot, sandbox, octopush_env, tmp_path, isolated_state
+):
+    path = write_xlsx(tmp_path / "fair.xlsx", [[f"N{i}", "X", _phone(i), "Paris"] for i in range(10)])
+    view = ImportView(AppContext("netcore"))
+    qtbot.addWidget(view)
+    view.show()
+    journal_file = isolated_state / "journal.sqlite3"
+    try:
+        _to_check(qtbot, view, path)
+        Journal().close()
+        for suffix in ("-wal", "-shm"):
+            Path(f"{journal_file}{suffix}").unlink(missing_ok=True)
+        journal_file.write_bytes(os.urandom(8192))  # smashed
+        view.go_next()  # upload
+        [box] = _dialogs()
+        assert box.informativeText().startswith(
+            f"The job journal {journal_file} was damaged and could not be read; it was moved to "
+        )
+        assert not view.has_running_upload()
+        assert view.step is Step.CHECK
+        box.close()
+    finally:
+        _finish_window(view)
+    assert sandbox.create_requests("octopush") == 0
