@@ -7,6 +7,7 @@ only these types::
 
     UploaderError
     ├── UsageError            the command or form is wrong (unknown provider/field, bad --set)   → exit 2
+    │   └── JobBusy               another window or CLI run owns the same upload job (core.joblock)
     ├── FileProblem           the spreadsheet cannot be read (missing, empty, corrupt, protected) → exit 2
     ├── ConfigError           settings / state directory problems                                 → exit 2
     ├── CredentialError       secrets: missing, refused, or no keyring                            → exit 2
@@ -29,6 +30,10 @@ class UploaderError(Exception):
 
 class UsageError(UploaderError):
     """The command line or form asked for something that cannot be done."""
+
+
+class JobBusy(UsageError):
+    """Another process (a window or a command line run) owns the upload job: nothing is sent, exit 2."""
 
 
 class FileProblem(UploaderError):

@@ -27,16 +27,12 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from core import messages
-from core.errors import ConfigError, UsageError
+from core.errors import ConfigError, JobBusy
 from core.paths import state_dir
 
 log = logging.getLogger(__name__)
 
 LOCK_DIR = "locks"
-
-
-class JobBusy(UsageError):
-    """Another process (a window or a command line run) owns the job: nothing is sent, exit status 2."""
 
 
 def job_key(fingerprint: str, provider: str, profile: str, mapping: Any) -> str:

@@ -287,9 +287,10 @@ def _default_region(provider: Provider, profile: str, explicit: str | None) -> s
 
 def stop_signals() -> tuple[signal.Signals, ...]:
     """The signals that end a run as Ctrl-C does: SIGINT; SIGTERM (shutdown, a scheduler's time limit,
-    ``kill``); SIGHUP (logout, a closed terminal) where it exists; SIGBREAK on Windows (Ctrl-Break, and
-    the console window being closed, which the C runtime delivers as SIGBREAK; Windows then allows the
-    process about five seconds, so the grace period may be cut short there)."""
+    ``kill``); SIGHUP (logout, a closed terminal) where it exists; SIGBREAK on Windows (Ctrl-Break).
+    Closing a Windows console is delivered as SIGBREAK too, but Windows ends the process as soon as the C
+    runtime's handler returns, before Python can act: that case is a crash (rows in flight re-sent on
+    resume), which no Python signal handler can prevent."""
     names = ("SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK")
     return tuple(getattr(signal, n) for n in names if hasattr(signal, n))
 

@@ -25,6 +25,7 @@ from core.errors import (
     CredentialError,
     CredentialsRefused,
     FileProblem,
+    JobBusy,
     KeyringUnavailable,
     MissingCredentials,
     NetworkProblem,
@@ -32,7 +33,6 @@ from core.errors import (
     UploaderError,
     UsageError,
 )
-from core.joblock import JobBusy
 
 log = logging.getLogger(__name__)
 
