@@ -297,6 +297,7 @@ class ImportView(QWidget):
         self._unapplied: list[RowResult] = []  # arrived, not yet shown in the grid (see _apply_some)
         self._apply_due = False
         self._task: UploadTask | None = None
+        self._upload_refused = False  # the last upload was refused: another process owns the job
         self._job_id: int | None = None
         self._job_total = 0
         self._job_open = False
@@ -1055,6 +1056,10 @@ class ImportView(QWidget):
 
         show_error(self, exc)
         self.results_view.show_counts(self.model.counts(), f"The upload stopped: {exc}")
+        from core.errors import JobBusy
+
+        # refused before anything was sent (another window or a CLI run owns the job): back to the check
+        self._upload_refused = isinstance(exc, JobBusy)
 
     def _upload_finished(self) -> None:
         self._apply_all()
@@ -1064,7 +1069,8 @@ class ImportView(QWidget):
         if task is not None:
             task.deleteLater()
         self._task = None
-        self._go(Step.RESULTS)
+        refused, self._upload_refused = self._upload_refused, False
+        self._go(Step.CHECK if refused else Step.RESULTS)
         forget_source_lines()  # of httpx and the engine's other modules
 
     # ------------------------------------------------------------------ step 5: results

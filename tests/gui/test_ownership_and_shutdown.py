@@ -74,6 +74,7 @@ def test_the_window_refuses_a_job_a_cli_run_owns_with_a_dialog_and_sends_nothing
             "This file is already being uploaded to Octopush by another Contact Uploader, started at "
         )
         assert sentence.endswith(": wait for it to finish or cancel it there.")
+        assert view.step is Step.CHECK  # back where the upload can be started again later
         box.close()
         _, err = proc.communicate(timeout=60)
         assert proc.returncode == 0, err
