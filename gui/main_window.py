@@ -156,6 +156,15 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(
             "Demo mode: everything goes to the built-in sandbox." if context.is_demo else "Ready.", 6000
         )
+        self.show_notices()
+
+    def show_notices(self) -> None:
+        """Sentences the core kept for the user (a damaged settings file moved aside) in the status bar."""
+        from core.settings import take_notices
+
+        notices = take_notices()
+        if notices:
+            self.statusBar().showMessage(" ".join(notices), 30000)
 
     # ------------------------------------------------------------------ building
     def _build_header(self) -> QWidget:

@@ -199,3 +199,16 @@ def test_a_damaged_journal_is_said_in_a_dialog_and_the_window_sends_nothing(
     finally:
         _finish_window(view)
     assert sandbox.create_requests("octopush") == 0
+
+
+def test_a_damaged_settings_file_is_said_in_the_status_bar(qtbot, isolated_state):
+    isolated_state.mkdir(parents=True, exist_ok=True)
+    (isolated_state / "settings.json").write_bytes(b"[" * 100_000)
+    window = MainWindow(AppContext("octopush"))
+    qtbot.addWidget(window)
+    assert window.statusBar().currentMessage() == (
+        f"The settings file {isolated_state / 'settings.json'} could not be read and was moved to "
+        f"{isolated_state / 'settings.json.damaged'}; Contact Uploader goes on with empty settings "
+        "(enter the profiles' regions and login e-mails again)."
+    )
+    window.close()
