@@ -50,8 +50,8 @@ import httpx
 
 from core import __version__, messages
 from core.client import translate_http_error
-from core.errors import CredentialsRefused, NetworkProblem
-from core.journal import Journal, JournalError
+from core.errors import CredentialsRefused, JournalError, NetworkProblem
+from core.journal import Journal
 from core.model import (
     MASK,
     Contact,

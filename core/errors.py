@@ -10,6 +10,7 @@ only these types::
     │   └── JobBusy               another window or CLI run owns the same upload job (core.joblock)
     ├── FileProblem           the spreadsheet cannot be read (missing, empty, corrupt, protected) → exit 2
     ├── ConfigError           settings / state directory problems                                 → exit 2
+    │   └── JournalError          the job journal: full disk, read-only, damaged, newer version
     ├── CredentialError       secrets: missing, refused, or no keyring                            → exit 2
     │   ├── MissingCredentials    a required credential is not stored and not in the environment
     │   ├── CredentialsRefused    the provider said the credentials are wrong
@@ -42,6 +43,14 @@ class FileProblem(UploaderError):
 
 class ConfigError(UploaderError):
     """The settings file or the state directory is unusable."""
+
+
+class JournalError(ConfigError):
+    """The job journal file cannot be used (full disk, read-only, damaged, newer); names the file."""
+
+    def __init__(self, message: str, *, damaged: bool = False) -> None:
+        super().__init__(message)
+        self.damaged = damaged  # the file was unreadable (and moved aside where possible)
 
 
 class CredentialError(UploaderError):

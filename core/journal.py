@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 from core import messages
-from core.errors import ConfigError
+from core.errors import ConfigError, JournalError
 from core.model import Outcome, RowResult
 from core.paths import state_dir
 
@@ -193,14 +193,6 @@ def mapping_key(
         "set": dict(sorted((constants or {}).items())),
         "region": region or "",
     }
-
-
-class JournalError(ConfigError):
-    """The journal file cannot be used; ``str()`` names the file and says what to do."""
-
-    def __init__(self, message: str, *, damaged: bool = False) -> None:
-        super().__init__(message)
-        self.damaged = damaged
 
 
 _DAMAGED = ("file is not a database", "malformed", "disk image", "not a database")

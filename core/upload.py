@@ -29,9 +29,9 @@ from types import FrameType
 from typing import IO, Any
 
 from core.engine import JobControl, JobSummary, Progress, run_job
-from core.errors import UploaderError, UsageError
+from core.errors import JournalError, UploaderError, UsageError
 from core.joblock import JobLock
-from core.journal import Journal, JournalError, mapping_key, table_fingerprint
+from core.journal import Journal, mapping_key, table_fingerprint
 from core.model import Outcome, RowResult
 from core.providers import Provider, get_provider
 

@@ -26,6 +26,7 @@ from core.errors import (
     CredentialsRefused,
     FileProblem,
     JobBusy,
+    JournalError,
     KeyringUnavailable,
     MissingCredentials,
     NetworkProblem,
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 
 _TITLES: tuple[tuple[type[BaseException], str], ...] = (
     (JobBusy, "Already being uploaded"),
+    (JournalError, "Job journal problem"),
     (KeyringUnavailable, "No keyring available"),
     (MissingCredentials, "Credentials needed"),
     (CredentialsRefused, "Credentials refused"),
