@@ -38,6 +38,7 @@ truncates the WAL.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import logging
@@ -206,12 +207,14 @@ def _error_for(path: Path, exc: BaseException) -> JournalError:
     code = getattr(exc, "sqlite_errorcode", None)
     errno_ = getattr(exc, "errno", None)
     folder = str(path.parent)
-    if code == sqlite3.SQLITE_FULL or errno_ == 28 or any(k in text for k in _FULL):
+    if code == sqlite3.SQLITE_FULL or errno_ == errno.ENOSPC or any(k in text for k in _FULL):
         return JournalError(messages.text("journal", "full", file=str(path)))
     if code in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT) or any(k in text for k in _DAMAGED):
         return JournalError(messages.text("journal", "damaged_kept", file=str(path)), damaged=True)
     writable = os.access(folder, os.W_OK) and (not path.exists() or os.access(path, os.W_OK))
-    if code == sqlite3.SQLITE_READONLY or errno_ in (13, 30) or any(k in text for k in _READ_ONLY) or (
+    if code == sqlite3.SQLITE_READONLY or errno_ in (errno.EACCES, errno.EROFS) or any(
+        k in text for k in _READ_ONLY
+    ) or (
         not writable and "unable to open" in text
     ):
         return JournalError(messages.text("journal", "read_only", file=str(path), folder=folder))
@@ -267,10 +270,12 @@ class Journal:
             self._json = _has_json(self._db)
         except sqlite3.Error as exc:
             raise self._failed(exc) from None
+        except JournalError:
+            self.close()  # a newer journal: left exactly as it is
+            raise
 
     def _check_version(self, found: int) -> None:
         if found > SCHEMA_VERSION:
-            self.close()
             raise JournalError(messages.text(
                 "journal", "newer", file=str(self.path), found=str(found), known=str(SCHEMA_VERSION)
             ))
@@ -302,13 +307,13 @@ class Journal:
 
     def _failed(self, exc: sqlite3.Error) -> JournalError:
         """The sentence for an SQLite error; a damaged file is moved aside first (see the module doc)."""
+        log.warning("job journal %s: %s", self.path, exc)
         error = _error_for(self.path, exc)
         if error.damaged:
             aside = self._move_aside()
-            error = JournalError(messages.text(
-                "journal", "damaged", file=str(self.path), aside=str(aside) if aside else "-"
-            ) if aside else messages.text("journal", "damaged_kept", file=str(self.path)), damaged=True)
-        log.warning("job journal %s: %s", self.path, exc)
+            if aside is not None:
+                sentence = messages.text("journal", "damaged", file=str(self.path), aside=str(aside))
+                error = JournalError(sentence, damaged=True)
         return error
 
     def _move_aside(self) -> Path | None:
@@ -320,9 +325,7 @@ class Journal:
         aside = self.path.with_name(f"{self.path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
         try:
             os.replace(self.path, aside)
-        except FileNotFoundError:
-            return aside  # another process moved it first
-        except OSError:
+        except OSError:  # a read-only folder, or another process moved it first
             return None
         for suffix in ("-wal", "-shm"):
             with contextlib.suppress(OSError):
@@ -618,6 +621,6 @@ class _Transaction:
             self._lock.release()
 
     def _rollback(self) -> None:
-        if self._db.in_transaction:
-            with contextlib.suppress(sqlite3.Error):
+        with contextlib.suppress(sqlite3.Error):  # also a closed connection (ProgrammingError)
+            if self._db.in_transaction:
                 self._db.execute("ROLLBACK")

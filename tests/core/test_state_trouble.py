@@ -127,7 +127,6 @@ def test_read_only_state_folder_used_before(tmpfs_state: Path, tmp_path: Path,
         assert (tmpfs_state / "logs" / "contact-uploader.log").exists()
         teardown_logging()
         subprocess.run(["mount", "-o", "remount,ro", str(tmpfs_state)], check=True)
-        sent = sandbox.create_requests(PROVIDER)
 
         dry = subprocess.run([sys.executable, "-m", "core", *args, "--dry-run"], capture_output=True,
                              text=True, env={**os.environ, **cred_env(PROVIDER)}, timeout=60)
@@ -139,6 +138,7 @@ def test_read_only_state_folder_used_before(tmpfs_state: Path, tmp_path: Path,
             "Contact Uploader goes on without it."
         ]
 
+        sent = sandbox.create_requests(PROVIDER)  # the killed run's last requests have landed by now
         resume = subprocess.run([sys.executable, "-m", "core", *args, "--resume"], capture_output=True,
                                 text=True, env={**os.environ, **cred_env(PROVIDER)}, timeout=60)
         assert resume.returncode == 2, resume.stderr
