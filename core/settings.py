@@ -113,8 +113,11 @@ class Settings:
             aside = path.with_name(path.name + ".damaged")
             try:
                 os.replace(path, aside)
-            except OSError:
-                aside = path  # a read-only folder: left where it is, ignored all the same
+            except OSError:  # a read-only folder: left where it is, ignored all the same
+                log.warning("The settings file %s is damaged (%s) and cannot be moved aside.", path,
+                            type(exc).__name__)
+                _notice(messages.text("state", "settings_damaged_kept", file=str(path)))
+                return cls(path=path)
             log.warning("The settings file %s was damaged (%s); it was moved to %s.", path,
                         type(exc).__name__, aside)
             _notice(messages.text("state", "settings_damaged", file=str(path), aside=str(aside)))

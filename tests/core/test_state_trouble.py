@@ -222,3 +222,22 @@ def test_a_smashed_journal_is_moved_aside_with_a_sentence_and_the_next_run_works
         status, _, err = run_cli(args, monkeypatch, cred_env(PROVIDER))
         assert status == 0, err
         assert sandbox.create_requests(PROVIDER) == 3
+
+
+def test_a_damaged_settings_file_in_a_read_only_folder_is_left_with_a_sentence(isolated_state: Path) -> None:
+    from core import settings
+
+    _mount_tmpfs(isolated_state, "1m")
+    try:
+        path = isolated_state / "settings.json"
+        path.write_bytes(b"\xff\xfe not json")
+        subprocess.run(["mount", "-o", "remount,ro", str(isolated_state)], check=True)
+        loaded = settings.load()
+        assert loaded.providers() == []
+        assert settings.take_notices() == [
+            f"The settings file {path} could not be read and could not be moved aside; Contact Uploader goes "
+            "on with empty settings: move it away or delete it."
+        ]
+        assert path.exists()
+    finally:
+        subprocess.run(["umount", "-l", str(isolated_state)], check=False)
