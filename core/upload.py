@@ -303,14 +303,12 @@ def _interrupt_cancels(control: JobControl) -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    pressed = 0
+    received: list[int] = []
 
     def handler(signum: int, frame: FrameType | None) -> None:
-        nonlocal pressed
-        pressed += 1
-        if pressed > 1:
+        received.append(signum)  # no logging here: a handler may interrupt a log call in progress
+        if len(received) > 1:
             raise KeyboardInterrupt
-        log.info("signal %s: cancelling the upload", signal.Signals(signum).name)
         control.cancel()
 
     previous: dict[signal.Signals, Any] = {}
@@ -324,6 +322,8 @@ def _interrupt_cancels(control: JobControl) -> Iterator[None]:
     finally:
         for signum, old in previous.items():
             signal.signal(signum, old)
+        if received:
+            log.info("upload stopped by %s", ", ".join(signal.Signals(s).name for s in received))
 
 
 class _ProgressBar:
