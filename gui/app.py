@@ -146,8 +146,7 @@ def _quit_on_stop_signals(app: QApplication) -> None:
 
     notifier.activated.connect(drain)
 
-    def handler(signum: int, frame: Any) -> None:
-        log.info("signal %s: quitting (a running upload is stopped and stays resumable)", signum)
+    def handler(signum: int, frame: Any) -> None:  # no logging here: it may interrupt a log call
         QTimer.singleShot(0, app.quit)
 
     for name in STOP_SIGNALS:
