@@ -77,6 +77,7 @@ def run_record(args: argparse.Namespace) -> RunRecord:
         record = RunRecord()
         args.record = record
     return record
+EXIT_INTERNAL = 70  # a bug: one sentence pointing at the log file (never 1, which means "rows failed")
 
 
 # ---------------------------------------------------------------------------------------- parser
@@ -538,6 +539,28 @@ def wants_json(argv: Sequence[str]) -> bool:
         return False
     command = next((w for w in words if not w.startswith("-")), None)
     return command in JSON_COMMANDS and "--json" in words
+def internal_error_sentence(exc: BaseException) -> str:
+    """One sentence for a bug (exit status 70), naming the log file where the traceback went."""
+    from core import messages
+
+    kind = type(exc).__name__
+    try:
+        from core.logsetup import log_path
+
+        return messages.text("state", "internal", kind=kind, log=str(log_path()))
+    except Exception:  # noqa: BLE001 — never fail while reporting a failure (no state folder, say)
+        return messages.text("state", "internal_nolog", kind=kind)
+
+
+def _show_notices(err: IO[str]) -> None:
+    """Sentences the core kept for the user on the way (a damaged settings file moved aside)."""
+    try:
+        from core.settings import take_notices
+
+        for sentence in take_notices():
+            err.write(_one_line(sentence) + "\n")
+    except Exception:
+        log.debug("notices not shown", exc_info=True)
 
 
 def main(
@@ -581,7 +604,10 @@ def _run(argv: list[str], out: IO[str], err: IO[str], record: RunRecord) -> int:
         except (ImportError, OSError, UploaderError):
             pass  # no log file is no reason to refuse the work
         log.info("command %s", args.command)
-        return COMMANDS[args.command](args, out, err)
+        try:
+            return COMMANDS[args.command](args, out, err)
+        finally:
+            _show_notices(err)
     except UploaderError as exc:
         err.write(_one_line(str(exc)) + "\n")
         return exc.exit_status
@@ -596,8 +622,8 @@ def _run(argv: list[str], out: IO[str], err: IO[str], record: RunRecord) -> int:
         return EXIT_INTERRUPTED
     except Exception as exc:
         log.exception("unexpected error")
-        err.write(f"Something unexpected went wrong ({type(exc).__name__}).{_log_pointer()}\n")
-        return EXIT_ROWS
+        err.write(internal_error_sentence(exc) + "\n")
+        return EXIT_INTERNAL
 
 
 __all__ = [

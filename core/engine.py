@@ -53,7 +53,7 @@ import httpx
 
 from core import __version__, messages
 from core.client import translate_http_error
-from core.errors import CredentialsRefused, NetworkProblem
+from core.errors import CredentialsRefused, JournalError, NetworkProblem
 from core.journal import Journal
 from core.model import (
     MASK,
@@ -334,6 +334,7 @@ class _Runner:
         self.split_useless: set[str] = set()  # codes a whole batch was split for without any part accepted
         self.session_done = 0
         self.network_streak = 0  # requests in a row that exhausted their attempts on network errors
+        self.journal_error: JournalError | None = None  # the journal could not be written (a full disk)
         self.last_emit = 0.0
         self.samples: deque[tuple[float, int]] = deque()
 
@@ -371,6 +372,10 @@ class _Runner:
             unsubscribe()
             self._abandon_waiting()
         self._emit(force=True)
+        if self.journal_error is not None:
+            # stopped like a cancel (answers in flight recorded where the journal still could); the rows
+            # whose answer could not be written stay in_flight and are re-sent on resume
+            raise self.journal_error
         return JobSummary(
             counts=dict(self.counts),
             elapsed=time.monotonic() - self.started,
@@ -511,7 +516,12 @@ class _Runner:
         self.requests += 1
         if work.attempts > 1:
             self.retries += 1
-        self.journal.mark_in_flight(self.job_id, request.keys)
+        try:
+            self.journal.mark_in_flight(self.job_id, request.keys)
+        except JournalError as exc:  # not marked, so not sent: the rows stay as they were
+            self._journal_failed(exc)
+            await self._release_slot()
+            return
         parsed: ParsedResponse | None = None
         problem: NetworkProblem | None = None
         # only batch answers are parsed after the slot is handed over (and wait for the wire): tracing
@@ -612,15 +622,33 @@ class _Runner:
             )
 
     # ------------------------------------------------------------------ outcomes
+    def _journal_failed(self, exc: JournalError) -> None:
+        """The journal cannot be written: stop sending (what is not journaled must not be sent)."""
+        if self.journal_error is None:
+            self.journal_error = exc
+            log.warning("journal write failed, stopping the job: %s", exc)
+        self._stop(str(exc))
+
+    def _release(self, keys: list[int]) -> None:
+        """Rows back to pending; if the journal cannot be written they stay in_flight (re-sent on resume)."""
+        if keys:
+            try:
+                self.journal.release(self.job_id, keys)
+            except JournalError as exc:
+                self._journal_failed(exc)
+
     def _on_auth(self, work: _Work, parsed: ParsedResponse) -> None:
         # the provider refused the whole request: nothing of it was stored, unless an earlier attempt was
         keys = work.request.keys
         if not work.uncertain:
-            self.journal.release(self.job_id, [k for k in keys if k not in work.resend])
+            self._release([k for k in keys if k not in work.resend])
         # its rows stay resumable, but say why they stopped: the refusal's code and sentence, not "not sent"
         code, raw = parsed.code, self._scrub(parsed.raw_text)
         message = self._scrub(parsed.message or f"{self.provider.title} refused the credentials.")
-        self.journal.note(self.job_id, keys, code, raw, message)
+        try:
+            self.journal.note(self.job_id, keys, code, raw, message)
+        except JournalError as exc:
+            self._journal_failed(exc)
         if self.on_result is not None:
             for key in keys:
                 self.on_result(RowResult(key=key, outcome=Outcome.PENDING, code=code, raw_text=raw,
@@ -713,13 +741,11 @@ class _Runner:
         for work, task in list(self.waiting.items()):
             task.cancel()
             if not work.uncertain:
-                keys = [k for k in work.request.keys if k not in work.resend]
-                if keys:
-                    self.journal.release(self.job_id, keys)
+                self._release([k for k in work.request.keys if k not in work.resend])
         self.waiting.clear()
         for work in self.ready:
             if not work.uncertain:
-                self.journal.release(self.job_id, [k for k in work.request.keys if k not in work.resend])
+                self._release([k for k in work.request.keys if k not in work.resend])
         self.ready.clear()
 
     def _finish(self, work: _Work, results: Sequence[RowResult]) -> None:
@@ -750,7 +776,11 @@ class _Runner:
                 else:
                     clean.add((result.raw_text, result.message))
             final.append(result)
-        self.journal.record_many(self.job_id, final)
+        try:
+            self.journal.record_many(self.job_id, final)
+        except JournalError as exc:  # the rows stay in_flight: re-sent on resume, never lost
+            self._journal_failed(exc)
+            return
         for result in final:
             counts[result.outcome] = counts.get(result.outcome, 0) + 1
         self.session_done += len(final)

@@ -7,8 +7,10 @@ only these types::
 
     UploaderError
     ├── UsageError            the command or form is wrong (unknown provider/field, bad --set)   → exit 2
+    │   └── JobBusy               another window or CLI run owns the same upload job (core.joblock)
     ├── FileProblem           the spreadsheet cannot be read (missing, empty, corrupt, protected) → exit 2
     ├── ConfigError           settings / state directory problems                                 → exit 2
+    │   └── JournalError          the job journal: full disk, read-only, damaged, newer version
     ├── CredentialError       secrets: missing, refused, or no keyring                            → exit 2
     │   ├── MissingCredentials    a required credential is not stored and not in the environment
     │   ├── CredentialsRefused    the provider said the credentials are wrong
@@ -31,12 +33,24 @@ class UsageError(UploaderError):
     """The command line or form asked for something that cannot be done."""
 
 
+class JobBusy(UsageError):
+    """Another process (a window or a command line run) owns the upload job: nothing is sent, exit 2."""
+
+
 class FileProblem(UploaderError):
     """A spreadsheet could not be read; the message names the file and the problem."""
 
 
 class ConfigError(UploaderError):
     """The settings file or the state directory is unusable."""
+
+
+class JournalError(ConfigError):
+    """The job journal file cannot be used (full disk, read-only, damaged, newer); names the file."""
+
+    def __init__(self, message: str, *, damaged: bool = False) -> None:
+        super().__init__(message)
+        self.damaged = damaged  # the file was unreadable (and moved aside where possible)
 
 
 class CredentialError(UploaderError):

@@ -16,28 +16,59 @@ that rare case.
 
 The journal never holds a secret: it stores the mapping (column → field), the job options (field values
 and options such as a list name) and the provider's answers, never credentials. WAL and a busy timeout
-make it safe to open from several processes (the window and a scheduled CLI run) at once.
+make it safe to open from several processes (the window and a scheduled CLI run) at once; one *job* is
+still run by one process at a time (:mod:`core.joblock`).
+
+Schema version: ``PRAGMA user_version`` (:data:`SCHEMA_VERSION`). An older journal is migrated forward when
+it is opened; a newer one (written by a later Contact Uploader) is refused with one sentence, never changed.
+
+Trouble with the file becomes one :class:`JournalError` sentence naming it and saying what to do: a full
+disk (nothing already recorded is lost; free space and ``--resume``), a read-only folder, a newer version.
+A damaged file ("file is not a database", "database disk image is malformed") is moved aside to
+``journal.sqlite3.damaged-<time>`` (with its ``-wal``/``-shm``) and the sentence says so: this run sends
+nothing, the next one starts a fresh journal (uploads left unfinished in the damaged one cannot be resumed).
+
+Growth: :meth:`Journal.maintain` (called at the start of every upload run, CLI and window) forgets finished
+and abandoned jobs older than :data:`KEEP_DAYS` days and all but the newest :data:`KEEP_FINISHED` of them,
+never an open job (resume and the window's "retry failed" need only open jobs and the job being run), then
+gives the freed pages back to the file system (``auto_vacuum=INCREMENTAL`` + ``incremental_vacuum``) and
+truncates the WAL.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import json
+import logging
+import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import wraps
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
-from core.errors import ConfigError
+from core import messages
+from core.errors import ConfigError, JournalError
 from core.model import Outcome, RowResult
 from core.paths import state_dir
+
+log = logging.getLogger(__name__)
 
 FILE_NAME = "journal.sqlite3"
 IN_FLIGHT = "in_flight"
 PENDING = "pending"
+SCHEMA_VERSION = 1  # PRAGMA user_version of the schema below; 0 = a journal from before versions
+KEEP_DAYS = 7.0  # finished and abandoned jobs are forgotten after this many days…
+KEEP_FINISHED = 10  # …and beyond the newest this many of them
+# the forward migrations: user_version N-1 -> N (0 -> 1: an index for maintain(); pages freed incrementally)
+_MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: ("CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state, updated)",),
+}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -165,36 +196,152 @@ def mapping_key(
     }
 
 
+_DAMAGED = ("file is not a database", "malformed", "disk image", "not a database")
+_FULL = ("disk is full", "database or disk is full", "no space left")
+_READ_ONLY = ("readonly", "read-only", "read only")
+
+
+def _error_for(path: Path, exc: BaseException) -> JournalError:
+    """One sentence for a failure of the journal file at ``path`` (not moved aside here)."""
+    text = str(exc).lower()
+    code = getattr(exc, "sqlite_errorcode", None)
+    errno_ = getattr(exc, "errno", None)
+    folder = str(path.parent)
+    if code == sqlite3.SQLITE_FULL or errno_ == errno.ENOSPC or any(k in text for k in _FULL):
+        return JournalError(messages.text("journal", "full", file=str(path)))
+    if code in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT) or any(k in text for k in _DAMAGED):
+        return JournalError(messages.text("journal", "damaged_kept", file=str(path)), damaged=True)
+    writable = os.access(folder, os.W_OK) and (not path.exists() or os.access(path, os.W_OK))
+    if code == sqlite3.SQLITE_READONLY or errno_ in (errno.EACCES, errno.EROFS) or any(
+        k in text for k in _READ_ONLY
+    ) or (
+        not writable and "unable to open" in text
+    ):
+        return JournalError(messages.text("journal", "read_only", file=str(path), folder=folder))
+    if code == sqlite3.SQLITE_BUSY or "locked" in text:
+        return JournalError(messages.text("journal", "busy", file=str(path)))
+    reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return JournalError(messages.text("journal", "other", file=str(path), reason=str(reason).rstrip(".")))
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _guarded(method: Callable[_P, _R]) -> Callable[_P, _R]:
+    """SQLite errors of a :class:`Journal` method become one :class:`JournalError` sentence."""
+
+    @wraps(method)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return method(*args, **kwargs)
+        except sqlite3.Error as exc:
+            journal = args[0]
+            assert isinstance(journal, Journal)
+            raise journal._failed(exc) from None
+
+    return wrapper
+
+
 class Journal:
     """The job journal (thread-safe: one connection guarded by a lock, usable from a worker thread)."""
 
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path) if path is not None else state_dir() / FILE_NAME
         self._lock = threading.RLock()
+        self._db: sqlite3.Connection | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise _error_for(self.path, exc) from None
+        try:
             self._db = sqlite3.connect(
                 str(self.path), timeout=10.0, isolation_level=None, check_same_thread=False
             )
+            self._db.execute("PRAGMA busy_timeout=10000")
+            self._check_version(int(self._db.execute("PRAGMA user_version").fetchone()[0]))
+            # before anything creates the file (WAL mode does): a new journal frees pages incrementally;
+            # for an existing one this changes nothing until maintain() runs VACUUM
+            self._db.execute("PRAGMA auto_vacuum=INCREMENTAL")
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=ON")
-            self._db.execute("PRAGMA busy_timeout=10000")
-            with self._tx():
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        self._db.execute(statement)
+            self._migrate()
             self._json = _has_json(self._db)
         except sqlite3.Error as exc:
-            raise ConfigError(f"The job journal {self.path} cannot be opened: {exc}.") from None
+            raise self._failed(exc) from None
+        except JournalError:
+            self.close()  # a newer journal: left exactly as it is
+            raise
+
+    def _check_version(self, found: int) -> None:
+        if found > SCHEMA_VERSION:
+            raise JournalError(messages.text(
+                "journal", "newer", file=str(self.path), found=str(found), known=str(SCHEMA_VERSION)
+            ))
+
+    def _migrate(self) -> None:
+        """Create the schema in a new file, or bring an older one forward to :data:`SCHEMA_VERSION`."""
+        db = self._conn
+        with self._tx():
+            version = int(db.execute("PRAGMA user_version").fetchone()[0])
+            self._check_version(version)
+            if version == SCHEMA_VERSION:
+                return
+            fresh = db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0] == 0
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+            for step in range(version + 1, SCHEMA_VERSION + 1):
+                for statement in _MIGRATIONS.get(step, ()):
+                    db.execute(statement)
+            db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        if not fresh:
+            log.info("job journal %s migrated from version %d to %d", self.path, version, SCHEMA_VERSION)
+
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        if self._db is None:
+            raise JournalError(messages.text("journal", "closed", file=str(self.path)))
+        return self._db
+
+    def _failed(self, exc: sqlite3.Error) -> JournalError:
+        """The sentence for an SQLite error; a damaged file is moved aside first (see the module doc)."""
+        log.warning("job journal %s: %s", self.path, exc)
+        error = _error_for(self.path, exc)
+        if error.damaged:
+            aside = self._move_aside()
+            if aside is not None:
+                sentence = messages.text("journal", "damaged", file=str(self.path), aside=str(aside))
+                error = JournalError(sentence, damaged=True)
+        return error
+
+    def _move_aside(self) -> Path | None:
+        with self._lock:
+            if self._db is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    self._db.close()
+                self._db = None
+        aside = self.path.with_name(f"{self.path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
+        try:
+            os.replace(self.path, aside)
+        except OSError:  # a read-only folder, or another process moved it first
+            return None
+        for suffix in ("-wal", "-shm"):
+            with contextlib.suppress(OSError):
+                os.replace(f"{self.path}{suffix}", f"{aside}{suffix}")
+        return aside
 
     # ------------------------------------------------------------------ plumbing
     def _tx(self) -> _Transaction:
-        return _Transaction(self._db, self._lock)
+        return _Transaction(self._conn, self._lock)
 
     def close(self) -> None:
         with self._lock:
-            self._db.close()
+            if self._db is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    self._db.close()
+                self._db = None
 
     def __enter__(self) -> Journal:
         return self
@@ -203,6 +350,7 @@ class Journal:
         self.close()
 
     # ------------------------------------------------------------------ jobs
+    @_guarded
     def create_job(
         self,
         fingerprint: str,
@@ -233,10 +381,11 @@ class Journal:
         assert job_id is not None
         return int(job_id)
 
+    @_guarded
     def find_unfinished(self, fingerprint: str, provider: str, profile: str, mapping: Any) -> int | None:
         """The newest open job for this file, provider, profile and mapping, or None."""
         with self._lock:
-            row = self._db.execute(
+            row = self._conn.execute(
                 "SELECT id FROM jobs WHERE state='open' AND fingerprint=? AND provider=? AND profile=? "
                 "AND mapping=? ORDER BY id DESC LIMIT 1",
                 (fingerprint, provider, profile, canonical(mapping)),
@@ -253,9 +402,10 @@ class Journal:
         """Every open job, newest first (the window offers to resume them at start)."""
         return self._jobs("WHERE j.state='open'", ())
 
+    @_guarded
     def _jobs(self, where: str, params: Sequence[object]) -> list[JobInfo]:
         with self._lock:
-            found = self._db.execute(
+            found = self._conn.execute(
                 "SELECT j.id, j.fingerprint, j.provider, j.profile, j.mapping, j.options, j.total, j.source, "
                 "j.state, j.created, j.updated, "
                 "(SELECT COUNT(*) FROM rows r WHERE r.job_id=j.id "
@@ -273,23 +423,61 @@ class Journal:
             for r in found
         ]
 
+    @_guarded
     def finish(self, job_id: int) -> None:
         """Mark the job finished: it is no longer offered for resumption."""
         with self._tx() as db:
             db.execute("UPDATE jobs SET state='finished', updated=? WHERE id=?", (time.time(), job_id))
 
-    def prune(self, older_than_days: float = 90.0) -> int:
-        """Forget finished and abandoned jobs older than ``older_than_days``; the number removed."""
+    @_guarded
+    def prune(self, older_than_days: float = KEEP_DAYS, keep: int = KEEP_FINISHED) -> int:
+        """Forget finished and abandoned jobs older than ``older_than_days`` and all but the newest
+        ``keep`` of them (their rows go with them); open jobs are never touched. The number removed."""
         cutoff = time.time() - older_than_days * 86400
         with self._tx() as db:
-            cur = db.execute("DELETE FROM jobs WHERE state != 'open' AND updated < ?", (cutoff,))
+            cur = db.execute(
+                "DELETE FROM jobs WHERE state != 'open' AND (updated < ? OR id NOT IN "
+                "(SELECT id FROM jobs WHERE state != 'open' ORDER BY updated DESC, id DESC LIMIT ?))",
+                (cutoff, max(0, int(keep))),
+            )
             return int(cur.rowcount)
 
+    def maintain(self) -> int:
+        """Keep the journal small (start of a run): :meth:`prune`, then give the freed pages back and
+        truncate the WAL. Cheap when there is nothing to do; never fails the run (a busy journal, one
+        shared with a running upload, is simply left for next time). The number of jobs removed."""
+        try:
+            removed = self.prune()
+        except JournalError as exc:
+            if exc.damaged:
+                raise
+            log.info("journal maintenance skipped: %s", exc)
+            return 0
+        try:
+            with self._lock:
+                db = self._conn
+                freed = int(db.execute("PRAGMA freelist_count").fetchone()[0])
+                if freed:
+                    if int(db.execute("PRAGMA auto_vacuum").fetchone()[0]) == 2:
+                        # executescript steps the pragma to its end (execute() frees a single page)
+                        db.executescript("PRAGMA incremental_vacuum;")
+                    elif removed:
+                        # a journal from before auto_vacuum: switch it on, which takes one VACUUM
+                        db.execute("PRAGMA auto_vacuum=INCREMENTAL")
+                        db.execute("VACUUM")
+                db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        except sqlite3.Error as exc:
+            log.info("journal compaction skipped: %s", exc)
+        if removed:
+            log.info("journal: %d old jobs forgotten", removed)
+        return removed
+
     # ------------------------------------------------------------------ rows
+    @_guarded
     def rows(self, job_id: int) -> dict[int, JournalRow]:
         """Every row of the job the journal has seen, by key (rows never touched are absent)."""
         with self._lock:
-            found = self._db.execute(
+            found = self._conn.execute(
                 "SELECT key, state, code, raw_text, message, contact_id, sends FROM rows WHERE job_id=?",
                 (job_id,),
             ).fetchall()
@@ -304,6 +492,7 @@ class Journal:
                 out[key] = result
         return out
 
+    @_guarded
     def mark_in_flight(self, job_id: int, keys: Iterable[int]) -> None:
         """Committed before a request carrying ``keys`` leaves. Rows that already ended are left alone.
 
@@ -317,6 +506,7 @@ class Journal:
             else:
                 db.executemany(_MARK_ONE, [(job_id, k, now) for k in key_list])
 
+    @_guarded
     def release(self, job_id: int, keys: Iterable[int]) -> None:
         """Back to ``pending``: the request was refused as a whole (bad credentials), nothing stored."""
         now = time.time()
@@ -327,6 +517,7 @@ class Journal:
                 [(now, job_id, int(k)) for k in keys],
             )
 
+    @_guarded
     def note(self, job_id: int, keys: Iterable[int], code: str, raw_text: str, message: str) -> None:
         """Why rows that have not ended stopped (the refusal their request got), kept until they are sent
         again; their state (``pending`` or ``in_flight``) is left as it is, so they stay resumable."""
@@ -338,10 +529,11 @@ class Journal:
                 [(code, raw_text, message, now, job_id, int(k)) for k in keys],
             )
 
+    @_guarded
     def notes(self, job_id: int) -> dict[int, RowResult]:
         """Rows that have not ended but carry a note (see :meth:`note`), as ``pending`` results by key."""
         with self._lock:
-            found = self._db.execute(
+            found = self._conn.execute(
                 "SELECT key, code, raw_text, message FROM rows "
                 "WHERE job_id=? AND state IN ('pending', 'in_flight') AND message != ''",
                 (job_id,),
@@ -355,6 +547,7 @@ class Journal:
         """Committed after an answer: the row's final outcome."""
         self.record_many(job_id, (result,))
 
+    @_guarded
     def record_many(self, job_id: int, results: Iterable[RowResult]) -> None:
         """Several final outcomes in one transaction (one answer carries up to 200 rows).
 
@@ -421,7 +614,12 @@ def _has_json(db: sqlite3.Connection) -> bool:
 
 
 class _Transaction:
-    """``BEGIN IMMEDIATE`` … ``COMMIT`` under the journal's lock; rolled back on error."""
+    """``BEGIN IMMEDIATE`` … ``COMMIT`` under the journal's lock; rolled back on error.
+
+    A failed ``COMMIT`` (a full disk) is reported as itself: SQLite may already have rolled the
+    transaction back, and the ``ROLLBACK`` that follows then fails with "no transaction is active",
+    which must not hide the real cause.
+    """
 
     def __init__(self, db: sqlite3.Connection, lock: threading.RLock) -> None:
         self._db = db
@@ -441,10 +639,15 @@ class _Transaction:
             if exc_type is None:
                 try:
                     self._db.execute("COMMIT")
-                except sqlite3.Error as exc:
-                    self._db.execute("ROLLBACK")
-                    raise ConfigError(f"The job journal could not be written: {exc}.") from None
+                except sqlite3.Error:
+                    self._rollback()
+                    raise
             else:
-                self._db.execute("ROLLBACK")
+                self._rollback()
         finally:
             self._lock.release()
+
+    def _rollback(self) -> None:
+        with contextlib.suppress(sqlite3.Error):  # also a closed connection (ProgrammingError)
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")

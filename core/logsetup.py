@@ -20,6 +20,7 @@ import json
 import logging
 import logging.handlers
 import re
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -141,6 +142,39 @@ def install_redaction() -> None:
         _factory_installed.set()
 
 
+class QuietFileHandler(logging.handlers.RotatingFileHandler):
+    """The log file handler. When the file cannot be written (a read-only state folder, a full disk)
+    it says so once, in one sentence on stderr, and stops trying — never logging's
+    "--- Logging error ---" traceback, and never a failed command because of its log."""
+
+    failed = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not self.failed:
+            super().emit(record)
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        if self.failed:
+            return
+        self.failed = True
+        exc = sys.exc_info()[1]
+        reason = str(getattr(exc, "strerror", None) or exc or "unknown error").rstrip(".")
+        try:
+            from core import messages
+
+            sentence = messages.text("state", "log_failed", file=self.baseFilename, reason=reason)
+            if sys.stderr is not None:
+                sys.stderr.write(sentence + "\n")
+        except Exception:  # noqa: BLE001 — saying that the log fails must not fail either
+            pass
+        try:
+            if self.stream is not None:
+                self.stream.close()
+        except OSError:
+            pass
+        self.stream = None
+
+
 _FILTER = RedactingFilter()
 _handler: logging.handlers.RotatingFileHandler | None = None
 _FILTERED_LOGGERS = ("httpx", "httpcore", "core", "gui")
@@ -160,7 +194,7 @@ def setup_logging(level: int = logging.INFO) -> Path:
     install_redaction()
     path = log_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.handlers.RotatingFileHandler(
+    handler = QuietFileHandler(
         path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8", delay=True
     )
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))

@@ -12,8 +12,10 @@ Secrets never go here: :meth:`Settings.set_profile_values` refuses every credent
 secret, and any value registered as a secret with :func:`core.logsetup.register_secret`. There is no
 plain-text fallback for a missing keyring.
 
-A damaged file is moved aside (``settings.json.damaged``) with a warning in the log, and the program
-goes on with empty settings: losing a region or a login e-mail is better than refusing to start.
+A damaged file (not UTF-8, not JSON, nested too deep to parse) is moved aside (``settings.json.damaged``)
+with a warning in the log and one sentence for the user (:func:`take_notices`: the command line prints it
+on stderr), and the program goes on with empty settings: losing a region or a login e-mail is better than
+refusing to start.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from core import messages
 from core.errors import ConfigError
 from core.paths import state_dir
 
@@ -40,6 +43,21 @@ DEFAULT_PROFILE = "default"
 PROFILE_EXTRAS = ("default_country", "default_list")
 
 _lock = threading.RLock()
+_notices: list[str] = []  # sentences for the user (a damaged file moved aside), taken by the CLI/window
+
+
+def _notice(sentence: str) -> None:
+    with _lock:
+        if sentence not in _notices:
+            _notices.append(sentence)
+
+
+def take_notices() -> list[str]:
+    """The sentences about the settings file the user has not been shown yet (each shown once)."""
+    with _lock:
+        found = list(_notices)
+        _notices.clear()
+    return found
 
 
 def settings_path() -> Path:
@@ -80,20 +98,29 @@ class Settings:
     def load(cls, path: Path | None = None) -> Settings:
         path = path or settings_path()
         try:
-            text = path.read_text(encoding="utf-8")
+            raw = path.read_bytes()
         except FileNotFoundError:
             return cls(path=path)
         except OSError as exc:
             raise ConfigError(f"Cannot read the settings file {path}: {exc.strerror or exc}.") from None
         try:
-            data = json.loads(text)
+            # not UTF-8 (UnicodeDecodeError is a ValueError), not JSON, or nested so deep that the
+            # parser gives up (RecursionError: "[" repeated 100 000 times)
+            data = json.loads(raw.decode("utf-8"))
             if not isinstance(data, dict):
                 raise ValueError("not a JSON object")
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             aside = path.with_name(path.name + ".damaged")
-            with contextlib.suppress(OSError):
+            try:
                 os.replace(path, aside)
-            log.warning("The settings file %s was damaged (%s); it was moved to %s.", path, exc, aside)
+            except OSError:  # a read-only folder: left where it is, ignored all the same
+                log.warning("The settings file %s is damaged (%s) and cannot be moved aside.", path,
+                            type(exc).__name__)
+                _notice(messages.text("state", "settings_damaged_kept", file=str(path)))
+                return cls(path=path)
+            log.warning("The settings file %s was damaged (%s); it was moved to %s.", path,
+                        type(exc).__name__, aside)
+            _notice(messages.text("state", "settings_damaged", file=str(path), aside=str(aside)))
             return cls(path=path)
         return cls(data, path=path)
 

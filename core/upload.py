@@ -34,7 +34,8 @@ from typing import IO, Any
 from tqdm import tqdm
 
 from core.engine import JobControl, JobSummary, Progress, run_job
-from core.errors import UploaderError, UsageError
+from core.errors import JournalError, UploaderError, UsageError
+from core.joblock import JobLock
 from core.journal import Journal, mapping_key, table_fingerprint
 from core.model import Outcome, RowResult
 from core.providers import Provider, get_provider
@@ -66,6 +67,7 @@ class _Upload:
         from core.cli import run_record
 
         self.record = run_record(args)
+        self.lock: JobLock | None = None
 
     # ------------------------------------------------------------------ the command
     def run(self) -> int:
@@ -121,6 +123,8 @@ class _Upload:
                                   prepared, invalid, journal)
             finally:
                 journal.close()
+                if self.lock is not None:
+                    self.lock.release()
 
     def _send(
         self, provider: Provider, profile: str, demo: bool, creds: Mapping[str, str], base_url: str,
@@ -131,6 +135,10 @@ class _Upload:
         fingerprint = table_fingerprint(table)
         job_profile = "demo" if demo else profile  # a demo job never resumes against a real account
         job_mapping = mapping_key(mapping, constants, region)
+        # one process per job (SPEC 6): taken before anything is sent, held until the report is written
+        self.lock = JobLock.for_job(fingerprint, provider.name, job_profile, job_mapping, provider.title)
+        self.lock.acquire()
+        journal.maintain()
         if getattr(args, "resume", False):
             job_id = journal.find_unfinished(fingerprint, provider.name, job_profile, job_mapping)
             if job_id is None:
@@ -150,6 +158,7 @@ class _Upload:
 
         control = JobControl()
         summary: JobSummary | None = None
+        journal_error: JournalError | None = None
         try:
             with _interrupt_cancels(control):
                 summary = run_job(
@@ -160,6 +169,8 @@ class _Upload:
                 )
         except KeyboardInterrupt:
             summary = None  # a second Ctrl-C: stopped at once; the journal holds what happened
+        except JournalError as exc:  # a full disk: stopped; what was recorded stays, the report says it
+            journal_error = exc
         finally:
             if self.bar:
                 self.bar.close()
@@ -176,6 +187,8 @@ class _Upload:
             journal.finish(job_id)
         title = f"{'Demo: ' if demo else ''}{provider.title}"
         self._summary(title, counts)
+        if journal_error is not None:
+            raise journal_error
 
         if summary is None or summary.cancelled:
             self.stderr.write(
@@ -339,26 +352,45 @@ def _default_region(provider: Provider, profile: str, explicit: str | None) -> s
         return None
 
 
+def stop_signals() -> tuple[signal.Signals, ...]:
+    """The signals that end a run as Ctrl-C does: SIGINT; SIGTERM (shutdown, a scheduler's time limit,
+    ``kill``); SIGHUP (logout, a closed terminal) where it exists; SIGBREAK on Windows (Ctrl-Break).
+    Closing a Windows console is delivered as SIGBREAK too, but Windows ends the process as soon as the C
+    runtime's handler returns, before Python can act: that case is a crash (rows in flight re-sent on
+    resume), which no Python signal handler can prevent."""
+    names = ("SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK")
+    return tuple(getattr(signal, n) for n in names if hasattr(signal, n))
+
+
 @contextlib.contextmanager
 def _interrupt_cancels(control: JobControl) -> Iterator[None]:
-    """In the main thread, the first Ctrl-C cancels the job gracefully, a second one stops at once."""
+    """In the main thread, the first Ctrl-C (or SIGTERM, SIGHUP, SIGBREAK) cancels the job gracefully:
+    the requests already out get the engine's grace period to answer and are recorded; a second one
+    stops at once."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    pressed = 0
+    received: list[int] = []
 
     def handler(signum: int, frame: FrameType | None) -> None:
-        nonlocal pressed
-        pressed += 1
-        if pressed > 1:
+        received.append(signum)  # no logging here: a handler may interrupt a log call in progress
+        if len(received) > 1:
             raise KeyboardInterrupt
         control.cancel()
 
-    previous = signal.signal(signal.SIGINT, handler)
+    previous: dict[signal.Signals, Any] = {}
     try:
+        for signum in stop_signals():
+            try:
+                previous[signum] = signal.signal(signum, handler)
+            except (OSError, ValueError):  # pragma: no cover - a signal this platform will not let us catch
+                continue
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+        if received:
+            log.info("upload stopped by %s", ", ".join(signal.Signals(s).name for s in received))
 
 
 class _TerminalProgress:

@@ -83,6 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from gui.errors import install_excepthook, show_error
 
     install_excepthook()
+    _quit_on_stop_signals(app)
 
     from gui.main_window import MainWindow, initial_choice
 
@@ -110,6 +111,53 @@ def main(argv: Sequence[str] | None = None) -> int:
             QTimer.singleShot(0, lambda: _smoke(app, window, demo is not None))
         status = app.exec()
     return int(status)
+
+
+STOP_SIGNALS = ("SIGTERM", "SIGHUP", "SIGBREAK")  # logout/shutdown/kill, closed terminal, Windows console
+
+
+def _quit_on_stop_signals(app: QApplication) -> None:
+    """SIGTERM, SIGHUP and (Windows) SIGBREAK quit the application the orderly way: ``aboutToQuit`` then
+    stops a running upload as Cancel does (answers in flight recorded, the job left resumable).
+
+    Python runs a signal handler only when the interpreter gets control, which it does not while Qt's
+    event loop waits; ``signal.set_wakeup_fd`` writes a byte to a socket that a QSocketNotifier watches,
+    so the loop wakes and the handler runs at once. Where that is not possible the signals keep their
+    default action.
+    """
+    import signal
+    import socket
+
+    from PySide6.QtCore import QSocketNotifier
+
+    try:
+        reader, writer = socket.socketpair()
+        reader.setblocking(False)
+        writer.setblocking(False)
+        signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+    except (OSError, ValueError, AttributeError):
+        log.debug("no wake-up socket for signals", exc_info=True)
+        return
+    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read, app)
+
+    def drain() -> None:  # the Python handlers run as this slot returns to the interpreter
+        with contextlib.suppress(OSError):
+            reader.recv(512)
+
+    notifier.activated.connect(drain)
+
+    def handler(signum: int, frame: Any) -> None:  # no logging here: it may interrupt a log call
+        QTimer.singleShot(0, app.quit)
+
+    for name in STOP_SIGNALS:
+        signum = getattr(signal, name, None)
+        if signum is not None:
+            with contextlib.suppress(OSError, ValueError):
+                signal.signal(signum, handler)
+    _keep_alive.extend((reader, writer, notifier))  # alive as long as the application
+
+
+_keep_alive: list[Any] = []
 
 
 def _smoke(app: QApplication, window: Any, demo: bool) -> None:

@@ -25,6 +25,8 @@ from core.errors import (
     CredentialError,
     CredentialsRefused,
     FileProblem,
+    JobBusy,
+    JournalError,
     KeyringUnavailable,
     MissingCredentials,
     NetworkProblem,
@@ -36,6 +38,8 @@ from core.errors import (
 log = logging.getLogger(__name__)
 
 _TITLES: tuple[tuple[type[BaseException], str], ...] = (
+    (JobBusy, "Already being uploaded"),
+    (JournalError, "Job journal problem"),
     (KeyringUnavailable, "No keyring available"),
     (MissingCredentials, "Credentials needed"),
     (CredentialsRefused, "Credentials refused"),

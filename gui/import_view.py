@@ -297,6 +297,7 @@ class ImportView(QWidget):
         self._unapplied: list[RowResult] = []  # arrived, not yet shown in the grid (see _apply_some)
         self._apply_due = False
         self._task: UploadTask | None = None
+        self._upload_refused = False  # the last upload was refused: another process owns the job
         self._job_id: int | None = None
         self._job_total = 0
         self._job_open = False
@@ -498,6 +499,16 @@ class ImportView(QWidget):
         self._task.wait(20000)
         return True
 
+    def stop_for_shutdown(self, timeout_ms: int = 20000) -> None:
+        """The session ends or the application quits: stop the upload as Cancel does, without asking —
+        the requests already out get the engine's grace period to answer and are recorded, the job stays
+        open in the journal and is offered for resumption at the next start."""
+        if self.has_running_upload():
+            assert self._task is not None
+            log.info("session ending: stopping the running upload (it stays resumable)")
+            self._task.cancel()
+            self._task.wait(timeout_ms)
+
     def offer_resume(self) -> bool:
         """At start: offer the newest unfinished upload of the window; True when one is resumed."""
         from core.journal import Journal
@@ -507,6 +518,7 @@ class ImportView(QWidget):
             journal = Journal()
         except UploaderError as exc:
             log.warning("journal unavailable: %s", exc)
+            self._journal_trouble(exc)
             return False
         demo = bool(getattr(self.context, "is_demo", False))
         try:
@@ -534,6 +546,9 @@ class ImportView(QWidget):
                     return False
                 self._start_resume(job.id, job.provider, job.fingerprint, spec)
                 return True
+        except UploaderError as exc:
+            log.warning("journal unavailable: %s", exc)
+            self._journal_trouble(exc)
         finally:
             journal.close()
         return False
@@ -838,7 +853,11 @@ class ImportView(QWidget):
         if self.has_running_upload():
             return
         job_id = None
-        found = self._find_unfinished()
+        try:
+            found = self._find_unfinished()
+        except UploaderError as exc:  # the journal is damaged, newer or unwritable: send nothing
+            self._journal_trouble(exc)
+            return
         if found is not None:
             answer = self._ask(
                 "Continue the unfinished upload?",
@@ -903,7 +922,20 @@ class ImportView(QWidget):
                 return None if job_id is None else journal.job(job_id)
         except UploaderError as exc:
             log.warning("journal unavailable: %s", exc)
+            from core.journal import JournalError
+
+            if isinstance(exc, JournalError):
+                raise  # start_upload says so and sends nothing, as the command line does
             return None
+
+    def _journal_trouble(self, exc: UploaderError) -> None:
+        """A journal that is damaged (now moved aside), newer or unwritable is said in a dialog."""
+        from core.journal import JournalError
+
+        if isinstance(exc, JournalError):
+            from gui.errors import show_error
+
+            show_error(self, exc)
 
     def resume_upload(self) -> None:
         """Continue the open job (rows that ended are not sent again)."""
@@ -1030,6 +1062,10 @@ class ImportView(QWidget):
 
         show_error(self, exc)
         self.results_view.show_counts(self.model.counts(), f"The upload stopped: {exc}")
+        from core.errors import JobBusy
+
+        # refused before anything was sent (another window or a CLI run owns the job): back to the check
+        self._upload_refused = isinstance(exc, JobBusy)
 
     def _upload_finished(self) -> None:
         self._apply_all()
@@ -1039,7 +1075,8 @@ class ImportView(QWidget):
         if task is not None:
             task.deleteLater()
         self._task = None
-        self._go(Step.RESULTS)
+        refused, self._upload_refused = self._upload_refused, False
+        self._go(Step.CHECK if refused else Step.RESULTS)
         forget_source_lines()  # of httpx and the engine's other modules
 
     # ------------------------------------------------------------------ step 5: results

@@ -166,9 +166,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not has_display(args):
         sys.stderr.write(_say("no_display", language(args), commands=", ".join(commands())) + "\n")
         return EXIT_USAGE
-    from gui.app import main as gui_main
+    try:
+        from gui.app import main as gui_main
 
-    return gui_main(args)
+        return gui_main(args)
+    except Exception as exc:  # a bug before or after the event loop: one sentence and 70, no traceback
+        import logging
+
+        from core.cli import EXIT_INTERNAL, internal_error_sentence
+
+        logging.getLogger(__name__).exception("the window failed")
+        sys.stderr.write(internal_error_sentence(exc) + "\n")
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":  # pragma: no cover

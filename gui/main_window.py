@@ -8,14 +8,16 @@ Window geometry and the last platform/profile/page are kept in an INI file in th
 
 from __future__ import annotations
 
+import contextlib
 import html
 import logging
+import warnings
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import QEvent, QObject, QSettings, QSize, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -146,9 +148,23 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self)  # file drops on any child widget (line edits take text drops)
+            # logout, shutdown, SIGTERM (gui.app turns it into quit()): stop a running upload as Cancel
+            # does, leaving it resumable, instead of dying with requests in flight
+            app.aboutToQuit.connect(self.stop_for_session_end)
+            if isinstance(app, QGuiApplication):
+                app.commitDataRequest.connect(self._on_commit_data)
         self.statusBar().showMessage(
             "Demo mode: everything goes to the built-in sandbox." if context.is_demo else "Ready.", 6000
         )
+        self.show_notices()
+
+    def show_notices(self) -> None:
+        """Sentences the core kept for the user (a damaged settings file moved aside) in the status bar."""
+        from core.settings import take_notices
+
+        notices = take_notices()
+        if notices:
+            self.statusBar().showMessage(" ".join(notices), 30000)
 
     # ------------------------------------------------------------------ building
     def _build_header(self) -> QWidget:
@@ -284,6 +300,19 @@ class MainWindow(QMainWindow):
         self.settings.setValue("page", self.pages.currentIndex())
         self.settings.sync()
 
+    def stop_for_session_end(self) -> None:
+        """Stop a running upload without asking (the session or the application is ending)."""
+        stop = getattr(self._import_view, "stop_for_shutdown", None)
+        if callable(stop):
+            stop()
+
+    def _on_commit_data(self, manager: object) -> None:
+        self.stop_for_session_end()
+        try:
+            self.save_state()
+        except Exception:
+            log.debug("window state not saved at session end", exc_info=True)
+
     def closeEvent(self, event: QCloseEvent) -> None:
         view = self._import_view
         confirm = getattr(view, "request_close", None)
@@ -298,6 +327,11 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self)
+            with warnings.catch_warnings(), contextlib.suppress(RuntimeError, TypeError):
+                warnings.simplefilter("ignore")
+                app.aboutToQuit.disconnect(self.stop_for_session_end)
+                if isinstance(app, QGuiApplication):
+                    app.commitDataRequest.disconnect(self._on_commit_data)
         super().closeEvent(event)
 
     # ------------------------------------------------------------------ header

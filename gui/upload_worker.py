@@ -204,14 +204,26 @@ class UploadWorker(QObject):
 
     def _run(self) -> Any:
         from core.engine import run_job
+        from core.joblock import JobLock
         from core.journal import Journal
 
         req = self.request
-        journal = Journal(self._journal_path)
+        fingerprint = req.fingerprint or req.spec.fingerprint()
+        # one process per job, shared with the command line (core.joblock): a second window or a CLI
+        # run of the same job is refused (JobBusy → the failed signal → a dialog) before anything is sent
+        lock = JobLock.for_job(fingerprint, req.provider.name, req.spec.profile, req.spec.journal_mapping(),
+                               req.provider.title, program="window")
+        lock.acquire()
         try:
+            journal = Journal(self._journal_path)
+        except BaseException:
+            lock.release()
+            raise
+        try:
+            journal.maintain()
             if self.job_id is None:
                 self.job_id = journal.create_job(
-                    req.fingerprint or req.spec.fingerprint(),
+                    fingerprint,
                     req.provider.name,
                     req.spec.profile,
                     req.spec.journal_mapping(),
@@ -244,6 +256,7 @@ class UploadWorker(QObject):
             return summary
         finally:
             journal.close()
+            lock.release()
             release_free_memory()  # the job's buffers and lookup tables, freed as run_job returned
 
     def _on_result(self, result: RowResult) -> None:

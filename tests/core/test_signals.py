@@ -1,0 +1,74 @@
+"""SIGTERM and SIGHUP end an upload as Ctrl-C does (SPEC 6, issue 10 item 2): real signals to real processes.
+
+The requests already out are answered and recorded within the grace period, the report is written, the
+exit status is 130, no answered row is left in flight, and the following ``--resume`` sends no row twice.
+"""
+
+from __future__ import annotations
+
+import signal
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from core.journal import Journal
+from core.sandbox import Sandbox
+from tests.core.test_upload_cli import _start_cli, _wait_for, cred_env, read_report, run_cli, spreadsheet
+
+PROVIDER = "aptania"
+SIGNALS = [s for s in ("SIGTERM", "SIGHUP", "SIGINT") if hasattr(signal, s)]
+
+
+def _sends(sandbox: Sandbox) -> Counter[str]:
+    """How many create requests carried each row (by e-mail), as the sandbox received them.
+
+    A request cut short by a killed client (its body incomplete) is not a send: no real server
+    processes half a body.
+    """
+    found: Counter[str] = Counter()
+    for request in sandbox.received(PROVIDER):
+        if not request.path.endswith("/createContact"):
+            continue
+        try:
+            found[str(request.json()["contactEmailaddress"])] += 1
+        except (ValueError, KeyError):
+            continue
+    return found
+
+
+@pytest.mark.parametrize("name", SIGNALS)
+def test_a_stop_signal_records_the_answers_writes_the_report_and_resume_sends_nothing_twice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    n = 150
+    source = spreadsheet(tmp_path, n)
+    report = tmp_path / "report.csv"
+    with Sandbox(latency=0.1) as sandbox:
+        args = ["upload", str(source), "--provider", PROVIDER, "--set", "contactProfileID=1",
+                "--concurrency", "4", "--base-url", sandbox.base_url(PROVIDER), "--report", str(report)]
+        proc = _start_cli(args, cred_env(PROVIDER))
+        _wait_for(sandbox, PROVIDER, 30, proc)
+        proc.send_signal(getattr(signal, name))
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130, err
+        assert "--resume" in err
+        assert "Traceback" not in err
+        assert "not sent" in out  # the summary line
+        lines = read_report(report)
+        assert len(lines) == n  # one line per source row, written on the way out
+        statuses = Counter(line["status"] for line in lines)
+        assert statuses["added"] > 0
+        with Journal() as journal:
+            [job] = journal.unfinished_jobs()
+            assert job.in_flight_rows == 0  # every request out was answered and recorded
+            assert job.finished_rows == statuses["added"]
+        sent_before = sum(_sends(sandbox).values())
+        assert sent_before == job.finished_rows  # nothing sent that the journal does not know ended
+
+        status, out, err = run_cli([*args, "--resume"], monkeypatch, cred_env(PROVIDER))
+        assert status == 0, err
+        sends = _sends(sandbox)
+        assert len(sends) == n
+        assert set(sends.values()) == {1}  # no row sent twice
+        assert len(sandbox.contacts(PROVIDER)) == n
