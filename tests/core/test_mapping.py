@@ -10,12 +10,15 @@ import pytest
 from core.errors import UsageError
 from core.mapping import (
     MappingMemory,
+    PassedOver,
     _aliases,
     auto_map,
+    extra_attributes,
     netcore_attribute,
     normalise_header,
     parse_map_args,
     parse_set_args,
+    suggest,
 )
 from core.paths import state_dir
 from core.providers import PROVIDERS, get_provider
@@ -187,9 +190,17 @@ def test_options_are_never_guessed() -> None:
     assert auto_map(["Grup ID", "Group ID", "GSM"], get_provider("iletimerkezi")) == {2: "gsm"}
 
 
-def test_netcore_unmatched_columns_become_attributes() -> None:
+def test_netcore_suggests_only_matching_columns_unless_asked_for_attributes() -> None:
     headers = ["E-posta", "Doğum Tarihi", "Notlar", "notlar", "", "2024 Puan", "Cep Telefonu"]
-    mapping = auto_map(headers, get_provider("netcore"))
+    netcore = get_provider("netcore")
+    assert auto_map(headers, netcore) == {0: "EMAIL", 6: "MOBILE"}
+    assert extra_attributes(headers, netcore, {0: "EMAIL", 6: "MOBILE"}) == {
+        1: "DOGUM_TARIHI", 2: "NOTLAR", 3: "NOTLAR_2", 5: "COL_2024_PUAN"}
+    assert extra_attributes(headers, get_provider("octopush"), {}) == {}
+    suggestions = suggest(headers, netcore, extra_as_attributes=True)
+    assert [s.basis for s in suggestions] == ["same", *["attribute"] * 4, "same"]
+    assert "attribute DOGUM_TARIHI" in suggestions[1].reason
+    mapping = auto_map(headers, netcore, extra_as_attributes=True)
     assert mapping == {
         0: "EMAIL",
         1: "DOGUM_TARIHI",
@@ -380,3 +391,89 @@ def test_memory_keeps_a_bounded_number_of_shapes(tmp_path: Path, monkeypatch: py
     assert len(data["mappings"]) == 3
     assert memory.recall(["Mail 4"], provider) == {0: "EMAIL"}
     assert memory.recall(["Mail 0"], provider) is None
+
+
+# ------------------------------------------------------------------------------------ rules from real files
+
+
+def test_google_type_and_label_columns_are_never_values() -> None:
+    headers = ["Name", "E-mail 1 - Type", "E-mail 1 - Value", "Phone 1 - Type", "Phone 1 - Value",
+               "Phone 2 - Label", "Phone 2 - Value"]
+    rows = [["Ali", "* Home", "ali@example.com", "Work", "+90 212 000 00 00", "Mobile", "+90 532 000 00 00"]]
+    ilet = get_provider("iletimerkezi")
+    # with the rows: the phone whose type column says "Mobile" wins the gsm field
+    assert named(headers, auto_map(headers, ilet, rows)) == {
+        "Name": "name", "E-mail 1 - Value": "email", "Phone 2 - Value": "gsm"}
+    # headers alone: never the Type/Label column
+    assert named(headers, auto_map(headers, ilet)) == {
+        "Name": "name", "E-mail 1 - Value": "email", "Phone 1 - Value": "gsm"}
+    typed = next(s for s in suggest(headers, ilet, rows) if s.field == "gsm")
+    assert typed.basis == "typed"
+    assert "'Phone 2 - Label' marks as mobile" in typed.reason
+
+
+def test_a_column_with_values_beats_an_empty_one_of_the_same_name() -> None:
+    headers = ["Name", "Phone", "Email", "Phone (2)"]
+    rows = [["Ann", "", "ann@example.com", "+33 6 12 34 56 78"],
+            ["Bob", "", "bob@example.com", "06 12 34 56 79"]]
+    octo = get_provider("octopush")
+    assert auto_map(headers, octo) == {0: "first_name", 1: "phone_number"}  # without values: the first
+    chosen = suggest(headers, octo, rows)
+    assert [(s.column, s.field) for s in chosen] == [(0, "first_name"), (3, "phone_number")]
+    assert chosen[1].passed_over == (PassedOver(1, "Phone", "empty"),)
+    assert chosen[1].reason == ("matched header 'Phone (2)' (English alias); chosen over 'Phone' "
+                                "because that column is empty")
+
+
+def test_a_mobile_column_beats_a_landline_for_a_phone_field() -> None:
+    headers = ["Home Phone", "Business Phone", "Home Mobile"]
+    rows = [["01 23 45 67 89", "01 98 76 54 32", "06 12 34 56 78"]]
+    for name, fid in (("iletimerkezi", "gsm"), ("octopush", "phone_number"), ("netcore", "MOBILE")):
+        chosen = [s for s in suggest(headers, get_provider(name), rows) if s.field == fid]
+        assert [s.column for s in chosen] == [2], name
+        assert ("'Home Phone' because a mobile number fits this field better"
+                in chosen[0].reason), chosen[0].reason
+    # Aptania has both: the landline goes to contactTelephone, the mobile to contactMobile
+    assert named(headers, auto_map(headers, get_provider("aptania"), rows)) == {
+        "Home Phone": "contactTelephone", "Home Mobile": "contactMobile"}
+
+
+def test_other_peoples_details_are_never_suggested() -> None:
+    headers = ["Email", "Mum Email", "Assistant's Phone", "Spouse", "Manager's Name", "Acil Durum Telefonu"]
+    rows = [["", "mum@example.com", "+44 7911 123456", "Jo", "Sam", "+90 532 000 00 00"]]
+    for name in PROVIDERS:
+        mapping = auto_map(headers, get_provider(name), rows)
+        assert set(mapping) <= {0}, (name, mapping)
+
+
+def test_a_different_word_is_not_a_typo() -> None:
+    netcore = get_provider("netcore")
+    assert auto_map(["Client Name", "Email"], netcore) == {0: "NAME", 1: "EMAIL"}
+    assert auto_map(["Client Number"], netcore) == {0: "CUSTOMER_ID"}
+    assert auto_map(["Website Profile"], get_provider("aptania")) == {}
+
+
+def test_values_that_cannot_be_emails_lose_to_ones_that_can() -> None:
+    headers = ["Email", "Email 2"]
+    rows = [["* Home", "ann@example.com"], ["Work", "bob@example.com"]]
+    chosen = suggest(headers, get_provider("iletimerkezi"), rows)
+    assert [(s.column, s.field) for s in chosen] == [(1, "email")]
+    assert chosen[0].passed_over[0].why == "unlike"
+
+
+@pytest.mark.parametrize(
+    ("header", "reason"),
+    [
+        ("E-posta", "matched header 'E-posta' (Turkish alias)"),
+        ("Correo electrónico", "matched header 'Correo electrónico' (Spanish alias)"),
+        ("Courriel", "matched header 'Courriel' (French alias)"),
+        ("Emial", "header 'Emial' is a near spelling of the English alias 'email'"),
+        ("Adresse e-mail du client",
+         "header 'Adresse e-mail du client' contains the French alias 'adresse e-mail'"),
+        ("email", "matched header 'email' (the field's own name 'email')"),
+    ],
+)
+def test_each_suggestion_says_why(header: str, reason: str) -> None:
+    (only,) = suggest([header], get_provider("iletimerkezi"))
+    assert only.field == "email"
+    assert only.reason == reason
