@@ -378,9 +378,24 @@ def detect_header_row(rows: Sequence[Sequence[str]]) -> tuple[int, float]:
         score = fit * words
         if fit >= 0.7 and words >= 0.5:
             return i, round(score, 2)
+        if words == 1.0 and w >= 2 and _names_data_below(row, rows[i + 1 :], typical):
+            return i, 0.6
         if score > best_score:
             best, best_score = i, score
     return best, round(max(best_score, 0.0) * 0.5, 2)
+
+
+def _names_data_below(row: Sequence[str], below: Sequence[Sequence[str]], typical: int) -> bool:
+    """True when ``row`` (all words, but with blank cells: "", "email", "status", "") sits right above a
+    full-width data row whose cell under one of its words is plainly a value (an e-mail, a number, a
+    date): a header row some of whose columns were left unnamed, not a title above the header."""
+    following = next((r for r in below if _width(r) > 0), None)
+    if following is None or _width(following) < typical:
+        return False
+    return any(
+        cell.strip() and j < len(following) and following[j].strip() and not _header_like(following[j])
+        for j, cell in enumerate(row)
+    )
 
 
 def _header_index(numbers: list[int], header_row: int, source: _Source) -> int:

@@ -432,6 +432,21 @@ def test_header_below_key_value_metadata() -> None:
     assert detect_header_row(rows)[0] == 2
 
 
+def test_header_row_with_blank_cells_above_full_data_rows(tmp_path: Path) -> None:
+    # A1 and D1 left empty, every data cell filled: the row of names is still the header, not row 2.
+    path = g.write_text(tmp_path / "m.csv", ",email,status,\r\nAhmed,ahmed@example.com,active,admin\r\n")
+    table = read_table(path)
+    assert table.header_row == 1
+    assert table.headers == ["Column A", "email", "status", "Column D"]
+    assert table.rows == [["Ahmed", "ahmed@example.com", "active", "admin"]]
+    assert table.row_numbers == [2]
+
+
+def test_a_title_row_is_not_taken_for_a_header_with_blank_cells() -> None:
+    rows = [["ACME Ltd", "Customer list"], ["Name", "Email", "Phone"], ["Ali", "a@b.co", "+90532"]]
+    assert detect_header_row(rows)[0] == 1
+
+
 def test_header_override_wins(tmp_path: Path) -> None:
     text = "Title\r\nName,Email\r\nAli,a@b.co\r\nVeli,v@b.co\r\n"
     path = g.write_text(tmp_path / "o.csv", text)
