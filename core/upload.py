@@ -76,11 +76,17 @@ class _Upload:
             encoding=getattr(args, "encoding", None),
             delimiter=getattr(args, "delimiter", None),
         )
-        mapping = self._mapping(table.headers, provider)
+        mapping = self._mapping(table.headers, provider, table.rows)
         constants = parse_set_args(list(getattr(args, "set", None) or []), provider)
         region = _default_region(provider, profile, getattr(args, "default_region", None))
+        chosen = mapping
+        if getattr(args, "extra_columns_as_attributes", False):
+            from core.mapping import extra_attributes
+
+            # asked for on this run only: not remembered, so a later run without the flag sends none
+            mapping = {**mapping, **extra_attributes(table.headers, provider, mapping)}
         prepared = prepare(table, mapping, constants, provider, region)
-        self._remember(table.headers, provider, mapping)
+        self._remember(table.headers, provider, chosen)
         invalid = sum(1 for c in prepared.checks if not c.ok)
 
         if getattr(args, "dry_run", False):
@@ -178,16 +184,21 @@ class _Upload:
         return EXIT_OK
 
     # ------------------------------------------------------------------ steps
-    def _mapping(self, headers: list[str], provider: Provider) -> dict[int, str]:
+    def _mapping(self, headers: list[str], provider: Provider, rows: list[list[str]]) -> dict[int, str]:
         from core.mapping import MappingMemory, auto_map, parse_map_args
 
+        if getattr(self.args, "extra_columns_as_attributes", False) and provider.name != "netcore":
+            raise UsageError(
+                f"--extra-columns-as-attributes works only with Netcore; {provider.title} takes only its own "
+                "fields, so leave the option out."
+            )
         items = list(getattr(self.args, "map", None) or [])
         if items:
             return parse_map_args(items, headers, provider)
         remembered = None
         with contextlib.suppress(UploaderError, OSError, ValueError):
             remembered = MappingMemory().recall(headers, provider)
-        return remembered if remembered else auto_map(headers, provider)
+        return remembered if remembered else auto_map(headers, provider, rows)
 
     def _remember(self, headers: list[str], provider: Provider, mapping: Mapping[int, str]) -> None:
         from core.mapping import MappingMemory
