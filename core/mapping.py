@@ -178,6 +178,8 @@ _REPEAT_SUFFIX = re.compile(r"\s*\(\d+\)\s*$")
 _META_WORDS = frozenset({"type", "types", "label", "labels", "kind", "tipo", "tipi", "turu", "tur"})
 # Words naming another person: "Mum Email", "Assistant's Phone", "Spouse", "Acil Durum Telefonu" hold
 # someone else's details and are never a contact's own e-mail, phone or name.
+# A fax or pager number is never a phone an SMS or a call reaches ("Fax Number", "Pager", "Faks").
+_FAX_WORDS = frozenset({"fax", "faks", "pager", "telex", "telefax", "telecopie", "bip", "beeper"})
 _OTHER_PERSON = frozenset({
     "mum", "mom", "mother", "dad", "father", "parent", "parents", "spouse", "wife", "husband", "partner",
     "emergency", "assistant", "manager", "guardian", "referrer", "secretary", "boss", "child", "kid",
@@ -189,7 +191,7 @@ _OTHER_PERSON = frozenset({
 
 def _blocked(norm: str) -> bool:
     words = set(norm.split())
-    return bool(words & _META_WORDS or words & _OTHER_PERSON)
+    return bool(words & _META_WORDS or words & _OTHER_PERSON or words & _FAX_WORDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,17 +355,17 @@ def _column_facts(
     return filled, emails, phones
 
 
-def _typed_mobile(headers: Sequence[str], rows: Sequence[Sequence[str]] | None) -> dict[int, int]:
-    """Value column → its type column, for the pairs whose type says mobile ("Phone 5 - Type" = "Mobile"
-    beside "Phone 5 - Value", as Google Contacts exports them)."""
+def _typed_phones(headers: Sequence[str], rows: Sequence[Sequence[str]] | None) -> dict[int, tuple[str, int]]:
+    """Value column → (``mobile`` or ``fax``, its type column), for the pairs whose type column says so
+    ("Phone 5 - Type" = "Mobile" beside "Phone 5 - Value", "Phone 1 - Type" = "Pager"), as Google Contacts
+    exports them."""
     if rows is None:
         return {}
     by_name = {normalise_header(h): i for i, h in enumerate(headers)}
     mobile = set(_aliases().concepts.get("mobile", ()))
-    out: dict[int, int] = {}
+    out: dict[int, tuple[str, int]] = {}
     for index, header in enumerate(headers):
-        norm = normalise_header(header)
-        words = norm.split()
+        words = normalise_header(header).split()
         if "value" not in words:
             continue
         sibling = next((by_name[n] for n in (" ".join(meta if w == "value" else w for w in words)
@@ -372,8 +374,12 @@ def _typed_mobile(headers: Sequence[str], rows: Sequence[Sequence[str]] | None) 
             continue
         kinds = [normalise_header(r[sibling]) for r in itertools.islice(rows, VALUE_SAMPLE)
                  if sibling < len(r) and r[sibling].strip()]
-        if kinds and sum(k in mobile for k in kinds) / len(kinds) >= 0.5:
-            out[index] = sibling
+        if not kinds:
+            continue
+        if sum(k in mobile for k in kinds) / len(kinds) >= 0.5:
+            out[index] = ("mobile", sibling)
+        elif sum(bool(set(k.split()) & _FAX_WORDS) for k in kinds) / len(kinds) >= 0.5:
+            out[index] = ("fax", sibling)
     return out
 
 
@@ -401,27 +407,30 @@ def suggest(
     }
     skipped = {i for i, h in enumerate(headers) if _compact(normalise_header(h)) in option_names}
     filled, emails, phones = _column_facts(rows, len(headers))
-    mobiles = _typed_mobile(headers, rows)
+    typed = _typed_phones(headers, rows)
     fields = _aliases().providers.get(provider.name, {})
-    scored: list[tuple[tuple[bool, bool, int, float, int], int, _Candidate]] = []
+    scored: list[tuple[tuple[bool, int, int, float, int], int, _Candidate]] = []
     for index, header in enumerate(headers):
         if index in skipped:
             continue  # named after a job option: options are set, never guessed, and never a contact field
         for fid, cand in _header_candidates(header, provider).items():
             spec = provider.field(fid)
             kind = spec.kind if spec is not None else None
-            odd = (kind is FieldKind.EMAIL and emails[index] < PLAUSIBLE) or (
-                kind is FieldKind.PHONE and phones[index] < PLAUSIBLE)
-            if index in mobiles and cand.concept == "phone" and "mobile" in fields.get(fid, ()):
+            odd = int((kind is FieldKind.EMAIL and emails[index] < PLAUSIBLE) or (
+                kind is FieldKind.PHONE and phones[index] < PLAUSIBLE))
+            typed_as, type_column = typed.get(index, ("", -1))
+            if typed_as == "fax" and kind is FieldKind.PHONE:
+                odd = 2  # a pager or fax number, by its type column: any other phone column first
+            if typed_as == "mobile" and cand.concept == "phone" and "mobile" in fields.get(fid, ()):
                 # Google's "Phone 5 - Value" whose "Phone 5 - Type" says "Mobile"
                 cand = replace(cand, concept="mobile", pos=fields[fid].index("mobile"), basis="typed",
-                               matched=headers[mobiles[index]])
+                               matched=headers[type_column])
             elif cand.concept == "mobile" and "mobile" not in fields.get(fid, ("mobile",)):
                 continue  # a mobile column is not a landline field (Aptania's contactTelephone)
             key = (not filled[index], odd, cand.pos, -round(cand.score, 6), index)
             scored.append((key, index, cand))
     scored.sort(key=lambda t: t[0])
-    chosen: dict[int, tuple[tuple[bool, bool, int, float, int], _Candidate]] = {}
+    chosen: dict[int, tuple[tuple[bool, int, int, float, int], _Candidate]] = {}
     by_field: dict[str, int] = {}
     for key, index, cand in scored:
         if index in chosen or cand.field in by_field:
@@ -436,7 +445,7 @@ def suggest(
                 continue
             if other_key[0] and not key[0]:
                 why = "empty"
-            elif other_key[1] and not key[1]:
+            elif other_key[1] > key[1]:
                 why = "unlike"
             elif other_key[2] > key[2]:
                 why = "landline" if other_cand.concept == "phone" and cand.concept == "mobile" else "weaker"

@@ -477,3 +477,12 @@ def test_each_suggestion_says_why(header: str, reason: str) -> None:
     (only,) = suggest([header], get_provider("iletimerkezi"))
     assert only.field == "email"
     assert only.reason == reason
+
+
+def test_fax_and_pager_numbers_are_not_phones() -> None:
+    assert auto_map(["Email", "Fax Number", "Pager"], get_provider("octopush")) == {}
+    headers = ["Phone 1 - Type", "Phone 1 - Value", "Phone 2 - Type", "Phone 2 - Value"]
+    rows = [["Pager", "+33 6 11 11 11 11", "Main", "+33 1 22 22 22 22"]]
+    chosen = [s for s in suggest(headers, get_provider("aptania"), rows) if s.field == "contactTelephone"]
+    assert [s.header for s in chosen] == ["Phone 2 - Value"]
+    assert chosen[0].passed_over == (PassedOver(1, "Phone 1 - Value", "unlike"),)

@@ -159,6 +159,85 @@ def test_records_straddling_the_read_pieces_stay_whole(tmp_path: Path, newline: 
     assert table.row_numbers == list(range(2, len(expected) + 2))
 
 
+# Contact lists as exported in each market, one per legacy code page the detection must tell apart.
+LEGACY_LISTS = {
+    "turkish": (["Ad", "Soyad", "E-posta", "Cep Telefonu", "Şehir"],
+                [["Ayşe", "Yılmaz", "ayse@ornek.com.tr", "0532 111 22 33", "İstanbul"],
+                 ["Çağrı", "Öztürk", "cagri@ornek.com.tr", "0533 444 55 66", "Muğla"],
+                 ["Işıl", "Ağaoğlu", "isil@ornek.com.tr", "0542 777 88 99", "Eskişehir"]]),
+    "western": (["Prénom", "Nom", "Courriel", "Téléphone portable", "Ville"],
+                [["Hélène", "Lefèvre", "helene@exemple.fr", "06 12 34 56 78", "Besançon"],
+                 ["José", "Núñez", "jose@ejemplo.es", "+34 612 345 678", "Málaga"],
+                 ["Jürgen", "Müller", "juergen@beispiel.de", "+49 151 2345678", "München"]]),
+    "polish": (["Imię", "Nazwisko", "E-mail", "Telefon komórkowy", "Miasto"],
+               [["Łukasz", "Wiśniewski", "lukasz@przyklad.pl", "+48 512 345 678", "Kraków"],
+                ["Małgorzata", "Wójcik", "gosia@przyklad.pl", "+48 601 234 567", "Gdańsk"],
+                ["Paweł", "Woźniak", "pawel@przyklad.pl", "+48 698 765 432", "Łódź"]]),
+    "czech": (["Jméno", "Příjmení", "E-mail", "Mobilní telefon", "Město"],
+              [["Jiří", "Dvořák", "jiri@priklad.cz", "+420 601 123 456", "Brno"],
+               ["Kateřina", "Nováková", "katka@priklad.cz", "+420 702 234 567", "Plzeň"],
+               ["Tomáš", "Černý", "tomas@priklad.cz", "+420 777 345 678", "České Budějovice"]]),
+    "russian": (["Имя", "Фамилия", "Эл. почта", "Мобильный телефон", "Город"],
+                [["Александр", "Иванов", "sasha@primer.ru", "+7 912 345-67-89", "Москва"],
+                 ["Мария", "Смирнова", "masha@primer.ru", "+7 921 234-56-78", "Санкт-Петербург"],
+                 ["Дмитрий", "Кузнецов", "dima@primer.ru", "+7 913 456-78-90", "Новосибирск"]]),
+}
+
+
+@pytest.mark.parametrize(
+    ("language", "encoding", "detected"),
+    [
+        ("turkish", "cp1254", "cp1254"),
+        ("turkish", "iso-8859-9", "cp1254"),
+        ("turkish", "mac_turkish", "mac_turkish"),  # Excel for Mac, Turkish system: "CSV" is Mac Turkish
+        ("western", "cp1252", "cp1252"),
+        ("western", "mac_roman", "mac_roman"),  # Excel for Mac's plain "CSV"
+        ("polish", "cp1250", "cp1250"),
+        ("czech", "cp1250", "cp1250"),
+        ("russian", "cp1251", "cp1251"),
+        ("turkish", "utf-8", "utf-8"),
+        ("polish", "utf-8-sig", "utf-8-sig"),
+        ("russian", "utf-16", "utf-16"),
+    ],
+)
+@pytest.mark.parametrize("rows", [1, 3])
+def test_each_markets_legacy_encoding_is_detected(tmp_path: Path, language: str, encoding: str, detected: str,
+                                                  rows: int) -> None:
+    headers, data = LEGACY_LISTS[language]
+    path = g.write_csv(tmp_path / "liste.csv", [headers, *data[:rows]], encoding=encoding, delimiter=";")
+    table = read_table(path)
+    assert table.encoding == detected
+    assert table.headers == headers
+    assert table.rows == data[:rows]
+
+
+def test_a_turkish_list_with_western_names_stays_turkish(tmp_path: Path) -> None:
+    rows = [["Ad", "Soyad", "Şehir"], ["José", "Müller", "İzmir"], ["Hélène", "Doğan", "Paris"]]
+    path = g.write_csv(tmp_path / "karisik.csv", rows, encoding="cp1254")
+    table = read_table(path)
+    assert table.encoding == "cp1254"
+    assert table.rows == rows[1:]
+
+
+def test_a_byte_a_code_page_lacks_rules_it_out_even_far_into_the_file(tmp_path: Path) -> None:
+    # 0x9E is ž in cp1250 and cp1252 but nothing in cp1254; it comes after 2 MB of Turkish-looking rows
+    rows = [["Ad", "Not"], *[["Ayşe", str(i)] for i in range(200_000)]]
+    path = g.write_csv(tmp_path / "late.csv", rows, encoding="cp1254")
+    with path.open("ab") as fh:
+        fh.write("Žaneta,ž\r\n".encode("cp1252"))
+    assert path.stat().st_size > 2 * reading._CHUNK
+    table = read_table(path)  # a mixed file: no single code page is right, but one that reads it all
+    assert table.encoding in ("cp1250", "cp1252")
+    assert table.rows[-1] == ["Žaneta", "ž"]
+
+
+def test_legacy_scores_prefer_the_code_page_of_the_language() -> None:
+    text = "Jiří Dvořák;Kateřina Nováková;Plzeň"
+    data = text.encode("cp1250")
+    scores = {c: reading.legacy_score(data.decode(c, errors="replace"), c) for c in reading.LEGACY_ENCODINGS}
+    assert max(scores, key=lambda c: scores[c]) == "cp1250"
+
+
 def test_detect_encoding_function(tmp_path: Path) -> None:
     path = g.write_csv(tmp_path / "d.csv", ROWS, encoding="utf-16")
     assert detect_encoding(path) == "utf-16"
