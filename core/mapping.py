@@ -53,6 +53,7 @@ FUZZY_THRESHOLD = 0.8  # difflib ratio needed for a fuzzy match
 CONTAIN_SCORE = 0.8  # an alias (5+ letters) found as whole words inside a longer header
 WORD_FUZZY = 0.75  # each word of a fuzzy match must be at least this close to the alias's word
 VALUE_SAMPLE = 2000  # rows looked at for a column's values
+NUMERIC = 0.8  # share of numbers-only values that rules a column out for a name, city, title or job field
 PLAUSIBLE = 0.3  # share of a column's values that must look like e-mails (phones) for an e-mail (phone) field
 NEAR_BEST = 0.1  # a column is a candidate only for concepts scoring within this of its best one
 PRIORITY_STEP = 0.04  # later concepts of a field (e.g. "phone" for a mobile field) score a little less
@@ -325,18 +326,28 @@ class Suggestion:
         return text
 
 
-def _column_facts(
-    rows: Sequence[Sequence[str]] | None, width: int
-) -> tuple[list[bool], list[float], list[float]]:
-    """Per column: has any value; share of its values that could be an e-mail; share that could be a phone."""
-    filled = [rows is None] * width
-    emails = [1.0] * width
-    phones = [1.0] * width
+_NUMBER = re.compile(r"[\d\s.,+-]+")
+# Concepts whose values are words: a column of numbers only ("Town": 304, a key into another table) is
+# not a name, a city, a title or a job.
+_WORDY = frozenset({"first_name", "last_name", "full_name", "city", "title", "job_role"})
+
+
+@dataclass(frozen=True, slots=True)
+class _Facts:
+    filled: list[bool]  # has any value
+    emails: list[float]  # share of its values that could be an e-mail
+    phones: list[float]  # share of its values that could be a phone number
+    numbers: list[float]  # share of its values that are numbers only
+
+
+def _column_facts(rows: Sequence[Sequence[str]] | None, width: int) -> _Facts:
     if rows is None:
-        return filled, emails, phones
+        return _Facts([True] * width, [1.0] * width, [1.0] * width, [0.0] * width)
+    facts = _Facts([False] * width, [1.0] * width, [1.0] * width, [0.0] * width)
     counts = [0] * width
     at = [0] * width
     digits = [0] * width
+    numbers = [0] * width
     for row in itertools.islice(rows, VALUE_SAMPLE):
         for i in range(min(width, len(row))):
             value = row[i].strip()
@@ -347,12 +358,15 @@ def _column_facts(
                 at[i] += 1
             if sum(ch.isdigit() for ch in value) >= 3:
                 digits[i] += 1
+            if _NUMBER.fullmatch(value):
+                numbers[i] += 1
     for i in range(width):
         if counts[i]:
-            filled[i] = True
-            emails[i] = at[i] / counts[i]
-            phones[i] = digits[i] / counts[i]
-    return filled, emails, phones
+            facts.filled[i] = True
+            facts.emails[i] = at[i] / counts[i]
+            facts.phones[i] = digits[i] / counts[i]
+            facts.numbers[i] = numbers[i] / counts[i]
+    return facts
 
 
 def _typed_phones(headers: Sequence[str], rows: Sequence[Sequence[str]] | None) -> dict[int, tuple[str, int]]:
@@ -406,22 +420,33 @@ def suggest(
         for text in (spec.id, spec.label)
     }
     skipped = {i for i, h in enumerate(headers) if _compact(normalise_header(h)) in option_names}
-    filled, emails, phones = _column_facts(rows, len(headers))
+    facts = _column_facts(rows, len(headers))
+    filled, emails, phones = facts.filled, facts.emails, facts.phones
     typed = _typed_phones(headers, rows)
     fields = _aliases().providers.get(provider.name, {})
     scored: list[tuple[tuple[bool, int, int, float, int], int, _Candidate]] = []
     for index, header in enumerate(headers):
         if index in skipped:
             continue  # named after a job option: options are set, never guessed, and never a contact field
-        for fid, cand in _header_candidates(header, provider).items():
+        candidates = _header_candidates(header, provider)
+        typed_as, type_column = typed.get(index, ("", -1))
+        phone = next((c for c in candidates.values() if c.concept == "phone"), None)
+        if typed_as == "mobile" and phone is not None:
+            for fid, concepts in fields.items():  # a typed mobile also fits a mobile-only field
+                if "mobile" in concepts and fid not in candidates:
+                    candidates[fid] = replace(phone, field=fid)
+        for fid, cand in candidates.items():
             spec = provider.field(fid)
             kind = spec.kind if spec is not None else None
+            if cand.concept in _WORDY and facts.numbers[index] >= NUMERIC:
+                continue
             odd = int((kind is FieldKind.EMAIL and emails[index] < PLAUSIBLE) or (
                 kind is FieldKind.PHONE and phones[index] < PLAUSIBLE))
-            typed_as, type_column = typed.get(index, ("", -1))
             if typed_as == "fax" and kind is FieldKind.PHONE:
                 odd = 2  # a pager or fax number, by its type column: any other phone column first
-            if typed_as == "mobile" and cand.concept == "phone" and "mobile" in fields.get(fid, ()):
+            if typed_as == "mobile" and cand.concept == "phone":
+                if "mobile" not in fields.get(fid, ()):
+                    continue  # a mobile is not a landline field (Aptania's contactTelephone)
                 # Google's "Phone 5 - Value" whose "Phone 5 - Type" says "Mobile"
                 cand = replace(cand, concept="mobile", pos=fields[fid].index("mobile"), basis="typed",
                                matched=headers[type_column])

@@ -486,3 +486,10 @@ def test_fax_and_pager_numbers_are_not_phones() -> None:
     chosen = [s for s in suggest(headers, get_provider("aptania"), rows) if s.field == "contactTelephone"]
     assert [s.header for s in chosen] == ["Phone 2 - Value"]
     assert chosen[0].passed_over == (PassedOver(1, "Phone 1 - Value", "unlike"),)
+
+
+def test_a_column_of_numbers_is_not_a_name_or_a_city() -> None:
+    headers = ["Name", "Town", "Phone"]
+    rows = [["12", "304", "+32 473 56 75 25"], ["7", "118", "+32 2 511 11 11"]]
+    assert auto_map(headers, get_provider("netcore"), rows) == {2: "MOBILE"}
+    assert auto_map(headers, get_provider("netcore")) == {0: "NAME", 1: "CITY", 2: "MOBILE"}  # headers only
