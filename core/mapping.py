@@ -265,11 +265,20 @@ def _header_candidates(header: str, provider: Provider) -> dict[str, _Candidate]
 class PassedOver:
     """A column that also matched the field of a :class:`Suggestion` and was not chosen, and why:
     ``empty`` (no values), ``landline`` (a phone column where a mobile one fits the field better),
-    ``weaker`` (its header matches less well) or ``later`` (as good, further right)."""
+    ``second`` (its header names a second choice for the field, e.g. a full name for a first-name field),
+    ``weaker`` (its header matches less well), ``unlike`` (its values do not look like the field's) or
+    ``later`` (as good, further right)."""
 
     column: int
     header: str
     why: str
+    concept: str = ""  # what its header says it holds, for ``second``
+
+
+_CONCEPT_WORDS = {
+    "full_name": "a full name", "first_name": "a first name", "last_name": "a last name",
+    "phone": "a landline number", "mobile": "a mobile number", "email": "an e-mail address",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,16 +322,28 @@ class Suggestion:
         else:
             text = (f"column '{header}' sent as the attribute {self.field} because other columns are sent "
                     "as attributes")
-        whys = {
-            "empty": "because that column is empty",
-            "landline": "because a mobile number fits this field better",
-            "weaker": "because its header matches less well",
-            "later": "because this one comes first",
-            "unlike": "because its values do not look like that field's",
+        whys = {  # (one column, several)
+            "empty": ("because that column is empty", "because those columns are empty"),
+            "landline": ("because a mobile number fits this field better",) * 2,
+            "weaker": ("because its header matches less well", "because their headers match less well"),
+            "later": ("because this one comes first",) * 2,
+            "unlike": ("because its values do not look like that field's",
+                       "because their values do not look like that field's"),
         }
-        others = [f"'{p.header}' {whys.get(p.why, '')}".rstrip() for p in self.passed_over[:3]]
-        if others:
-            text += "; chosen over " + ", ".join(others)
+        groups: dict[tuple[str, str], list[str]] = {}
+        for passed in self.passed_over:
+            key = (passed.why, passed.concept if passed.why == "second" else "")
+            groups.setdefault(key, []).append(f"'{passed.header}'")
+        parts = []
+        for (why, concept), names in groups.items():
+            shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+            holds = _CONCEPT_WORDS.get(concept, concept.replace("_", " "))
+            one, several = whys.get(why) or (
+                f"because it holds {holds}, a second choice for this field",
+                f"because they hold {holds}, a second choice for this field")
+            parts.append(f"{shown} {one if len(names) == 1 else several}".rstrip())
+        if parts:
+            text += "; chosen over " + "; over ".join(parts)
         return text
 
 
@@ -473,12 +494,12 @@ def suggest(
             elif other_key[1] > key[1]:
                 why = "unlike"
             elif other_key[2] > key[2]:
-                why = "landline" if other_cand.concept == "phone" and cand.concept == "mobile" else "weaker"
+                why = "landline" if other_cand.concept == "phone" and cand.concept == "mobile" else "second"
             elif other_key[3] > key[3]:
                 why = "weaker"
             else:
                 why = "later"
-            passed.append(PassedOver(other, headers[other], why))
+            passed.append(PassedOver(other, headers[other], why, other_cand.concept))
         out.append(Suggestion(index, headers[index], cand.field, cand.basis, cand.matched, cand.language,
                               cand.concept, round(cand.score, 3), tuple(passed)))
     if extra_as_attributes:

@@ -176,7 +176,7 @@ class MappingView(QWidget):
             self._grid.addWidget(example, index + 1, 1)
             self._grid.addWidget(combo, index + 1, 2)
             reason = QLabel()
-            reason.setObjectName(f"mapReason{index}")
+            reason.setObjectName("MapReason")
             reason.setWordWrap(True)
             reason.setMinimumWidth(0)
             reason.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)

@@ -168,6 +168,9 @@ def test_full_name_column() -> None:
     }
     headers = ["Ad", "Ad Soyad", "GSM"]
     assert named(headers, auto_map(headers, get_provider("iletimerkezi"))) == {"Ad": "name", "GSM": "gsm"}
+    (first,) = [s for s in suggest(headers, get_provider("iletimerkezi")) if s.field == "name"]
+    assert first.reason == ("matched header 'Ad' (Turkish alias); chosen over 'Ad Soyad' because it holds a "
+                            "full name, a second choice for this field")
 
 
 def test_provider_ids_and_labels_as_headers() -> None:
@@ -420,7 +423,7 @@ def test_a_column_with_values_beats_an_empty_one_of_the_same_name() -> None:
     assert auto_map(headers, octo) == {0: "first_name", 1: "phone_number"}  # without values: the first
     chosen = suggest(headers, octo, rows)
     assert [(s.column, s.field) for s in chosen] == [(0, "first_name"), (3, "phone_number")]
-    assert chosen[1].passed_over == (PassedOver(1, "Phone", "empty"),)
+    assert chosen[1].passed_over == (PassedOver(1, "Phone", "empty", "phone"),)
     assert chosen[1].reason == ("matched header 'Phone (2)' (English alias); chosen over 'Phone' "
                                 "because that column is empty")
 
@@ -431,8 +434,8 @@ def test_a_mobile_column_beats_a_landline_for_a_phone_field() -> None:
     for name, fid in (("iletimerkezi", "gsm"), ("octopush", "phone_number"), ("netcore", "MOBILE")):
         chosen = [s for s in suggest(headers, get_provider(name), rows) if s.field == fid]
         assert [s.column for s in chosen] == [2], name
-        assert ("'Home Phone' because a mobile number fits this field better"
-                in chosen[0].reason), chosen[0].reason
+        assert chosen[0].reason.endswith(
+            "; chosen over 'Home Phone', 'Business Phone' because a mobile number fits this field better")
     # Aptania has both: the landline goes to contactTelephone, the mobile to contactMobile
     assert named(headers, auto_map(headers, get_provider("aptania"), rows)) == {
         "Home Phone": "contactTelephone", "Home Mobile": "contactMobile"}
@@ -485,7 +488,7 @@ def test_fax_and_pager_numbers_are_not_phones() -> None:
     rows = [["Pager", "+33 6 11 11 11 11", "Main", "+33 1 22 22 22 22"]]
     chosen = [s for s in suggest(headers, get_provider("aptania"), rows) if s.field == "contactTelephone"]
     assert [s.header for s in chosen] == ["Phone 2 - Value"]
-    assert chosen[0].passed_over == (PassedOver(1, "Phone 1 - Value", "unlike"),)
+    assert chosen[0].passed_over == (PassedOver(1, "Phone 1 - Value", "unlike", "phone"),)
 
 
 def test_a_column_of_numbers_is_not_a_name_or_a_city() -> None:
