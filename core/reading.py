@@ -686,7 +686,8 @@ _SCORE_BYTES: Final = 64 * 1024
 _HIGH_BYTE: Final = re.compile(rb"[\x80-\xff]")
 _UNDEFINED: dict[str, frozenset[int]] = {}  # bytes each code page leaves undefined (filled below)
 _TURKISH_LETTERS: Final = "çğıöşüâîûÇĞİÖŞÜÂÎÛ"
-_WESTERN_LETTERS: Final = "àáâãäåæçèéêëìíîïñòóôõöøùúûüÿœšžßÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÑÒÓÔÕÖØÙÚÛÜŸŒŠŽªº"
+_WESTERN_LETTERS: Final = "àáâãäåæçèéêëìíîïñòóôõöøùúûüÿœßÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÑÒÓÔÕÖØÙÚÛÜŒªº"
+_WESTERN_RARE: Final = "šžŠŽŸ"  # in cp1252 for loanwords; everyday letters in Czech, Slovak, Croatian…
 _ICELANDIC_LETTERS: Final = "ðþýÐÞÝ"
 _CENTRAL_LETTERS: Final = (
     "ąćęłńśźżčďěňřťůĺľŕőűăşţđșțšžáâäçéëíîóôöúüýĄĆĘŁŃŚŹŻČĎĚŇŘŤŮĹĽŔŐŰĂŞŢĐȘȚŠŽÁÂÄÇÉËÍÎÓÔÖÚÜÝ"
@@ -708,10 +709,10 @@ def _weights(*groups: tuple[str, float]) -> dict[str, float]:
 
 # How typical each letter is of the languages written in each code page (1: typical; less: also used).
 _LETTER_WEIGHTS: Final = {
-    "cp1254": _weights((_TURKISH_LETTERS, 1.0), (_WESTERN_LETTERS, 0.5)),
-    "cp1252": _weights((_WESTERN_LETTERS, 1.0), (_ICELANDIC_LETTERS, 0.5)),
-    "mac_roman": _weights((_WESTERN_LETTERS, 1.0), (_ICELANDIC_LETTERS, 0.5)),
-    "mac_turkish": _weights((_TURKISH_LETTERS, 1.0), (_WESTERN_LETTERS, 0.5)),
+    "cp1254": _weights((_TURKISH_LETTERS, 1.0), (_WESTERN_LETTERS + _WESTERN_RARE, 0.5)),
+    "cp1252": _weights((_WESTERN_LETTERS, 1.0), (_ICELANDIC_LETTERS + _WESTERN_RARE, 0.5)),
+    "mac_roman": _weights((_WESTERN_LETTERS, 1.0), (_ICELANDIC_LETTERS + _WESTERN_RARE, 0.5)),
+    "mac_turkish": _weights((_TURKISH_LETTERS, 1.0), (_WESTERN_LETTERS + _WESTERN_RARE, 0.5)),
     "cp1250": _weights((_CENTRAL_LETTERS, 1.0)),
     "cp1251": _weights((_CYRILLIC_CORE, 1.0), (_CYRILLIC_OTHER, 0.5)),
 }
@@ -723,7 +724,7 @@ _WESTERN_GROUPS: Final = ("øØåÅæÆ", "ìÌòÒùÙ", "ðÐþÞýÝ", "ãÃ�
 _LANGUAGE_GROUPS: Final = {
     "cp1252": _WESTERN_GROUPS,
     "mac_roman": _WESTERN_GROUPS,
-    "cp1250": ("řŘěĚůŮňŇďĎťŤ", "ĺĹľĽŕŔ", "ąĄęĘłŁśŚźŹżŻńŃćĆ", "őŐűŰ", "ăĂşŞţŢșȘțȚ", "đĐ"),
+    "cp1250": ("řŘěĚůŮňŇďĎťŤ", "ĺĹľĽŕŔ", "ąĄęĘłŁśŚźŹżŻńŃ", "őŐűŰ", "ăĂşŞţŢșȘțȚ", "đĐ"),
     "cp1254": (),
     "mac_turkish": (),
     "cp1251": (),
@@ -767,6 +768,11 @@ def legacy_score(text: str, codec: str) -> float:
             continue
         weight = weights.get(ch)
         score += n * weight if weight is not None else -2 * n
+    if codec in ("cp1252", "mac_roman"):
+        # õ without ã is Hungarian ő, not Portuguese; æ without ø or å is Croatian/Polish ć, not Nordic
+        for letters, companions in (("õÕ", "ãÃ"), ("æÆ", "øØåÅ")):
+            if not any(counts[ch] for ch in companions):
+                score -= sum(counts[ch] for ch in letters) * weights[letters[0]]
     groups = [sum(counts[ch] for ch in group) for group in _LANGUAGE_GROUPS[codec]]
     if groups:
         # the letters of every language group but the most used one count against, not for

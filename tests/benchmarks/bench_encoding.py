@@ -1,6 +1,8 @@
 """Benchmark: how often the encoding of a legacy-encoded CSV is detected right, and how long it takes.
 
-    python -m tests.benchmarks.bench_encoding [--rows 100000] [--corpus ../shared/realworld/files]
+    python -m tests.benchmarks.bench_encoding [--rows 100000] [--corpus DIR]
+
+``--corpus`` defaults to ``$REALWORLD_FILES``, else ``<checkout>/../shared/realworld/files``.
 
 Three sources of text, each written in the code pages its language is exported in:
 
@@ -18,6 +20,7 @@ it is not a dependency. Last, the time ``detect_encoding`` takes on a 100 000-ro
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import tempfile
 import time
@@ -246,11 +249,10 @@ def _measure(label: str, texts: list[tuple[str, str]], folder: Path, detectors: 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument(
-        "--corpus",
-        type=Path,
-        default=Path(__file__).resolve().parents[2].parent / "shared" / "realworld" / "files",
+    default = os.environ.get("REALWORLD_FILES") or (
+        Path(__file__).resolve().parents[2].parent / "shared" / "realworld" / "files"
     )
+    parser.add_argument("--corpus", type=Path, default=Path(default))
     args = parser.parse_args()
     detectors = _detectors()
     print(f"{'':30} " + "  ".join(f"{name:>17}" for name in detectors))
