@@ -132,6 +132,8 @@ def test_mapping_is_editable_remembered_and_checked(qtbot, view, tmp_path):
     wait_read(qtbot, view)
     view.go_next()
     assert view.mapping_view.mapping() == remembered
+    assert view.mapping_view.reasons[3].text() == "as mapped for the last file with these columns"
+    assert view.mapping_view.reasons[1].text() == ""  # ignored then: nothing suggested for it
 
 
 def test_invalid_option_value_is_shown_on_the_columns_step(qtbot, tmp_path):
