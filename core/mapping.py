@@ -660,6 +660,10 @@ def fingerprint(headers: Sequence[str], provider: Provider | str) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+#: The suggestion rules a remembered mapping was made under (2: only columns that match a field).
+RULES = 2
+
+
 class MappingMemory:
     """Mappings remembered per file shape in ``state_dir()/mappings.json`` (written atomically)."""
 
@@ -691,6 +695,10 @@ class MappingMemory:
             entry = self._load().get(fingerprint(headers, provider))
         if not isinstance(entry, dict) or not isinstance(entry.get("mapping"), dict):
             return None
+        if provider.name == "netcore" and entry.get("rules", 1) != RULES:
+            # remembered before Netcore stopped sending every other column as an attribute on its own:
+            # those attributes were never asked for, so suggest afresh
+            return None
         out: dict[int, str] = {}
         for key, fid in entry["mapping"].items():
             try:
@@ -711,6 +719,7 @@ class MappingMemory:
                 "headers": list(headers),
                 "mapping": {str(i): f for i, f in sorted(mapping.items())},
                 "saved": time.time(),
+                "rules": RULES,
             }
             if len(entries) > self.MAX_ENTRIES:
 

@@ -14,6 +14,7 @@ from core.mapping import (
     _aliases,
     auto_map,
     extra_attributes,
+    fingerprint,
     netcore_attribute,
     normalise_header,
     parse_map_args,
@@ -496,3 +497,22 @@ def test_a_column_of_numbers_is_not_a_name_or_a_city() -> None:
     rows = [["12", "304", "+32 473 56 75 25"], ["7", "118", "+32 2 511 11 11"]]
     assert auto_map(headers, get_provider("netcore"), rows) == {2: "MOBILE"}
     assert auto_map(headers, get_provider("netcore")) == {0: "NAME", 1: "CITY", 2: "MOBILE"}  # headers only
+
+
+def test_netcore_mappings_remembered_under_the_old_rules_are_suggested_afresh() -> None:
+    netcore, octopush = get_provider("netcore"), get_provider("octopush")
+    headers = ["Email", "Notes", "ip_address"]
+    path = state_dir() / "mappings.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    old = {  # as written before: every column of a Netcore file sent, and no "rules"
+        fingerprint(headers, netcore): {"provider": "netcore", "headers": headers, "saved": 1.0,
+                                        "mapping": {"0": "EMAIL", "1": "NOTES", "2": "IP_ADDRESS"}},
+        fingerprint(["Tel"], octopush): {"provider": "octopush", "headers": ["Tel"], "saved": 1.0,
+                                         "mapping": {"0": "phone_number"}},
+    }
+    path.write_text(json.dumps({"version": 1, "mappings": old}), encoding="utf-8")
+    memory = MappingMemory()
+    assert memory.recall(headers, netcore) is None
+    assert memory.recall(["Tel"], octopush) == {0: "phone_number"}
+    memory.remember(headers, netcore, {0: "EMAIL", 1: "NOTES"})  # chosen again under today's rules
+    assert memory.recall(headers, netcore) == {0: "EMAIL", 1: "NOTES"}
