@@ -439,15 +439,24 @@ def _international_problem(value: str, text: str) -> str:
 
 
 def _country_name(number: PhoneNumber, lang: str) -> str:
+    """The country of a calling code in ``lang`` (the main one for a shared code: +1 → United States),
+    from ``resources/countries.json`` (phonenumbers' own geocoder would load 20 MB of data)."""
     import phonenumbers
-    from phonenumbers import geocoder
 
-    name = str(geocoder.country_name_for_number(number, lang) or "")
-    if not name:  # a code shared by several countries (+1, +7): the main one's name
-        region = phonenumbers.region_code_for_country_code(number.country_code or 0)
-        example = phonenumbers.example_number(region) if region and region != "ZZ" else None
-        name = str(geocoder.country_name_for_number(example, lang) or region) if example else ""
-    return name or "?"
+    region = phonenumbers.region_code_for_number(number) or phonenumbers.region_code_for_country_code(
+        number.country_code or 0)
+    names = _country_names()
+    return names.get(lang, {}).get(region) or names.get("en", {}).get(region) or region
+
+
+@lru_cache(maxsize=1)
+def _country_names() -> dict[str, dict[str, str]]:
+    import json
+
+    from core.resources import resource_path
+
+    data = json.loads(resource_path("countries.json").read_text(encoding="utf-8"))
+    return {lang: names for lang, names in data.items() if isinstance(names, dict)}
 
 
 def _normalise_phone(spec: FieldSpec, value: str, region: str) -> str:

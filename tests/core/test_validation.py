@@ -593,10 +593,10 @@ def test_prepare_reads_a_real_csv(tmp_path: Path) -> None:
          "the 1 after +52 that Mexican mobiles no longer take; write it as +52 55 1234 5678."),
         ("+5215551234567", "write it as +52 55 5123 4567."),
         ("+90 532 123 45 67 89 12", "'+90 532 123 45 67 89 12' has too many digits for a phone number in "
-         "Turkey (+90)."),
+         "Türkiye (+90)."),
         ("+33 6 12", "'+33 6 12' has too few digits for a phone number in France (+33)."),
         ("0090 532 123 45 67 8",
-         "does not have the right number of digits for a phone number in Turkey (+90)."),
+         "does not have the right number of digits for a phone number in Türkiye (+90)."),
         ("+1 555 123 4567", "is not a valid phone number for United States (+1): no number there is written "
          "this way"),
         ("+999 123", "'+999 123' does not start with a known country code; check the digits after the +."),
@@ -624,6 +624,7 @@ def test_the_mexican_sentence_in_each_language() -> None:
         messages.set_language("en")
     assert all("+52 55 1234 5678" in m and "'+52 1 55 1234 5678'" in m for m in found.values())
     assert "bir hanesi fazla" in found["tr"]
+    assert "Meksika (+52)" in found["tr"]
     assert "un chiffre de trop" in found["fr"]
     assert "le sobra un dígito" in found["es"]
     assert "México" in found["es"]
@@ -647,3 +648,27 @@ def test_phone_sentences_exist_in_all_four_languages_with_the_same_placeholders(
         for key, sentence in codes.items():
             assert names(sentence) == names(english[key]), (lang, key)
             assert sentence != english[key], (lang, key)
+
+
+def test_country_names_come_without_phonenumbers_geodata() -> None:
+    """The geocoder's data is 20 MB of Python: naming the country of a bad number must not load it."""
+    import subprocess
+    import sys
+
+    code = "\n".join([
+        "import sys",
+        "from core.validation import InvalidValue, normalise",
+        "from core.model import FieldKind, FieldSpec",
+        "try:",
+        "    normalise(FieldSpec('m', 'Mobile', FieldKind.PHONE), '+52 1 55 1234 5678', 'FR')",
+        "except InvalidValue as exc:",
+        "    print(exc)",
+        "print(any(m.startswith('phonenumbers.geodata') for m in sys.modules))",
+    ])
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert done.stdout.splitlines() == [
+        "'+52 1 55 1234 5678' is not a valid phone number for Mexico (+52): it has one digit too many, the 1 "
+        "after +52 that Mexican mobiles no longer take; write it as +52 55 1234 5678.",
+        "False",
+    ]
