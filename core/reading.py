@@ -684,7 +684,6 @@ def detect_encoding(path: str | os.PathLike[str], sample: bytes | None = None) -
 LEGACY_ENCODINGS: Final = ("cp1254", "cp1252", "mac_roman", "mac_turkish", "cp1250", "cp1251")
 _SCORE_BYTES: Final = 64 * 1024
 _HIGH_BYTE: Final = re.compile(rb"[\x80-\xff]")
-_UNDEFINED: dict[str, frozenset[int]] = {}  # bytes each code page leaves undefined (filled below)
 _TURKISH_LETTERS: Final = "çğıöşüâîûÇĞİÖŞÜÂÎÛ"
 _WESTERN_LETTERS: Final = "àáâãäåæçèéêëìíîïñòóôõöøùúûüÿœßÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÑÒÓÔÕÖØÙÚÛÜŒªº"
 _WESTERN_RARE: Final = "šžŠŽŸ"  # in cp1252 for loanwords; everyday letters in Czech, Slovak, Croatian…
@@ -748,9 +747,10 @@ def _undefined_in(codec: str, byte: int) -> bool:
     return False
 
 
-_UNDEFINED.update({
+#: The bytes each code page leaves undefined: a file holding one of them is not in that code page.
+_UNDEFINED: Final = {
     codec: frozenset(b for b in range(0x80, 0x100) if _undefined_in(codec, b)) for codec in LEGACY_ENCODINGS
-})
+}
 _UNDEFINED_ANY: Final = frozenset().union(*_UNDEFINED.values())
 
 
