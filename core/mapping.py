@@ -429,10 +429,12 @@ def suggest(
 
     Only contact fields are suggested (job options are set, not guessed), and only for columns whose
     header matches the field. A column named after a description of another column ("E-mail 1 - Type")
-    or after another person ("Mum Email") is never suggested. With ``rows`` (the data rows), a column
-    with values wins over an empty one, and a column is not suggested for e-mails or phones when its
-    values cannot be that. Among the rest, a match of the field's first concept (a mobile number for a
-    phone field) wins, then the better-matching header, then the column further left.
+    or after another person ("Mum Email"), or a fax or pager column, is never suggested. With ``rows``
+    (the data rows): a column with values wins over an empty one, then one whose values can be e-mails
+    (phones) over one whose cannot, and a column of numbers only is never a name, city, title or job;
+    Google's "Phone N - Type" column decides which "Phone N - Value" is a mobile or a pager. Among the
+    rest, a match of the field's first concept (a mobile number for a phone field) wins, then the
+    better-matching header, then the column further left.
     ``extra_as_attributes`` (Netcore): every column left over is added as an attribute.
     """
     option_names = {
@@ -471,8 +473,6 @@ def suggest(
                 # Google's "Phone 5 - Value" whose "Phone 5 - Type" says "Mobile"
                 cand = replace(cand, concept="mobile", pos=fields[fid].index("mobile"), basis="typed",
                                matched=headers[type_column])
-            elif cand.concept == "mobile" and "mobile" not in fields.get(fid, ("mobile",)):
-                continue  # a mobile column is not a landline field (Aptania's contactTelephone)
             key = (not filled[index], odd, cand.pos, -round(cand.score, 6), index)
             scored.append((key, index, cand))
     scored.sort(key=lambda t: t[0])
