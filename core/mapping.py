@@ -53,6 +53,7 @@ FUZZY_THRESHOLD = 0.8  # difflib ratio needed for a fuzzy match
 CONTAIN_SCORE = 0.8  # an alias (5+ letters) found as whole words inside a longer header
 WORD_FUZZY = 0.75  # each word of a fuzzy match must be at least this close to the alias's word
 VALUE_SAMPLE = 2000  # rows looked at for a column's values
+VALUE_CELLS = 200_000  # at most about this many cells looked at (a sheet 1 000 columns wide: 200 rows)
 NUMERIC = 0.8  # share of numbers-only values that rules a column out for a name, city, title or job field
 PLAUSIBLE = 0.3  # share of a column's values that must look like e-mails (phones) for an e-mail (phone) field
 NEAR_BEST = 0.1  # a column is a candidate only for concepts scoring within this of its best one
@@ -158,9 +159,12 @@ def _match(header: str, alias: str) -> tuple[float, str]:
     best, how = 0.0, ""
     a, h = _compact(alias), _compact(header)
     if len(a) >= 4 and len(h) >= 4:
-        ratio = difflib.SequenceMatcher(None, h, a).ratio()
-        if ratio >= FUZZY_THRESHOLD and _words_close(header, alias):
-            best, how = ratio * 0.95, "similar"
+        matcher = difflib.SequenceMatcher(None, h, a)
+        # the two cheap upper bounds first: most header/alias pairs are nowhere near each other
+        if matcher.real_quick_ratio() >= FUZZY_THRESHOLD and matcher.quick_ratio() >= FUZZY_THRESHOLD:
+            ratio = matcher.ratio()
+            if ratio >= FUZZY_THRESHOLD and _words_close(header, alias):
+                best, how = ratio * 0.95, "similar"
     if len(a) >= 5 and f" {alias} " in f" {header} ":
         contained = CONTAIN_SCORE + 0.1 * len(alias) / len(header)
         if contained > best:
@@ -348,6 +352,7 @@ class Suggestion:
 
 
 _NUMBER = re.compile(r"[\d\s.,+-]+")
+_DIGITS = re.compile(r"\d")
 # Concepts whose values are words: a column of numbers only ("Town": 304, a key into another table) is
 # not a name, a city, a title or a job.
 _WORDY = frozenset({"first_name", "last_name", "full_name", "city", "title", "job_role"})
@@ -369,7 +374,8 @@ def _column_facts(rows: Sequence[Sequence[str]] | None, width: int) -> _Facts:
     at = [0] * width
     digits = [0] * width
     numbers = [0] * width
-    for row in itertools.islice(rows, VALUE_SAMPLE):
+    sample = max(50, min(VALUE_SAMPLE, VALUE_CELLS // max(width, 1)))  # a very wide sheet: fewer rows
+    for row in itertools.islice(rows, sample):
         for i in range(min(width, len(row))):
             value = row[i].strip()
             if not value:
@@ -377,10 +383,11 @@ def _column_facts(rows: Sequence[Sequence[str]] | None, width: int) -> _Facts:
             counts[i] += 1
             if "@" in value:
                 at[i] += 1
-            if sum(ch.isdigit() for ch in value) >= 3:
-                digits[i] += 1
             if _NUMBER.fullmatch(value):
                 numbers[i] += 1
+                digits[i] += len(_DIGITS.findall(value)) >= 3
+            elif len(_DIGITS.findall(value)) >= 3:
+                digits[i] += 1
     for i in range(width):
         if counts[i]:
             facts.filled[i] = True
