@@ -247,6 +247,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FIELD=VALUE",
         help="give every row this value for a field or option (repeat it), e.g. list_name=vip",
     )
+    p.add_argument(
+        "--extra-columns-as-attributes",
+        action="store_true",
+        help="Netcore only: also send every column that matches no field as an attribute named after its "
+        "header (default: only matching columns are sent)",
+    )
     p.add_argument("--default-region", metavar="CC", help="country for phone numbers without a prefix")
     p.add_argument("--dry-run", action="store_true", help="check every row, send nothing")
     p.add_argument("--report", metavar="PATH", help="write one CSV row per source row here")

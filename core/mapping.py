@@ -1,8 +1,12 @@
 """Which spreadsheet column feeds which provider field.
 
-* :func:`auto_map` suggests a mapping from header names, with the alias tables of
-  ``resources/aliases.json`` (English, Turkish, French, Spanish) and fuzzy matching; for Netcore every
-  column left over becomes an upper-case attribute named after its header ("Doğum Tarihi" → DOGUM_TARIHI).
+* :func:`suggest` / :func:`auto_map` suggest a mapping from header names, with the alias tables of
+  ``resources/aliases.json`` (English, Turkish, French, Spanish) and fuzzy matching, and from the column's
+  values when the rows are given (an empty column loses to one with values, a column whose values cannot be
+  e-mails or phones is not suggested for them). Only columns that match a field are suggested; each
+  :class:`Suggestion` carries why it was made. For Netcore, the columns left over become upper-case
+  attributes named after their header ("Doğum Tarihi" → DOGUM_TARIHI) only when the caller asks for it
+  (:func:`extra_attributes`; ``--extra-columns-as-attributes`` on the command line, a checkbox in the window).
 * :func:`parse_map_args` / :func:`parse_set_args` read ``--map COLUMN=FIELD`` and ``--set FIELD=VALUE``.
 * :class:`MappingMemory` remembers the mapping chosen for a file shape (provider + headers) in
   ``state_dir()/mappings.json``, so next week's file with the same headers maps the same way.
@@ -12,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -20,27 +25,37 @@ import threading
 import time
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
 from core.errors import UsageError
+from core.model import FieldKind
 from core.providers.base import Provider
 from core.resources import resource_path
 
 __all__ = [
     "MappingMemory",
+    "PassedOver",
+    "Suggestion",
     "auto_map",
     "column_letter",
+    "extra_attributes",
     "netcore_attribute",
     "normalise_header",
     "parse_map_args",
     "parse_set_args",
     "resolve_field",
+    "suggest",
 ]
 
 FUZZY_THRESHOLD = 0.8  # difflib ratio needed for a fuzzy match
 CONTAIN_SCORE = 0.8  # an alias (5+ letters) found as whole words inside a longer header
+WORD_FUZZY = 0.75  # each word of a fuzzy match must be at least this close to the alias's word
+VALUE_SAMPLE = 2000  # rows looked at for a column's values
+VALUE_CELLS = 200_000  # at most about this many cells looked at (a sheet 1 000 columns wide: 200 rows)
+NUMERIC = 0.8  # share of numbers-only values that rules a column out for a name, city, title or job field
+PLAUSIBLE = 0.3  # share of a column's values that must look like e-mails (phones) for an e-mail (phone) field
 NEAR_BEST = 0.1  # a column is a candidate only for concepts scoring within this of its best one
 PRIORITY_STEP = 0.04  # later concepts of a field (e.g. "phone" for a mobile field) score a little less
 
@@ -92,83 +107,342 @@ def _letter_index(text: str) -> int | None:
 # ---------------------------------------------------------------------------------------------- aliases
 
 
+LANGUAGES = {"en": "English", "tr": "Turkish", "fr": "French", "es": "Spanish"}
+
+
 @dataclass(frozen=True)
 class _Aliases:
     concepts: dict[str, tuple[str, ...]]  # concept -> normalised aliases
     providers: dict[str, dict[str, tuple[str, ...]]]  # provider -> field id -> concepts, best first
+    spelling: dict[tuple[str, str], tuple[str, str]]  # (concept, normalised alias) -> (as written, language)
 
 
 @lru_cache(maxsize=1)
 def _aliases() -> _Aliases:
     with resource_path("aliases.json").open(encoding="utf-8") as fh:
         data = json.load(fh)
-    concepts = {
-        name: tuple(dict.fromkeys(normalise_header(a) for a in aliases if normalise_header(a)))
-        for name, aliases in data["concepts"].items()
-    }
+    concepts: dict[str, tuple[str, ...]] = {}
+    spelling: dict[tuple[str, str], tuple[str, str]] = {}
+    for name, listed in data["concepts"].items():
+        by_language = listed.items() if isinstance(listed, dict) else (("", listed),)
+        found: dict[str, None] = {}
+        for language, aliases in by_language:
+            for alias in aliases:
+                norm = normalise_header(alias)
+                if norm and norm not in found:
+                    found[norm] = None
+                    spelling[(name, norm)] = (alias, language)
+        concepts[name] = tuple(found)
     providers = {p: {f: tuple(c) for f, c in fields.items()} for p, fields in data["providers"].items()}
-    return _Aliases(concepts, providers)
+    return _Aliases(concepts, providers, spelling)
 
 
 def _compact(text: str) -> str:
     return text.replace(" ", "")
 
 
-def _score(header: str, alias: str) -> float:
-    """How well a normalised header matches a normalised alias (0 = not at all, 1 = the same)."""
+def _words_close(header: str, alias: str) -> bool:
+    """Fuzzy matching forgives typos inside words ("E-mial", "Emial Adress"), not a different word:
+    "Client Name" is not "Client Number"."""
+    hw, aw = header.split(), alias.split()
+    if len(hw) != len(aw):
+        return True  # "Emailadress" vs "email address": the whole-text ratio decides alone
+    return all(h == a or difflib.SequenceMatcher(None, h, a).ratio() >= WORD_FUZZY
+               for h, a in zip(hw, aw, strict=True))
+
+
+def _match(header: str, alias: str) -> tuple[float, str]:
+    """How well a normalised header matches a normalised alias (0 = not at all, 1 = the same), and how:
+    ``same``, ``similar`` (a typo away) or ``contains`` (the alias as whole words inside the header)."""
     if header == alias or _compact(header) == _compact(alias):
-        return 1.0
-    best = 0.0
+        return 1.0, "same"
+    best, how = 0.0, ""
     a, h = _compact(alias), _compact(header)
     if len(a) >= 4 and len(h) >= 4:
-        ratio = difflib.SequenceMatcher(None, h, a).ratio()
-        if ratio >= FUZZY_THRESHOLD:
-            best = ratio * 0.95
+        matcher = difflib.SequenceMatcher(None, h, a)
+        # the two cheap upper bounds first: most header/alias pairs are nowhere near each other
+        if matcher.real_quick_ratio() >= FUZZY_THRESHOLD and matcher.quick_ratio() >= FUZZY_THRESHOLD:
+            ratio = matcher.ratio()
+            if ratio >= FUZZY_THRESHOLD and _words_close(header, alias):
+                best, how = ratio * 0.95, "similar"
     if len(a) >= 5 and f" {alias} " in f" {header} ":
-        best = max(best, CONTAIN_SCORE + 0.1 * len(alias) / len(header))
-    return best
+        contained = CONTAIN_SCORE + 0.1 * len(alias) / len(header)
+        if contained > best:
+            best, how = contained, "contains"
+    return best, how
+
+
+def _score(header: str, alias: str) -> float:
+    return _match(header, alias)[0]
+
+
+# A repeated header gets " (2)" from the reader; for matching, "Phone (2)" is as good a "Phone" as the first.
+_REPEAT_SUFFIX = re.compile(r"\s*\(\d+\)\s*$")
+# Words that make a column describe another column rather than hold a value: Google's "E-mail 1 - Type"
+# ("* Home") beside "E-mail 1 - Value", "Phone 1 - Label", "Telefon Türü".
+_META_WORDS = frozenset({"type", "types", "label", "labels", "kind", "tipo", "tipi", "turu", "tur"})
+# Words naming another person: "Mum Email", "Assistant's Phone", "Spouse", "Acil Durum Telefonu" hold
+# someone else's details and are never a contact's own e-mail, phone or name.
+# A fax or pager number is never a phone an SMS or a call reaches ("Fax Number", "Pager", "Faks").
+_FAX_WORDS = frozenset({"fax", "faks", "pager", "telex", "telefax", "telecopie", "bip", "beeper"})
+_OTHER_PERSON = frozenset({
+    "mum", "mom", "mother", "dad", "father", "parent", "parents", "spouse", "wife", "husband", "partner",
+    "emergency", "assistant", "manager", "guardian", "referrer", "secretary", "boss", "child", "kid",
+    "anne", "annesi", "baba", "babasi", "esi", "veli", "velisi", "acil", "yakini",
+    "mere", "pere", "conjoint", "conjointe", "urgence", "tuteur", "assistante",
+    "madre", "padre", "esposa", "esposo", "conyuge", "emergencia", "tutor", "asistente",
+})
+
+
+def _blocked(norm: str) -> bool:
+    words = set(norm.split())
+    return bool(words & _META_WORDS or words & _OTHER_PERSON or words & _FAX_WORDS)
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    field: str
+    score: float
+    pos: int  # the rank of the matched concept among the field's concepts (0: its best, e.g. mobile for gsm)
+    basis: str  # field | same | similar | contains
+    matched: str  # the field id/label or alias that matched, as written
+    language: str  # en/tr/fr/es for an alias, "" otherwise
+    concept: str
 
 
 def _candidates(header: str, provider: Provider) -> dict[str, float]:
     """Field id -> score for one header."""
-    norm = normalise_header(header)
+    return {fid: c.score for fid, c in _header_candidates(header, provider).items()}
+
+
+def _header_candidates(header: str, provider: Provider) -> dict[str, _Candidate]:
+    norm = normalise_header(_REPEAT_SUFFIX.sub("", header))
     if not norm:
         return {}
-    out: dict[str, float] = {}
+    aliases = _aliases()
+    # the best alias per concept
+    concept_best: dict[str, tuple[float, str, str]] = {}
+    for concept, names in aliases.concepts.items():
+        best, best_alias, best_how = 0.0, "", ""
+        for alias in names:
+            s, how = _match(norm, alias)
+            if s > best:
+                best, best_alias, best_how = s, alias, how
+        if best > 0:
+            concept_best[concept] = (best, best_alias, best_how)
+    if _blocked(norm) and not any(s >= 1.0 for s, _, _ in concept_best.values()):
+        return {}
+    out: dict[str, _Candidate] = {}
+    fields = aliases.providers.get(provider.name, {})
+    if concept_best:
+        top = max(s for s, _, _ in concept_best.values())
+        for fid, concepts in fields.items():
+            for pos, concept in enumerate(concepts):
+                if concept not in concept_best:
+                    continue
+                s, alias, how = concept_best[concept]
+                if s < top - NEAR_BEST:
+                    continue
+                score = s * (1 - PRIORITY_STEP * pos)
+                if fid not in out or score > out[fid].score:
+                    written, language = aliases.spelling.get((concept, alias), (alias, ""))
+                    out[fid] = _Candidate(fid, score, pos, how, written, language, concept)
     # the provider's own ids and labels ("contactFirstname", "First name", "EMAIL", "custom_field:3")
     for spec in provider.contact_fields():
         for text in (spec.id, spec.label):
-            s = _score(norm, normalise_header(text))
-            if s >= 1.0:
-                out[spec.id] = max(out.get(spec.id, 0.0), 1.0)
+            if _match(norm, normalise_header(text))[0] >= 1.0:
+                known = out.get(spec.id)
+                # ranked like the concept it also matches ("Name": a full name, second for a first-name field)
+                pos = known.pos if known is not None else 0
+                concept = known.concept if known is not None else ""
+                out[spec.id] = _Candidate(spec.id, 1.0, pos, "field", text, "", concept)
+                break
     stripped = header.strip()
     dyn = provider.field(stripped)
     if dyn is not None and not dyn.option and stripped not in out and provider.name != "netcore":
-        out[stripped] = 1.0  # custom_field:<id>, attr:<id> typed as the header
-    aliases = _aliases()
-    concept_scores: dict[str, float] = {}
-    for concept, names in aliases.concepts.items():
-        best = max((_score(norm, a) for a in names), default=0.0)
-        if best > 0:
-            concept_scores[concept] = best
-    if concept_scores:
-        top = max(concept_scores.values())
-        fields = aliases.providers.get(provider.name, {})
-        for fid, concepts in fields.items():
-            for pos, concept in enumerate(concepts):
-                s = concept_scores.get(concept, 0.0)
-                if s and s >= top - NEAR_BEST:
-                    score = s * (1 - PRIORITY_STEP * pos)
-                    if score > out.get(fid, 0.0):
-                        out[fid] = score
+        # custom_field:<id>, attr:<id> typed as the header
+        out[stripped] = _Candidate(stripped, 1.0, 0, "field", stripped, "", "")
     return out
 
 
-def auto_map(headers: Sequence[str], provider: Provider) -> dict[int, str]:
-    """Suggest column index → field id from the headers; each field at most once, the best match wins.
+@dataclass(frozen=True, slots=True)
+class PassedOver:
+    """A column that also matched the field of a :class:`Suggestion` and was not chosen, and why:
+    ``empty`` (no values), ``landline`` (a phone column where a mobile one fits the field better),
+    ``second`` (its header names a second choice for the field, e.g. a full name for a first-name field),
+    ``weaker`` (its header matches less well), ``unlike`` (its values do not look like the field's) or
+    ``later`` (as good, further right)."""
 
-    Only contact fields are suggested (job options are set, not guessed). For Netcore, each column
-    left unmatched becomes an upper-case attribute named after its header.
+    column: int
+    header: str
+    why: str
+    concept: str = ""  # what its header says it holds, for ``second``
+
+
+_CONCEPT_WORDS = {
+    "full_name": "a full name", "first_name": "a first name", "last_name": "a last name",
+    "phone": "a landline number", "mobile": "a mobile number", "email": "an e-mail address",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """One suggested column → field, with why it was made (for the window's tooltip).
+
+    ``basis``: ``field`` (the header is the provider's field id or label), ``same`` (an alias),
+    ``typed`` (a phone column whose type column beside it says mobile),
+    ``similar`` (an alias but for a typo), ``contains`` (an alias inside a longer header) or ``attribute``
+    (a Netcore attribute named after the header, sent because the user asked for other columns).
+    ``matched`` is that field name or alias as written, ``language`` the alias's language code.
+    """
+
+    column: int
+    header: str
+    field: str
+    basis: str
+    matched: str = ""
+    language: str = ""
+    concept: str = ""
+    score: float = 0.0
+    passed_over: tuple[PassedOver, ...] = ()
+
+    @property
+    def reason(self) -> str:
+        """One English sentence: why this column was suggested for this field."""
+        header, matched = self.header, self.matched
+        language = LANGUAGES.get(self.language, "")
+        alias = f"{language} alias '{matched}'" if language else f"alias '{matched}'"
+        if self.basis == "field":
+            text = f"matched header '{header}' (the field's own name '{matched}')"
+        elif self.basis == "same":
+            text = (f"matched header '{header}' ({language} alias)" if language
+                    else f"matched header '{header}' (alias '{matched}')")
+        elif self.basis == "similar":
+            text = f"header '{header}' is a near spelling of the {alias}"
+        elif self.basis == "typed":
+            text = f"header '{header}' holds phone numbers that '{matched}' marks as mobile"
+        elif self.basis == "contains":
+            text = f"header '{header}' contains the {alias}"
+        else:
+            text = (f"column '{header}' sent as the attribute {self.field} because other columns are sent "
+                    "as attributes")
+        whys = {  # (one column, several)
+            "empty": ("because that column is empty", "because those columns are empty"),
+            "landline": ("because a mobile number fits this field better",) * 2,
+            "weaker": ("because its header matches less well", "because their headers match less well"),
+            "later": ("because this one comes first",) * 2,
+            "unlike": ("because its values do not look like that field's",
+                       "because their values do not look like that field's"),
+        }
+        groups: dict[tuple[str, str], list[str]] = {}
+        for passed in self.passed_over:
+            key = (passed.why, passed.concept if passed.why == "second" else "")
+            groups.setdefault(key, []).append(f"'{passed.header}'")
+        parts = []
+        for (why, concept), names in groups.items():
+            shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+            holds = _CONCEPT_WORDS.get(concept, concept.replace("_", " "))
+            one, several = whys.get(why) or (
+                f"because it holds {holds}, a second choice for this field",
+                f"because they hold {holds}, a second choice for this field")
+            parts.append(f"{shown} {one if len(names) == 1 else several}".rstrip())
+        if parts:
+            text += "; chosen over " + "; over ".join(parts)
+        return text
+
+
+_NUMBER = re.compile(r"[\d\s.,+-]+")
+_DIGITS = re.compile(r"\d")
+# Concepts whose values are words: a column of numbers only ("Town": 304, a key into another table) is
+# not a name, a city, a title or a job.
+_WORDY = frozenset({"first_name", "last_name", "full_name", "city", "title", "job_role"})
+
+
+@dataclass(frozen=True, slots=True)
+class _Facts:
+    filled: list[bool]  # has any value
+    emails: list[float]  # share of its values that could be an e-mail
+    phones: list[float]  # share of its values that could be a phone number
+    numbers: list[float]  # share of its values that are numbers only
+
+
+def _column_facts(rows: Sequence[Sequence[str]] | None, width: int) -> _Facts:
+    if rows is None:
+        return _Facts([True] * width, [1.0] * width, [1.0] * width, [0.0] * width)
+    facts = _Facts([False] * width, [1.0] * width, [1.0] * width, [0.0] * width)
+    counts = [0] * width
+    at = [0] * width
+    digits = [0] * width
+    numbers = [0] * width
+    sample = max(50, min(VALUE_SAMPLE, VALUE_CELLS // max(width, 1)))  # a very wide sheet: fewer rows
+    for row in itertools.islice(rows, sample):
+        for i in range(min(width, len(row))):
+            value = row[i].strip()
+            if not value:
+                continue
+            counts[i] += 1
+            if "@" in value:
+                at[i] += 1
+            if _NUMBER.fullmatch(value):
+                numbers[i] += 1
+                digits[i] += len(_DIGITS.findall(value)) >= 3
+            elif len(_DIGITS.findall(value)) >= 3:
+                digits[i] += 1
+    for i in range(width):
+        if counts[i]:
+            facts.filled[i] = True
+            facts.emails[i] = at[i] / counts[i]
+            facts.phones[i] = digits[i] / counts[i]
+            facts.numbers[i] = numbers[i] / counts[i]
+    return facts
+
+
+def _typed_phones(headers: Sequence[str], rows: Sequence[Sequence[str]] | None) -> dict[int, tuple[str, int]]:
+    """Value column → (``mobile`` or ``fax``, its type column), for the pairs whose type column says so
+    ("Phone 5 - Type" = "Mobile" beside "Phone 5 - Value", "Phone 1 - Type" = "Pager"), as Google Contacts
+    exports them."""
+    if rows is None:
+        return {}
+    by_name = {normalise_header(h): i for i, h in enumerate(headers)}
+    mobile = set(_aliases().concepts.get("mobile", ()))
+    out: dict[int, tuple[str, int]] = {}
+    for index, header in enumerate(headers):
+        words = normalise_header(header).split()
+        if "value" not in words:
+            continue
+        sibling = next((by_name[n] for n in (" ".join(meta if w == "value" else w for w in words)
+                                              for meta in ("type", "label")) if n in by_name), None)
+        if sibling is None:
+            continue
+        kinds = [normalise_header(r[sibling]) for r in itertools.islice(rows, VALUE_SAMPLE)
+                 if sibling < len(r) and r[sibling].strip()]
+        if not kinds:
+            continue
+        if sum(k in mobile for k in kinds) / len(kinds) >= 0.5:
+            out[index] = ("mobile", sibling)
+        elif sum(bool(set(k.split()) & _FAX_WORDS) for k in kinds) / len(kinds) >= 0.5:
+            out[index] = ("fax", sibling)
+    return out
+
+
+def suggest(
+    headers: Sequence[str],
+    provider: Provider,
+    rows: Sequence[Sequence[str]] | None = None,
+    *,
+    extra_as_attributes: bool = False,
+) -> list[Suggestion]:
+    """Suggested column → field pairs, each field at most once, in column order, with their reasons.
+
+    Only contact fields are suggested (job options are set, not guessed), and only for columns whose
+    header matches the field. A column named after a description of another column ("E-mail 1 - Type")
+    or after another person ("Mum Email"), or a fax or pager column, is never suggested. With ``rows``
+    (the data rows): a column with values wins over an empty one, then one whose values can be e-mails
+    (phones) over one whose cannot, and a column of numbers only is never a name, city, title or job;
+    Google's "Phone N - Type" column decides which "Phone N - Value" is a mobile or a pager. Among the
+    rest, a match of the field's first concept (a mobile number for a phone field) wins, then the
+    better-matching header, then the column further left.
+    ``extra_as_attributes`` (Netcore): every column left over is added as an attribute.
     """
     option_names = {
         _compact(normalise_header(text))
@@ -176,35 +450,113 @@ def auto_map(headers: Sequence[str], provider: Provider) -> dict[int, str]:
         for text in (spec.id, spec.label)
     }
     skipped = {i for i, h in enumerate(headers) if _compact(normalise_header(h)) in option_names}
-    scored: list[tuple[float, int, str]] = []
+    facts = _column_facts(rows, len(headers))
+    filled, emails, phones = facts.filled, facts.emails, facts.phones
+    typed = _typed_phones(headers, rows)
+    fields = _aliases().providers.get(provider.name, {})
+    scored: list[tuple[tuple[bool, int, int, float, int], int, _Candidate]] = []
     for index, header in enumerate(headers):
         if index in skipped:
             continue  # named after a job option: options are set, never guessed, and never a contact field
-        for fid, score in _candidates(header, provider).items():
-            scored.append((score, index, fid))
-    scored.sort(key=lambda t: (-t[0], t[1]))
-    mapping: dict[int, str] = {}
-    used: set[str] = set()
-    for _, index, fid in scored:
-        if index in mapping or fid in used:
+        candidates = _header_candidates(header, provider)
+        typed_as, type_column = typed.get(index, ("", -1))
+        phone = next((c for c in candidates.values() if c.concept == "phone"), None)
+        if typed_as == "mobile" and phone is not None:
+            for fid, concepts in fields.items():  # a typed mobile also fits a mobile-only field
+                if "mobile" in concepts and fid not in candidates:
+                    candidates[fid] = replace(phone, field=fid)
+        for fid, cand in candidates.items():
+            spec = provider.field(fid)
+            kind = spec.kind if spec is not None else None
+            if cand.concept in _WORDY and facts.numbers[index] >= NUMERIC:
+                continue
+            odd = int((kind is FieldKind.EMAIL and emails[index] < PLAUSIBLE) or (
+                kind is FieldKind.PHONE and phones[index] < PLAUSIBLE))
+            if typed_as == "fax" and kind is FieldKind.PHONE:
+                odd = 2  # a pager or fax number, by its type column: any other phone column first
+            if typed_as == "mobile" and cand.concept == "phone":
+                if "mobile" not in fields.get(fid, ()):
+                    continue  # a mobile is not a landline field (Aptania's contactTelephone)
+                # Google's "Phone 5 - Value" whose "Phone 5 - Type" says "Mobile"
+                cand = replace(cand, concept="mobile", pos=fields[fid].index("mobile"), basis="typed",
+                               matched=headers[type_column])
+            key = (not filled[index], odd, cand.pos, -round(cand.score, 6), index)
+            scored.append((key, index, cand))
+    scored.sort(key=lambda t: t[0])
+    chosen: dict[int, tuple[tuple[bool, int, int, float, int], _Candidate]] = {}
+    by_field: dict[str, int] = {}
+    for key, index, cand in scored:
+        if index in chosen or cand.field in by_field:
             continue
-        mapping[index] = fid
-        used.add(fid)
-    if provider.name == "netcore":
-        for index, header in enumerate(headers):
-            if index in mapping or index in skipped:
+        chosen[index] = (key, cand)
+        by_field[cand.field] = index
+    out: list[Suggestion] = []
+    for index, (key, cand) in chosen.items():
+        passed: list[PassedOver] = []
+        for other_key, other, other_cand in scored:
+            if other_cand.field != cand.field or other == index or other in chosen:
                 continue
-            name = netcore_attribute(header)
-            if not name or provider.field(name) is None:
-                continue
-            candidate, n = name, 2
-            while candidate in used:
-                suffix = f"_{n}"
-                candidate = name[: 64 - len(suffix)] + suffix
-                n += 1
-            mapping[index] = candidate
-            used.add(candidate)
-    return dict(sorted(mapping.items()))
+            if other_key[0] and not key[0]:
+                why = "empty"
+            elif other_key[1] > key[1]:
+                why = "unlike"
+            elif other_key[2] > key[2]:
+                why = "landline" if other_cand.concept == "phone" and cand.concept == "mobile" else "second"
+            elif other_key[3] > key[3]:
+                why = "weaker"
+            else:
+                why = "later"
+            passed.append(PassedOver(other, headers[other], why, other_cand.concept))
+        out.append(Suggestion(index, headers[index], cand.field, cand.basis, cand.matched, cand.language,
+                              cand.concept, round(cand.score, 3), tuple(passed)))
+    if extra_as_attributes:
+        mapping = {s.column: s.field for s in out}
+        for index, name in extra_attributes(headers, provider, mapping, skipped=skipped).items():
+            out.append(Suggestion(index, headers[index], name, "attribute", name))
+    return sorted(out, key=lambda s: s.column)
+
+
+def extra_attributes(
+    headers: Sequence[str], provider: Provider, mapping: Mapping[int, str], *, skipped: Iterable[int] = ()
+) -> dict[int, str]:
+    """For Netcore, the attribute each column not in ``mapping`` would be sent as (named after its
+    header, made unique); ``{}`` for the other providers."""
+    if provider.name != "netcore":
+        return {}
+    used = set(mapping.values())
+    left_out = set(skipped) | {
+        i for i, h in enumerate(headers)
+        if _compact(normalise_header(h)) in {
+            _compact(normalise_header(t)) for spec in provider.option_fields() for t in (spec.id, spec.label)
+        }
+    }
+    out: dict[int, str] = {}
+    for index, header in enumerate(headers):
+        if index in mapping or index in left_out:
+            continue
+        name = netcore_attribute(header)
+        if not name or provider.field(name) is None:
+            continue
+        candidate, n = name, 2
+        while candidate in used:
+            suffix = f"_{n}"
+            candidate = name[: 64 - len(suffix)] + suffix
+            n += 1
+        out[index] = candidate
+        used.add(candidate)
+    return out
+
+
+def auto_map(
+    headers: Sequence[str],
+    provider: Provider,
+    rows: Sequence[Sequence[str]] | None = None,
+    *,
+    extra_as_attributes: bool = False,
+) -> dict[int, str]:
+    """Column index → field id of :func:`suggest`."""
+    chosen = suggest(headers, provider, rows, extra_as_attributes=extra_as_attributes)
+    return {s.column: s.field for s in chosen}
 
 
 # ---------------------------------------------------------------------------------------------- --map / --set
@@ -315,6 +667,10 @@ def fingerprint(headers: Sequence[str], provider: Provider | str) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+#: The suggestion rules a remembered mapping was made under (2: only columns that match a field).
+RULES = 2
+
+
 class MappingMemory:
     """Mappings remembered per file shape in ``state_dir()/mappings.json`` (written atomically)."""
 
@@ -346,6 +702,10 @@ class MappingMemory:
             entry = self._load().get(fingerprint(headers, provider))
         if not isinstance(entry, dict) or not isinstance(entry.get("mapping"), dict):
             return None
+        if provider.name == "netcore" and entry.get("rules", 1) != RULES:
+            # remembered before Netcore stopped sending every other column as an attribute on its own:
+            # those attributes were never asked for, so suggest afresh
+            return None
         out: dict[int, str] = {}
         for key, fid in entry["mapping"].items():
             try:
@@ -366,6 +726,7 @@ class MappingMemory:
                 "headers": list(headers),
                 "mapping": {str(i): f for i, f in sorted(mapping.items())},
                 "saved": time.time(),
+                "rules": RULES,
             }
             if len(entries) > self.MAX_ENTRIES:
 

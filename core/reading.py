@@ -378,9 +378,24 @@ def detect_header_row(rows: Sequence[Sequence[str]]) -> tuple[int, float]:
         score = fit * words
         if fit >= 0.7 and words >= 0.5:
             return i, round(score, 2)
+        if words == 1.0 and w >= 2 and _names_data_below(row, rows[i + 1 :], typical):
+            return i, 0.6
         if score > best_score:
             best, best_score = i, score
     return best, round(max(best_score, 0.0) * 0.5, 2)
+
+
+def _names_data_below(row: Sequence[str], below: Sequence[Sequence[str]], typical: int) -> bool:
+    """True when ``row`` (all words, but with blank cells: "", "email", "status", "") sits right above a
+    full-width data row whose cell under one of its words is plainly a value (an e-mail, a number, a
+    date): a header row some of whose columns were left unnamed, not a title above the header."""
+    following = next((r for r in below if _width(r) > 0), None)
+    if following is None or _width(following) < typical:
+        return False
+    return any(
+        cell.strip() and j < len(following) and following[j].strip() and not _header_like(following[j])
+        for j, cell in enumerate(row)
+    )
 
 
 def _header_index(numbers: list[int], header_row: int, source: _Source) -> int:
@@ -610,7 +625,10 @@ def _utf16_without_bom(sample: bytes) -> str | None:
 
 
 def detect_encoding(path: str | os.PathLike[str], sample: bytes | None = None) -> str:
-    """The text encoding of a file: BOM first, then strict UTF-8, then cp1254 (Turkish) or cp1252.
+    """The text encoding of a file: BOM first, then strict UTF-8 over the whole file, then the legacy code
+    page whose reading of the non-ASCII bytes looks most like text (:func:`_legacy_encoding`): cp1254
+    (Turkish), cp1252 (Western), cp1250 (Central European: Polish, Czech…), cp1251 (Cyrillic), or the
+    mac_roman / mac_turkish of a "CSV" saved by Excel for Mac.
 
     Raises FileProblem when the content is binary, not text.
     """
@@ -632,10 +650,10 @@ def detect_encoding(path: str | os.PathLike[str], sample: bytes | None = None) -
         raise FileProblem(f"{name} does not look like a text or spreadsheet file: it contains binary data.")
 
     utf8 = codecs.getincrementaldecoder("utf-8")()
-    turkish = 0
-    western_only = 0   # Ž ž: in cp1252 only
     valid_utf8 = True
     non_ascii = False
+    scored = bytearray()   # text around the first non-ASCII bytes, for the legacy code pages' scores
+    present: set[int] = set()   # bytes some code page leaves undefined, found anywhere in the file
     with p.open("rb") as fh:
         while chunk := fh.read(_CHUNK):
             if valid_utf8:
@@ -645,8 +663,11 @@ def detect_encoding(path: str | os.PathLike[str], sample: bytes | None = None) -
                     valid_utf8 = False
             if not chunk.isascii():
                 non_ascii = True
-                turkish += sum(chunk.count(b) for b in _TURKISH_BYTES)
-                western_only += chunk.count(0x8E) + chunk.count(0x9E)
+                present.update(b for b in _UNDEFINED_ANY if b in chunk)
+                if len(scored) < _SCORE_BYTES:
+                    first = _HIGH_BYTE.search(chunk)
+                    begin = max(0, (first.start() if first else 0) - 256)
+                    scored += chunk[begin : begin + _SCORE_BYTES - len(scored)]
     if valid_utf8:
         try:
             utf8.decode(b"", final=True)
@@ -654,9 +675,130 @@ def detect_encoding(path: str | os.PathLike[str], sample: bytes | None = None) -
             valid_utf8 = False
     if valid_utf8 or not non_ascii:
         return "utf-8"
-    if turkish and turkish >= western_only:
-        return "cp1254"
-    return "cp1252"
+    return _legacy_encoding(bytes(scored), present)
+
+
+# Legacy (single-byte) code pages, in order of preference when two read the text equally well: Turkish
+# first (our main market), then Western, the two Mac ones (Excel for Mac saves "CSV" in them), Central
+# European, Cyrillic.
+LEGACY_ENCODINGS: Final = ("cp1254", "cp1252", "mac_roman", "mac_turkish", "cp1250", "cp1251")
+_SCORE_BYTES: Final = 64 * 1024
+_HIGH_BYTE: Final = re.compile(rb"[\x80-\xff]")
+_TURKISH_LETTERS: Final = "çğıöşüâîûÇĞİÖŞÜÂÎÛ"
+_WESTERN_LETTERS: Final = "àáâãäåæçèéêëìíîïñòóôõöøùúûüÿœßÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÑÒÓÔÕÖØÙÚÛÜŒªº"
+_WESTERN_RARE: Final = "šžŠŽŸ"  # in cp1252 for loanwords; everyday letters in Czech, Slovak, Croatian…
+_ICELANDIC_LETTERS: Final = "ðþýÐÞÝ"
+_CENTRAL_LETTERS: Final = (
+    "ąćęłńśźżčďěňřťůĺľŕőűăşţđșțšžáâäçéëíîóôöúüýĄĆĘŁŃŚŹŻČĎĚŇŘŤŮĹĽŔŐŰĂŞŢĐȘȚŠŽÁÂÄÇÉËÍÎÓÔÖÚÜÝ"
+)
+_CYRILLIC_CORE: Final = "".join(chr(c) for c in range(0x410, 0x450)) + "ёЁ"
+_CYRILLIC_OTHER: Final = "ђѓєѕіїјљњћќўџґЂЃЄЅІЇЈЉЊЋЌЎЏҐ"
+# Punctuation any of them may hold: never counts for or against a code page.
+_NEUTRAL: Final = frozenset("€‚„…†‡‘’“”•–—™«»°§©®×·\u00a0")
+_WESTERN_NEUTRAL: Final = frozenset("¿¡£")
+
+
+def _weights(*groups: tuple[str, float]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for letters, weight in groups:
+        for ch in letters:
+            out.setdefault(ch, weight)
+    return out
+
+
+# How typical each letter is of the languages written in each code page (1: typical; less: also used).
+_LETTER_WEIGHTS: Final = {
+    "cp1254": _weights((_TURKISH_LETTERS, 1.0), (_WESTERN_LETTERS + _WESTERN_RARE, 0.5)),
+    "cp1252": _weights((_WESTERN_LETTERS, 1.0), (_ICELANDIC_LETTERS + _WESTERN_RARE, 0.5)),
+    "mac_roman": _weights((_WESTERN_LETTERS, 1.0), (_ICELANDIC_LETTERS + _WESTERN_RARE, 0.5)),
+    "mac_turkish": _weights((_TURKISH_LETTERS, 1.0), (_WESTERN_LETTERS + _WESTERN_RARE, 0.5)),
+    "cp1250": _weights((_CENTRAL_LETTERS, 1.0)),
+    "cp1251": _weights((_CYRILLIC_CORE, 1.0), (_CYRILLIC_OTHER, 0.5)),
+}
+# Letters of one language only. A file is written in one language (a name or two from elsewhere aside):
+# the letters of the other languages' groups count against the code page. Czech read as cp1252 turns ř into
+# the Danish ø and ě ů ň into the Italian ì ù ò; Italian read as cp1250 turns à into the Slovak ŕ and
+# ì ò ù into the Czech ě ň ů.
+_WESTERN_GROUPS: Final = ("øØåÅæÆ", "ìÌòÒùÙ", "ðÐþÞýÝ", "ãÃõÕ")
+_LANGUAGE_GROUPS: Final = {
+    "cp1252": _WESTERN_GROUPS,
+    "mac_roman": _WESTERN_GROUPS,
+    "cp1250": ("řŘěĚůŮňŇďĎťŤ", "ĺĹľĽŕŔ", "ąĄęĘłŁśŚźŹżŻńŃ", "őŐűŰ", "ăĂşŞţŢșȘțȚ", "đĐ"),
+    "cp1254": (),
+    "mac_turkish": (),
+    "cp1251": (),
+}
+_NON_ASCII: Final = re.compile(r"[^\x00-\x7f]")
+# A non-ASCII letter right after a lower-case letter ("HŽlŹne" is Mac Roman "Hélène" read as cp1250): an
+# upper-case one there means the wrong code page.
+_AFTER_LOWER: Final = re.compile(r"(?<=[^\W\d_])[^\x00-\x7f]")
+# Three non-ASCII letters in a row: a Latin-script word is never made of accented letters only ("Àëåêñ" is
+# Russian read as cp1252).
+_HIGH_RUN: Final = re.compile(r"[^\x00-\x7f\W\d_]{3,}")
+# A Cyrillic letter touching a Latin one ("Hйlиne" is French read as cp1251).
+_MIXED_SCRIPT: Final = re.compile(r"[A-Za-z][\u0400-\u04ff]|[\u0400-\u04ff][A-Za-z]")
+
+
+def _undefined_in(codec: str, byte: int) -> bool:
+    try:
+        bytes([byte]).decode(codec)
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
+#: The bytes each code page leaves undefined: a file holding one of them is not in that code page.
+_UNDEFINED: Final = {
+    codec: frozenset(b for b in range(0x80, 0x100) if _undefined_in(codec, b)) for codec in LEGACY_ENCODINGS
+}
+_UNDEFINED_ANY: Final = frozenset().union(*_UNDEFINED.values())
+
+
+def legacy_score(text: str, codec: str) -> float:
+    """How much ``text`` (decoded with ``codec``) looks like text of that code page's languages: each
+    non-ASCII letter typical of them counts for it; each other non-ASCII character, letters of several
+    languages' own groups together, each upper-case letter inside a word, each accented-only word and each
+    Cyrillic letter glued to a Latin one count against."""
+    weights = _LETTER_WEIGHTS[codec]
+    neutral = _NEUTRAL if codec in ("cp1250", "cp1251") else _NEUTRAL | _WESTERN_NEUTRAL
+    score = 0.0
+    counts = Counter(_NON_ASCII.findall(text))
+    for ch, n in counts.items():
+        if ch in neutral:
+            continue
+        weight = weights.get(ch)
+        score += n * weight if weight is not None else -2 * n
+    if codec in ("cp1252", "mac_roman"):
+        # õ without ã is Hungarian ő, not Portuguese; æ without ø or å is Croatian/Polish ć, not Nordic
+        for letters, companions in (("õÕ", "ãÃ"), ("æÆ", "øØåÅ")):
+            if not any(counts[ch] for ch in companions):
+                score -= sum(counts[ch] for ch in letters) * weights[letters[0]]
+    groups = [sum(counts[ch] for ch in group) for group in _LANGUAGE_GROUPS[codec]]
+    if groups:
+        # the letters of every language group but the most used one count against, not for
+        score -= 3 * (sum(groups) - max(groups))
+    score -= 2 * sum(1 for ch in _AFTER_LOWER.findall(text) if ch.isupper())
+    if codec == "cp1251":
+        score -= 2 * len(_MIXED_SCRIPT.findall(text))
+    else:
+        score -= 2 * sum(len(run) for run in _HIGH_RUN.findall(text))
+    return score
+
+
+def _legacy_encoding(sample: bytes, present: set[int]) -> str:
+    """The legacy code page that reads ``sample`` best, among those that can decode every byte of the
+    file (``present``: the bytes some of them leave undefined). cp1252 rather than cp1254 when the two
+    read the sample identically (no Turkish letter in it)."""
+    best, best_score = "cp1252", -math.inf
+    for codec in LEGACY_ENCODINGS:
+        if present & _UNDEFINED[codec]:
+            continue
+        score = legacy_score(sample.decode(codec, errors="replace"), codec)
+        if score > best_score:
+            best, best_score = codec, score
+    if best == "cp1254" and not any(b in sample for b in _TURKISH_BYTES):
+        return "cp1252"  # the same text either way: name it the Western way, as Excel would
+    return best
 
 
 def _check_encoding(name: str) -> str:

@@ -94,9 +94,15 @@ class _Upload:
         constants.update(parse_set_args(list(getattr(args, "set", None) or []), provider))
         given_region = getattr(args, "default_region", None) or (saved.default_region if saved else None)
         region = _default_region(provider, profile, given_region)
+        chosen = mapping
+        if getattr(args, "extra_columns_as_attributes", False):
+            from core.mapping import extra_attributes
+
+            # asked for on this run only: not remembered, so a later run without the flag sends none
+            mapping = {**mapping, **extra_attributes(table.headers, provider, mapping)}
         prepared = prepare(table, mapping, constants, provider, region)
-        self._remember(table.headers, provider, mapping)
-        if getattr(args, "save", None):
+        self._remember(table.headers, provider, chosen)
+        if getattr(args, "save", None):  # what this run used, the asked-for attribute columns included
             _save_import(args.save, provider, profile, reading, table.headers, mapping, constants,
                          given_region)
         invalid = sum(1 for c in prepared.checks if not c.ok)
@@ -213,6 +219,11 @@ class _Upload:
         from core.mapping import MappingMemory, auto_map, parse_map_args
 
         headers: list[str] = table.headers
+        if getattr(self.args, "extra_columns_as_attributes", False) and provider.name != "netcore":
+            raise UsageError(
+                f"--extra-columns-as-attributes works only with Netcore; {provider.title} takes only its own "
+                "fields, so leave the option out."
+            )
         items = list(getattr(self.args, "map", None) or [])
         if items:
             return parse_map_args(items, headers, provider)
@@ -222,7 +233,7 @@ class _Upload:
         remembered = None
         with contextlib.suppress(UploaderError, OSError, ValueError):
             remembered = MappingMemory().recall(headers, provider)
-        return remembered if remembered else auto_map(headers, provider)
+        return remembered if remembered else auto_map(headers, provider, table.rows)
 
     def _remember(self, headers: list[str], provider: Provider, mapping: Mapping[int, str]) -> None:
         from core.mapping import MappingMemory

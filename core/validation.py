@@ -25,11 +25,14 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from core.errors import UsageError
 from core.model import Contact, FieldKind, FieldSpec
 from core.providers.base import Provider
+
+if TYPE_CHECKING:
+    from phonenumbers import PhoneNumber
 
 __all__ = [
     "ContactCheck",
@@ -342,9 +345,15 @@ def _fast_phone(value: str, region: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=65536)
 def _phone(value: str, region: str) -> tuple[str, str]:
-    """(E.164, "") or ("", message)."""
+    """(E.164, "") or ("", message in the current language)."""
+    from core.messages import language
+
+    return _phone_in(value, region, language())
+
+
+@lru_cache(maxsize=65536)
+def _phone_in(value: str, region: str, lang: str) -> tuple[str, str]:
     fast = _fast_phone(value, region)
     if fast is not None:
         return fast, ""
@@ -377,10 +386,77 @@ def _slow_phone(value: str, region: str) -> tuple[str, str]:
                 number = None
             if number is not None and phonenumbers.is_valid_number(number):
                 return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), ""
+    international = _international_problem(value, text)
+    if international:
+        return "", international
     return "", (
         f"{_show(value)} is not a valid phone number "
         f"(numbers without a country code are read as {region}; write it as +<country code> <number>)."
     )
+
+
+_DIAL_MARKS = re.compile(r"[\s().\-/]")
+
+
+def _international_problem(value: str, text: str) -> str:
+    """What is wrong with a number written with its country code (``+52 1 55 …``, ``0090 532 …``), in
+    the user's language; "" when it is not written with one (the default country applies then)."""
+    import phonenumbers
+    from phonenumbers import ValidationResult as Result
+
+    from core import messages
+
+    compact = _DIAL_MARKS.sub("", text)
+    if compact.startswith("00") and compact[2:3] not in ("", "0"):
+        compact = "+" + compact[2:]  # 0090 …: the international prefix dialled from Europe
+    if not compact.startswith("+") or not compact[1:].isdigit():
+        return ""
+    lang = messages.language()
+    shown = _show(value)
+    try:
+        number = phonenumbers.parse(compact, None)
+    except phonenumbers.NumberParseException as exc:
+        if exc.error_type == phonenumbers.NumberParseException.INVALID_COUNTRY_CODE:
+            return messages.text("phone", "unknown_country_code", lang=lang, value=shown)
+        return ""
+    cc = number.country_code
+    digits = compact[1 + len(str(cc)):]
+    params = {"value": shown, "cc": str(cc), "country": _country_name(number, lang)}
+    # Mexico's old mobile form: "+52 1" then ten digits, which Mexico dropped in 2019.
+    if cc == 52 and digits.startswith("1") and len(digits) == 11:
+        shorter = phonenumbers.parse(f"+52{digits[1:]}", None)
+        if phonenumbers.is_valid_number(shorter):
+            fixed = phonenumbers.format_number(shorter, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+            return messages.text("phone", "mexico_mobile_one", lang=lang, fixed=fixed, **params)
+    reason = phonenumbers.is_possible_number_with_reason(number)
+    key = {
+        Result.TOO_LONG: "too_long",
+        Result.TOO_SHORT: "too_short",
+        Result.INVALID_LENGTH: "wrong_length",
+        Result.INVALID_COUNTRY_CODE: "unknown_country_code",
+    }.get(reason, "not_valid")
+    return messages.text("phone", key, lang=lang, **params)
+
+
+def _country_name(number: PhoneNumber, lang: str) -> str:
+    """The country of a calling code in ``lang`` (the main one for a shared code: +1 → United States),
+    from ``resources/countries.json`` (phonenumbers' own geocoder would load 20 MB of data)."""
+    import phonenumbers
+
+    region = phonenumbers.region_code_for_number(number) or phonenumbers.region_code_for_country_code(
+        number.country_code or 0)
+    names = _country_names()
+    return names.get(lang, {}).get(region) or names.get("en", {}).get(region) or region
+
+
+@lru_cache(maxsize=1)
+def _country_names() -> dict[str, dict[str, str]]:
+    import json
+
+    from core.resources import resource_path
+
+    data = json.loads(resource_path("countries.json").read_text(encoding="utf-8"))
+    return {lang: names for lang, names in data.items() if isinstance(names, dict)}
 
 
 def _normalise_phone(spec: FieldSpec, value: str, region: str) -> str:
@@ -683,7 +759,7 @@ def prepare(
             gc.enable()
         # The per-value caches serve repeated values within one file; kept afterwards, 65 536 distinct
         # phone numbers or addresses hold ~15 MB each for nothing.
-        _phone.cache_clear()
+        _phone_in.cache_clear()
         _email.cache_clear()
 
 

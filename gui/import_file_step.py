@@ -42,6 +42,10 @@ ENCODINGS = (
     ("Turkish (Windows-1254)", "cp1254"),
     ("Turkish (ISO-8859-9)", "iso-8859-9"),
     ("Western (Windows-1252)", "cp1252"),
+    ("Central European (Windows-1250)", "cp1250"),
+    ("Cyrillic (Windows-1251)", "cp1251"),
+    ("Western (Mac Roman)", "mac_roman"),
+    ("Turkish (Mac)", "mac_turkish"),
 )
 DELIMITERS = (("Detect", None), ("Comma ,", ","), ("Semicolon ;", ";"), ("Tab", "\t"), ("Pipe |", "|"))
 TEXT_SUFFIXES = {".csv", ".tsv", ".txt", ".tab"}

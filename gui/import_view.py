@@ -19,7 +19,7 @@ import bisect
 import gc
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -158,15 +158,20 @@ def bulk_work() -> Iterator[None]:
             release_free_memory()
 
 
-def suggest_mapping(headers: list[str], provider: Provider) -> dict[int, str]:
-    """The remembered mapping for this file shape, else the automatic suggestion (worker thread)."""
-    from core.mapping import MappingMemory, auto_map
+def suggest_mapping(headers: list[str], provider: Provider,
+                    rows: Sequence[Sequence[str]] | None = None) -> tuple[dict[int, str], list[Any]]:
+    """The remembered mapping for this file shape, else the automatic suggestion from the headers and the
+    rows, with the :class:`core.mapping.Suggestion` of each column (why it was suggested) (worker thread)."""
+    from core.mapping import MappingMemory, Suggestion, suggest
 
     try:
         remembered = MappingMemory().recall(headers, provider)
     except UploaderError:
         remembered = None
-    return remembered if remembered is not None else auto_map(headers, provider)
+    if remembered is not None:
+        return remembered, [Suggestion(i, headers[i], fid, "remembered") for i, fid in remembered.items()]
+    suggestions = suggest(headers, provider, rows)
+    return {s.column: s.field for s in suggestions}, suggestions
 
 
 class Identities:
@@ -240,8 +245,10 @@ def identity(provider: Provider, fields: Any) -> tuple[str, str] | None:
 
 
 def check_table(table: Any, mapping: dict[int, str], constants: dict[str, str], provider: Provider,
-                region: str) -> Checked:
-    """Validate every row (worker thread) and build what the grid shows."""
+                region: str, chosen: dict[int, str] | None = None) -> Checked:
+    """Validate every row (worker thread) and build what the grid shows. ``chosen``: the mapping to
+    remember for this file shape when it differs from ``mapping`` (without the Netcore attributes the
+    user asked for on this file only)."""
     from core.mapping import MappingMemory
     from core.validation import prepare
 
@@ -255,7 +262,7 @@ def check_table(table: Any, mapping: dict[int, str], constants: dict[str, str], 
             if ident is not None:
                 identities.setdefault(ident, contact.key)
     try:
-        MappingMemory().remember(table.headers, provider, mapping)
+        MappingMemory().remember(table.headers, provider, mapping if chosen is None else chosen)
     except (UploaderError, OSError) as exc:
         log.warning("could not remember the mapping: %s", exc)
     # the upload step needs these; import them here rather than on the GUI thread
@@ -303,7 +310,7 @@ class ImportView(QWidget):
         self._job_open = False
         self._resume: tuple[int, JobSpec] | None = None
         self._preview_creds: dict[str, str] | None = None
-        self._suggested: tuple[str, dict[int, str]] | None = None
+        self._suggested: tuple[str, dict[int, str], list[Any]] | None = None
         self._build()
         self.model.cellEdited.connect(self._revalidate)
         self.model.countsChanged.connect(self._update_counts)
@@ -648,16 +655,16 @@ class ImportView(QWidget):
         forget_source_lines()  # of the reading modules, imported on the way
         if self._resume is None:
             provider = self.context.provider
-            self._run(suggest_mapping, list(table.headers), provider,
+            self._run(suggest_mapping, list(table.headers), provider, table.rows,
                       on_result=lambda m: self._suggestion(gen, provider.name, m), on_failed=lambda _e: None)
         if self._resume is not None:
             _job_id, spec = self._resume
             self._show_mapping(spec.mapping, spec.constants, spec.region or None)
             self._check()
 
-    def _suggestion(self, gen: int, provider: str, mapping: dict[int, str]) -> None:
+    def _suggestion(self, gen: int, provider: str, suggested: tuple[dict[int, str], list[Any]]) -> None:
         if gen == self._generation:
-            self._suggested = (provider, mapping)
+            self._suggested = (provider, *suggested)
 
     def _file_failed(self, exc: BaseException) -> None:
         self._resume = None
@@ -674,16 +681,18 @@ class ImportView(QWidget):
                       region: str | None = None) -> None:
         table = self._table
         provider = self._provider = self.context.provider
+        suggestions: list[Any] = []
         if mapping is None:
             if self._suggested is not None and self._suggested[0] == provider.name:
-                mapping = self._suggested[1]
+                _name, mapping, suggestions = self._suggested
             else:
-                mapping = suggest_mapping(table.headers, provider)
+                mapping, suggestions = suggest_mapping(table.headers, provider, table.rows)
         if region is None:
             getter = getattr(self.context, "default_region", None)
             region = getter() if callable(getter) else provider.default_region
         self.mapping_view.set_source(table.headers, table.rows[:20], provider, mapping,
-                                     constants if constants is not None else self._constants, region)
+                                     constants if constants is not None else self._constants, region,
+                                     suggestions=suggestions)
         self._go(Step.COLUMNS)
 
     # ------------------------------------------------------------------ step 3: check
@@ -701,8 +710,8 @@ class ImportView(QWidget):
         self._unapplied = []
         self.model.clear()
         self._run(check_table, table, dict(self._mapping), dict(self._constants), provider, self._region,
-                  text=f"Checking {len(table.rows):,} rows…", on_result=self._checked,
-                  on_failed=self._check_failed)
+                  self.mapping_view.chosen_mapping(), text=f"Checking {len(table.rows):,} rows…",
+                  on_result=self._checked, on_failed=self._check_failed)
 
     def _check_failed(self, exc: BaseException) -> None:
         self._resume = None

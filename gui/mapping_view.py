@@ -6,8 +6,11 @@ fields (plus "— ignore —"). Providers with open-ended field ids (Netcore att
 input per job option (list name, group id, …) and the default country for phone numbers; İleti Merkezi's
 group id is a :class:`gui.group_picker.GroupPicker` (the account's groups by name, a typed id still works).
 
-The suggestion comes from :func:`core.mapping.auto_map`, or from :class:`core.mapping.MappingMemory`
-when the same file shape was mapped before; the import view remembers the final choice.
+The suggestion comes from :func:`core.mapping.suggest`, or from :class:`core.mapping.MappingMemory`
+when the same file shape was mapped before; the import view remembers the final choice. Beside each
+suggested column, why it was suggested (the :class:`core.mapping.Suggestion`'s reason), also as the
+tooltip of its combo. For Netcore, a checkbox (off by default) sends every column left unmapped as an
+attribute named after its header, and lists what it would send.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFrame,
     QGridLayout,
@@ -28,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.mapping import extra_attributes
 from core.model import FieldKind, FieldSpec
 from core.providers.base import Provider
 from gui.group_picker import GroupPicker, Source, has_groups
@@ -47,6 +52,8 @@ class MappingView(QWidget):
         self._provider: Provider | None = None
         self._headers: list[str] = []
         self.combos: list[QComboBox] = []
+        self.reasons: list[QLabel] = []
+        self._suggested: dict[int, tuple[str, str]] = {}  # column -> (field id, why it was suggested)
         self.option_inputs: dict[str, QWidget] = {}
         # where a group picker lists the account's groups from: () -> (credentials, base URL); the import
         # view sets it (None: the picker takes a typed id only)
@@ -81,6 +88,18 @@ class MappingView(QWidget):
         self._grid.setHorizontalSpacing(16)
         self._grid.setVerticalSpacing(6)
         columns.addWidget(self._columns_box)
+        self.extra = QCheckBox("Also send the other columns as Netcore attributes")
+        self.extra.setObjectName("extraAttributes")
+        self.extra.setToolTip("Off: only the columns mapped above are sent. On: every other column is sent "
+                              "too, as an attribute named after its header.")
+        self.extra.toggled.connect(self._changed)
+        self.extra.hide()
+        columns.addWidget(self.extra)
+        self.extra_list = QLabel()
+        self.extra_list.setObjectName("extraAttributesList")
+        self.extra_list.setWordWrap(True)
+        self.extra_list.hide()
+        columns.addWidget(self.extra_list)
         self.warning = QLabel()
         self.warning.setObjectName("WarningText")
         self.warning.setWordWrap(True)
@@ -114,13 +133,20 @@ class MappingView(QWidget):
         mapping: Mapping[int, str],
         constants: Mapping[str, str] | None = None,
         region: str = "",
+        *,
+        suggestions: Sequence[Any] = (),
     ) -> None:
-        """Show ``headers`` (with sample rows) for ``provider``, preselecting ``mapping``."""
+        """Show ``headers`` (with sample rows) for ``provider``, preselecting ``mapping``; ``suggestions``
+        (:class:`core.mapping.Suggestion`) say why each column was suggested."""
         self._provider = provider
         self._headers = list(headers)
+        self._suggested = {
+            s.column: (s.field, _why(s)) for s in suggestions if mapping.get(s.column) == s.field
+        }
         _clear(self._grid)
         self.combos = []
-        for title, col in (("Column", 0), ("Examples", 1), (f"{provider.title} field", 2)):
+        self.reasons = []
+        for title, col in (("Column", 0), ("Examples", 1), (f"{provider.title} field", 2), ("Why", 3)):
             label = QLabel(title)
             label.setObjectName("ColumnHeader")
             self._grid.addWidget(label, 0, col)
@@ -154,7 +180,20 @@ class MappingView(QWidget):
             self._grid.addWidget(name, index + 1, 0)
             self._grid.addWidget(example, index + 1, 1)
             self._grid.addWidget(combo, index + 1, 2)
+            reason = QLabel()
+            reason.setObjectName("MapReason")
+            reason.setWordWrap(True)
+            reason.setMinimumWidth(0)
+            reason.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            self.reasons.append(reason)
+            self._grid.addWidget(reason, index + 1, 3)
+            self._show_reason(index)
         self._grid.setColumnStretch(1, 1)
+        self._grid.setColumnStretch(3, 1)
+        self.extra.blockSignals(True)
+        self.extra.setChecked(False)
+        self.extra.blockSignals(False)
+        self.extra.setVisible(provider.name == "netcore")
 
         for old in self.option_inputs.values():
             if isinstance(old, GroupPicker):
@@ -190,6 +229,7 @@ class MappingView(QWidget):
         self._options_form.setColumnStretch(1, 1)
         self._options_form.setColumnStretch(4, 1)
         self._options_form.setColumnMinimumWidth(2, 16)
+        self._update_extra()
         self._update_problem()
 
     def _option_widget(self, field_id: str, widget: QWidget) -> QWidget:
@@ -211,15 +251,35 @@ class MappingView(QWidget):
             pos = combo.count() - 1
         combo.setCurrentIndex(max(pos, 0))
 
+    def _show_reason(self, index: int) -> None:
+        """The reason beside a column while it still holds the suggested field; nothing once changed."""
+        combo, label = self.combos[index], self.reasons[index]
+        suggested = self._suggested.get(index)
+        text = suggested[1] if suggested is not None and self._field_of(combo) == suggested[0] else ""
+        label.setText(text)
+        label.setToolTip(text)
+        combo.setToolTip(text or (self._provider.field_hint() if self._provider else ""))
+
     # ------------------------------------------------------------------ reading
-    def mapping(self) -> dict[int, str]:
-        """Column index → field id of every mapped column."""
+    def chosen_mapping(self) -> dict[int, str]:
+        """Column index → field id of every column mapped in the combos (without the attributes of the
+        checkbox)."""
         out: dict[int, str] = {}
         for index, combo in enumerate(self.combos):
             fid = self._field_of(combo)
             if fid:
                 out[index] = fid
         return out
+
+    def extra_attributes(self) -> dict[int, str]:
+        """Column index → Netcore attribute of the columns the checkbox sends (empty when it is off)."""
+        if self._provider is None or not self.extra.isChecked():
+            return {}
+        return extra_attributes(self._headers, self._provider, self.chosen_mapping())
+
+    def mapping(self) -> dict[int, str]:
+        """Column index → field id of every column to send: the combos, plus the checkbox's attributes."""
+        return dict(sorted({**self.chosen_mapping(), **self.extra_attributes()}.items()))
 
     def _field_of(self, combo: QComboBox) -> str:
         if combo.isEditable():
@@ -298,14 +358,34 @@ class MappingView(QWidget):
         ]
 
     def _changed(self, *_: Any) -> None:
+        for index in range(len(self.reasons)):
+            self._show_reason(index)
+        self._update_extra()
         self._update_problem()
         self.mappingChanged.emit()
+
+    def _update_extra(self) -> None:
+        would = (extra_attributes(self._headers, self._provider, self.chosen_mapping())
+                 if self._provider is not None and self._provider.name == "netcore" else {})
+        if would:
+            listing = ", ".join(f"{self._headers[i]} → {name}" for i, name in would.items())
+            verb = "Sends" if self.extra.isChecked() else "Would send"
+            self.extra_list.setText(f"{verb} {len(would)} more column(s): {listing}")
+        else:
+            self.extra_list.setText("Every column is mapped above; there is nothing else to send.")
+        self.extra_list.setVisible(self._provider is not None and self._provider.name == "netcore")
 
     def _update_problem(self) -> None:
         problems = self.problems()
         self.problem.setText(" ".join(problems))
         self.warning.setText("\n".join(f"⚠  {p}" for p in problems))
         self.warning.setVisible(bool(problems))
+
+
+def _why(suggestion: Any) -> str:
+    if suggestion.basis == "remembered":
+        return "as mapped for the last file with these columns"
+    return str(suggestion.reason)
 
 
 def _settable(provider: Provider, spec: FieldSpec) -> bool:

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 
 from core.providers import get_provider
-from core.validation import _email, _phone, prepare
+from core.validation import _email, _phone_in, prepare
 
 FIRST = ["Ali", "Ayşe", "Mehmet", "Zeynep", "Émilie", "Jean", "José", "María", "İsmail", "Çağla", "Oğuz"]
 LAST = ["Yılmaz", "Kaya", "Demir", "Dupont", "Martin", "García", "López", "Şahin", "Öztürk"]
@@ -95,7 +95,7 @@ def main() -> None:
     prepare(make_table(50), mapping, {}, provider)  # imports and phone metadata load outside the timing
     for run in range(3):
         _email.cache_clear()
-        _phone.cache_clear()
+        _phone_in.cache_clear()
         start, cpu = time.perf_counter(), time.process_time()
         prepared = prepare(table, mapping, {}, provider)
         seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
@@ -115,7 +115,7 @@ def main() -> None:
         uk.row_numbers.append(i + 2)
     uk_mapping = {0: "contactEmailaddress", 1: "contactMobile", 2: "contactProfileID"}
     _email.cache_clear()
-    _phone.cache_clear()
+    _phone_in.cache_clear()
     start, cpu = time.perf_counter(), time.process_time()
     prepared = prepare(uk, uk_mapping, {}, get_provider("aptania"))
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu

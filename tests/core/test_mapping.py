@@ -10,12 +10,16 @@ import pytest
 from core.errors import UsageError
 from core.mapping import (
     MappingMemory,
+    PassedOver,
     _aliases,
     auto_map,
+    extra_attributes,
+    fingerprint,
     netcore_attribute,
     normalise_header,
     parse_map_args,
     parse_set_args,
+    suggest,
 )
 from core.paths import state_dir
 from core.providers import PROVIDERS, get_provider
@@ -165,6 +169,9 @@ def test_full_name_column() -> None:
     }
     headers = ["Ad", "Ad Soyad", "GSM"]
     assert named(headers, auto_map(headers, get_provider("iletimerkezi"))) == {"Ad": "name", "GSM": "gsm"}
+    (first,) = [s for s in suggest(headers, get_provider("iletimerkezi")) if s.field == "name"]
+    assert first.reason == ("matched header 'Ad' (Turkish alias); chosen over 'Ad Soyad' because it holds a "
+                            "full name, a second choice for this field")
 
 
 def test_provider_ids_and_labels_as_headers() -> None:
@@ -187,9 +194,17 @@ def test_options_are_never_guessed() -> None:
     assert auto_map(["Grup ID", "Group ID", "GSM"], get_provider("iletimerkezi")) == {2: "gsm"}
 
 
-def test_netcore_unmatched_columns_become_attributes() -> None:
+def test_netcore_suggests_only_matching_columns_unless_asked_for_attributes() -> None:
     headers = ["E-posta", "Doğum Tarihi", "Notlar", "notlar", "", "2024 Puan", "Cep Telefonu"]
-    mapping = auto_map(headers, get_provider("netcore"))
+    netcore = get_provider("netcore")
+    assert auto_map(headers, netcore) == {0: "EMAIL", 6: "MOBILE"}
+    assert extra_attributes(headers, netcore, {0: "EMAIL", 6: "MOBILE"}) == {
+        1: "DOGUM_TARIHI", 2: "NOTLAR", 3: "NOTLAR_2", 5: "COL_2024_PUAN"}
+    assert extra_attributes(headers, get_provider("octopush"), {}) == {}
+    suggestions = suggest(headers, netcore, extra_as_attributes=True)
+    assert [s.basis for s in suggestions] == ["same", *["attribute"] * 4, "same"]
+    assert "attribute DOGUM_TARIHI" in suggestions[1].reason
+    mapping = auto_map(headers, netcore, extra_as_attributes=True)
     assert mapping == {
         0: "EMAIL",
         1: "DOGUM_TARIHI",
@@ -380,3 +395,124 @@ def test_memory_keeps_a_bounded_number_of_shapes(tmp_path: Path, monkeypatch: py
     assert len(data["mappings"]) == 3
     assert memory.recall(["Mail 4"], provider) == {0: "EMAIL"}
     assert memory.recall(["Mail 0"], provider) is None
+
+
+# ------------------------------------------------------------------------------------ rules from real files
+
+
+def test_google_type_and_label_columns_are_never_values() -> None:
+    headers = ["Name", "E-mail 1 - Type", "E-mail 1 - Value", "Phone 1 - Type", "Phone 1 - Value",
+               "Phone 2 - Label", "Phone 2 - Value"]
+    rows = [["Ali", "* Home", "ali@example.com", "Work", "+90 212 000 00 00", "Mobile", "+90 532 000 00 00"]]
+    ilet = get_provider("iletimerkezi")
+    # with the rows: the phone whose type column says "Mobile" wins the gsm field
+    assert named(headers, auto_map(headers, ilet, rows)) == {
+        "Name": "name", "E-mail 1 - Value": "email", "Phone 2 - Value": "gsm"}
+    # headers alone: never the Type/Label column
+    assert named(headers, auto_map(headers, ilet)) == {
+        "Name": "name", "E-mail 1 - Value": "email", "Phone 1 - Value": "gsm"}
+    typed = next(s for s in suggest(headers, ilet, rows) if s.field == "gsm")
+    assert typed.basis == "typed"
+    assert "'Phone 2 - Label' marks as mobile" in typed.reason
+
+
+def test_a_column_with_values_beats_an_empty_one_of_the_same_name() -> None:
+    headers = ["Name", "Phone", "Email", "Phone (2)"]
+    rows = [["Ann", "", "ann@example.com", "+33 6 12 34 56 78"],
+            ["Bob", "", "bob@example.com", "06 12 34 56 79"]]
+    octo = get_provider("octopush")
+    assert auto_map(headers, octo) == {0: "first_name", 1: "phone_number"}  # without values: the first
+    chosen = suggest(headers, octo, rows)
+    assert [(s.column, s.field) for s in chosen] == [(0, "first_name"), (3, "phone_number")]
+    assert chosen[1].passed_over == (PassedOver(1, "Phone", "empty", "phone"),)
+    assert chosen[1].reason == ("matched header 'Phone (2)' (English alias); chosen over 'Phone' "
+                                "because that column is empty")
+
+
+def test_a_mobile_column_beats_a_landline_for_a_phone_field() -> None:
+    headers = ["Home Phone", "Business Phone", "Home Mobile"]
+    rows = [["01 23 45 67 89", "01 98 76 54 32", "06 12 34 56 78"]]
+    for name, fid in (("iletimerkezi", "gsm"), ("octopush", "phone_number"), ("netcore", "MOBILE")):
+        chosen = [s for s in suggest(headers, get_provider(name), rows) if s.field == fid]
+        assert [s.column for s in chosen] == [2], name
+        assert chosen[0].reason.endswith(
+            "; chosen over 'Home Phone', 'Business Phone' because a mobile number fits this field better")
+    # Aptania has both: the landline goes to contactTelephone, the mobile to contactMobile
+    assert named(headers, auto_map(headers, get_provider("aptania"), rows)) == {
+        "Home Phone": "contactTelephone", "Home Mobile": "contactMobile"}
+
+
+def test_other_peoples_details_are_never_suggested() -> None:
+    headers = ["Email", "Mum Email", "Assistant's Phone", "Spouse", "Manager's Name", "Acil Durum Telefonu"]
+    rows = [["", "mum@example.com", "+44 7911 123456", "Jo", "Sam", "+90 532 000 00 00"]]
+    for name in PROVIDERS:
+        mapping = auto_map(headers, get_provider(name), rows)
+        assert set(mapping) <= {0}, (name, mapping)
+
+
+def test_a_different_word_is_not_a_typo() -> None:
+    netcore = get_provider("netcore")
+    assert auto_map(["Client Name", "Email"], netcore) == {0: "NAME", 1: "EMAIL"}
+    assert auto_map(["Client Number"], netcore) == {0: "CUSTOMER_ID"}
+    assert auto_map(["Website Profile"], get_provider("aptania")) == {}
+
+
+def test_values_that_cannot_be_emails_lose_to_ones_that_can() -> None:
+    headers = ["Email", "Email 2"]
+    rows = [["* Home", "ann@example.com"], ["Work", "bob@example.com"]]
+    chosen = suggest(headers, get_provider("iletimerkezi"), rows)
+    assert [(s.column, s.field) for s in chosen] == [(1, "email")]
+    assert chosen[0].passed_over[0].why == "unlike"
+
+
+@pytest.mark.parametrize(
+    ("header", "reason"),
+    [
+        ("E-posta", "matched header 'E-posta' (Turkish alias)"),
+        ("Correo electrónico", "matched header 'Correo electrónico' (Spanish alias)"),
+        ("Courriel", "matched header 'Courriel' (French alias)"),
+        ("Emial", "header 'Emial' is a near spelling of the English alias 'email'"),
+        ("Adresse e-mail du client",
+         "header 'Adresse e-mail du client' contains the French alias 'adresse e-mail'"),
+        ("email", "matched header 'email' (the field's own name 'email')"),
+    ],
+)
+def test_each_suggestion_says_why(header: str, reason: str) -> None:
+    (only,) = suggest([header], get_provider("iletimerkezi"))
+    assert only.field == "email"
+    assert only.reason == reason
+
+
+def test_fax_and_pager_numbers_are_not_phones() -> None:
+    assert auto_map(["Email", "Fax Number", "Pager"], get_provider("octopush")) == {}
+    headers = ["Phone 1 - Type", "Phone 1 - Value", "Phone 2 - Type", "Phone 2 - Value"]
+    rows = [["Pager", "+33 6 11 11 11 11", "Main", "+33 1 22 22 22 22"]]
+    chosen = [s for s in suggest(headers, get_provider("aptania"), rows) if s.field == "contactTelephone"]
+    assert [s.header for s in chosen] == ["Phone 2 - Value"]
+    assert chosen[0].passed_over == (PassedOver(1, "Phone 1 - Value", "unlike", "phone"),)
+
+
+def test_a_column_of_numbers_is_not_a_name_or_a_city() -> None:
+    headers = ["Name", "Town", "Phone"]
+    rows = [["12", "304", "+32 473 56 75 25"], ["7", "118", "+32 2 511 11 11"]]
+    assert auto_map(headers, get_provider("netcore"), rows) == {2: "MOBILE"}
+    assert auto_map(headers, get_provider("netcore")) == {0: "NAME", 1: "CITY", 2: "MOBILE"}  # headers only
+
+
+def test_netcore_mappings_remembered_under_the_old_rules_are_suggested_afresh() -> None:
+    netcore, octopush = get_provider("netcore"), get_provider("octopush")
+    headers = ["Email", "Notes", "ip_address"]
+    path = state_dir() / "mappings.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    old = {  # as written before: every column of a Netcore file sent, and no "rules"
+        fingerprint(headers, netcore): {"provider": "netcore", "headers": headers, "saved": 1.0,
+                                        "mapping": {"0": "EMAIL", "1": "NOTES", "2": "IP_ADDRESS"}},
+        fingerprint(["Tel"], octopush): {"provider": "octopush", "headers": ["Tel"], "saved": 1.0,
+                                         "mapping": {"0": "phone_number"}},
+    }
+    path.write_text(json.dumps({"version": 1, "mappings": old}), encoding="utf-8")
+    memory = MappingMemory()
+    assert memory.recall(headers, netcore) is None
+    assert memory.recall(["Tel"], octopush) == {0: "phone_number"}
+    memory.remember(headers, netcore, {0: "EMAIL", 1: "NOTES"})  # chosen again under today's rules
+    assert memory.recall(headers, netcore) == {0: "EMAIL", 1: "NOTES"}

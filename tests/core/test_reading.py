@@ -159,6 +159,95 @@ def test_records_straddling_the_read_pieces_stay_whole(tmp_path: Path, newline: 
     assert table.row_numbers == list(range(2, len(expected) + 2))
 
 
+# Contact lists as exported in each market, one per legacy code page the detection must tell apart.
+LEGACY_LISTS = {
+    "turkish": (["Ad", "Soyad", "E-posta", "Cep Telefonu", "Şehir"],
+                [["Ayşe", "Yılmaz", "ayse@ornek.com.tr", "0532 111 22 33", "İstanbul"],
+                 ["Çağrı", "Öztürk", "cagri@ornek.com.tr", "0533 444 55 66", "Muğla"],
+                 ["Işıl", "Ağaoğlu", "isil@ornek.com.tr", "0542 777 88 99", "Eskişehir"]]),
+    "western": (["Prénom", "Nom", "Courriel", "Téléphone portable", "Ville"],
+                [["Hélène", "Lefèvre", "helene@exemple.fr", "06 12 34 56 78", "Besançon"],
+                 ["José", "Núñez", "jose@ejemplo.es", "+34 612 345 678", "Málaga"],
+                 ["Jürgen", "Müller", "juergen@beispiel.de", "+49 151 2345678", "München"]]),
+    "polish": (["Imię", "Nazwisko", "E-mail", "Telefon komórkowy", "Miasto"],
+               [["Łukasz", "Wiśniewski", "lukasz@przyklad.pl", "+48 512 345 678", "Kraków"],
+                ["Małgorzata", "Wójcik", "gosia@przyklad.pl", "+48 601 234 567", "Gdańsk"],
+                ["Paweł", "Woźniak", "pawel@przyklad.pl", "+48 698 765 432", "Łódź"]]),
+    "czech": (["Jméno", "Příjmení", "E-mail", "Mobilní telefon", "Město"],
+              [["Jiří", "Dvořák", "jiri@priklad.cz", "+420 601 123 456", "Brno"],
+               ["Kateřina", "Nováková", "katka@priklad.cz", "+420 702 234 567", "Plzeň"],
+               ["Tomáš", "Černý", "tomas@priklad.cz", "+420 777 345 678", "České Budějovice"]]),
+    "hungarian": (["Vezetéknév", "Keresztnév", "E-mail", "Mobiltelefon", "Település"],
+                  [["Kovács", "Erzsébet", "erzsi@pelda.hu", "+36 20 123 4567", "Mezőkövesd"],
+                   ["Szőke", "Gergő", "gergo@pelda.hu", "+36 30 234 5678", "Gyöngyös"],
+                   ["Tóth", "Ildikó", "ildi@pelda.hu", "+36 70 345 6789", "Hódmezővásárhely"]]),
+    "croatian": (["Ime", "Prezime", "E-pošta", "Mobitel", "Grad"],
+                 [["Ivan", "Đurđević", "ivan@primjer.hr", "+385 91 123 4567", "Čakovec"],
+                  ["Ana", "Kovačić", "ana@primjer.hr", "+385 98 234 5678", "Požega"],
+                  ["Mate", "Šimić", "mate@primjer.hr", "+385 95 345 6789", "Županja"]]),
+    "russian": (["Имя", "Фамилия", "Эл. почта", "Мобильный телефон", "Город"],
+                [["Александр", "Иванов", "sasha@primer.ru", "+7 912 345-67-89", "Москва"],
+                 ["Мария", "Смирнова", "masha@primer.ru", "+7 921 234-56-78", "Санкт-Петербург"],
+                 ["Дмитрий", "Кузнецов", "dima@primer.ru", "+7 913 456-78-90", "Новосибирск"]]),
+}
+
+
+@pytest.mark.parametrize(
+    ("language", "encoding", "detected"),
+    [
+        ("turkish", "cp1254", "cp1254"),
+        ("turkish", "iso-8859-9", "cp1254"),
+        ("turkish", "mac_turkish", "mac_turkish"),  # Excel for Mac, Turkish system: "CSV" is Mac Turkish
+        ("western", "cp1252", "cp1252"),
+        ("western", "mac_roman", "mac_roman"),  # Excel for Mac's plain "CSV"
+        ("polish", "cp1250", "cp1250"),
+        ("czech", "cp1250", "cp1250"),
+        ("hungarian", "cp1250", "cp1250"),
+        ("croatian", "cp1250", "cp1250"),
+        ("russian", "cp1251", "cp1251"),
+        ("turkish", "utf-8", "utf-8"),
+        ("polish", "utf-8-sig", "utf-8-sig"),
+        ("russian", "utf-16", "utf-16"),
+    ],
+)
+@pytest.mark.parametrize("rows", [1, 3])
+def test_each_markets_legacy_encoding_is_detected(tmp_path: Path, language: str, encoding: str, detected: str,
+                                                  rows: int) -> None:
+    headers, data = LEGACY_LISTS[language]
+    path = g.write_csv(tmp_path / "liste.csv", [headers, *data[:rows]], encoding=encoding, delimiter=";")
+    table = read_table(path)
+    assert table.encoding == detected
+    assert table.headers == headers
+    assert table.rows == data[:rows]
+
+
+def test_a_turkish_list_with_western_names_stays_turkish(tmp_path: Path) -> None:
+    rows = [["Ad", "Soyad", "Şehir"], ["José", "Müller", "İzmir"], ["Hélène", "Doğan", "Paris"]]
+    path = g.write_csv(tmp_path / "karisik.csv", rows, encoding="cp1254")
+    table = read_table(path)
+    assert table.encoding == "cp1254"
+    assert table.rows == rows[1:]
+
+
+def test_a_byte_a_code_page_lacks_rules_it_out_even_far_into_the_file(tmp_path: Path) -> None:
+    # 0x9E is ž in cp1250 and cp1252 but nothing in cp1254; it comes after 2 MB of Turkish-looking rows
+    rows = [["Ad", "Not"], *[["Ayşe", str(i)] for i in range(200_000)]]
+    path = g.write_csv(tmp_path / "late.csv", rows, encoding="cp1254")
+    with path.open("ab") as fh:
+        fh.write("Žaneta,ž\r\n".encode("cp1252"))
+    assert path.stat().st_size > 2 * reading._CHUNK
+    table = read_table(path)  # a mixed file: no single code page is right, but one that reads it all
+    assert table.encoding in ("cp1250", "cp1252")
+    assert table.rows[-1] == ["Žaneta", "ž"]
+
+
+def test_legacy_scores_prefer_the_code_page_of_the_language() -> None:
+    text = "Jiří Dvořák;Kateřina Nováková;Plzeň"
+    data = text.encode("cp1250")
+    scores = {c: reading.legacy_score(data.decode(c, errors="replace"), c) for c in reading.LEGACY_ENCODINGS}
+    assert max(scores, key=lambda c: scores[c]) == "cp1250"
+
+
 def test_detect_encoding_function(tmp_path: Path) -> None:
     path = g.write_csv(tmp_path / "d.csv", ROWS, encoding="utf-16")
     assert detect_encoding(path) == "utf-16"
@@ -430,6 +519,21 @@ def test_header_below_key_value_metadata() -> None:
     rows = [["Report", "Customers"], ["Date", "2026-01-01"], ["Name", "Email", "Phone"],
             ["Ali", "a@b.co", "+90532"], ["Veli", "v@b.co", "+90533"]]
     assert detect_header_row(rows)[0] == 2
+
+
+def test_header_row_with_blank_cells_above_full_data_rows(tmp_path: Path) -> None:
+    # A1 and D1 left empty, every data cell filled: the row of names is still the header, not row 2.
+    path = g.write_text(tmp_path / "m.csv", ",email,status,\r\nAhmed,ahmed@example.com,active,admin\r\n")
+    table = read_table(path)
+    assert table.header_row == 1
+    assert table.headers == ["Column A", "email", "status", "Column D"]
+    assert table.rows == [["Ahmed", "ahmed@example.com", "active", "admin"]]
+    assert table.row_numbers == [2]
+
+
+def test_a_title_row_is_not_taken_for_a_header_with_blank_cells() -> None:
+    rows = [["ACME Ltd", "Customer list"], ["Name", "Email", "Phone"], ["Ali", "a@b.co", "+90532"]]
+    assert detect_header_row(rows)[0] == 1
 
 
 def test_header_override_wins(tmp_path: Path) -> None:

@@ -310,3 +310,46 @@ def test_refused_credentials_give_the_refused_rows_their_code_in_the_report(
     assert "Not sent yet" not in refused[0]["message"]
     assert all(r["message"].startswith("Not sent yet") for r in rows if not r["code"])
     assert "revoked-key-55" not in report.read_text(encoding="utf-8-sig")
+def test_netcore_sends_other_columns_as_attributes_only_when_asked(
+    sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    headers = ["E-posta", "Ad", "Mum Email", "Notlar", "ip_address"]
+    rows = [["ali@example.com", "Ali", "mum@example.com", "VIP", "10.0.0.1"],
+            ["veli@example.com", "Veli", "", "", "10.0.0.2"]]
+    source = write_csv(tmp_path / "crm.csv", [headers, *rows])
+    argv = ["upload", str(source), "--provider", "netcore", "--base-url", sandbox.base_url("netcore")]
+    status, _out, err = run_cli(argv, monkeypatch, cred_env("netcore"))
+    assert status == 0, err
+    stored = {c["EMAIL"]: c for c in sandbox.contacts("netcore")}
+    assert set(stored) == {"ali@example.com", "veli@example.com"}
+    assert set(stored["ali@example.com"]) == {"EMAIL", "FIRST_NAME"}  # no stranger's e-mail, no junk
+
+    rows2 = [["ayse@example.com", "Ayşe", "mum2@example.com", "Yeni", "10.0.0.3"]]
+    source2 = write_csv(tmp_path / "crm2.csv", [headers, *rows2])
+    argv2 = ["upload", str(source2), "--provider", "netcore", "--base-url", sandbox.base_url("netcore"),
+             "--extra-columns-as-attributes"]
+    status, _out, err = run_cli(argv2, monkeypatch, cred_env("netcore"))
+    assert status == 0, err
+    ayse = next(c for c in sandbox.contacts("netcore") if c["EMAIL"] == "ayse@example.com")
+    assert ayse["MUM_EMAIL"] == "mum2@example.com"
+    assert ayse["NOTLAR"] == "Yeni"
+    assert ayse["IP_ADDRESS"] == "10.0.0.3"
+
+
+def test_extra_columns_as_attributes_is_for_netcore_only(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    source = spreadsheet(tmp_path, 2)
+    status, out, err = run_cli(["upload", str(source), "--provider", "octopush", "--demo",
+                                "--extra-columns-as-attributes"], monkeypatch)
+    assert status == 2
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1
+    assert "--extra-columns-as-attributes works only with Netcore" in err
+
+
+def test_help_names_the_attributes_option() -> None:
+    done = subprocess.run([sys.executable, "-m", "core", "upload", "--help"], capture_output=True, text=True,
+                          cwd=ROOT, check=False)
+    assert done.returncode == 0
+    assert "--extra-columns-as-attributes" in done.stdout
+    assert "Netcore only" in " ".join(done.stdout.split())

@@ -69,9 +69,7 @@ def test_phone_numbers_become_e164(value: str, region: str, expected: str) -> No
     assert normalise(PHONE, value, region) == expected
 
 
-@pytest.mark.parametrize(
-    "value", ["12345", "abc", "0532 123", "call me", "0000000000", "+90 532 123 45 67 89 12"]
-)
+@pytest.mark.parametrize("value", ["12345", "abc", "0532 123", "call me", "0000000000"])
 def test_bad_phone_numbers_are_refused_with_the_value_and_region(value: str) -> None:
     with pytest.raises(InvalidValue) as exc:
         normalise(PHONE, value, "TR")
@@ -561,7 +559,7 @@ def test_prepare_reads_a_real_csv(tmp_path: Path) -> None:
     )
     t = read_table(path)
     provider = get_provider("netcore")
-    mapping = auto_map(t.headers, provider)
+    mapping = auto_map(t.headers, provider, t.rows, extra_as_attributes=True)
     assert mapping == {0: "FIRST_NAME", 1: "LAST_NAME", 2: "EMAIL", 3: "MOBILE", 4: "DOGUM_TARIHI"}
     assert not prepare(t, mapping, {}, provider).checks[0].ok  # Netcore reads numbers as Indian by default
     prepared = prepare(t, mapping, {}, provider, default_region="TR")
@@ -582,3 +580,95 @@ def test_prepare_reads_a_real_csv(tmp_path: Path) -> None:
     assert prepared.checks[2].problems[0].message == (
         f"Row {t.row_numbers[2]}: same e-mail as row {first} (kept row {first})."
     )
+
+
+# ------------------------------------------------------------------ numbers written with their country code
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("+52 1 55 1234 5678",
+         "'+52 1 55 1234 5678' is not a valid phone number for Mexico (+52): it has one digit too many, "
+         "the 1 after +52 that Mexican mobiles no longer take; write it as +52 55 1234 5678."),
+        ("+5215551234567", "write it as +52 55 5123 4567."),
+        ("+90 532 123 45 67 89 12", "'+90 532 123 45 67 89 12' has too many digits for a phone number in "
+         "Türkiye (+90)."),
+        ("+33 6 12", "'+33 6 12' has too few digits for a phone number in France (+33)."),
+        ("0090 532 123 45 67 8",
+         "does not have the right number of digits for a phone number in Türkiye (+90)."),
+        ("+1 555 123 4567", "is not a valid phone number for United States (+1): no number there is written "
+         "this way"),
+        ("+999 123", "'+999 123' does not start with a known country code; check the digits after the +."),
+    ],
+)
+def test_a_number_with_its_country_code_is_told_what_is_wrong(value: str, expected: str) -> None:
+    with pytest.raises(InvalidValue) as exc:
+        normalise(PHONE, value, "FR")
+    message = str(exc.value)
+    assert expected in message
+    assert "without a country code" not in message  # it has one: the default country is not the problem
+
+
+def test_the_mexican_sentence_in_each_language() -> None:
+    from core import messages
+
+    found = {}
+    try:
+        for lang in ("en", "tr", "fr", "es"):
+            messages.set_language(lang)
+            with pytest.raises(InvalidValue) as exc:
+                normalise(PHONE, "+52 1 55 1234 5678", "TR")
+            found[lang] = str(exc.value)
+    finally:
+        messages.set_language("en")
+    assert all("+52 55 1234 5678" in m and "'+52 1 55 1234 5678'" in m for m in found.values())
+    assert "bir hanesi fazla" in found["tr"]
+    assert "Meksika (+52)" in found["tr"]
+    assert "un chiffre de trop" in found["fr"]
+    assert "le sobra un dígito" in found["es"]
+    assert "México" in found["es"]
+    assert "Mexique" in found["fr"]
+
+
+def test_phone_sentences_exist_in_all_four_languages_with_the_same_placeholders() -> None:
+    import string
+
+    from core import messages
+
+    def names(sentence: str) -> set[str]:
+        return {n for _, n, _, _ in string.Formatter().parse(sentence) if n}
+
+    english = messages.table("en")["phone"]["codes"]
+    assert set(english) == {"mexico_mobile_one", "too_long", "too_short", "wrong_length", "not_valid",
+                            "unknown_country_code"}
+    for lang in ("tr", "fr", "es"):
+        codes = messages.table(lang)["phone"]["codes"]
+        assert set(codes) == set(english), lang
+        for key, sentence in codes.items():
+            assert names(sentence) == names(english[key]), (lang, key)
+            assert sentence != english[key], (lang, key)
+
+
+def test_country_names_come_without_phonenumbers_geodata() -> None:
+    """The geocoder's data is 20 MB of Python: naming the country of a bad number must not load it."""
+    import subprocess
+    import sys
+
+    code = "\n".join([
+        "import sys",
+        "from core.validation import InvalidValue, normalise",
+        "from core.model import FieldKind, FieldSpec",
+        "try:",
+        "    normalise(FieldSpec('m', 'Mobile', FieldKind.PHONE), '+52 1 55 1234 5678', 'FR')",
+        "except InvalidValue as exc:",
+        "    print(exc)",
+        "print(any(m.startswith('phonenumbers.geodata') for m in sys.modules))",
+    ])
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert done.stdout.splitlines() == [
+        "'+52 1 55 1234 5678' is not a valid phone number for Mexico (+52): it has one digit too many, the 1 "
+        "after +52 that Mexican mobiles no longer take; write it as +52 55 1234 5678.",
+        "False",
+    ]

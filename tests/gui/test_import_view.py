@@ -132,6 +132,8 @@ def test_mapping_is_editable_remembered_and_checked(qtbot, view, tmp_path):
     wait_read(qtbot, view)
     view.go_next()
     assert view.mapping_view.mapping() == remembered
+    assert view.mapping_view.reasons[3].text() == "as mapped for the last file with these columns"
+    assert view.mapping_view.reasons[1].text() == ""  # ignored then: nothing suggested for it
 
 
 def test_invalid_option_value_is_shown_on_the_columns_step(qtbot, tmp_path):
@@ -234,3 +236,70 @@ def test_page_heading_and_step_indicator(qtbot, view, tmp_path):
     assert view.step_labels[0].text().startswith("✓")
     view.context.set_provider("octopush")
     assert view.heading.text() == "Import a spreadsheet into Octopush"
+
+
+def test_each_suggestion_says_why_and_the_reason_goes_when_changed(qtbot, view, tmp_path):
+    path = tmp_path / "tr.csv"
+    path.write_text("Ad,E-posta,Phone,Phone,Cep Telefonu\n"
+                    "Ayla,ayla@example.com,,0212 000 00 00,0532 123 45 67\n", encoding="utf-8")
+    view.open_file(path)
+    wait_read(qtbot, view)
+    view.go_next()
+    mv = view.mapping_view
+    assert mv.mapping() == {0: "name", 1: "email", 4: "gsm"}
+    assert mv.reasons[1].text() == "matched header 'E-posta' (Turkish alias)"
+    assert mv.combos[1].toolTip() == mv.reasons[1].text()
+    gsm = mv.reasons[4].text()
+    assert gsm.startswith("matched header 'Cep Telefonu' (Turkish alias); chosen over ")
+    assert "'Phone' because that column is empty" in gsm
+    assert "'Phone (2)' because a mobile number fits this field better" in gsm
+    assert mv.reasons[2].text() == ""  # not suggested
+    mv.set_field(1, "")  # the user's own choice: the suggestion's reason no longer applies
+    assert mv.reasons[1].text() == ""
+    mv.set_field(1, "email")
+    assert mv.reasons[1].text() == "matched header 'E-posta' (Turkish alias)"
+
+
+def test_netcore_other_columns_are_attributes_only_with_the_checkbox(qtbot, tmp_path):
+    v = ImportView(AppContext("netcore"))
+    qtbot.addWidget(v)
+    v.show()
+    path = tmp_path / "crm.csv"
+    path.write_text("Email,Mum Email,Doğum Tarihi,ip_address\nali@example.com,mum@example.com,1990-01-01,"
+                    "10.0.0.1\n", encoding="utf-8")
+    v.open_file(path)
+    wait_read(qtbot, v)
+    v.go_next()
+    mv = v.mapping_view
+    assert mv.extra.isVisible()
+    assert not mv.extra.isChecked()
+    assert mv.mapping() == {0: "EMAIL"}
+    assert mv.extra_list.text() == ("Would send 3 more column(s): Mum Email → MUM_EMAIL, Doğum Tarihi → "
+                                    "DOGUM_TARIHI, ip_address → IP_ADDRESS")
+    mv.extra.setChecked(True)
+    assert mv.mapping() == {0: "EMAIL", 1: "MUM_EMAIL", 2: "DOGUM_TARIHI", 3: "IP_ADDRESS"}
+    assert mv.extra_list.text().startswith("Sends 3 more column(s)")
+    mv.set_field(2, "")  # still sent by the checkbox, as an attribute
+    mv.set_field(3, "CITY")
+    assert mv.mapping() == {0: "EMAIL", 1: "MUM_EMAIL", 2: "DOGUM_TARIHI", 3: "CITY"}
+    v.go_next()
+    qtbot.waitUntil(lambda: v.step is Step.CHECK and not v.is_busy(), timeout=10000)
+    v.select_row(0)
+    assert "MUM_EMAIL" in v.payload.preview_text()
+    # the checkbox is a choice for this file: what is remembered is the columns' own mapping
+    remembered = MappingMemory().recall(["Email", "Mum Email", "Doğum Tarihi", "ip_address"],
+                                        get_provider("netcore"))
+    assert remembered == {0: "EMAIL", 3: "CITY"}
+    from gui.workers import wait_all
+
+    wait_all(10000)
+
+
+def test_the_attributes_checkbox_is_netcores_only(qtbot, view, tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("Email,Notes\na@example.com,x\n", encoding="utf-8")
+    view.open_file(path)
+    wait_read(qtbot, view)
+    view.go_next()
+    assert not view.mapping_view.extra.isVisible()
+    assert not view.mapping_view.extra_list.isVisible()
