@@ -534,6 +534,10 @@ class _Runner:
                     work.uncertain = True
                 if isinstance(exc, _FATAL):
                     self._stop(str(problem))
+                elif not self.retry.retryable(problem.kind):
+                    # definite (a bad certificate, an unknown host): every row would fail the same way,
+                    # so stop before the slot goes to the next request
+                    self._stop(f"{problem} {messages.text('network', 'stopped')}")
             else:
                 if not _parse_after_release(request, response):
                     parsed = self._parse(request, response)
@@ -556,11 +560,6 @@ class _Runner:
         if problem is not None:
             if self.stopping:
                 self.ready.append(work)  # settled by _abandon_waiting: resumable
-                return
-            if not self.retry.retryable(problem.kind):
-                # definite (a bad certificate, an unknown host): every row would fail the same way
-                self.ready.append(work)
-                self._stop(f"{problem} {messages.text('network', 'stopped')}")
                 return
             self._retry_or_fail(work, problem.kind, "", str(problem), None, network=True)
             return
