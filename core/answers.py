@@ -62,8 +62,13 @@ def secret_forms(secret: str) -> tuple[str, ...]:
 
 
 def _all_forms(secrets: Iterable[str]) -> tuple[str, ...]:
+    return _forms_of(tuple(secrets), logsetup.registered_secrets())
+
+
+@lru_cache(maxsize=64)
+def _forms_of(secrets: tuple[str, ...], registered: tuple[str, ...]) -> tuple[str, ...]:
     forms: set[str] = set()
-    for secret in (*secrets, *logsetup.registered_secrets()):
+    for secret in (*secrets, *registered):
         forms.update(secret_forms(secret))
     return tuple(sorted(forms, key=len, reverse=True))
 

@@ -311,6 +311,8 @@ class _ProgressBar:
         filled = round(fraction * BAR_WIDTH)
         eta = "" if progress.eta is None else f"  ETA {_duration(progress.eta)}"
         paused = "  paused" if progress.paused else ""
+        if progress.waiting_message:  # the provider asked us to hold: say until when
+            eta = f"  {progress.waiting_message}"
         line = (
             f"{fraction * 100:4.0f}% [{'#' * filled}{'.' * (BAR_WIDTH - filled)}] "
             f"{progress.done}/{progress.total}  {progress.rate:.0f} rows/s{eta}{paused}"

@@ -240,3 +240,17 @@ def test_add_reports_a_certificate_error_at_once(tls_server: TlsServer) -> None:
         client.add(Contact(1, {"contactEmailaddress": "a@b.co", "contactProfileID": "1"}), {})
     assert info.value.kind == "tls"
     assert tls_server.connections == 1
+
+
+def test_the_terminal_progress_bar_says_when_the_upload_continues() -> None:
+    import io
+
+    from core.upload import _ProgressBar
+
+    stream = io.StringIO()
+    bar = _ProgressBar(stream)
+    message = "Octopush asked us to slow down: the upload continues at 14:05:10."
+    bar.update(Progress(done=3, total=10, counts={}, rate=1.0, eta=7.0, elapsed=3.0,
+                        waiting_until=1e10, waiting_message=message))
+    assert message in stream.getvalue()
+    assert "ETA" not in stream.getvalue()  # the rate-based estimate means nothing while held
