@@ -83,11 +83,16 @@ def write_xlsx_xml(path: Path, rows_xml: str, *, dimension: str | None = None) -
 
 
 def read_in_child(path: Path) -> str:
-    """Run read_table(path) in a child limited to 1.5 GB of address space; its one-line outcome."""
+    """Run read_table(path) in a child limited to 1.5 GB of address space (where the OS allows it); its
+    one-line outcome."""
     code = textwrap.dedent(
         f"""
-        import resource, sys
-        resource.setrlimit(resource.RLIMIT_AS, ({LIMIT_BYTES}, {LIMIT_BYTES}))
+        import sys
+        try:  # POSIX; where it is missing or refused the child still runs, without the bound
+            import resource
+            resource.setrlimit(resource.RLIMIT_AS, ({LIMIT_BYTES}, {LIMIT_BYTES}))
+        except (ImportError, ValueError, OSError):
+            pass
         from core.errors import FileProblem
         from core.reading import read_table
         try:
@@ -117,7 +122,6 @@ def one_sentence(text: str, name: str) -> str:
 # ------------------------------------------------------------------------------------------ sheet extent
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_AS is POSIX")
 def test_single_cell_at_xfd1048576_is_refused_not_an_abort(tmp_path: Path) -> None:
     path = write_xlsx_xml(tmp_path / "far.xlsx", f'<row r="1048576">{cell("XFD1048576", "x")}</row>')
     assert path.stat().st_size < 4096
@@ -128,7 +132,6 @@ def test_single_cell_at_xfd1048576_is_refused_not_an_abort(tmp_path: Path) -> No
     assert "Ctrl+End" in text
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_AS is POSIX")
 def test_sparse_cell_at_aaa200000_is_refused(tmp_path: Path) -> None:
     path = write_xlsx_xml(tmp_path / "sparse.xlsx",
                           HEADER_ROWS + f'<row r="200000">{cell("AAA200000", "x")}</row>')
@@ -178,7 +181,6 @@ def write_ods_table(path: Path, table_xml: str) -> Path:
 ODS_CELL = '<table:table-cell office:value-type="string"><text:p>x</text:p></table:table-cell>'
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_AS is POSIX")
 def test_ods_cell_after_repeated_rows_and_columns_is_refused(tmp_path: Path) -> None:
     path = write_ods_table(
         tmp_path / "far.ods",
@@ -216,7 +218,6 @@ def _add_member_stream(path: Path, member: str, piece: bytes, repeat: int) -> No
             fh.write(piece)
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_AS is POSIX")
 def test_shared_strings_expanding_to_1_gib_are_refused_before_reading(tmp_path: Path) -> None:
     path = write_xlsx_xml(tmp_path / "bomb.xlsx", HEADER_ROWS)
     piece = b"<si><t>x</t></si>" * (1024 * 1024 // 17) + b" " * (1024 * 1024 % 17)
