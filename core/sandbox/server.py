@@ -43,7 +43,8 @@ class Faults:
     * ``echo``: answer ``400`` with a text page that repeats the request back — its target as sent, its
       query re-encoded with ``%20``, its headers, its body, and all of it again as JSON — the way a web
       framework's error page or a WAF shows the request that it refused (credentials included);
-    * ``error_bytes``: answer ``400`` with a text body of this many bytes;
+    * ``error_bytes``: answer ``400`` with a JSON error whose ``message`` and ``details`` are each this
+      many bytes long (the fields Octopush and Netcore clients show);
     * ``drip``: send every answer one byte at a time, this many seconds apart (headers included).
     """
 
@@ -493,8 +494,10 @@ class Sandbox:
             if self._faults.echo:
                 return _echo(method, target or path, path, query, headers, body)
             if self._faults.error_bytes:
-                page = b"<html><body><h1>400 Bad Request</h1><pre>" + b"x" * self._faults.error_bytes
-                return Response(400, page[: self._faults.error_bytes], "text/html; charset=utf-8")
+                # an error whose text field is huge (a stack trace, a dumped request): the part a client
+                # takes out of the JSON and shows, not only the raw body, is that long
+                size = self._faults.error_bytes
+                return Response.json(400, {"code": "400", "message": "x" * size, "details": "y" * size})
             if fault == "429":
                 return platform.too_many(self._faults.retry_after_header())
             if fault == "503":

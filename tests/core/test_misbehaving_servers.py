@@ -154,8 +154,9 @@ def test_persistent_server_errors_stop_the_job_early(sandbox: Sandbox) -> None:
 # ------------------------------------------------------------------------------------------ 10 MB error body
 
 
-def test_a_10_mb_error_body_is_kept_as_a_bounded_excerpt(sandbox: Sandbox) -> None:
-    sandbox.faults = Faults(error_bytes=10 * 1024 * 1024)
+@pytest.mark.parametrize("field_bytes", [5 * 1024 * 1024, 1536 * 1024])
+def test_a_huge_error_body_is_kept_as_a_bounded_excerpt(sandbox: Sandbox, field_bytes: int) -> None:
+    sandbox.faults = Faults(error_bytes=field_bytes)  # a 10 MB answer, and a 3 MB one read whole
     _, journal, job_id = upload(sandbox, "octopush", 3)
     results = journal.results(job_id)
     assert {r.outcome for r in results.values()} == {Outcome.FAILED}
@@ -165,6 +166,36 @@ def test_a_10_mb_error_body_is_kept_as_a_bounded_excerpt(sandbox: Sandbox) -> No
     journal.close()
     sizes = sum(p.stat().st_size for p in Path(journal.path).parent.glob(Path(journal.path).name + "*"))
     assert sizes < 2 * 1024 * 1024  # before: 21 MB for one row (the body twice)
+
+
+# 10 MB: more than the 4 MB read of an answer; 3 MB: read whole, its JSON message 1.5 MB long
+@pytest.mark.parametrize("field_bytes", [5 * 1024 * 1024, 1536 * 1024])
+def test_add_and_the_report_show_a_huge_error_body_as_an_excerpt(
+    sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, field_bytes: int
+) -> None:
+    import csv
+    import io
+
+    from core.cli import main
+
+    sandbox.faults = Faults(error_bytes=field_bytes)  # a message and details of this size each
+    monkeypatch.setenv("CONTACT_UPLOADER_NETCORE_API_KEY", DEMO_CREDENTIALS["netcore"]["api_key"])
+    base = ["--provider", "netcore", "--base-url", sandbox.base_url("netcore")]
+    out, err = io.StringIO(), io.StringIO()
+    status = main(["add", *base, "--set", "EMAIL=a@example.com"], stdout=out, stderr=err)
+    assert status == 1, err.getvalue()
+    assert "xxxx" in out.getvalue() or "yyyy" in out.getvalue()  # an excerpt of what they said
+    assert len(out.getvalue()) < 1000  # before: the whole message
+    source = tmp_path / "c.csv"
+    source.write_text("email\r\nb@example.com\r\n", encoding="utf-8")
+    report = tmp_path / "report.csv"
+    status = main(["upload", str(source), *base, "--map", "email=EMAIL", "--report", str(report)],
+                  stdout=io.StringIO(), stderr=io.StringIO())
+    assert status == 1
+    with report.open(encoding="utf-8-sig", newline="") as fh:
+        (row,) = list(csv.DictReader(fh))
+    assert row["status"] == "failed"
+    assert 0 < len(row["message"]) < 1000
 
 
 # ------------------------------------------------------------------------------------------ TLS
