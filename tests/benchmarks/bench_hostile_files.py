@@ -4,8 +4,9 @@
 
 Each file is generated in a temporary folder and read with ``read_table`` in a fresh child process (no
 memory limit, so a regression shows its real cost); the table prints the outcome, the wall time and the
-child's peak resident memory (``ru_maxrss`` from ``wait4``). A 100 000-row XLSX is printed beside them for
-the cost of the checks on an ordinary workbook.
+child's peak resident memory (``ru_maxrss`` from ``wait4``). An XLS reaching its format's last cell is read
+(BIFF8 bounds the grid at 65 536 × 256), and a 100 000-row XLSX is printed for the cost of the checks on an
+ordinary workbook.
 """
 
 from __future__ import annotations
@@ -83,6 +84,18 @@ def main() -> None:
         _add_member_stream(path, "xl/sharedStrings.xml", piece, 1024)
         return path
 
+    def far_xls(path: Path) -> Path:
+        import xlwt  # test dependency
+
+        book = xlwt.Workbook()
+        sheet = book.add_sheet("Contacts")
+        for row, values in enumerate([["Name", "Email"], ["A", "a@b.co"]]):
+            for col, value in enumerate(values):
+                sheet.write(row, col, value)
+        sheet.write(65535, 255, "x")  # BIFF8's last cell, IV65536: calamine's grid is bounded by the format
+        book.save(str(path))
+        return path
+
     cases: list[tuple[str, Callable[[Path], Path]]] = [
         ("xlsx, one cell at XFD1048576", lambda p: write_xlsx_xml(
             p.with_suffix(".xlsx"), f'<row r="1048576">{cell("XFD1048576", "x")}</row>')),
@@ -97,6 +110,7 @@ def main() -> None:
         ("named pipe x.csv", lambda p: fifo(p.with_suffix(".csv"))),
         ("csv, NUL in row 4001 (after 64 KB)", lambda p: nul_csv(p.with_suffix(".csv"))),
         ("csv, 20 MB unquoted cell", lambda p: huge_cell(p.with_suffix(".csv"))),
+        ("xls, A1 and IV65536 (read, not refused)", lambda p: far_xls(p.with_suffix(".xls"))),
         ("xlsx, 100 000 ordinary rows", lambda p: g.write_big_xlsx(p.with_suffix(".xlsx"), 100_000)),
     ]
     print(f"{'file':38} {'seconds':>8} {'peak MB':>8}  outcome")
