@@ -11,19 +11,24 @@ through :meth:`WireRequest.redacted`, never with their raw URL (Netcore's key tr
 
 from __future__ import annotations
 
+import contextvars
+import datetime as dt
 import logging
 import random
 import re
 import socket
 import ssl
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
+from typing import Any
 
+import httpcore
 import httpx
 
 from core import __version__, messages
+from core.answers import MAX_BODY_BYTES, clean_parsed, mask_body, mask_secrets
 from core.errors import CredentialsRefused, NetworkProblem, UsageError
 from core.model import (
     CheckResult,
@@ -42,12 +47,175 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6  # SPEC 12: at most 6 attempts per request
 BACKOFF_BASE = 0.5  # seconds before the 2nd attempt; doubles each time, with jitter
-BACKOFF_CAP = 20.0
-RETRY_AFTER_CAP = 120.0  # never wait longer than this on one Retry-After
+BACKOFF_CAP = 30.0
+RETRY_AFTER_CAP = 300.0  # a Retry-After up to this is waited for; a longer one ends the row or the job
+REQUEST_DEADLINE = 90.0  # seconds one request may take from connecting to the last byte of its answer
 USER_AGENT = f"contact-uploader/{__version__}"
 
 # network problem kinds worth another attempt (a wrong host name or a bad certificate is not)
 RETRYABLE_KINDS = frozenset({"timeout", "dropped", "refused"})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """The one retry policy of the form, the CLI's ``add`` and the upload engine (SPEC 6 and 12).
+
+    At most ``max_attempts`` attempts per request. Backoff ``base·2^(attempt-1)`` seconds capped at
+    ``max_delay``, half of it random (jitter). A ``Retry-After`` is honoured (never earlier, a little jitter
+    so waiting requests do not return in a herd) up to ``max_retry_after``; a provider asking for longer
+    is not waited for: the row fails (``add``) or the job stops, resumable (an upload), and the user is
+    told until when the provider asked to wait. Network problems are retried only when another attempt
+    can help (:data:`RETRYABLE_KINDS`): a TLS certificate error or an unknown host is definite.
+    """
+
+    max_attempts: int = MAX_ATTEMPTS
+    base_delay: float = BACKOFF_BASE
+    max_delay: float = BACKOFF_CAP
+    max_retry_after: float = RETRY_AFTER_CAP
+
+    def delay(self, attempt: int, retry_after: float | None, rng: random.Random | None = None) -> float:
+        """Seconds to wait before attempt ``attempt + 1``."""
+        rng = rng or _RNG
+        backoff = min(self.max_delay, self.base_delay * 2 ** max(0, attempt - 1))
+        if retry_after is not None:
+            return min(retry_after, self.max_retry_after) + rng.uniform(0, self.base_delay / 4)
+        return rng.uniform(backoff / 2, backoff)
+
+    def retryable(self, kind: str) -> bool:
+        """Whether a network problem of ``kind`` is worth another attempt."""
+        return kind in RETRYABLE_KINDS
+
+    def too_long(self, retry_after: float | None) -> bool:
+        """Whether the provider asks to wait longer than we wait."""
+        return retry_after is not None and retry_after > self.max_retry_after
+
+
+_RNG = random.Random()
+
+
+def wait_text(seconds: float) -> tuple[str, str]:
+    """A wait as people say it ("2 h 5 min") and the local time it ends ("14:05", with the date if not
+    today)."""
+    seconds = max(0.0, seconds)
+    total = int(seconds + 0.5)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        span = f"{hours} h {minutes} min"
+    elif minutes:
+        span = f"{minutes} min {secs} s" if secs else f"{minutes} min"
+    else:
+        span = f"{secs} s"
+    now = dt.datetime.now().astimezone()
+    until = now + dt.timedelta(seconds=seconds)
+    when = until.strftime("%H:%M:%S" if seconds < 3600 else "%H:%M")
+    if until.date() != now.date():
+        when = until.strftime("%Y-%m-%d ") + when
+    return span, when
+
+
+def final_reason(provider_title: str, code: str, message: str, attempts: int) -> str:
+    """Why a row failed after its last attempt, in words that promise no further attempt."""
+    if code == "429":
+        return messages.describe("network", "http_429_final", provider=provider_title, attempts=str(attempts))
+    if code[:1] == "5" and len(code) == 3:
+        return messages.describe("network", "http_5xx_final", provider=provider_title, status=code,
+                                 attempts=str(attempts))
+    return messages.describe("network", "gave_up", provider=provider_title, attempts=str(attempts),
+                             reason=message)
+
+
+def deadline_problem(provider_title: str, host: str, seconds: float) -> NetworkProblem:
+    """The NetworkProblem of a request that took longer than its overall deadline (kind ``timeout``)."""
+    return NetworkProblem(
+        messages.describe("network", "deadline", provider=provider_title, host=host, seconds=f"{seconds:g}"),
+        kind="timeout",
+    )
+
+
+# ---------------------------------------------------------------------------------------- deadline
+# httpx's timeouts apply to each read, so a server sending one byte a second holds a request for ever. The
+# synchronous client's sockets go through this network backend, which gives every connect, read and write
+# only the time left before the request's overall deadline (set in ``_DEADLINE`` around each request).
+_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("request_deadline", default=None)
+
+
+def _time_left(timeout: float | None, expired: type[Exception]) -> float | None:
+    deadline = _DEADLINE.get()
+    if deadline is None:
+        return timeout
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise expired("the request's overall deadline passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, _time_left(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, _time_left(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
+                  timeout: float | None = None) -> httpcore.NetworkStream:
+        return _DeadlineStream(
+            self._inner.start_tls(ssl_context, server_hostname, _time_left(timeout, httpcore.ConnectTimeout))
+        )
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    def __init__(self) -> None:
+        self._inner = httpcore.SyncBackend()
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None,
+                    local_address: str | None = None,
+                    socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._inner.connect_tcp(
+            host, port, _time_left(timeout, httpcore.ConnectTimeout), local_address, socket_options
+        ))
+
+    def connect_unix_socket(self, path: str, timeout: float | None = None,
+                            socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._inner.connect_unix_socket(
+            path, _time_left(timeout, httpcore.ConnectTimeout), socket_options
+        ))
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+def _deadline_transport(limits: httpx.Limits) -> httpx.HTTPTransport:
+    transport = httpx.HTTPTransport(limits=limits)
+    transport._pool = httpcore.ConnectionPool(  # the same pool httpx builds, on our network backend
+        ssl_context=httpx.create_ssl_context(),
+        max_connections=limits.max_connections,
+        max_keepalive_connections=limits.max_keepalive_connections,
+        keepalive_expiry=limits.keepalive_expiry,
+        network_backend=_DeadlineBackend(),
+    )
+    return transport
+
+
+def read_limited(chunks: Iterator[bytes], limit: int = MAX_BODY_BYTES) -> bytes:
+    """At most ``limit`` bytes of an answer; the rest is not read (the connection is then closed)."""
+    parts: list[bytes] = []
+    size = 0
+    for chunk in chunks:
+        parts.append(chunk)
+        size += len(chunk)
+        if size >= limit:
+            break
+    return b"".join(parts)[:limit]
 
 
 @dataclass(frozen=True)
@@ -60,10 +228,15 @@ class Answer:
 
 
 def make_http_client(timeout: float = 30.0, *, max_connections: int = 20) -> httpx.Client:
-    """An httpx.Client with explicit timeouts, no redirects followed, and our User-Agent."""
+    """An httpx.Client with explicit timeouts, no redirects followed, and our User-Agent.
+
+    Its sockets honour the overall deadline :meth:`ProviderClient.send` sets around each request.
+    """
+    limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
     return httpx.Client(
         timeout=httpx.Timeout(timeout, connect=min(timeout, 15.0)),
-        limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+        limits=limits,
+        transport=_deadline_transport(limits),
         follow_redirects=False,
         headers={"User-Agent": USER_AGENT},
     )
@@ -134,10 +307,7 @@ def _classify(exc: BaseException) -> str:
 
 def _safe_text(text: str, secrets: Sequence[str]) -> str:
     """An error text with query strings and secrets removed (a URL may carry Netcore's key)."""
-    text = _QUERY.sub("?…", text)
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "••••••")
+    text = mask_secrets(_QUERY.sub("?…", text), secrets)
     return text.strip().rstrip(".") or "no details"
 
 
@@ -172,14 +342,22 @@ class ProviderClient:
         max_attempts: int = MAX_ATTEMPTS,
         backoff: float = BACKOFF_BASE,
         sleep: Callable[[float], None] = time.sleep,
+        deadline: float = REQUEST_DEADLINE,
+        retry: RetryPolicy | None = None,
     ) -> None:
         self.provider = provider
         self.creds = dict(creds)
         self.base_url = check_base_url(base_url or provider.default_base_url(self.creds))
         self._own_client = client is None
         self._client = client if client is not None else make_http_client(timeout)
-        self.max_attempts = max(1, max_attempts)
-        self.backoff = backoff
+        base = retry or RetryPolicy()
+        if retry is None:
+            base = RetryPolicy(max_attempts=max(1, max_attempts), base_delay=backoff,
+                               max_delay=base.max_delay, max_retry_after=base.max_retry_after)
+        self.retry = base
+        self.max_attempts = base.max_attempts
+        self.backoff = base.base_delay
+        self.deadline = deadline
         self._sleep = sleep
         self._secrets = provider.secret_values(self.creds)
 
@@ -204,15 +382,22 @@ class ProviderClient:
         """
         started = time.monotonic()
         shown = request.redacted()
+        token = _DEADLINE.set(started + self.deadline)
         try:
-            response = self._client.request(
+            with self._client.stream(
                 request.method, request.url, headers=dict(request.headers), content=request.body or None
-            )
-            body = response.content
+            ) as response:
+                body = mask_body(read_limited(response.iter_bytes()), self._secrets)
         except httpx.HTTPError as exc:
-            problem = translate_http_error(exc, self.provider.title, secrets=self._secrets)
+            if time.monotonic() - started >= self.deadline:
+                host = httpx.URL(request.url).host or "?"
+                problem = deadline_problem(self.provider.title, host, self.deadline)
+            else:
+                problem = translate_http_error(exc, self.provider.title, secrets=self._secrets)
             log.info("%s %s failed: %s", shown.method, shown.url, problem.kind)
             raise problem from None
+        finally:
+            _DEADLINE.reset(token)
         log.info(
             "%s %s -> HTTP %s (%.0f ms)",
             shown.method,
@@ -224,31 +409,31 @@ class ProviderClient:
 
     # ------------------------------------------------------------------ with retries
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
-        """Seconds to wait before attempt ``attempt + 1``: exponential with jitter, at least Retry-After."""
-        wait: float = min(BACKOFF_CAP, self.backoff * (2.0 ** (attempt - 1))) * (0.5 + random.random() / 2)
-        if retry_after is not None:
-            wait = max(wait, min(retry_after, RETRY_AFTER_CAP))
-        return wait
+        """Seconds to wait before attempt ``attempt + 1`` (the shared :class:`RetryPolicy`)."""
+        return self.retry.delay(attempt, retry_after)
 
     def submit(self, request: WireRequest, contacts: Mapping[int, Contact]) -> ParsedResponse:
         """Send ``request`` until it gets a final answer; always a DONE response with one result per key.
 
         Temporary answers (429, 5xx, RETRY from the provider) and retryable network errors are tried again
-        up to ``max_attempts`` times; a request that exhausts them gives ``failed`` rows with the last
-        readable reason. Raises CredentialsRefused on AUTH, and NetworkProblem when the network keeps failing
-        (or fails in a way another attempt cannot fix: unknown host, TLS).
+        up to ``max_attempts`` times; a request that exhausts them, or whose provider asks to wait longer
+        than the policy waits, gives ``failed`` rows with a reason that promises no further attempt.
+        Raises CredentialsRefused on AUTH, and NetworkProblem when the network keeps failing (or fails in
+        a way another attempt cannot fix: unknown host, TLS). Every text is bounded and masked.
         """
         last: ParsedResponse | None = None
+        attempt = 0
         for attempt in range(1, self.max_attempts + 1):
             try:
                 answer = self.send(request)
             except NetworkProblem as problem:
-                if problem.kind not in RETRYABLE_KINDS or attempt == self.max_attempts:
+                if not self.retry.retryable(problem.kind) or attempt == self.max_attempts:
                     raise
                 self._sleep(self.delay(attempt))
                 continue
-            parsed = self.provider.parse_response(
-                request, answer.status, answer.headers, answer.body, contacts
+            parsed = clean_parsed(
+                self.provider.parse_response(request, answer.status, answer.headers, answer.body, contacts),
+                self._secrets,
             )
             if parsed.kind is ResponseKind.AUTH:
                 raise CredentialsRefused(
@@ -259,24 +444,28 @@ class ProviderClient:
             if parsed.kind in (ResponseKind.DONE, ResponseKind.SPLIT):
                 return parsed  # a SPLIT carries the rows' failures should the caller not split it
             last = parsed
+            if self.retry.too_long(parsed.retry_after):
+                break
             if attempt < self.max_attempts:
                 log.info("%s asked to retry (code %s), attempt %d", self.provider.name, parsed.code, attempt)
                 self._sleep(self.delay(attempt, parsed.retry_after))
         assert last is not None
+        if self.retry.too_long(last.retry_after):
+            span, until = wait_text(last.retry_after or 0.0)
+            message = messages.describe("network", "wait_too_long", provider=self.provider.title,
+                                        wait=span, until=until)
+        else:
+            message = final_reason(self.provider.title, last.code, last.message, attempt)
         return ParsedResponse(
             results=tuple(
                 RowResult(
-                    key=k,
-                    outcome=Outcome.FAILED,
-                    code=last.code,
-                    raw_text=last.raw_text,
-                    message=last.message,
+                    key=k, outcome=Outcome.FAILED, code=last.code, raw_text=last.raw_text, message=message
                 )
                 for k in request.keys
             ),
             code=last.code,
             raw_text=last.raw_text,
-            message=last.message,
+            message=message,
         )
 
     def add(self, contact: Contact, options: Options) -> RowResult:
@@ -335,15 +524,19 @@ class ProviderClient:
             try:
                 answer = self.send(request)
             except NetworkProblem as problem:
-                if problem.kind not in RETRYABLE_KINDS or attempt == attempts:
+                if not self.retry.retryable(problem.kind) or attempt == attempts:
                     raise
                 self._sleep(self.delay(attempt))
                 continue
             transient = self.provider.transient(answer.status, answer.headers, answer.body)
-            if transient is not None and attempt < attempts:
+            if transient is not None:
+                transient = clean_parsed(transient, self._secrets)
+            retry = transient is not None and not self.retry.too_long(transient.retry_after)
+            if transient is not None and retry and attempt < attempts:
                 self._sleep(self.delay(attempt, transient.retry_after))
                 continue
             if transient is not None:
-                return CheckResult(ok=False, code=transient.code, message=transient.message)
+                message = final_reason(self.provider.title, transient.code, transient.message, attempt)
+                return CheckResult(ok=False, code=transient.code, message=message)
             return self.provider.parse_credential_check(answer.status, answer.body)
         raise AssertionError("unreachable")  # pragma: no cover

@@ -52,11 +52,19 @@ from typing import Any
 import httpx
 
 from core import __version__, messages
-from core.client import translate_http_error
+from core.answers import MAX_BODY_BYTES, clean_parsed, clean_result, mask_body
+from core.client import (
+    REQUEST_DEADLINE,
+    Answer,
+    RetryPolicy,
+    deadline_problem,
+    final_reason,
+    translate_http_error,
+    wait_text,
+)
 from core.errors import CredentialsRefused, JournalError, NetworkProblem
 from core.journal import Journal
 from core.model import (
-    MASK,
     Contact,
     Credentials,
     Options,
@@ -70,7 +78,8 @@ from core.providers.base import Provider
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 6
+MAX_ATTEMPTS = RetryPolicy.max_attempts
+__all__ = ["JobControl", "JobSummary", "Progress", "RetryPolicy", "network_problem", "run_job"]
 CANCEL_GRACE = 5.0  # seconds in-flight requests get to answer after a cancel or a stop
 PROGRESS_INTERVAL = 0.1  # seconds between progress callbacks
 RATE_WINDOW = 10.0  # seconds of history behind the rate and the ETA
@@ -154,6 +163,9 @@ class Progress:
     eta: float | None
     elapsed: float
     paused: bool = False
+    # wall-clock time (time.time()) until which the provider asked us to hold new requests, else None
+    waiting_until: float | None = None
+    waiting_message: str = ""  # one sentence saying so and when the job continues
 
 
 @dataclass(frozen=True)
@@ -180,23 +192,6 @@ class JobSummary:
         return self.done >= self.total
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Backoff: ``base·2^(attempt-1)`` seconds capped at ``max_delay``, half of it random (jitter)."""
-
-    max_attempts: int = MAX_ATTEMPTS
-    base_delay: float = 0.5
-    max_delay: float = 30.0
-    max_retry_after: float = 300.0  # a Retry-After beyond this is capped (an hour-long wait helps nobody)
-
-    def delay(self, attempt: int, retry_after: float | None, rng: random.Random) -> float:
-        backoff = min(self.max_delay, self.base_delay * 2 ** max(0, attempt - 1))
-        if retry_after is not None:
-            # honour it: never earlier; a little jitter so waiting requests do not return in a herd
-            return min(retry_after, self.max_retry_after) + rng.uniform(0, self.base_delay / 4)
-        return rng.uniform(backoff / 2, backoff)
-
-
 def run_job(
     provider: Provider,
     creds: Credentials,
@@ -214,6 +209,7 @@ def run_job(
     retry: RetryPolicy | None = None,
     timeout: httpx.Timeout | float | None = None,
     columns: Mapping[str, str] | None = None,
+    deadline: float = REQUEST_DEADLINE,
 ) -> JobSummary:
     """Send every contact of the job that has not ended yet; blocks until the job ends or stops.
 
@@ -238,6 +234,7 @@ def run_job(
         retry=retry or RetryPolicy(),
         timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
         columns=dict(columns or {}),
+        deadline=deadline,
     )
     return asyncio.run(runner.run())
 
@@ -304,6 +301,7 @@ class _Runner:
     retry: RetryPolicy
     timeout: httpx.Timeout | float
     columns: dict[str, str] = field(default_factory=dict)
+    deadline: float = REQUEST_DEADLINE  # seconds for one request, from connecting to its answer's last byte
 
     counts: dict[Outcome, int] = field(default_factory=dict)
     rng: random.Random = field(default_factory=random.Random)
@@ -333,7 +331,9 @@ class _Runner:
         self.resent: list[int] = []
         self.split_useless: set[str] = set()  # codes a whole batch was split for without any part accepted
         self.session_done = 0
-        self.network_streak = 0  # requests in a row that exhausted their attempts on network errors
+        # requests in a row that exhausted their attempts on network errors or server errors (5xx)
+        self.network_streak = 0
+        self.waiting_message = ""
         self.journal_error: JournalError | None = None  # the journal could not be written (a full disk)
         self.last_emit = 0.0
         self.samples: deque[tuple[float, int]] = deque()
@@ -545,16 +545,23 @@ class _Runner:
 
         try:
             try:
-                response = await self.client.request(
-                    request.method, request.url, headers=dict(request.headers), content=request.body,
-                    extensions={"trace": trace} if self.batching else None,
-                )
+                # httpx's timeouts apply to each read: the overall deadline covers the whole exchange
+                async with asyncio.timeout(self.deadline):
+                    response = await self._exchange(request, trace if self.batching else None)
+            except TimeoutError:
+                host = httpx.URL(request.url).host or "?"
+                problem = deadline_problem(self.provider.title, host, self.deadline)
+                work.uncertain = True
             except (httpx.HTTPError, httpx.InvalidURL) as exc:
                 problem = network_problem(exc, self.provider.title, self.secrets)
                 if not isinstance(exc, _NOT_SENT):
                     work.uncertain = True
                 if isinstance(exc, _FATAL):
                     self._stop(str(problem))
+                elif not self.retry.retryable(problem.kind):
+                    # definite (a bad certificate, an unknown host): every row would fail the same way,
+                    # so stop before the slot goes to the next request
+                    self._stop(f"{problem} {messages.text('network', 'stopped')}")
             else:
                 if not _parse_after_release(request, response):
                     parsed = self._parse(request, response)
@@ -593,33 +600,70 @@ class _Runner:
             self._finish(work, parsed.results)
             self._prefetch()
 
+    async def _exchange(
+        self, request: WireRequest, trace: Callable[[str, dict[str, Any]], Any] | None
+    ) -> Answer:
+        """One request and at most MAX_BODY_BYTES of its answer, every secret in the answer masked."""
+        async with self.client.stream(
+            request.method, request.url, headers=dict(request.headers), content=request.body,
+            extensions={"trace": trace} if trace is not None else None,
+        ) as response:
+            parts: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():
+                parts.append(chunk)
+                size += len(chunk)
+                if size >= MAX_BODY_BYTES:
+                    break  # the rest is never read; closing the response drops the connection
+            body = mask_body(b"".join(parts)[:MAX_BODY_BYTES], self.secrets)
+            return Answer(response.status_code, response.headers, body)
+
     def _steer(self, parsed: ParsedResponse) -> None:
         """Live limit, Retry-After hold and the stop on bad credentials, as soon as an answer is read."""
-        self.network_streak = 0
+        if parsed.kind is not ResponseKind.RETRY:
+            self.network_streak = 0
         if parsed.kind is ResponseKind.RETRY and (parsed.code == "429" or parsed.retry_after is not None):
-            self.limiter.slow_down(self.loop.time(), parsed.retry_after)
+            if self.retry.too_long(parsed.retry_after):
+                # hours of Retry-After (a quota used up): holding the job that long helps nobody
+                span, until = wait_text(parsed.retry_after or 0.0)
+                self._stop(messages.describe("network", "stop_retry_after", provider=self.provider.title,
+                                             wait=span, until=until))
+                return
+            now = self.loop.time()
+            held = self.limiter.hold_until
+            self.limiter.slow_down(now, parsed.retry_after)
+            if self.limiter.hold_until > max(held, now):
+                _, until = wait_text(self.limiter.hold_until - now)
+                self.waiting_message = messages.describe(
+                    "network", "waiting", provider=self.provider.title, until=until
+                )
+                log.info("%s asked to wait %.1f s (Retry-After)", self.provider.name,
+                         self.limiter.hold_until - now)
+                self._emit(force=True)
             return
         self.limiter.answered()
         if parsed.kind is ResponseKind.AUTH and self.auth_error is None:
-            message = self._scrub(parsed.message or f"{self.provider.title} refused the credentials.")
-            self.auth_error = CredentialsRefused(message, parsed.code, self._scrub(parsed.raw_text))
+            message = parsed.message or f"{self.provider.title} refused the credentials."
+            self.auth_error = CredentialsRefused(message, parsed.code, parsed.raw_text)
             self._stop(message)
 
-    def _parse(self, request: WireRequest, response: httpx.Response) -> ParsedResponse:
+    def _parse(self, request: WireRequest, answer: Answer) -> ParsedResponse:
+        """The provider's reading of ``answer``, every text in it bounded and masked."""
         try:
-            return self.provider.parse_response(
-                request, response.status_code, response.headers, response.content, self.by_key
+            parsed = self.provider.parse_response(
+                request, answer.status, answer.headers, answer.body, self.by_key
             )
         except Exception as exc:  # noqa: BLE001 - a surprising body must fail its rows, not the job
-            log.warning("%s: unreadable answer (HTTP %s): %s", self.provider.name, response.status_code,
+            log.warning("%s: unreadable answer (HTTP %s): %s", self.provider.name, answer.status,
                         type(exc).__name__)
-            raw = response.content.decode("utf-8", "replace")[:500]
-            return ParsedResponse(
+            raw = answer.body.decode("utf-8", "replace")[:500]
+            parsed = ParsedResponse(
                 results=tuple(
-                    self.provider.result(k, "failed", "unreadable", raw, status=str(response.status_code))
+                    self.provider.result(k, "failed", "unreadable", raw, status=str(answer.status))
                     for k in request.keys
                 )
             )
+        return clean_parsed(parsed, self.secrets)
 
     # ------------------------------------------------------------------ outcomes
     def _journal_failed(self, exc: JournalError) -> None:
@@ -643,8 +687,9 @@ class _Runner:
         if not work.uncertain:
             self._release([k for k in keys if k not in work.resend])
         # its rows stay resumable, but say why they stopped: the refusal's code and sentence, not "not sent"
-        code, raw = parsed.code, self._scrub(parsed.raw_text)
-        message = self._scrub(parsed.message or f"{self.provider.title} refused the credentials.")
+        # (``parsed`` comes from _parse: its texts are already bounded and masked)
+        code, raw = parsed.code, parsed.raw_text
+        message = parsed.message or f"{self.provider.title} refused the credentials."
         try:
             self.journal.note(self.job_id, keys, code, raw, message)
         except JournalError as exc:
@@ -667,25 +712,27 @@ class _Runner:
         if self.stopping:
             self.ready.append(work)  # settled by _abandon_waiting: resumable
             return
-        if work.attempts < self.retry.max_attempts:
+        if work.attempts < self.retry.max_attempts and not self.retry.too_long(retry_after):
             delay = self.retry.delay(work.attempts, retry_after, self.rng)
             log.info("%s: attempt %d of %d failed (%s); retrying in %.1f s", self.provider.name,
                      work.attempts, self.retry.max_attempts, code or "network", delay)
             self.waiting[work] = self.loop.create_task(self._requeue_later(work, delay))
             return
-        reason = messages.describe(
-            "network", "gave_up", raw,
-            provider=self.provider.title, attempts=str(work.attempts), reason=message,
-        )
+        reason = final_reason(self.provider.title, "" if network else code, message, work.attempts)
         results = tuple(
             RowResult(key=k, outcome=Outcome.FAILED, code=code, raw_text=raw, message=reason)
             for k in work.request.keys
         )
         self._finish(work, results)
-        if network:
+        server_error = not network and code[:1] == "5" and len(code) == 3
+        if network or server_error:
             self.network_streak += 1
             if self.network_streak >= max(3, self.cap):
-                self._stop(f"{message} The upload stopped; run it again with --resume once it works.")
+                if server_error:
+                    self._stop(messages.describe("network", "stopped_5xx", provider=self.provider.title,
+                                                 status=code))
+                else:
+                    self._stop(f"{message} {messages.text('network', 'stopped')}")
 
     def _splits(self, parsed: ParsedResponse, work: _Work) -> bool:
         """Whether a refusal of the whole request is to be sent again in halves.
@@ -753,10 +800,9 @@ class _Runner:
         note = self.resent_note
         resend = work.resend
         uncertain = work.uncertain
-        secrets = self.secrets
         counts = self.counts
         rendered: dict[tuple[str, str, str, str], str] = {}  # one sentence per distinct field at fault
-        clean: set[tuple[str, str]] = set()  # (raw text, message) pairs known to hold no secret
+        clean: dict[tuple[str, str], RowResult] = {}  # (raw text, message) → a result with them cleaned
         for result in results:
             if result.outcome in _NOT_AN_END:
                 result = replace(result, outcome=Outcome.FAILED)
@@ -768,13 +814,12 @@ class _Runner:
                 result = replace(result, message=message)
             if note and (uncertain or result.key in resend) and result.outcome is not Outcome.FAILED:
                 result = replace(result, message=f"{result.message} {note}".strip())
-            if secrets and (result.raw_text, result.message) not in clean:
-                if any(s in result.raw_text or s in result.message for s in secrets):
-                    result = replace(
-                        result, raw_text=self._scrub(result.raw_text), message=self._scrub(result.message)
-                    )
-                else:
-                    clean.add((result.raw_text, result.message))
+            pair = (result.raw_text, result.message)
+            known = clean.get(pair)
+            if known is None:
+                known = clean[pair] = clean_result(result, self.secrets)  # bounded, every secret masked
+            if known is not result and (known.raw_text, known.message) != pair:
+                result = replace(result, raw_text=known.raw_text, message=known.message)
             final.append(result)
         try:
             self.journal.record_many(self.job_id, final)
@@ -788,12 +833,6 @@ class _Runner:
             for result in final:
                 self.on_result(result)
         self._emit()
-
-    def _scrub(self, text: str) -> str:
-        for secret in self.secrets:
-            if secret and secret in text:
-                text = text.replace(secret, MASK)
-        return text
 
     # ------------------------------------------------------------------ progress
     def _emit(self, force: bool = False) -> None:
@@ -814,6 +853,8 @@ class _Runner:
         done = sum(self.counts.values())
         remaining = self.total - done
         eta = remaining / rate if rate > 0 else (0.0 if remaining == 0 else None)
+        left = self.limiter.hold_until - self.loop.time() if hasattr(self, "loop") else 0.0
+        waiting = time.time() + left if left > 0 and not self.stopping else None
         self.progress(
             Progress(
                 done=done,
@@ -823,18 +864,20 @@ class _Runner:
                 eta=eta,
                 elapsed=now - self.started,
                 paused=self.control.paused,
+                waiting_until=waiting,
+                waiting_message=self.waiting_message if waiting is not None else "",
             )
         )
 
 
-def _parse_after_release(request: WireRequest, response: httpx.Response) -> bool:
+def _parse_after_release(request: WireRequest, response: Answer) -> bool:
     """A 2xx answer to a batch (Octopush's 200 contacts) is parsed after its slot is handed over.
 
     Parsing 200 results takes milliseconds; a 2xx answer never asks us to slow down, so the next request
     need not wait for it. One-contact answers are parsed at once: they are cheap, and a refusal of the
     credentials inside a 2xx body (Netcore) then stops the job before another request leaves.
     """
-    return len(request.keys) > 1 and 200 <= response.status_code < 300
+    return len(request.keys) > 1 and 200 <= response.status < 300
 
 
 def network_problem(exc: Exception, provider_title: str, secrets: Sequence[str] = ()) -> NetworkProblem:

@@ -71,6 +71,11 @@ def register_secret(value: str | None) -> None:
     install_redaction()
 
 
+def registered_secrets() -> tuple[str, ...]:
+    """Every registered secret, in each form it was registered (for masking provider texts)."""
+    return _ordered
+
+
 def is_secret(value: str) -> bool:
     """Whether ``value`` was registered as a secret."""
     return bool(value) and value in _secrets

@@ -21,6 +21,9 @@ from core.resources import resource_path
 
 DEFAULT_LANG = "en"
 _lang = DEFAULT_LANG
+#: A provider's own text quoted inside a sentence is cut to this many characters (the full excerpt is kept
+#: separately as the row's raw text), so a 10 MB error page never becomes a 10 MB sentence.
+TEXT_IN_SENTENCE = 300
 
 
 def set_language(lang: str) -> None:
@@ -82,7 +85,10 @@ def describe(section: str, code: str, text: str = "", *, lang: str | None = None
     """The readable sentence for ``code`` of ``section`` (a provider name or ``network``)."""
     lg = lang or _lang
     sentence = _lookup(section, code, lg) or _fallback(section, lg)
-    values = _Keep(code=code, text=(text or "").strip() or "(no text)", **params)
+    quoted = " ".join((text or "")[: 4 * TEXT_IN_SENTENCE].split())
+    if len(quoted) > TEXT_IN_SENTENCE:
+        quoted = quoted[: TEXT_IN_SENTENCE - 4].rstrip() + " […]"
+    values = _Keep(code=code, text=quoted or "(no text)", **params)
     values.setdefault("provider", str((table(DEFAULT_LANG).get(section) or {}).get("title", section)))
     return tidy(sentence.format_map(values).strip())
 

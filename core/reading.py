@@ -51,6 +51,7 @@ import itertools
 import math
 import os
 import re
+import stat
 import zipfile
 import zlib
 from collections import Counter
@@ -61,6 +62,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Final
 
 from core.errors import FileProblem, UsageError
+from core.workbook_guard import check_sheet_extent, check_zip_members
 
 __all__ = [
     "DELIMITERS",
@@ -558,6 +560,12 @@ def _has_more(records: Iterator[tuple[int, list[str]]]) -> bool:
 def _head(path: Path) -> bytes:
     name = path.name
     try:
+        mode = path.stat().st_mode
+        if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+            # opening a named pipe waits for a writer for ever; a device never ends
+            kind = "a named pipe" if stat.S_ISFIFO(mode) else "a device or socket"
+            raise FileProblem(f"{name} is {kind}, not a spreadsheet file; save the spreadsheet as a "
+                              "file and choose that file.")
         with path.open("rb") as fh:
             return fh.read(_SAMPLE_BYTES)
     except FileNotFoundError:
@@ -921,6 +929,7 @@ def _text_lines(fh: BinaryIO, codec: str, name: str, reported: str) -> Iterator[
     """
     decoder = codecs.getincrementaldecoder(codec)(errors="strict")
     carry: list[str] = []   # the start of a line that continues in the next chunk
+    carried = 0  # characters in ``carry``
     offset = 0  # bytes of the file read before ``chunk``
     while True:
         chunk = fh.read(_CHUNK)
@@ -933,6 +942,9 @@ def _text_lines(fh: BinaryIO, codec: str, name: str, reported: str) -> Iterator[
         offset += len(chunk)
         if not final and "\n" not in piece and "\r" not in piece:
             carry.append(piece)  # a very long line: do not copy it again for every chunk
+            carried += len(piece)
+            if carried > MAX_LINE_CHARS:
+                raise _TextTrouble("long")
             continue
         if carry:
             carry.append(piece)
@@ -944,10 +956,25 @@ def _text_lines(fh: BinaryIO, codec: str, name: str, reported: str) -> Iterator[
             carry = [lines.pop()] if last.endswith("\r") or not last.endswith("\n") else []
         else:
             carry = []
+        carried = sum(map(len, carry))
+        if "\x00" in piece:
+            # a NUL character is never text: a damaged file (a block of zeros) or a binary one
+            bad = next((i for i, line in enumerate(lines) if "\x00" in line), len(lines))
+            if lines[:bad]:
+                yield lines[:bad]
+            raise _TextTrouble("nul")
         if lines:
             yield lines
         if final:
             return
+
+
+class _TextTrouble(Exception):
+    """Raised by :func:`_text_lines` where the next line cannot be read: ``"nul"`` or ``"long"``."""
+
+
+#: A line (a record without quoted line breaks) longer than this is refused rather than held in memory.
+MAX_LINE_CHARS: Final = 16 * 1024 * 1024
 
 
 def _text_records(path: Path, codec: str, reported: str, delim: str,
@@ -961,9 +988,11 @@ def _text_records(path: Path, codec: str, reported: str, delim: str,
         lines = itertools.chain.from_iterable(_text_lines(fh, codec, name, reported))
         reader = csv.reader(lines, delimiter=delim, quotechar='"', doublequote=True, strict=False)
         number = 0
+        lines_before = 0  # lines the reader had taken when the last record ended
         record: list[str] = []
         try:
             for record in reader:
+                lines_before = reader.line_num
                 number += 1
                 if skip_first and number == 1:
                     number = 0
@@ -972,8 +1001,18 @@ def _text_records(path: Path, codec: str, reported: str, delim: str,
                 yield number, record
         except UnicodeDecodeError as exc:
             raise _decode_problem(name, reported, exc) from None
+        except _TextTrouble as trouble:
+            if str(trouble) == "nul":
+                raise FileProblem(
+                    f"{name} contains binary data (a NUL character) in row {number + 1}, so it is damaged "
+                    "or not a text file; nothing was read: open it in Excel or LibreOffice, check that row "
+                    "and save the file again."
+                ) from None
+            raise _huge_cell(name, number + 1, MAX_LINE_CHARS) from None
         except csv.Error as exc:
             if "field larger than field limit" in str(exc):
+                if reader.line_num - lines_before <= 1:  # one physical line: a huge cell, no open quote
+                    raise _huge_cell(name, number + 1, csv.field_size_limit()) from None
                 raise _unclosed_quote(name, number + 1) from None
             raise FileProblem(
                 f"{name} cannot be read as a {_delimiter_label(delim)}-separated file near row "
@@ -990,6 +1029,14 @@ def _ends_with_quote(path: Path) -> bool:
         fh.seek(max(0, path.stat().st_size - 16))
         tail = fh.read().rstrip(b"\r\n\x00")
     return tail.endswith(b'"')
+
+
+def _huge_cell(name: str, row: int, limit: int) -> FileProblem:
+    size = f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
+    return FileProblem(
+        f"{name} has a cell of more than {size} of text in row {row}; a contact list has no cells this "
+        "large, so the file is damaged or not a contact list: check that row and save the file again."
+    )
 
 
 def _unclosed_quote(name: str, row: int) -> FileProblem:
@@ -1055,6 +1102,10 @@ def _check_zip(path: Path) -> tuple[str, ...]:
     try:
         with zipfile.ZipFile(path) as zf:
             names = set(zf.namelist())
+            if {"xl/workbook.xml", "xl/workbook.bin", "content.xml"} & names:
+                check_zip_members(zf, name)  # before calamine unpacks anything
+                if "content.xml" in names and "xl/workbook.xml" not in names:
+                    check_sheet_extent(zf, name)  # calamine lays out every ODS table when it opens
     except (zipfile.BadZipFile, EOFError, OSError):
         raise FileProblem(f"{name} is damaged or incomplete (it may have been cut off while copying); "
                           "open it in Excel or LibreOffice and save it again.") from None
@@ -1073,6 +1124,15 @@ def _check_zip(path: Path) -> tuple[str, ...]:
     if "xl/workbook.xml" in names:
         return (".xlsx", ".xlsm")
     return (".ods",)
+
+
+def _check_extent(path: Path, sheet: str) -> None:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            check_sheet_extent(zf, path.name, sheet)
+    except (zipfile.BadZipFile, EOFError, OSError, zlib.error):
+        raise FileProblem(f"{path.name} is damaged or incomplete (it may have been cut off while copying); "
+                          "open it in Excel or LibreOffice and save it again.") from None
 
 
 def _worksheet_names(book: Any) -> list[str]:
@@ -1119,6 +1179,8 @@ def _workbook_source(path: Path, head: bytes, sheet: str | int | None, nrows: in
     try:
         sheets = _worksheet_names(book)
         chosen = _pick_sheet(path, sheets, sheet, book)
+        if head.startswith(_ZIP_MAGIC):
+            _check_extent(path, chosen)  # before calamine lays the sheet out as a dense grid
         try:
             # Parsing the sheet into calamine's cell range happens with the GIL released; the range
             # outlives the workbook.

@@ -414,7 +414,7 @@ class _TerminalProgress:
     def __init__(self, stream: IO[str]) -> None:
         self.stream = stream
         self.bar: tqdm[Any] | None = None
-        self.paused = False
+        self.status = ""
 
     def update(self, progress: Progress) -> None:
         if self.bar is None:
@@ -426,9 +426,11 @@ class _TerminalProgress:
             self.bar = tqdm(total=progress.total, initial=progress.done, file=self.stream, unit=" rows",
                             dynamic_ncols=sized, ncols=None if sized else 80, nrows=None if sized else 24,
                             mininterval=0.1, leave=False, disable=None, smoothing=0.1)
-        if progress.paused != self.paused:
-            self.paused = progress.paused
-            self.bar.set_postfix_str("paused" if progress.paused else "", refresh=False)
+        # the provider asked us to hold: say until when; else whether the job is paused
+        status = progress.waiting_message or ("paused" if progress.paused else "")
+        if status != self.status:
+            self.status = status
+            self.bar.set_postfix_str(status, refresh=False)
         self.bar.update(progress.done - self.bar.n)
         if progress.done >= progress.total:
             self.bar.refresh()  # the last step may fall inside tqdm's mininterval: show the whole count

@@ -114,3 +114,6 @@ class UploadPanel(QWidget):
         self.chips.set_counts(counts)
         state = "paused · " if progress.paused else ""
         self.rate.setText(f"{state}{progress.rate:,.0f} rows/s · {format_eta(progress.eta)} left")
+        waiting = getattr(progress, "waiting_message", "")
+        if waiting:  # the provider asked us to hold new requests: say when the upload continues
+            self.rate.setText(f"{state}{waiting}")

@@ -23,7 +23,10 @@ Live settings (read per request, settable while running):
 - ``faults`` a :class:`Faults`; probabilities drawn from a generator seeded by ``seed`` (drop before
   processing, 429 + ``Retry-After``, 503, drop after processing — in that order, the first hit wins).
   Fault bodies: İleti Merkezi answers its own JSON shape with code 503/429, Octopush ``{"code", "message"}``
-  (501 for 503, 128 for 429), Netcore and Aptania an HTML page as a load balancer would.
+  (501 for 503, 128 for 429), Netcore and Aptania an HTML page as a load balancer would. Misbehaving
+  servers, on every request when set: ``echo`` (a 400 page repeating the request, credentials included),
+  ``error_bytes`` (a 400 JSON error whose message is that long), ``drip`` (every answer sent one byte at
+  a time, that many seconds apart).
 - ``set_credentials(provider, **values)`` changes what a platform accepts (default: :data:`DEMO_CREDENTIALS`).
 
 Per-platform configuration (defaults in brackets):

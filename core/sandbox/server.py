@@ -16,7 +16,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 from core.sandbox.aptania import Aptania
 from core.sandbox.common import DEMO_CREDENTIALS, Ids, Platform, Request, Response
@@ -37,6 +37,15 @@ class Faults:
     Drawn in this order, the first that hits wins: drop before processing (the socket closes, nothing is
     stored), 429 with ``Retry-After: retry_after`` seconds, 503, drop after processing (the request is
     processed and stored, then the socket closes without an answer).
+
+    Misbehaving servers, applied to every request when set (a real server's debug page, a slow proxy):
+
+    * ``echo``: answer ``400`` with a text page that repeats the request back — its target as sent, its
+      query re-encoded with ``%20``, its headers, its body, and all of it again as JSON — the way a web
+      framework's error page or a WAF shows the request that it refused (credentials included);
+    * ``error_bytes``: answer ``400`` with a JSON error whose ``message`` and ``details`` are each this
+      many bytes long (the fields Octopush and Netcore clients show);
+    * ``drip``: send every answer one byte at a time, this many seconds apart (headers included).
     """
 
     p_503: float = 0.0
@@ -44,6 +53,9 @@ class Faults:
     retry_after: float = 1.0
     p_drop_before: float = 0.0
     p_drop_after: float = 0.0
+    echo: bool = False
+    error_bytes: int = 0
+    drip: float = 0.0
 
     def __post_init__(self) -> None:
         for name in ("p_503", "p_429", "p_drop_before", "p_drop_after"):
@@ -52,6 +64,8 @@ class Faults:
                 raise ValueError(f"{name} must be between 0 and 1, not {value}")
         if self.retry_after < 0:
             raise ValueError("retry_after must not be negative")
+        if self.error_bytes < 0 or self.drip < 0:
+            raise ValueError("error_bytes and drip must not be negative")
 
     def retry_after_header(self) -> str:
         """Whole seconds as an integer ("1"), fractions as a decimal ("0.25")."""
@@ -163,7 +177,7 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         query = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
         headers = {k.lower(): v for k, v in self.headers.items()}
-        response = self.server.sandbox._serve(self.command, url.path, query, headers, body)
+        response = self.server.sandbox._serve(self.command, url.path, query, headers, body, self.path)
         if response is None:  # an injected drop: close without answering
             self.close_connection = True
             return
@@ -221,7 +235,16 @@ class _Handler(BaseHTTPRequestHandler):
         lines.extend(f"{name}: {value}" for name, value in response.headers)
         if self.close_connection:
             lines.append("Connection: close")
-        self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + response.body)
+        data = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + response.body
+        drip = self.server.sandbox.faults.drip
+        if drip <= 0:
+            self.wfile.write(data)
+            return
+        for index in range(len(data)):  # a server (or proxy) that sends one byte at a time
+            if self.server.sandbox._stopping.wait(drip):
+                return
+            self.wfile.write(data[index:index + 1])
+            self.wfile.flush()
 
 
 class Sandbox:
@@ -479,7 +502,8 @@ class Sandbox:
         return None
 
     def _serve(
-        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes,
+        target: str = "",
     ) -> Response | None:
         """Answer one request; None means close the connection without answering."""
         latency = self._latency
@@ -501,6 +525,13 @@ class Sandbox:
             )
             if fault == "drop_before":
                 return None
+            if self._faults.echo:
+                return _echo(method, target or path, path, query, headers, body)
+            if self._faults.error_bytes:
+                # an error whose text field is huge (a stack trace, a dumped request): the part a client
+                # takes out of the JSON and shows, not only the raw body, is that long
+                size = self._faults.error_bytes
+                return Response.json(400, {"code": "400", "message": "x" * size, "details": "y" * size})
             if fault == "429":
                 return platform.too_many(self._faults.retry_after_header())
             if fault == "503":
@@ -514,3 +545,15 @@ class Sandbox:
                 self._errors.append(traceback.format_exc())
                 response = Response.text(500, "Internal sandbox error")
             return None if fault == "drop_after" else response
+
+
+def _echo(method: str, target: str, path: str, query: dict[str, str], headers: dict[str, str],
+          body: bytes) -> Response:
+    """A 400 page repeating the request back, as a framework's debug page or a WAF's refusal shows it."""
+    text = body.decode("utf-8", "replace")
+    requoted = path + ("?" + urlencode(query, quote_via=quote) if query else "")
+    lines = [f"Bad request: {method} {target}", f"Normalised: {requoted}"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    lines += ["", text, ""]
+    lines.append(json.dumps({"url": target, "query": query, "headers": headers, "body": text}))
+    return Response.text(400, "\n".join(lines))

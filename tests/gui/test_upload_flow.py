@@ -267,8 +267,8 @@ def test_retry_failed_sends_only_failed_rows(qtbot, view, sandbox, tmp_path):
     assert "10 failed" in view.results_view.counts.text()
     assert view.results_view.counts.tone_of("failed") == "bad"
     message = view.proxy.index(0, COL_MESSAGE).data()
-    assert message.startswith("Octopush could not be reached after 2 attempts")
-    assert "HTTP 503" in message
+    assert message.startswith("Octopush kept answering with a server error (HTTP 503) for 2 attempts")
+    assert "tries again" not in message  # it stopped trying: no promise of another attempt
     assert view.results_view.retry_button.isEnabled()
     sandbox.faults.p_503 = 0.0
     view.results_view.errors_only.setChecked(True)
