@@ -4,7 +4,7 @@
 # Needs root (or sudo) and apt; run after scripts/build.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-deb=$(ls dist/contact-uploader_*_amd64.deb 2>/dev/null | head -n 1)
+deb=$(find dist -maxdepth 1 -name "contact-uploader_*_amd64.deb" | sort | tail -n 1)
 [ -n "$deb" ] || { echo "no .deb in dist/; run scripts/build.sh first" >&2; exit 1; }
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive

@@ -5,6 +5,7 @@
 # the form and close by itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck disable=SC2016  # the backquotes are literal, in a sed pattern
 cmd=$(sed -n 's/^| install and open the program.* | `\([^`]*\)` |$/\1/p' README.md)
 [ -n "$cmd" ] || { echo "README.md has no 'install and open the program' command" >&2; exit 1; }
 work=$(mktemp -d)

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the scripts: makes sure a virtual environment is active. Debian 12 / Ubuntu 24.04's system
 # Python refuses `pip install` outside one (PEP 668), so when none is active this creates (once) and
 # activates .venv in the checkout. An already active venv (CI's, a developer's) is used as it is.
