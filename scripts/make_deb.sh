@@ -41,6 +41,8 @@ depends=$(find "$root/opt" -type f \( -name '*.so*' -o -name contact-uploader \)
       || dpkg -S "${lib#/usr}" 2>/dev/null || true; done \
   | cut -d: -f1 | sort -u | paste -sd, - | sed 's/,/, /g')
 [ -n "$depends" ] || depends="libc6"
+# the bundled fontconfig reads the system's /etc/fonts configuration
+depends="$depends, fontconfig-config"
 installed_kb=$(du -sk "$root" --exclude=DEBIAN | cut -f1)
 
 find "$root" -type d -exec chmod 0755 {} +
@@ -51,7 +53,7 @@ Architecture: $arch
 Maintainer: Contact Uploader <support@contact-uploader.app>
 Installed-Size: $installed_kb
 Depends: $depends
-Recommends: gnome-keyring | kwalletmanager
+Recommends: gnome-keyring | kwalletmanager, fonts-dejavu-core
 Section: utils
 Priority: optional
 Homepage: https://contact-uploader.app
