@@ -20,12 +20,17 @@ for p in "${paths[@]}"; do [ ! -e "$p" ] || { echo "$p exists before installing"
 echo "-- apt install ./$deb"
 $SUDO apt-get install -y -qq "./$deb" >/dev/null
 for p in "${paths[@]}"; do [ -e "$p" ] || { echo "the package did not install $p" >&2; exit 1; }; done
-[ "$(command -v contact-uploader)" = /usr/bin/contact-uploader ]
+# the installed command as a user's shell finds it (no venv or checkout on PATH)
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+unset VIRTUAL_ENV PYTHONPATH
+found=$(command -v contact-uploader || true)
+[ "$found" = /usr/bin/contact-uploader ] || { echo "contact-uploader on PATH is '$found', not /usr/bin" >&2; exit 1; }
+[ "$(readlink -f /usr/bin/contact-uploader)" = /opt/contact-uploader/contact-uploader ]
 if command -v desktop-file-validate >/dev/null; then
   desktop-file-validate /usr/share/applications/contact-uploader.desktop
 fi
 grep -q "^MimeType=.*text/csv;.*spreadsheetml.sheet;.*application/vnd.ms-excel;.*opendocument.spreadsheet;" \
-  /usr/share/applications/contact-uploader.desktop
+  /usr/share/applications/contact-uploader.desktop || { echo "the desktop entry lacks the spreadsheet types" >&2; exit 1; }
 
 echo "-- the installed command, from outside the checkout"
 home=$(mktemp -d)
