@@ -48,9 +48,10 @@ The Qt libraries are separate, replaceable files; they are not linked into the p
 To use your own build of Qt, build Qt {qt} (or a binary-compatible release) from its sources and put your
 libraries in place of these files, keeping their names. The sources of Qt are at https://download.qt.io/
 and https://code.qt.io/ , those of Qt for Python at https://code.qt.io/cgit/pyside/pyside-setup.git/
-(tag v{version}). On request we send the corresponding sources of the Qt and Qt for Python releases we
-ship, for at least three years. The third-party parts of Qt and their licences are listed at
-https://doc.qt.io/qt-6/licenses-used-in-qt.html .
+(tag v{version}). The libraries shipped are those of the PySide6 wheel with their symbol tables stripped;
+on Linux the ICU data library (libicudata.so, ICU's Unicode licence) is a reduced rebuild made by
+packaging/icu_trim.py, and the wheel's original can be put in its place. The third-party parts of Qt (ICU
+among them) and their licences are listed at https://doc.qt.io/qt-6/licenses-used-in-qt.html .
 """
 # distributions whose wheels carry no licence file, and where their text comes from instead
 SUPPLIED: dict[str, tuple[Path, ...]] = {"pyside6-essentials": LGPL_FILES, "pyside6": LGPL_FILES,
