@@ -17,6 +17,12 @@ if dpkg-query -W -f='${Status}' contact-uploader 2>/dev/null | grep -q "installe
 fi
 for p in "${paths[@]}"; do [ ! -e "$p" ] || { echo "$p exists before installing" >&2; exit 1; }; done
 
+if command -v lintian >/dev/null; then
+  echo "-- lintian (errors and warnings fail; packaging/linux/lintian-overrides says what is expected)"
+  lintian --fail-on error,warning "$deb" 2>&1 | grep -v "running with root privileges" || true
+  lintian --fail-on error,warning "$deb" >/dev/null 2>&1 || { echo "lintian found problems" >&2; exit 1; }
+fi
+
 echo "-- apt install ./$deb"
 $SUDO apt-get install -y -qq "./$deb" >/dev/null
 for p in "${paths[@]}"; do [ -e "$p" ] || { echo "the package did not install $p" >&2; exit 1; }; done

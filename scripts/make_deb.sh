@@ -32,6 +32,15 @@ for size in 32 64 256; do
   install -D -m 0644 "$src" "$root/usr/share/icons/hicolor/${size}x${size}/apps/contact-uploader.png"
 done
 install -m 0644 "$bundle/_internal/resources/THIRD-PARTY-LICENSES" "$root/usr/share/doc/contact-uploader/copyright"
+printf '%s\n' "contact-uploader ($version) stable; urgency=medium" "" \
+  "  * Release $version; see the project's history for the changes." "" \
+  " -- Contact Uploader <support@contact-uploader.app>  $(date -R -u -d "@${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}")" \
+  | gzip -9n > "$root/usr/share/doc/contact-uploader/changelog.gz"
+chmod 0644 "$root/usr/share/doc/contact-uploader/changelog.gz"
+# what lintian reports about any self-contained program under /opt, and why it is so (see the file)
+install -D -m 0644 packaging/linux/lintian-overrides "$root/usr/share/lintian/overrides/contact-uploader"
+# shared libraries are loaded, not run: no execute bit (the program itself keeps it)
+find "$root/opt/contact-uploader/_internal" -type f -name '*.so*' -exec chmod 0644 {} +
 
 # Depends: the packages owning the system libraries the bundle loads but does not carry (libc, GL, fontconfig…)
 depends=$(find "$root/opt" -type f \( -name '*.so*' -o -name contact-uploader \) -print0 \
@@ -58,11 +67,13 @@ Section: utils
 Priority: optional
 Homepage: https://contact-uploader.app
 Description: add contacts to SMS and e-mail marketing platforms
- Contact Uploader adds contacts to Netcore Smartech / CEE, İleti Merkezi, Aptania and
- Octopush one at a time through a form, or thousands at once from a CSV, XLSX, XLS or
- ODS spreadsheet, without writing code. API keys stay in the system keyring.
+ Contact Uploader adds contacts to Netcore Smartech / CEE, İleti Merkezi,
+ Aptania and Octopush one at a time through a form, or thousands at once
+ from a CSV, XLSX, XLS or ODS spreadsheet, without writing code. API keys
+ stay in the system keyring.
  .
- The command line (contact-uploader upload …) runs the same engine without a window.
+ The command line (contact-uploader upload ...) runs the same engine
+ without a window.
 CONTROL
 rm -f "$deb"
 dpkg-deb --root-owner-group -Zxz -z6 --build "$root" "$deb" >/dev/null
