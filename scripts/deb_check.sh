@@ -19,8 +19,10 @@ for p in "${paths[@]}"; do [ ! -e "$p" ] || { echo "$p exists before installing"
 
 if command -v lintian >/dev/null; then
   echo "-- lintian (errors and warnings fail; packaging/linux/lintian-overrides says what is expected)"
-  lintian --fail-on error,warning "$deb" 2>&1 | grep -v "running with root privileges" || true
-  lintian --fail-on error,warning "$deb" >/dev/null 2>&1 || { echo "lintian found problems" >&2; exit 1; }
+  status=0
+  report=$(lintian --fail-on error,warning "$deb" 2>&1) || status=$?
+  printf '%s\n' "$report" | grep -v "running with root privileges" || true
+  [ "$status" -eq 0 ] || { echo "lintian found problems" >&2; exit 1; }
 fi
 
 echo "-- apt install ./$deb"
