@@ -426,11 +426,14 @@ class _TerminalProgress:
             self.bar = tqdm(total=progress.total, initial=progress.done, file=self.stream, unit=" rows",
                             dynamic_ncols=sized, ncols=None if sized else 80, nrows=None if sized else 24,
                             mininterval=0.1, leave=False, disable=None, smoothing=0.1)
-        # the provider asked us to hold: say until when; else whether the job is paused
+        # the provider asked us to hold: say until when, on a line of its own above the bar (the bar is too
+        # narrow for the sentence, and a hold brings no further updates to draw it); else whether it is paused
+        if progress.waiting_message and progress.waiting_message != self.status:
+            self.bar.write(progress.waiting_message, file=self.stream)
         status = progress.waiting_message or ("paused" if progress.paused else "")
         if status != self.status:
             self.status = status
-            self.bar.set_postfix_str(status, refresh=False)
+            self.bar.set_postfix_str("waiting" if progress.waiting_message else status)
         self.bar.update(progress.done - self.bar.n)
         if progress.done >= progress.total:
             self.bar.refresh()  # the last step may fall inside tqdm's mininterval: show the whole count

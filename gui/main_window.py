@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
-    QMessageBox,
     QPushButton,
     QScrollArea,
     QStackedWidget,
@@ -36,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core import APP_TITLE, __version__
+from core import APP_TITLE
 from core.paths import state_dir
 from core.providers import PROVIDERS
 from gui import theme
@@ -526,15 +525,11 @@ class MainWindow(QMainWindow):
             dialog.test_connection()
         return dialog
 
-    def show_about(self) -> None:
-        box = QMessageBox(self)
-        box.setWindowTitle(f"About {APP_TITLE}")
-        box.setIconPixmap(theme.pixmap("app", 64))
-        box.setText(f"<b>{APP_TITLE}</b> {__version__}")
-        box.setInformativeText(
-            "Add contacts to Netcore, İleti Merkezi, Aptania and Octopush one at a time or from a "
-            "spreadsheet. API keys stay in your system keyring; every answer is shown in plain words.\n\n"
-            f"Settings and logs: {state_dir()}"
-        )
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
+    def show_about(self) -> Any:
+        """Help → About: version, where settings, journal and logs live, third-party licences."""
+        from gui.about_dialog import AboutDialog
+
+        dialog = AboutDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog

@@ -9,6 +9,13 @@ export CONTACT_UPLOADER_HOME
 CONTACT_UPLOADER_HOME=$(mktemp -d)
 trap 'rm -rf "$CONTACT_UPLOADER_HOME"' EXIT
 
+echo "-- every bundled library finds the libraries it needs (build.spec leaves out the unused ones)"
+missing=$(find dist/contact-uploader/_internal -name '*.so*' -type f -print0 \
+  | LD_LIBRARY_PATH="$PWD/dist/contact-uploader/_internal" xargs -0 ldd 2>/dev/null | grep "not found" || true)
+[ -z "$missing" ] || { echo "bundled libraries miss: $missing" >&2; exit 1; }
+grep -q "PySide6_Essentials" dist/contact-uploader/_internal/resources/THIRD-PARTY-LICENSES
+grep -q "replace the Qt libraries\|in place of these files" dist/contact-uploader/_internal/resources/THIRD-PARTY-LICENSES
+
 echo "-- providers from the bundle"
 "$app" providers | grep -q "octopush"
 "$app" providers --json | python3 -c "import json,sys; d=json.load(sys.stdin); assert len(d)==4, d"
@@ -21,4 +28,8 @@ start=$(date +%s.%N)
 QT_QPA_PLATFORM=offscreen CONTACT_UPLOADER_SMOKE_TEST=1 timeout 60 "$app" --demo
 end=$(date +%s.%N)
 python3 -c "print(f'smoke run of the window took {($end - $start):.2f} s in all')"
+if command -v xvfb-run >/dev/null; then
+  echo "-- the window on a real X server (xvfb, the xcb platform plugin and its libraries)"
+  QT_QPA_PLATFORM=xcb CONTACT_UPLOADER_SMOKE_TEST=1 timeout 60 xvfb-run -a "$app" --demo
+fi
 echo "smoke test passed"

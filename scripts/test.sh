@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_packages=(xvfb xauth gnome-keyring dbus dbus-x11 libsecret-tools
+apt_packages=(python3-venv shellcheck desktop-file-utils gcc binutils xvfb xauth gnome-keyring dbus dbus-x11 libsecret-tools
   libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3
   libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0
   libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxcb-xfixes0 fonts-dejavu-core)
@@ -20,7 +20,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-python3 -m pip install -q --disable-pip-version-check -e '.[test]'
+# shellcheck source=scripts/venv.sh
+. scripts/venv.sh   # a venv, never the PEP 668 system Python
+python -m pip install -q --disable-pip-version-check -e '.[test]'
 
 export QT_QPA_PLATFORM=offscreen
-exec bash .ci/keyring-session.sh python3 -m pytest "$@"
+exec bash .ci/keyring-session.sh python -m pytest "$@"
