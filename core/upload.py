@@ -341,7 +341,8 @@ def _default_region(provider: Provider, profile: str, explicit: str | None) -> s
 
 @contextlib.contextmanager
 def _interrupt_cancels(control: JobControl) -> Iterator[None]:
-    """In the main thread, the first Ctrl-C cancels the job gracefully, a second one stops at once."""
+    """In the main thread, the first Ctrl-C (or SIGTERM, as systemd or ``kill`` stop a job) cancels the job
+    gracefully, a second one stops at once."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -354,11 +355,13 @@ def _interrupt_cancels(control: JobControl) -> Iterator[None]:
             raise KeyboardInterrupt
         control.cancel()
 
-    previous = signal.signal(signal.SIGINT, handler)
+    signums = [signal.SIGINT, signal.SIGTERM]
+    previous = {signum: signal.signal(signum, handler) for signum in signums}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, earlier in previous.items():
+            signal.signal(signum, earlier)
 
 
 class _TerminalProgress:

@@ -121,7 +121,8 @@ def test_upload_json_when_nothing_was_sent_is_exit_2_with_the_object(
         assert sandbox.received("iletimerkezi") == []
 
 
-def test_upload_json_when_interrupted_is_130_with_the_object(tmp_path: Path) -> None:
+@pytest.mark.parametrize("signame", ["SIGINT", "SIGTERM"])  # SIGTERM: systemd stopping the service
+def test_upload_json_when_interrupted_is_130_with_the_object(tmp_path: Path, signame: str) -> None:
     source = contacts(tmp_path, 150)
     with Sandbox(latency=0.05) as sandbox:
         proc = start_script("upload", str(source), "--provider", "aptania", "--set", "contactProfileID=1",
@@ -132,7 +133,7 @@ def test_upload_json_when_interrupted_is_130_with_the_object(tmp_path: Path) -> 
             assert proc.poll() is None, proc.communicate()
             assert time.monotonic() < deadline
             time.sleep(0.01)
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(getattr(signal, signame))
         out, err = proc.communicate(timeout=30)
     assert proc.returncode == 130, err
     data = one_object(out)
