@@ -75,7 +75,9 @@ class GroupPicker(QWidget):
     def value(self) -> str:
         """The chosen group's id, or the text typed (an id)."""
         text = self.combo.currentText()
-        index = self.combo.findText(text, Qt.MatchFlag.MatchExactly)  # a sub-group's name is indented
+        index = self.combo.currentIndex()
+        if index < 0 or self.combo.itemText(index) != text:  # typed: a label (sub-groups are indented)
+            index = self.combo.findText(text, Qt.MatchFlag.MatchExactly)
         if index >= 0:
             return str(self.combo.itemData(index) or "")
         return text.strip()

@@ -64,6 +64,24 @@ def test_refresh_fetches_again(qtbot: Any, demo: DemoSession) -> None:
     assert ("Yeni  (5)", "3000") in items(picker)
 
 
+def test_two_sub_groups_with_the_same_name_keep_their_own_ids(qtbot: Any, demo: DemoSession) -> None:
+    # "VIP" under two main groups, same count: the same label in the combo, two different groups
+    demo.sandbox.add_iletimerkezi_group(2001, "VIP", parent=1001, count=3)
+    demo.sandbox.add_iletimerkezi_group(2002, "VIP", parent=1003, count=3)
+    picker = GroupPicker(lambda: (demo.credentials("iletimerkezi"), demo.base_url("iletimerkezi")))
+    qtbot.addWidget(picker)
+    picker.show()
+    wait_loaded(qtbot, picker)
+    second = picker.combo.findData("2002")
+    assert picker.combo.itemText(second) == picker.combo.itemText(picker.combo.findData("2001"))
+    picker.combo.setCurrentIndex(second)
+    assert picker.value() == "2002"
+    with qtbot.waitSignal(picker.loaded, timeout=10000):
+        picker.refresh()
+    qtbot.waitUntil(lambda: picker.task.done, timeout=5000)
+    assert picker.value() == "2002"  # still the group chosen, not the first one of that name
+
+
 def test_a_typed_id_works_when_the_groups_cannot_be_fetched(qtbot: Any) -> None:
     with Sandbox() as sandbox:
         base = sandbox.base_url("iletimerkezi")
