@@ -53,6 +53,8 @@ class GroupPicker(QWidget):
         self.combo.setAccessibleName("Group")
         self.combo.addItem("", "")  # no group
         self.combo.currentIndexChanged.connect(lambda _i: self.changed.emit())
+        # a chosen long name shows its beginning, not its end (the editable combo puts the cursor last)
+        self.combo.currentIndexChanged.connect(lambda _i: self.combo.lineEdit().setCursorPosition(0))
         self.combo.lineEdit().textEdited.connect(lambda _t: self.changed.emit())
         row.addWidget(self.combo, 1)
         self.refresh_button = QToolButton()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, QThread
+from PySide6.QtWidgets import QLabel
 
 from core.demo import DemoSession
 from core.errors import MissingCredentials
@@ -130,3 +131,42 @@ def test_the_import_options_offer_the_picker(qtbot: Any, demo: DemoSession) -> N
     view.set_constant("group_id", "1002")
     assert view.constants()["group_id"] == "1002"
     assert picker.combo.currentText().strip() == "VIP Müşteriler  (0)"
+
+
+def test_a_long_group_name_shows_its_beginning(qtbot: Any, demo: DemoSession) -> None:
+    name = "Kampanya Ekim 2026 — İstanbul Avrupa Yakası bayileri"
+    demo.sandbox.add_iletimerkezi_group(2001, name, count=12345)
+    picker = GroupPicker(lambda: (demo.credentials("iletimerkezi"), demo.base_url("iletimerkezi")))
+    qtbot.addWidget(picker)
+    picker.resize(260, picker.sizeHint().height())
+    picker.show()
+    wait_loaded(qtbot, picker)
+    picker.combo.setCurrentIndex(picker.combo.findData("2001"))
+    assert picker.combo.lineEdit().cursorPosition() == 0  # "Kampanya Ekim…", not "…bayileri  (12345)"
+    assert picker.value() == "2001"
+
+
+def test_the_import_options_line_the_group_up_with_its_label_and_the_next_field(
+    qtbot: Any, demo: DemoSession
+) -> None:
+    from core.providers import get_provider
+
+    view = MappingView()
+    view.group_source = lambda: (demo.credentials("iletimerkezi"), demo.base_url("iletimerkezi"))
+    qtbot.addWidget(view)
+    view.set_source(["Ad", "Cep"], [["Ayşe", "05321234567"]], get_provider("iletimerkezi"),
+                    {0: "name", 1: "gsm"}, {})
+    picker = view.option_inputs["group_id"]
+    assert isinstance(picker, GroupPicker)
+    with qtbot.waitSignal(picker.loaded, timeout=10000):
+        view.resize(1100, 700)
+        view.show()
+    qtbot.waitUntil(lambda: picker.task.done, timeout=5000)
+
+    def box(widget: Any) -> Any:
+        return widget.rect().translated(widget.mapTo(view, widget.rect().topLeft()))
+
+    label = next(w for w in view.findChildren(QLabel) if w.buddy() is picker)
+    combo, region = box(picker.combo), box(view.region)
+    assert abs(box(label).center().y() - combo.center().y()) <= 1  # the label beside the combo, not below it
+    assert abs(region.center().y() - combo.center().y()) <= 1  # the next field on the same line
