@@ -35,6 +35,7 @@ EXIT_OK = 0
 EXIT_ROWS = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+EXIT_INTERNAL = 70  # a bug of the program (SPEC §8): never 1, which says a row failed
 # commands whose --json prints one summary object at the end (SPEC §8)
 JSON_COMMANDS = frozenset({"upload", "add"})
 # the keys of "counts" in that object: every outcome, always present, in this order
@@ -150,6 +151,7 @@ def epilog(exits: Sequence[tuple[str, str]], env: Sequence[tuple[str, str]]) -> 
     """The end of every ``--help``: the exit statuses, then the environment variables the command reads."""
     lines = ["exit status:"]
     lines += [f"  {code:<5}{what}" for code, what in exits]
+    lines.append(f"  {EXIT_INTERNAL:<5}an internal error of the program (a bug); the log has the details")
     lines.append("environment:")
     for name, what in env:
         lines.append(f"  {name}")
@@ -597,10 +599,10 @@ def _run(argv: list[str], out: IO[str], err: IO[str], record: RunRecord) -> int:
     except Exception as exc:
         log.exception("unexpected error")
         err.write(f"Something unexpected went wrong ({type(exc).__name__}).{_log_pointer()}\n")
-        return EXIT_ROWS
+        return EXIT_INTERNAL
 
 
 __all__ = [
-    "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_ROWS", "EXIT_USAGE", "RunRecord", "base_url_for", "build_parser",
-    "main", "run_record",
+    "EXIT_INTERNAL", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_ROWS", "EXIT_USAGE", "RunRecord", "base_url_for",
+    "build_parser", "main", "run_record",
 ]

@@ -250,7 +250,7 @@ def test_main_in_process_catches_unexpected_errors(
 
     monkeypatch.setitem(core.cli.COMMANDS, "providers", boom)
     try:
-        assert main(["providers"]) == 1
+        assert main(["providers"]) == 70  # SPEC §8: an internal error, never 1 (a row failed)
     finally:
         from core.logsetup import teardown_logging
 

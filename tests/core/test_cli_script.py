@@ -203,6 +203,7 @@ def test_every_help_ends_with_exit_statuses_and_environment(command: str | None)
     exits = text[exits_at:env_at]
     assert re.search(r"^  0 ", exits, re.M)
     assert re.search(r"^  2 ", exits, re.M)
+    assert re.search(r"^  70 .*log", exits, re.M)  # SPEC §8: an internal error is 70, never 1
     env = text[env_at:]
     assert "CONTACT_UPLOADER_HOME" in env
     if command in ("add", "upload", "credentials", None):
