@@ -90,6 +90,27 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{text}. Run '{self.prog} --help' to see what it takes.")
 
 
+def unrecognized_sentence(
+    parser: argparse.ArgumentParser, args: argparse.Namespace, extras: Sequence[str]
+) -> str:
+    """One sentence for words the command does not take: the closest option, and that command's help."""
+    import difflib
+
+    command = getattr(args, "command", None)
+    target = parser
+    for action in parser._actions:  # the sub-command's own parser knows its options
+        if isinstance(action, argparse._SubParsersAction) and command in action.choices:
+            target = action.choices[command]
+    options = [o for o in target._option_string_actions if o.startswith("--")]
+    typed = next((e.split("=", 1)[0] for e in extras if e.startswith("--")), "")
+    close = difflib.get_close_matches(typed, options, n=1, cutoff=0.6) if typed else []
+    hint = f" Did you mean '{close[0]}'?" if close else ""
+    if typed in options:  # the command's own option, given before the command's name
+        hint = f" Give {typed} after '{command}'."
+    prog = f"{PROG} {command}" if command else PROG
+    return f"Unrecognized arguments: {' '.join(extras)}.{hint} Run '{prog} --help' to see what it takes."
+
+
 def _positive(value: str) -> int:
     try:
         number = int(value)
@@ -570,9 +591,11 @@ def _run(argv: list[str], out: IO[str], err: IO[str], record: RunRecord) -> int:
     try:
         parser = build_parser()
         try:
-            args = parser.parse_args(argv)
+            args, extras = parser.parse_known_args(argv)
         except SystemExit as exc:  # --help / --version
             return int(exc.code or 0) if not isinstance(exc.code, str) else EXIT_USAGE
+        if extras:
+            raise UsageError(unrecognized_sentence(parser, args, extras))
         args.record = record
         if not args.command:
             raise UsageError(f"Give a command: {', '.join(COMMANDS)}. Run '{PROG} --help' for help.")

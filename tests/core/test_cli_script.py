@@ -217,6 +217,27 @@ def test_every_help_ends_with_exit_statuses_and_environment(command: str | None)
     assert all(line.startswith("  ") for line in env.splitlines()[2:])
 
 
+@pytest.mark.parametrize("command", ["upload", "add", "providers", "groups"])
+def test_a_mistyped_option_names_the_command_help_and_the_closest_option(command: str) -> None:
+    words = {"upload": ["upload", "contacts.csv", "--provider", "octopush"],
+             "add": ["add", "--provider", "octopush"], "providers": ["providers"],
+             "groups": ["groups", "iletimerkezi"]}[command]
+    proc = run_script(*words, "--jsno")
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert "--jsno" in lines[0]
+    assert "Did you mean '--json'?" in lines[0]
+    assert f"'contact-uploader {command} --help'" in lines[0]  # that command's help, not the general one
+
+
+def test_an_option_before_its_command_says_where_it_goes() -> None:
+    proc = run_script("--json", "upload", "contacts.csv", "--provider", "octopush")
+    assert proc.returncode == 2
+    assert "Give --json after 'upload'." in proc.stderr
+    assert "Did you mean" not in proc.stderr
+
+
 # ---------------------------------------------------------------------------------------- progress bar
 def _read_all(fd: int, proc: subprocess.Popen[str]) -> bytes:
     import select
