@@ -235,6 +235,12 @@ def unknown_word_sentence(word: str, known: Sequence[str], lang: str = "en") -> 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    # no console (a windowed build started by the Task Scheduler, a closed stream): Python leaves None there;
+    # what would be printed is dropped, and the job, its report and its exit status stay the same
+    if sys.stdout is None:
+        sys.stdout = open(os.devnull, "w")
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w")
     if wants_cli(args):
         from core.cli import main as cli_main
 

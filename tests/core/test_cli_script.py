@@ -185,6 +185,32 @@ def test_help_with_json_prints_the_help_only() -> None:
     assert "exit_status" in proc.stdout  # the --json option is described
 
 
+def _close(*fds: int) -> Any:
+    def closer() -> None:
+        for fd in fds:
+            os.close(fd)
+    return closer
+
+
+@pytest.mark.parametrize("closed", [(1,), (2,), (1, 2)])
+def test_closed_console_streams_still_run_the_job(
+    sandbox: Sandbox, tmp_path: Path, closed: tuple[int, ...]
+) -> None:
+    # a windowed build started by the Task Scheduler has no console: Python's sys.stdout/sys.stderr are None
+    source = contacts(tmp_path, 3)
+    report = tmp_path / "report.csv"
+    proc = run_script("upload", str(source), "--provider", "octopush", "--json", "--report", str(report),
+                      "--base-url", sandbox.base_url("octopush"), env=cred_env("octopush"),
+                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=_close(*closed))
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "unexpected" not in proc.stderr
+    assert report.exists()
+    assert len(sandbox.contacts("octopush")) == 3
+    typo = run_script("uplaod", stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=_close(*closed))
+    assert typo.returncode == 2
+
+
 # ---------------------------------------------------------------------------------------- --help
 def _commands() -> list[str]:
     parser = build_parser()
