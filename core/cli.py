@@ -493,7 +493,12 @@ def cmd_add(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     def send(creds: Mapping[str, str], base_url: str) -> int:
         assert check.contact is not None
         with ProviderClient(provider, creds, base_url) as client:
-            result = client.add(check.contact, check.options)
+            try:
+                result = client.add(check.contact, check.options)
+            except UploaderError as exc:
+                if exc.exit_status == EXIT_ROWS:  # not reached, or refused for the contact: it failed
+                    run_record(args).set_counts({Outcome.FAILED: 1})
+                raise
         run_record(args).set_counts({result.outcome: 1})
         stdout.write(describe_result(provider, result) + "\n")
         return EXIT_OK if result.outcome.is_success else EXIT_ROWS

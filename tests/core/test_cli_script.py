@@ -178,6 +178,19 @@ def test_add_json_invalid_contact_is_exit_2_with_the_object(sandbox: Sandbox) ->
     assert sandbox.received("octopush") == []
 
 
+def test_add_json_when_the_platform_cannot_be_reached_counts_the_contact_failed() -> None:
+    with Sandbox() as gone:
+        url = gone.base_url("octopush")
+    # the sandbox is stopped: the connection is refused (after the client's retries)
+    proc = run_script("add", "--provider", "octopush", "--set", "phone_number=+33612345678", "--json",
+                      "--base-url", url, env=cred_env("octopush"))
+    assert proc.returncode == 1, proc.stderr
+    data = one_object(proc.stdout)
+    assert data["counts"]["failed"] == 1  # as upload counts a row it could not send: the status says 1
+    assert data["exit_status"] == 1
+    assert "refused the connection" in proc.stderr
+
+
 def test_help_with_json_prints_the_help_only() -> None:
     proc = run_script("upload", "--help", "--json")
     assert proc.returncode == 0
