@@ -121,6 +121,24 @@ def test_upload_json_when_nothing_was_sent_is_exit_2_with_the_object(
         assert sandbox.received("iletimerkezi") == []
 
 
+@pytest.mark.parametrize("where", ["a folder", "under a file"])
+def test_a_report_that_cannot_be_written_is_refused_before_anything_is_sent(
+    sandbox: Sandbox, tmp_path: Path, where: str
+) -> None:
+    source = contacts(tmp_path, 3)
+    report = tmp_path if where == "a folder" else source / "report.csv"
+    proc = run_script("upload", str(source), "--provider", "octopush", "--json", "--report", str(report),
+                      "--base-url", sandbox.base_url("octopush"), env=cred_env("octopush"))
+    assert proc.returncode == 2, proc.stderr
+    assert sandbox.received("octopush") == []  # exit 2 says nothing was sent: it was not
+    data = one_object(proc.stdout)
+    assert data["exit_status"] == 2
+    assert data["job_id"] is None
+    line = proc.stderr.strip()
+    assert len(line.splitlines()) == 1
+    assert "Cannot write the report" in line
+
+
 @pytest.mark.parametrize("signame", ["SIGINT", "SIGTERM"])  # SIGTERM: systemd stopping the service
 def test_upload_json_when_interrupted_is_130_with_the_object(tmp_path: Path, signame: str) -> None:
     source = contacts(tmp_path, 150)
