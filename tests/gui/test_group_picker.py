@@ -170,3 +170,35 @@ def test_the_import_options_line_the_group_up_with_its_label_and_the_next_field(
     combo, region = box(picker.combo), box(view.region)
     assert abs(box(label).center().y() - combo.center().y()) <= 1  # the label beside the combo, not below it
     assert abs(region.center().y() - combo.center().y()) <= 1  # the next field on the same line
+
+
+def test_the_import_options_list_the_groups_again_for_new_credentials_or_another_profile(
+    qtbot: Any, demo: DemoSession, tmp_path: Any
+) -> None:
+    # as the form does: another account's groups would put the contacts in a group of the wrong account
+    from gui.import_view import ImportView, Step
+
+    context = AppContext("iletimerkezi", demo=demo)
+    view = ImportView(context)
+    qtbot.addWidget(view)
+    view.show()
+    source = tmp_path / "kisiler.csv"
+    source.write_text("Ad,Cep Telefonu\nAyşe,+905321234567\n", encoding="utf-8")
+    view.open_file(source)
+    qtbot.waitUntil(lambda: not view.is_busy(), timeout=20000)
+    view.go_next()
+    assert view.step is Step.COLUMNS
+    picker = view.mapping_view.option_inputs["group_id"]
+    assert isinstance(picker, GroupPicker)
+    qtbot.waitUntil(lambda: picker.task is not None and picker.task.done and len(items(picker)) == 3,
+                    timeout=10000)
+    demo.sandbox.add_iletimerkezi_group(3000, "Yeni", count=5)
+    with qtbot.waitSignal(picker.loaded, timeout=10000):
+        context.credentialsChanged.emit()
+    qtbot.waitUntil(lambda: picker.task.done, timeout=5000)
+    assert ("Yeni  (5)", "3000") in items(picker)
+    demo.sandbox.add_iletimerkezi_group(3001, "Başka", count=1)
+    with qtbot.waitSignal(picker.loaded, timeout=10000):
+        context.profileChanged.emit("other")
+    qtbot.waitUntil(lambda: picker.task.done, timeout=5000)
+    assert ("Başka  (1)", "3001") in items(picker)
