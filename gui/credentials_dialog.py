@@ -451,7 +451,8 @@ class CredentialsDialog(QDialog):
         if self.task is not None and not self.task.done:
             return
         creds = self.values()
-        empty = [self.rows[c].spec.label for c, v in creds.items() if not v]
+        used = self.provider.check_fields
+        empty = [self.rows[c].spec.label for c, v in creds.items() if not v and (used is None or c in used)]
         if empty:
             missing = ", ".join(empty)
             self.check_panel.show_notice("warning", "Something is missing", f"Fill in {missing} first.")

@@ -194,6 +194,21 @@ def test_aptania_explains_user_uuid_and_tests_the_token_only(qtbot: Any, demo: A
     assert "not-a-token" not in dialog.check_panel.text.text()
 
 
+def test_aptania_tests_the_token_before_the_user_uuid_is_known(qtbot: Any, demo: Any) -> None:
+    # the test checks the token only: a marketer still asking Aptania for the userUUID can test the token
+    dialog = make_dialog(qtbot, AppContext("aptania", demo=demo))
+    dialog.rows["user_uuid"].set_value("")
+    result = run_test(qtbot, dialog)
+    assert isinstance(result, CheckResult)
+    assert result.ok
+    assert dialog.check_panel.tone == "success"
+    dialog.rows["token_uuid"].set_value("")  # the token itself is still asked for
+    qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+    assert dialog.check_panel.tone == "warning"
+    assert "API token (tokenUUID)" in dialog.check_panel.text.text()
+    assert "userUUID" not in dialog.check_panel.text.text()
+
+
 def assert_nothing_squashed(qtbot: Any, dialog: CredentialsDialog) -> None:
     """Every editor at its full height and every wrapped text with the lines it needs, with the buttons
     inside a dialog that fits the screen (a long note or a result notice used to squash the rows)."""
