@@ -155,17 +155,18 @@ EXITS_PLAIN: tuple[tuple[str, str], ...] = (
 ENV_HOME = ("CONTACT_UPLOADER_HOME", "where settings, the job journal and logs live (default: per user)")
 
 
-def env_credentials() -> list[tuple[str, str]]:
-    """One help line per provider: the variables that override its stored credentials."""
+def env_credentials(providers: Sequence[Provider] | None = None) -> list[tuple[str, str]]:
+    """One help line per provider (default: all): the variables that override its stored credentials."""
     return [
         (", ".join(c.env_var(p.name) for c in p.credential_fields),
          f"{p.title} credentials (override the keyring)")
-        for p in PROVIDERS.values()
+        for p in (providers or list(PROVIDERS.values()))
     ]
 
 
-def env_base_urls() -> list[tuple[str, str]]:
-    return [(base_url_env(p), f"{p.title} address, as --base-url (which wins)") for p in PROVIDERS.values()]
+def env_base_urls(providers: Sequence[Provider] | None = None) -> list[tuple[str, str]]:
+    return [(base_url_env(p), f"{p.title} address, as --base-url (which wins)")
+            for p in (providers or list(PROVIDERS.values()))]
 
 
 def epilog(exits: Sequence[tuple[str, str]], env: Sequence[tuple[str, str]]) -> str:
@@ -294,9 +295,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON (one object per group, with parent_id)")
     p.add_argument("--base-url", metavar="URL", help="ask this address instead of the provider's")
     _add_demo(p)
+    ileti = [get_provider("iletimerkezi")]  # the only platform with groups: only its variables are read
     _sub_help(p, (("0", "the groups were listed"),
                   ("2", "credentials missing or refused, the platform unreachable, or a bad command")),
-              [ENV_HOME, *env_credentials(), *env_base_urls()])
+              [ENV_HOME, *env_credentials(ileti), *env_base_urls(ileti)])
 
     p = sub.add_parser("credentials", help="store, test or delete a provider's credentials")
     p.add_argument("action", choices=("set", "test", "delete"), help="set (prompt or stdin), test or delete")

@@ -267,6 +267,11 @@ def test_every_help_ends_with_exit_statuses_and_environment(command: str | None)
         for name in ("CONTACT_UPLOADER_OCTOPUSH_API_KEY", "CONTACT_UPLOADER_NETCORE_REGION",
                      "CONTACT_UPLOADER_ILETIMERKEZI_BASE_URL"):
             assert name in env
+    if command == "groups":  # only İleti Merkezi has groups: its variables, no other platform's
+        assert "CONTACT_UPLOADER_ILETIMERKEZI_API_HASH" in env
+        assert "CONTACT_UPLOADER_ILETIMERKEZI_BASE_URL" in env
+        assert "NETCORE" not in env
+        assert "OCTOPUSH" not in env
     if command in ("add", "upload"):
         assert re.search(r"^  130 ", exits, re.M)
         assert re.search(r"^  1 ", exits, re.M)
