@@ -146,6 +146,13 @@ class GroupPicker(QWidget):
     def _failed(self, exc: object) -> None:
         if not shiboken6.isValid(self):
             return
+        from core.errors import MissingCredentials
+
+        if isinstance(exc, MissingCredentials):  # its sentence is the command line's advice
+            self._say("No İleti Merkezi credentials are stored for this profile yet: add them with "
+                      "Credentials… to list the groups. You can still type a group id.", error=True)
+            self.loaded.emit(exc)
+            return
         sentence = " ".join(str(exc).split()) or type(exc).__name__
         self._say(f"Could not list the groups: {sentence} You can still type a group id.", error=True)
         self.loaded.emit(exc)

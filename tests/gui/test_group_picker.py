@@ -107,7 +107,11 @@ def test_no_credentials_yet_says_so_and_keeps_the_typed_id(qtbot: Any) -> None:
     qtbot.addWidget(picker)
     picker.show()
     assert picker.task is None  # nothing to ask with
-    assert "No API key is stored" in picker.status.text()
+    status = picker.status.text()
+    assert "No İleti Merkezi credentials" in status
+    assert "Credentials…" in status  # where the window's user adds them
+    assert "contact-uploader" not in status  # not the command line's advice
+    assert "CONTACT_UPLOADER_" not in status
     assert picker.value() == "77"
 
 
