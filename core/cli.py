@@ -35,6 +35,7 @@ EXIT_OK = 0
 EXIT_ROWS = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+EXIT_INTERNAL = 70  # a bug of the program (SPEC §8): never 1, which says a row failed
 # commands whose --json prints one summary object at the end (SPEC §8)
 JSON_COMMANDS = frozenset({"upload", "add"})
 # the keys of "counts" in that object: every outcome, always present, in this order
@@ -77,7 +78,6 @@ def run_record(args: argparse.Namespace) -> RunRecord:
         record = RunRecord()
         args.record = record
     return record
-EXIT_INTERNAL = 70  # a bug: one sentence pointing at the log file (never 1, which means "rows failed")
 
 
 # ---------------------------------------------------------------------------------------- parser
@@ -88,6 +88,27 @@ class _Parser(argparse.ArgumentParser):
         text = message.strip().rstrip(".")
         text = text[:1].upper() + text[1:]
         raise UsageError(f"{text}. Run '{self.prog} --help' to see what it takes.")
+
+
+def unrecognized_sentence(
+    parser: argparse.ArgumentParser, args: argparse.Namespace, extras: Sequence[str]
+) -> str:
+    """One sentence for words the command does not take: the closest option, and that command's help."""
+    import difflib
+
+    command = getattr(args, "command", None)
+    target = parser
+    for action in parser._actions:  # the sub-command's own parser knows its options
+        if isinstance(action, argparse._SubParsersAction) and command in action.choices:
+            target = action.choices[command]
+    options = [o for o in target._option_string_actions if o.startswith("--")]
+    typed = next((e.split("=", 1)[0] for e in extras if e.startswith("--")), "")
+    close = difflib.get_close_matches(typed, options, n=1, cutoff=0.6) if typed else []
+    hint = f" Did you mean '{close[0]}'?" if close else ""
+    if typed in options:  # the command's own option, given before the command's name
+        hint = f" Give {typed} after '{command}'."
+    prog = f"{PROG} {command}" if command else PROG
+    return f"Unrecognized arguments: {' '.join(extras)}.{hint} Run '{prog} --help' to see what it takes."
 
 
 def _positive(value: str) -> int:
@@ -134,23 +155,25 @@ EXITS_PLAIN: tuple[tuple[str, str], ...] = (
 ENV_HOME = ("CONTACT_UPLOADER_HOME", "where settings, the job journal and logs live (default: per user)")
 
 
-def env_credentials() -> list[tuple[str, str]]:
-    """One help line per provider: the variables that override its stored credentials."""
+def env_credentials(providers: Sequence[Provider] | None = None) -> list[tuple[str, str]]:
+    """One help line per provider (default: all): the variables that override its stored credentials."""
     return [
         (", ".join(c.env_var(p.name) for c in p.credential_fields),
          f"{p.title} credentials (override the keyring)")
-        for p in PROVIDERS.values()
+        for p in (providers or list(PROVIDERS.values()))
     ]
 
 
-def env_base_urls() -> list[tuple[str, str]]:
-    return [(base_url_env(p), f"{p.title} address, as --base-url (which wins)") for p in PROVIDERS.values()]
+def env_base_urls(providers: Sequence[Provider] | None = None) -> list[tuple[str, str]]:
+    return [(base_url_env(p), f"{p.title} address, as --base-url (which wins)")
+            for p in (providers or list(PROVIDERS.values()))]
 
 
 def epilog(exits: Sequence[tuple[str, str]], env: Sequence[tuple[str, str]]) -> str:
     """The end of every ``--help``: the exit statuses, then the environment variables the command reads."""
     lines = ["exit status:"]
     lines += [f"  {code:<5}{what}" for code, what in exits]
+    lines.append(f"  {EXIT_INTERNAL:<5}an internal error of the program (a bug); the log has the details")
     lines.append("environment:")
     for name, what in env:
         lines.append(f"  {name}")
@@ -278,9 +301,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON (one object per group, with parent_id)")
     p.add_argument("--base-url", metavar="URL", help="ask this address instead of the provider's")
     _add_demo(p)
+    ileti = [get_provider("iletimerkezi")]  # the only platform with groups: only its variables are read
     _sub_help(p, (("0", "the groups were listed"),
                   ("2", "credentials missing or refused, the platform unreachable, or a bad command")),
-              [ENV_HOME, *env_credentials(), *env_base_urls()])
+              [ENV_HOME, *env_credentials(ileti), *env_base_urls(ileti)])
 
     p = sub.add_parser("credentials", help="store, test or delete a provider's credentials")
     p.add_argument("action", choices=("set", "test", "delete"), help="set (prompt or stdin), test or delete")
@@ -477,7 +501,12 @@ def cmd_add(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     def send(creds: Mapping[str, str], base_url: str) -> int:
         assert check.contact is not None
         with ProviderClient(provider, creds, base_url) as client:
-            result = client.add(check.contact, check.options)
+            try:
+                result = client.add(check.contact, check.options)
+            except UploaderError as exc:
+                if exc.exit_status == EXIT_ROWS:  # not reached, or refused for the contact: it failed
+                    run_record(args).set_counts({Outcome.FAILED: 1})
+                raise
         run_record(args).set_counts({result.outcome: 1})
         stdout.write(describe_result(provider, result) + "\n")
         return EXIT_OK if result.outcome.is_success else EXIT_ROWS
@@ -524,15 +553,6 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, IO[str], IO[str]], int]] = {
 
 def _one_line(text: str) -> str:
     return " ".join(str(text).split()) or "Something went wrong."
-
-
-def _log_pointer() -> str:
-    try:
-        from core.logsetup import log_path
-
-        return f" Details are in the log file {log_path()}."
-    except Exception:  # noqa: BLE001 — the pointer is a courtesy; never fail while reporting a failure
-        return ""
 
 
 def wants_json(argv: Sequence[str]) -> bool:
@@ -597,9 +617,11 @@ def _run(argv: list[str], out: IO[str], err: IO[str], record: RunRecord) -> int:
     try:
         parser = build_parser()
         try:
-            args = parser.parse_args(argv)
+            args, extras = parser.parse_known_args(argv)
         except SystemExit as exc:  # --help / --version
             return int(exc.code or 0) if not isinstance(exc.code, str) else EXIT_USAGE
+        if extras:
+            raise UsageError(unrecognized_sentence(parser, args, extras))
         args.record = record
         if not args.command:
             raise UsageError(f"Give a command: {', '.join(COMMANDS)}. Run '{PROG} --help' for help.")
@@ -633,6 +655,6 @@ def _run(argv: list[str], out: IO[str], err: IO[str], record: RunRecord) -> int:
 
 
 __all__ = [
-    "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_ROWS", "EXIT_USAGE", "RunRecord", "base_url_for", "build_parser",
-    "main", "run_record",
+    "EXIT_INTERNAL", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_ROWS", "EXIT_USAGE", "RunRecord", "base_url_for",
+    "build_parser", "main", "run_record",
 ]

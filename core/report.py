@@ -81,6 +81,23 @@ def report_rows(
         yield [str(number), status, code, " ".join(message.split()), contact_id, *cells]
 
 
+def check_report_target(path: str | os.PathLike[str]) -> None:
+    """ConfigError when a report could not be written at ``path`` (a folder, a folder that cannot be made, no
+    right to write there), so that an upload refuses before it sends anything rather than after."""
+    target = Path(path).expanduser()
+    if target.is_dir():
+        raise ConfigError(f"Cannot write the report {target}: it is a folder; give a file name such as "
+                          f"{target / 'report.csv'}.")
+    directory = target.parent if str(target.parent) else Path(".")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".report-", suffix=".csv", dir=directory)
+    except OSError as exc:
+        raise ConfigError(f"Cannot write the report {target}: {exc.strerror or exc}.") from None
+    os.close(fd)
+    os.unlink(tmp)
+
+
 def write_report(
     path: str | os.PathLike[str],
     table: TableLike,

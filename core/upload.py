@@ -76,6 +76,10 @@ class _Upload:
         from core.validation import prepare
 
         args = self.args
+        if getattr(args, "report", None):  # refused now, not after the rows were sent
+            from core.report import check_report_target
+
+            check_report_target(args.report)
         saved = _saved_import(args)  # --use: flags given on the command line win over it
         provider = _provider(args, saved)
         profile = (getattr(args, "profile", None) or (saved.profile if saved else "")).strip() or "default"

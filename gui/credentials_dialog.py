@@ -12,6 +12,7 @@ import os
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -19,10 +20,10 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QLayout,
     QLineEdit,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -97,8 +98,10 @@ class Notice(QFrame):
         self.text.setText(text)
         self.show()
         window = self.window()
-        if isinstance(window, QDialog):
-            QTimer.singleShot(0, window.adjustSize)  # grow to fit the new text (labels wrap)
+        if isinstance(window, CredentialsDialog):
+            QTimer.singleShot(0, window.fit_height)  # grow to fit the new text (labels wrap)
+        elif isinstance(window, QDialog):
+            QTimer.singleShot(0, window.adjustSize)
 
 
 class CredentialRow:
@@ -190,9 +193,23 @@ class CredentialsDialog(QDialog):
         self.setWindowTitle(f"{self.provider.title} credentials")
         self.setMinimumWidth(560)
 
-        outer = QVBoxLayout(self)
-        outer.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)  # grow with notices, never squash
-        outer.setContentsMargins(24, 20, 24, 20)
+        # everything above the buttons scrolls: the layout's minimum size ignores word wrap, so on a short
+        # screen (or under a long note and a result notice) the rows were squashed instead; fit_height()
+        # grows the dialog to what the wrapped texts need, up to the screen, and the rest scrolls
+        frame = QVBoxLayout(self)
+        frame.setContentsMargins(0, 0, 0, 20)
+        frame.setSpacing(14)
+        self.body = QWidget()
+        self.body.setObjectName("CredentialsBody")
+        self.scroll = QScrollArea()
+        self.scroll.setObjectName("CredentialsScroll")
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setWidget(self.body)
+        frame.addWidget(self.scroll, 1)
+        outer = QVBoxLayout(self.body)
+        outer.setContentsMargins(24, 20, 24, 0)
         outer.setSpacing(14)
         title = QLabel(f"{self.provider.title} credentials")
         title.setObjectName("DialogTitle")
@@ -280,6 +297,7 @@ class CredentialsDialog(QDialog):
 
         outer.addStretch(1)
         buttons = QHBoxLayout()
+        buttons.setContentsMargins(24, 0, 24, 0)
         self.delete_button = QPushButton("Delete profile…")
         self.delete_button.setObjectName("DangerLink")
         self.delete_button.clicked.connect(self.delete_profile)
@@ -294,7 +312,7 @@ class CredentialsDialog(QDialog):
         self.save_button.setDefault(True)
         self.save_button.clicked.connect(self.save)
         buttons.addWidget(self.save_button)
-        outer.addLayout(buttons)
+        frame.addLayout(buttons)
 
         self.profile_combo.currentTextChanged.connect(lambda _t: self.load_profile())
         if context.is_demo:
@@ -306,6 +324,32 @@ class CredentialsDialog(QDialog):
             self.cancel_button.setText("Close")
         else:
             self.load_profile()
+
+    # ------------------------------------------------------------------ size
+    def fit_height(self) -> None:
+        """As tall as the wrapped texts need at the current width, up to the screen's height (then the body
+        scrolls); never shorter than it is."""
+        body = self.body.layout()
+        frame = self.layout()
+        if body is None or frame is None:
+            return
+        body.activate()
+        # the body never scrolls sideways: the dialog is as wide as its widest row (plus a scroll bar)
+        wide = body.totalMinimumSize().width() + self.scroll.verticalScrollBar().sizeHint().width()
+        if wide > self.minimumWidth():
+            self.setMinimumWidth(wide)
+        chrome = frame.totalSizeHint().height() - self.scroll.sizeHint().height()
+        need = body.totalHeightForWidth(self.scroll.viewport().width()) + chrome
+        screen = self.screen()
+        if screen is not None:
+            outside = self.frameGeometry().height() - self.height()
+            need = min(need, screen.availableGeometry().height() - outside)
+        if need > self.height():
+            self.resize(self.width(), need)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        QTimer.singleShot(0, self.fit_height)
 
     # ------------------------------------------------------------------ values
     def profile(self) -> str:
@@ -407,7 +451,8 @@ class CredentialsDialog(QDialog):
         if self.task is not None and not self.task.done:
             return
         creds = self.values()
-        empty = [self.rows[c].spec.label for c, v in creds.items() if not v]
+        used = self.provider.check_fields
+        empty = [self.rows[c].spec.label for c, v in creds.items() if not v and (used is None or c in used)]
         if empty:
             missing = ", ".join(empty)
             self.check_panel.show_notice("warning", "Something is missing", f"Fill in {missing} first.")

@@ -53,6 +53,8 @@ class GroupPicker(QWidget):
         self.combo.setAccessibleName("Group")
         self.combo.addItem("", "")  # no group
         self.combo.currentIndexChanged.connect(lambda _i: self.changed.emit())
+        # a chosen long name shows its beginning, not its end (the editable combo puts the cursor last)
+        self.combo.currentIndexChanged.connect(lambda _i: self.combo.lineEdit().setCursorPosition(0))
         self.combo.lineEdit().textEdited.connect(lambda _t: self.changed.emit())
         row.addWidget(self.combo, 1)
         self.refresh_button = QToolButton()
@@ -75,7 +77,9 @@ class GroupPicker(QWidget):
     def value(self) -> str:
         """The chosen group's id, or the text typed (an id)."""
         text = self.combo.currentText()
-        index = self.combo.findText(text, Qt.MatchFlag.MatchExactly)  # a sub-group's name is indented
+        index = self.combo.currentIndex()
+        if index < 0 or self.combo.itemText(index) != text:  # typed: a label (sub-groups are indented)
+            index = self.combo.findText(text, Qt.MatchFlag.MatchExactly)
         if index >= 0:
             return str(self.combo.itemData(index) or "")
         return text.strip()
@@ -141,6 +145,13 @@ class GroupPicker(QWidget):
 
     def _failed(self, exc: object) -> None:
         if not shiboken6.isValid(self):
+            return
+        from core.errors import MissingCredentials
+
+        if isinstance(exc, MissingCredentials):  # its sentence is the command line's advice
+            self._say("No İleti Merkezi credentials are stored for this profile yet: add them with "
+                      "Credentials… to list the groups. You can still type a group id.", error=True)
+            self.loaded.emit(exc)
             return
         sentence = " ".join(str(exc).split()) or type(exc).__name__
         self._say(f"Could not list the groups: {sentence} You can still type a group id.", error=True)

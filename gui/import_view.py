@@ -316,6 +316,9 @@ class ImportView(QWidget):
         self.model.countsChanged.connect(self._update_counts)
         if hasattr(context, "providerChanged"):
             context.providerChanged.connect(self._provider_changed)
+        if hasattr(context, "credentialsChanged"):  # the group picker lists the account's groups again
+            context.credentialsChanged.connect(self._refresh_groups)
+            context.profileChanged.connect(lambda _p: self._refresh_groups())
         self._go(Step.FILE)
         forget_source_lines()
 
@@ -894,6 +897,13 @@ class ImportView(QWidget):
             constants=dict(self._constants), region=self._key_region(profile),
             profile=DEMO_PROFILE if demo else profile,
         )
+
+    def _refresh_groups(self) -> None:
+        from gui.group_picker import GroupPicker
+
+        picker = self.mapping_view.option_inputs.get("group_id")
+        if isinstance(picker, GroupPicker) and picker.isVisible():
+            picker.refresh()
 
     def _group_source(self) -> tuple[dict[str, str], str]:
         """Credentials and base URL for the group picker of the options (raises when none are stored)."""

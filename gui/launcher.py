@@ -7,7 +7,8 @@ with one sentence and exit status 2 (SPEC §8):
 - a first word that is neither a command nor an existing file ("Unknown command 'uplaod'. Did you mean
   'upload'?"; a word that looks like a path is named as a missing file instead);
 - the window on a Linux/BSD machine without a desktop session (no ``DISPLAY``, no ``WAYLAND_DISPLAY`` and
-  no ``QT_QPA_PLATFORM``/``-platform`` that needs none, such as ``offscreen``), instead of Qt's own abort.
+  no ``QT_QPA_PLATFORM``/``-platform`` that needs none, such as ``offscreen``), instead of Qt's own abort;
+- the same when the display those variables name does not answer (:func:`silent_display`).
 """
 
 from __future__ import annotations
@@ -104,6 +105,90 @@ def has_display(
     return bool(names & HEADLESS_PLATFORMS)
 
 
+def silent_display(
+    argv: Sequence[str] = (), environ: Mapping[str, str] | None = None, platform: str | None = None
+) -> str | None:
+    """The display that ``DISPLAY``/``WAYLAND_DISPLAY`` name when none of them answers, else None.
+
+    A variable left over from a closed session (a tmux or screen session that outlived its X forwarding, a
+    ``sudo`` keeping the user's ``DISPLAY``) would make Qt abort with its own text. Only a certain "nothing
+    there" counts (the socket missing or refusing the connection); a form the launcher cannot read, a
+    timeout or a permission problem leaves the decision to Qt. Checked where :func:`has_display` looks, and
+    never when ``-platform``/``QT_QPA_PLATFORM`` chooses a platform that needs no display.
+    """
+    env = os.environ if environ is None else environ
+    system = sys.platform if platform is None else platform
+    if not system.startswith(("linux", "freebsd", "openbsd", "netbsd", "dragonfly")):
+        return None
+    chosen = _platform_option(argv) or env.get("QT_QPA_PLATFORM", "")
+    if {part.split(":", 1)[0].strip().lower() for part in chosen.split(";")} & HEADLESS_PLATFORMS:
+        return None
+    named: list[str] = []
+    for variable, answers in (("DISPLAY", _x11_answers), ("WAYLAND_DISPLAY", _wayland_answers)):
+        value = env.get(variable, "").strip()
+        if not value:
+            continue
+        if answers(value, env, system) is not False:
+            return None
+        named.append(value)
+    return " / ".join(named) or None
+
+
+def _connects(family: int, address: str | tuple[str, int]) -> bool | None:
+    """True: something accepts connections there; False: nothing (missing, refused); None: unknown."""
+    import socket
+
+    try:
+        if family == socket.AF_INET:
+            assert isinstance(address, tuple)
+            with socket.create_connection(address, timeout=1.0):
+                return True
+        with socket.socket(family, socket.SOCK_STREAM) as sock:
+            sock.settimeout(1.0)
+            sock.connect(address)
+            return True
+    except (ConnectionRefusedError, FileNotFoundError, socket.gaierror):
+        return False
+    except OSError:
+        return None
+
+
+def _x11_answers(display: str, env: Mapping[str, str], system: str) -> bool | None:
+    """Whether the X server of ``display`` (``:0``, ``:0.0``, ``unix:1``, ``host:10.0``) answers, as libxcb
+    would reach it: the abstract socket (Linux), the socket file, then TCP (port 6000 + the number)."""
+    import re
+    import socket
+
+    match = re.fullmatch(r"(?P<host>[A-Za-z0-9.\-]*|\[[0-9A-Fa-f:.]+\]):(?P<number>\d+)(?:\.\d+)?", display)
+    if match is None:
+        return None
+    host, number = match["host"].strip("[]"), int(match["number"])
+    results: list[bool | None] = []
+    if host in ("", "unix"):
+        path = f"/tmp/.X11-unix/X{number}"
+        if system.startswith("linux"):
+            results.append(_connects(socket.AF_UNIX, "\0" + path))
+        results.append(_connects(socket.AF_UNIX, path))
+    if host != "unix":
+        results.append(_connects(socket.AF_INET, (host or "localhost", 6000 + number)))
+    if any(r is True for r in results):
+        return True
+    return None if any(r is None for r in results) else False
+
+
+def _wayland_answers(name: str, env: Mapping[str, str], system: str) -> bool | None:
+    """Whether the Wayland compositor's socket (``name`` in ``XDG_RUNTIME_DIR``, or a full path) answers."""
+    import socket
+
+    if os.path.isabs(name):
+        path = name
+    elif env.get("XDG_RUNTIME_DIR", "").strip():
+        path = os.path.join(env["XDG_RUNTIME_DIR"], name)
+    else:
+        return False  # libwayland finds no socket without XDG_RUNTIME_DIR
+    return _connects(socket.AF_UNIX, path)
+
+
 def commands() -> list[str]:
     """The command line's subcommands, as ``core.cli`` defines them (a later command is known too)."""
     try:
@@ -150,6 +235,12 @@ def unknown_word_sentence(word: str, known: Sequence[str], lang: str = "en") -> 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    # no console (a windowed build started by the Task Scheduler, a closed stream): Python leaves None there;
+    # what would be printed is dropped, and the job, its report and its exit status stay the same
+    if sys.stdout is None:
+        sys.stdout = open(os.devnull, "w")
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w")
     if wants_cli(args):
         from core.cli import main as cli_main
 
@@ -165,6 +256,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     if not has_display(args):
         sys.stderr.write(_say("no_display", language(args), commands=", ".join(commands())) + "\n")
+        return EXIT_USAGE
+    silent = silent_display(args)
+    if silent is not None:
+        sys.stderr.write(
+            _say("silent_display", language(args), display=silent, commands=", ".join(commands())) + "\n"
+        )
         return EXIT_USAGE
     try:
         from gui.app import main as gui_main

@@ -219,13 +219,23 @@ class MappingView(QWidget):
         self.region = _region_input(region or provider.default_region)
         self.region.textEdited.connect(self._changed)
         rows.append(("Default country for phones", self.region))
+        # a group picker has a status line under its combo: its grid line is aligned on the combo's line
+        # (labels and fields at the top, each label as tall as the combo), not on the middle of the picker
+        picker_lines = {pos // 2 for pos, (_t, widget) in enumerate(rows) if isinstance(widget, GroupPicker)}
         for pos, (text, widget) in enumerate(rows):
             label = QLabel(text)
             label.setObjectName("FieldLabel")
             label.setBuddy(widget)
             r, c = divmod(pos, 2)
-            self._options_form.addWidget(label, r, c * 3, Qt.AlignmentFlag.AlignVCenter)
-            self._options_form.addWidget(widget, r, c * 3 + 1, Qt.AlignmentFlag.AlignVCenter)
+            align = Qt.AlignmentFlag.AlignVCenter
+            if r in picker_lines:
+                align = Qt.AlignmentFlag.AlignTop
+                line = widget.combo if isinstance(widget, GroupPicker) else widget
+                line.ensurePolished()
+                label.setMinimumHeight(line.sizeHint().height())
+                label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+            self._options_form.addWidget(label, r, c * 3, align)
+            self._options_form.addWidget(widget, r, c * 3 + 1, align)
         self._options_form.setColumnStretch(1, 1)
         self._options_form.setColumnStretch(4, 1)
         self._options_form.setColumnMinimumWidth(2, 16)

@@ -71,6 +71,7 @@ class Aptania(Provider):
     default_region = "GB"
     identity_fields = ("contactEmailaddress",)
     has_credential_check = True  # the token only (getEvents); userUUID is checked by the first contact
+    check_fields = ("token_uuid",)
     reports_duplicates = True  # createContact answers exists=true for an e-mail it holds
     credential_fields: ClassVar[tuple[CredentialSpec, ...]] = (
         CredentialSpec("token_uuid", "API token (tokenUUID)", help="The API token Aptania gave you."),

@@ -43,6 +43,8 @@ class Provider(ABC):
     # fields whose normalised value identifies a contact for duplicate detection: first non-empty wins
     identity_fields: ClassVar[tuple[str, ...]]
     has_credential_check: ClassVar[bool] = False
+    # the credentials the check sends (None: all of them), so that a test asks only for what it uses
+    check_fields: ClassVar[tuple[str, ...] | None] = None
     # True when sending a contact the provider already holds cannot store it twice: it answers ``exists``
     # (a duplicate error) or merges it (an upsert). The engine then re-sends rows an interrupted run left
     # in flight without a warning; otherwise it flags such rows for the user to check.

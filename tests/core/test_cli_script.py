@@ -121,7 +121,26 @@ def test_upload_json_when_nothing_was_sent_is_exit_2_with_the_object(
         assert sandbox.received("iletimerkezi") == []
 
 
-def test_upload_json_when_interrupted_is_130_with_the_object(tmp_path: Path) -> None:
+@pytest.mark.parametrize("where", ["a folder", "under a file"])
+def test_a_report_that_cannot_be_written_is_refused_before_anything_is_sent(
+    sandbox: Sandbox, tmp_path: Path, where: str
+) -> None:
+    source = contacts(tmp_path, 3)
+    report = tmp_path if where == "a folder" else source / "report.csv"
+    proc = run_script("upload", str(source), "--provider", "octopush", "--json", "--report", str(report),
+                      "--base-url", sandbox.base_url("octopush"), env=cred_env("octopush"))
+    assert proc.returncode == 2, proc.stderr
+    assert sandbox.received("octopush") == []  # exit 2 says nothing was sent: it was not
+    data = one_object(proc.stdout)
+    assert data["exit_status"] == 2
+    assert data["job_id"] is None
+    line = proc.stderr.strip()
+    assert len(line.splitlines()) == 1
+    assert "Cannot write the report" in line
+
+
+@pytest.mark.parametrize("signame", ["SIGINT", "SIGTERM"])  # SIGTERM: systemd stopping the service
+def test_upload_json_when_interrupted_is_130_with_the_object(tmp_path: Path, signame: str) -> None:
     source = contacts(tmp_path, 150)
     with Sandbox(latency=0.05) as sandbox:
         proc = start_script("upload", str(source), "--provider", "aptania", "--set", "contactProfileID=1",
@@ -132,7 +151,7 @@ def test_upload_json_when_interrupted_is_130_with_the_object(tmp_path: Path) -> 
             assert proc.poll() is None, proc.communicate()
             assert time.monotonic() < deadline
             time.sleep(0.01)
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(getattr(signal, signame))
         out, err = proc.communicate(timeout=30)
     assert proc.returncode == 130, err
     data = one_object(out)
@@ -177,11 +196,50 @@ def test_add_json_invalid_contact_is_exit_2_with_the_object(sandbox: Sandbox) ->
     assert sandbox.received("octopush") == []
 
 
+def test_add_json_when_the_platform_cannot_be_reached_counts_the_contact_failed() -> None:
+    with Sandbox() as gone:
+        url = gone.base_url("octopush")
+    # the sandbox is stopped: the connection is refused (after the client's retries)
+    proc = run_script("add", "--provider", "octopush", "--set", "phone_number=+33612345678", "--json",
+                      "--base-url", url, env=cred_env("octopush"))
+    assert proc.returncode == 1, proc.stderr
+    data = one_object(proc.stdout)
+    assert data["counts"]["failed"] == 1  # as upload counts a row it could not send: the status says 1
+    assert data["exit_status"] == 1
+    assert "refused the connection" in proc.stderr
+
+
 def test_help_with_json_prints_the_help_only() -> None:
     proc = run_script("upload", "--help", "--json")
     assert proc.returncode == 0
     assert proc.stdout.startswith("usage:")
     assert "exit_status" in proc.stdout  # the --json option is described
+
+
+def _close(*fds: int) -> Any:
+    def closer() -> None:
+        for fd in fds:
+            os.close(fd)
+    return closer
+
+
+@pytest.mark.parametrize("closed", [(1,), (2,), (1, 2)])
+def test_closed_console_streams_still_run_the_job(
+    sandbox: Sandbox, tmp_path: Path, closed: tuple[int, ...]
+) -> None:
+    # a windowed build started by the Task Scheduler has no console: Python's sys.stdout/sys.stderr are None
+    source = contacts(tmp_path, 3)
+    report = tmp_path / "report.csv"
+    proc = run_script("upload", str(source), "--provider", "octopush", "--json", "--report", str(report),
+                      "--base-url", sandbox.base_url("octopush"), env=cred_env("octopush"),
+                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=_close(*closed))
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "unexpected" not in proc.stderr
+    assert report.exists()
+    assert len(sandbox.contacts("octopush")) == 3
+    typo = run_script("uplaod", stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=_close(*closed))
+    assert typo.returncode == 2
 
 
 # ---------------------------------------------------------------------------------------- --help
@@ -202,17 +260,44 @@ def test_every_help_ends_with_exit_statuses_and_environment(command: str | None)
     exits = text[exits_at:env_at]
     assert re.search(r"^  0 ", exits, re.M)
     assert re.search(r"^  2 ", exits, re.M)
+    assert re.search(r"^  70 .*log", exits, re.M)  # SPEC §8: an internal error is 70, never 1
     env = text[env_at:]
     assert "CONTACT_UPLOADER_HOME" in env
     if command in ("add", "upload", "credentials", None):
         for name in ("CONTACT_UPLOADER_OCTOPUSH_API_KEY", "CONTACT_UPLOADER_NETCORE_REGION",
                      "CONTACT_UPLOADER_ILETIMERKEZI_BASE_URL"):
             assert name in env
+    if command == "groups":  # only İleti Merkezi has groups: its variables, no other platform's
+        assert "CONTACT_UPLOADER_ILETIMERKEZI_API_HASH" in env
+        assert "CONTACT_UPLOADER_ILETIMERKEZI_BASE_URL" in env
+        assert "NETCORE" not in env
+        assert "OCTOPUSH" not in env
     if command in ("add", "upload"):
         assert re.search(r"^  130 ", exits, re.M)
         assert re.search(r"^  1 ", exits, re.M)
     # nothing but indented lines follow the two headings: the environment is the end of the help
     assert all(line.startswith("  ") for line in env.splitlines()[2:])
+
+
+@pytest.mark.parametrize("command", ["upload", "add", "providers", "groups"])
+def test_a_mistyped_option_names_the_command_help_and_the_closest_option(command: str) -> None:
+    words = {"upload": ["upload", "contacts.csv", "--provider", "octopush"],
+             "add": ["add", "--provider", "octopush"], "providers": ["providers"],
+             "groups": ["groups", "iletimerkezi"]}[command]
+    proc = run_script(*words, "--jsno")
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert "--jsno" in lines[0]
+    assert "Did you mean '--json'?" in lines[0]
+    assert f"'contact-uploader {command} --help'" in lines[0]  # that command's help, not the general one
+
+
+def test_an_option_before_its_command_says_where_it_goes() -> None:
+    proc = run_script("--json", "upload", "contacts.csv", "--provider", "octopush")
+    assert proc.returncode == 2
+    assert "Give --json after 'upload'." in proc.stderr
+    assert "Did you mean" not in proc.stderr
 
 
 # ---------------------------------------------------------------------------------------- progress bar

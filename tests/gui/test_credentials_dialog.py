@@ -194,6 +194,51 @@ def test_aptania_explains_user_uuid_and_tests_the_token_only(qtbot: Any, demo: A
     assert "not-a-token" not in dialog.check_panel.text.text()
 
 
+def test_aptania_tests_the_token_before_the_user_uuid_is_known(qtbot: Any, demo: Any) -> None:
+    # the test checks the token only: a marketer still asking Aptania for the userUUID can test the token
+    dialog = make_dialog(qtbot, AppContext("aptania", demo=demo))
+    dialog.rows["user_uuid"].set_value("")
+    result = run_test(qtbot, dialog)
+    assert isinstance(result, CheckResult)
+    assert result.ok
+    assert dialog.check_panel.tone == "success"
+    dialog.rows["token_uuid"].set_value("")  # the token itself is still asked for
+    qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+    assert dialog.check_panel.tone == "warning"
+    assert "API token (tokenUUID)" in dialog.check_panel.text.text()
+    assert "userUUID" not in dialog.check_panel.text.text()
+
+
+def assert_nothing_squashed(qtbot: Any, dialog: CredentialsDialog) -> None:
+    """Every editor at its full height and every wrapped text with the lines it needs, with the buttons
+    inside a dialog that fits the screen (a long note or a result notice used to squash the rows)."""
+    def fitted() -> bool:
+        labels = [dialog.credentials_note, dialog.check_panel.text]
+        labels += [row.help for row in dialog.rows.values()]
+        editors = [row.editor for row in dialog.rows.values()]
+        return (all(editor.height() >= editor.sizeHint().height() for editor in editors)
+                and all(label.height() >= label.heightForWidth(label.width())
+                        for label in labels if label.isVisible())
+                and dialog.body.width() <= dialog.scroll.viewport().width())  # nothing cut on the right
+
+    qtbot.waitUntil(fitted, timeout=3000)
+    screen = dialog.screen().availableGeometry()
+    assert dialog.frameGeometry().height() <= screen.height()
+    save = dialog.save_button.mapTo(dialog, dialog.save_button.rect().bottomRight())
+    assert dialog.rect().contains(save)
+
+
+def test_the_aptania_dialog_is_never_squashed(qtbot: Any, demo: Any) -> None:
+    dialog = make_dialog(qtbot, AppContext("aptania", demo=demo))
+    assert_nothing_squashed(qtbot, dialog)  # the userUUID note, as it opens
+    assert run_test(qtbot, dialog)
+    assert_nothing_squashed(qtbot, dialog)  # and with the answer of Test connection below it
+    dialog.rows["token_uuid"].set_value("not-a-token")
+    run_test(qtbot, dialog)
+    assert dialog.check_panel.tone == "error"
+    assert_nothing_squashed(qtbot, dialog)
+
+
 def test_providers_without_a_note_show_none(qtbot: Any) -> None:
     dialog = make_dialog(qtbot, AppContext("octopush"))
     assert not dialog.credentials_note.isVisible()

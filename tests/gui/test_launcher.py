@@ -124,6 +124,66 @@ def test_commands_work_without_a_display(tmp_path: Path) -> None:
     assert '"octopush"' in proc.stdout
 
 
+def _free_x_display() -> int:
+    """A display number with no X server behind it (no socket file, no abstract socket, no TCP port)."""
+    import socket
+
+    for number in range(4700, 4800):
+        if Path(f"/tmp/.X11-unix/X{number}").exists():
+            continue
+        probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            probe.connect(f"\0/tmp/.X11-unix/X{number}")
+        except OSError:
+            return number
+        finally:
+            probe.close()
+    pytest.skip("no free X display number")
+
+
+@linux_only
+@pytest.mark.parametrize("variable", ["DISPLAY", "WAYLAND_DISPLAY"])
+def test_a_display_that_does_not_answer_exits_2_with_one_sentence(tmp_path: Path, variable: str) -> None:
+    # a DISPLAY left over in a tmux session after the X forwarding closed: Qt aborted (134) with its own text
+    value = f":{_free_x_display()}" if variable == "DISPLAY" else "wayland-gone"
+    env = {variable: value, "XDG_RUNTIME_DIR": str(tmp_path), "PYTHONPROFILEIMPORTTIME": "1"}
+    proc = run_script(cwd=tmp_path, drop=NO_SESSION, env=env)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "PySide6" not in proc.stderr  # decided before Qt is imported
+    lines = [line for line in proc.stderr.splitlines() if not line.startswith("import time:")]
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("The window needs a desktop session")
+    assert value in lines[0]
+    assert "upload" in lines[0]
+
+
+@linux_only
+def test_a_display_that_answers_is_used(tmp_path: Path) -> None:
+    import socket
+
+    from gui.launcher import silent_display
+
+    number = _free_x_display()
+    x_server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    wayland = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    with x_server, wayland:
+        x_server.bind(f"\0/tmp/.X11-unix/X{number}")  # where libxcb looks first
+        x_server.listen()
+        wayland.bind(str(tmp_path / "wayland-1"))
+        wayland.listen()
+        assert silent_display([], {"DISPLAY": f":{number}"}) is None
+        assert silent_display([], {"DISPLAY": f":{number}.0"}) is None
+        assert silent_display([], {"WAYLAND_DISPLAY": "wayland-1", "XDG_RUNTIME_DIR": str(tmp_path)}) is None
+        # one of the two answering is enough
+        both = {"DISPLAY": ":4799", "WAYLAND_DISPLAY": str(tmp_path / "wayland-1")}
+        assert silent_display([], both) is None
+    assert silent_display([], {"DISPLAY": f":{number}"}) == f":{number}"
+    # a platform that needs no display, another system, or a form the launcher cannot read: not refused
+    assert silent_display([], {"DISPLAY": f":{number}", "QT_QPA_PLATFORM": "offscreen"}) is None
+    assert silent_display([], {"DISPLAY": f":{number}"}, "win32") is None
+    assert silent_display([], {"DISPLAY": "weird/form"}) is None
+
+
 # ---------------------------------------------------------------------------------------- the pieces
 @pytest.mark.parametrize(
     ("env", "argv", "system", "expected"),
