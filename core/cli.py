@@ -121,6 +121,16 @@ def _positive(value: str) -> int:
     return number
 
 
+def _header_row(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a whole number") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"'{value}' must be a row number, or 0 for a sheet without one")
+    return number
+
+
 def _add_demo(parser: argparse.ArgumentParser) -> None:
     # SUPPRESS: a sub-command's --demo only overrides the global one when it is given
     parser.add_argument(
@@ -255,7 +265,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", metavar="FILE", help="CSV, TSV, TXT, XLSX, XLSM, XLS or ODS file")
     _add_provider_options(p, saved=True)
     p.add_argument("--sheet", metavar="NAME", help="the sheet to read (default: the first)")
-    p.add_argument("--header-row", type=_positive, metavar="N", help="the row holding the column names")
+    p.add_argument("--header-row", type=_header_row, metavar="N",
+                   help="the row holding the column names (0: the sheet has none, every row is a contact)")
     p.add_argument(
         "--map",
         action="append",

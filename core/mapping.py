@@ -291,7 +291,8 @@ class Suggestion:
 
     ``basis``: ``field`` (the header is the provider's field id or label), ``same`` (an alias),
     ``typed`` (a phone column whose type column beside it says mobile),
-    ``similar`` (an alias but for a typo), ``contains`` (an alias inside a longer header) or ``attribute``
+    ``similar`` (an alias but for a typo), ``contains`` (an alias inside a longer header), ``content`` (a
+    column without a name whose values are all e-mail addresses or all phone numbers) or ``attribute``
     (a Netcore attribute named after the header, sent because the user asked for other columns).
     ``matched`` is that field name or alias as written, ``language`` the alias's language code.
     """
@@ -323,6 +324,9 @@ class Suggestion:
             text = f"header '{header}' holds phone numbers that '{matched}' marks as mobile"
         elif self.basis == "contains":
             text = f"header '{header}' contains the {alias}"
+        elif self.basis == "content":
+            holds = {"email": "an e-mail address", "phone": "a phone number"}.get(matched, "a person's name")
+            text = f"column '{header}' has no name, and every value in it is {holds}"
         else:
             text = (f"column '{header}' sent as the attribute {self.field} because other columns are sent "
                     "as attributes")
@@ -509,11 +513,59 @@ def suggest(
             passed.append(PassedOver(other, headers[other], why, other_cand.concept))
         out.append(Suggestion(index, headers[index], cand.field, cand.basis, cand.matched, cand.language,
                               cand.concept, round(cand.score, 3), tuple(passed)))
+    if rows is not None:
+        out.extend(_by_content(headers, provider, rows, fields, set(chosen) | skipped, set(by_field)))
     if extra_as_attributes:
         mapping = {s.column: s.field for s in out}
         for index, name in extra_attributes(headers, provider, mapping, skipped=skipped).items():
             out.append(Suggestion(index, headers[index], name, "attribute", name))
     return sorted(out, key=lambda s: s.column)
+
+
+_UNNAMED = re.compile(r"Column [A-Z]{1,3}(?: \(\d+\))?")
+_EMAIL_VALUE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_PHONE_VALUE = re.compile(r"\+?[\d\s().\-/]{7,}")
+_NAME_VALUE = re.compile(r"[^\W\d_][^\W\d_'’.\-]*(?:[ '’\-][^\W\d_][^\W\d_'’.\-]*){1,3}")
+CONTENT_SAMPLE = 200  # rows looked at to suggest a column without a name by its values
+
+
+def _value_kind(value: str) -> str:
+    if _EMAIL_VALUE.fullmatch(value):
+        return "email"
+    if _PHONE_VALUE.fullmatch(value) and sum(ch.isdigit() for ch in value) >= 7:
+        return "phone"
+    if _NAME_VALUE.fullmatch(value) and all(word[0].isupper() for word in value.split()):
+        return "name"  # "Patrick Brouwers", "Ayşe Nur Yılmaz": two to four capitalised words
+    return ""
+
+
+def _by_content(
+    headers: Sequence[str], provider: Provider, rows: Sequence[Sequence[str]],
+    fields: Mapping[str, Sequence[str]], taken: set[int], used: set[str],
+) -> list[Suggestion]:
+    """Columns without a name (``Column B``: a blank header cell, or a sheet without a header row) whose
+    every value is an e-mail address, every value a phone number, or every value a person's full name (two
+    to four capitalised words), suggested for the provider's e-mail, mobile or full-name field: what a
+    careful person can tell from the values alone."""
+    out: list[Suggestion] = []
+    for index, header in enumerate(headers):
+        if index in taken or not _UNNAMED.fullmatch(header):
+            continue
+        values = [row[index].strip() for row in itertools.islice(rows, CONTENT_SAMPLE)
+                  if index < len(row) and row[index].strip()]
+        kinds = {_value_kind(v) for v in values}
+        if len(kinds) != 1 or "" in kinds:
+            continue
+        kind = kinds.pop()
+        wanted = {"email": ("email",), "phone": ("mobile", "phone"), "name": ("full_name",)}[kind]
+        for concept in wanted:
+            fid = next((f for f, concepts in fields.items()
+                        if concept in concepts and f not in used and provider.field(f) is not None), None)
+            if fid is not None:
+                used.add(fid)
+                out.append(Suggestion(index, header, fid, "content", matched=kind, concept=concept))
+                break
+    return out
 
 
 def extra_attributes(

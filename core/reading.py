@@ -123,8 +123,9 @@ class Table:
     """A sheet read as text: the header names and the data rows below them.
 
     ``rows[i]`` has exactly ``len(headers)`` cells and is shown as row ``row_numbers[i]`` by a
-    spreadsheet program. ``header_row`` is 1-based, as shown. ``encoding``/``delimiter`` are what was
-    detected (or given) for a text file, ``None`` for a workbook. ``header_detected`` is False when the
+    spreadsheet program. ``header_row`` is 1-based, as shown; 0 when the sheet has no header row (its
+    columns are then named ``Column A``…). ``encoding``/``delimiter`` are what was detected (or given) for a
+    text file, ``None`` for a workbook. ``header_detected`` is False when the
     caller chose the header row; ``header_confidence`` (0–1) says how sure the detection was.
     """
 
@@ -154,7 +155,8 @@ class RawSheet:
     """Every non-empty row of a sheet, untouched, for a header-row picker.
 
     ``rows[i]`` is shown as row ``row_numbers[i]``; rows are padded to the same width. ``header_row`` is
-    the detected header (1-based). ``truncated`` is True when ``limit`` stopped the reading early.
+    the detected header (1-based; 0 when the first row is already a contact). ``truncated`` is True when
+    ``limit`` stopped the reading early.
     """
 
     path: Path
@@ -183,7 +185,8 @@ def read_table(
     """Read the file at ``path`` into a :class:`Table`.
 
     ``sheet``: a sheet name (exact, else case-insensitive) or a 0-based index; default the first visible
-    worksheet; ignored for text files. ``header_row``: 1-based row number as shown; default detected.
+    worksheet; ignored for text files. ``header_row``: 1-based row number as shown, 0 for a sheet without a
+    header row; default detected.
     ``encoding`` and ``delimiter`` override detection for text files and are ignored for workbooks
     (``delimiter`` may also be ``"tab"``, ``"comma"``, ``"semicolon"`` or ``"pipe"``).
     Raises FileProblem (the file) or UsageError (an argument); cells are not trimmed.
@@ -197,18 +200,29 @@ def read_table(
     if header_row is None:
         index, confidence = detect_header_row(rows[:HEADER_SCAN_ROWS])
         detected = True
+        if headerless(rows[:HEADER_SCAN_ROWS], index):
+            header_row = 0
+    elif header_row == 0:  # chosen: the sheet has no header row
+        confidence, detected = 1.0, False
     else:
         index = _header_index(numbers, header_row, source)
         confidence, detected = 1.0, False
-    header = rows[index]
-    header_number = numbers[index]
-    del rows[: index + 1]
-    del numbers[: index + 1]
-    if not rows:
-        raise FileProblem(
-            f"{name} has a header row (row {header_number}) but no data rows below it{_sheet_suffix(source)}."
-        )
-    headers, notes = _shape(header, rows)
+    if header_row == 0:  # no header row: every row is data, the columns are named by their letters
+        header_number = 0
+        headers, notes = _shape(letter_headers(max(len(r) for r in rows)), rows)
+        notes.insert(0, f"{name} has no header row: row {numbers[0]} holds a contact like the rows below "
+                        "it, so every row is read as data and the columns are named by their letters.")
+    else:
+        header = rows[index]
+        header_number = numbers[index]
+        del rows[: index + 1]
+        del numbers[: index + 1]
+        if not rows:
+            raise FileProblem(
+                f"{name} has a header row (row {header_number}) but no data rows below it"
+                f"{_sheet_suffix(source)}."
+            )
+        headers, notes = _shape(header, rows)
     return Table(
         path=source.path,
         sheet=source.sheet,
@@ -245,6 +259,7 @@ def read_raw(
     if not rows:
         raise FileProblem(f"{source.path.name} is empty: it has no rows with data{_sheet_suffix(source)}.")
     index, confidence = detect_header_row(rows[:HEADER_SCAN_ROWS])
+    no_header = headerless(rows[:HEADER_SCAN_ROWS], index)
     width = max(len(r) for r in rows)
     for row in rows:
         if len(row) < width:
@@ -255,7 +270,7 @@ def read_raw(
         sheets=source.sheets,
         rows=rows,
         row_numbers=numbers,
-        header_row=numbers[index],
+        header_row=0 if no_header else numbers[index],
         encoding=source.encoding,
         delimiter=source.delimiter,
         truncated=truncated,
@@ -398,6 +413,38 @@ def _names_data_below(row: Sequence[str], below: Sequence[Sequence[str]], typica
         cell.strip() and j < len(following) and following[j].strip() and not _header_like(following[j])
         for j, cell in enumerate(row)
     )
+
+
+_EMAIL_CELL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_PHONE_CELL = re.compile(r"\+?[\d\s().\-/]{7,}")
+
+
+def _value_cell(cell: str) -> bool:
+    """An e-mail address or a phone number: what no header cell ever holds."""
+    text = cell.strip()
+    if _EMAIL_CELL.fullmatch(text):
+        return True
+    return bool(_PHONE_CELL.fullmatch(text)) and sum(ch.isdigit() for ch in text) >= 7
+
+
+def headerless(rows: Sequence[Sequence[str]], index: int) -> bool:
+    """True when the row detected as the header (``rows[index]``) is a contact itself: one of its cells
+    is an e-mail address or a phone number, and the next row holds the same kind of value in that column
+    (a sheet exported without column names, its first row a contact like the others)."""
+    if not 0 <= index < len(rows):
+        return False
+    row = rows[index]
+    following = next((r for r in rows[index + 1 :] if _width(r) > 0), None)
+    if following is None:
+        return any(_value_cell(cell) for cell in row)
+    return any(
+        _value_cell(cell) and j < len(following) and _value_cell(following[j]) for j, cell in enumerate(row)
+    )
+
+
+def letter_headers(width: int) -> list[str]:
+    """The names of the columns of a sheet without a header row: ``Column A``, ``Column B``…"""
+    return [f"Column {column_letter(i)}" for i in range(width)]
 
 
 def _header_index(numbers: list[int], header_row: int, source: _Source) -> int:

@@ -224,8 +224,8 @@ class SavedImport:
             raise UsageError(f"{source}: \"reading\" must be an object.")
         header_row = reading.get("header_row")
         if header_row is not None and (not isinstance(header_row, int) or isinstance(header_row, bool)
-                                       or header_row < 1):
-            raise UsageError(f"{source}: \"header_row\" must be a row number (1 or more) or null.")
+                                       or header_row < 0):
+            raise UsageError(f"{source}: \"header_row\" must be a row number (0 for none) or null.")
         saved = cls(
             provider=provider.strip().lower(),
             profile=_text(data.get("profile"), source, "profile") or "default",

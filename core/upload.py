@@ -87,7 +87,7 @@ class _Upload:
         base = saved.reading if saved else Reading()
         reading = Reading(  # what was chosen; None = detected for each file
             sheet=getattr(args, "sheet", None) or base.sheet,
-            header_row=getattr(args, "header_row", None) or base.header_row,
+            header_row=base.header_row if getattr(args, "header_row", None) is None else args.header_row,
             encoding=getattr(args, "encoding", None) or base.encoding,
             delimiter=getattr(args, "delimiter", None) or base.delimiter,
         )

@@ -191,8 +191,10 @@ class FileStep(QWidget):
         self.sheet.setObjectName("sheetCombo")
         self.header_row = QSpinBox()
         self.header_row.setObjectName("headerRowSpin")
-        self.header_row.setRange(1, 1_000_000)
-        self.header_row.setToolTip("The row that holds the column names; rows above it are ignored.")
+        self.header_row.setRange(0, 1_000_000)
+        self.header_row.setSpecialValueText("None")  # 0: the sheet has no header row, every row is data
+        self.header_row.setToolTip("The row that holds the column names; rows above it are ignored. "
+                                   "None: the sheet has no column names and every row is a contact.")
         self.encoding = QComboBox()
         self.encoding.setObjectName("encodingCombo")
         for text, value in ENCODINGS:
@@ -310,7 +312,7 @@ class FileStep(QWidget):
             self.sheet.setCurrentText(raw.sheet)
         self.sheet.blockSignals(False)
         self.header_row.blockSignals(True)
-        self.header_row.setRange(1, max(raw.row_numbers[-1] if raw.row_numbers else 1, raw.header_row))
+        self.header_row.setRange(0, max(raw.row_numbers[-1] if raw.row_numbers else 1, raw.header_row))
         self.header_row.setValue(raw.header_row)
         self.header_row.blockSignals(False)
         self._set_enabled(True, text_file=text_file)
@@ -319,9 +321,11 @@ class FileStep(QWidget):
     def show_table_info(self, table: Any) -> None:
         notes = " ".join(getattr(table, "notes", []) or [])
         self.status.setStyleSheet("")
+        where = (f"below the header on row {table.header_row}" if table.header_row
+                 else "and no header row")
         self.status.setText(
-            f"{table.path.name}: {len(table.rows):,} rows with data below the header on row "
-            f"{table.header_row}, {len(table.headers)} columns. {notes}".strip()
+            f"{table.path.name}: {len(table.rows):,} rows with data {where}, {len(table.headers)} columns. "
+            f"{notes}".strip()
         )
 
     def show_problem(self, text: str) -> None:

@@ -516,3 +516,24 @@ def test_netcore_mappings_remembered_under_the_old_rules_are_suggested_afresh() 
     assert memory.recall(["Tel"], octopush) == {0: "phone_number"}
     memory.remember(headers, netcore, {0: "EMAIL", 1: "NOTES"})  # chosen again under today's rules
     assert memory.recall(headers, netcore) == {0: "EMAIL", 1: "NOTES"}
+
+
+def test_columns_without_a_name_are_suggested_by_their_values() -> None:
+    headers = ["Column A", "Column B", "Column C", "Notes", "Column E"]
+    rows = [["Ayşe Yılmaz", "ayse@example.com", "+905321234567", "ali@example.com", "VIP"],
+            ["Ali Kaya", "ali@example.com", "0533 765 43 21", "x@example.com", "12"]]
+    found = {s.header: s for s in suggest(headers, get_provider("iletimerkezi"), rows)}
+    assert {h: s.field for h, s in found.items()} == {
+        "Column A": "name", "Column B": "email", "Column C": "gsm"}  # a named column is never guessed
+    assert found["Column B"].basis == "content"
+    assert found["Column B"].reason == ("column 'Column B' has no name, and every value in it is an "
+                                        "e-mail address")
+    # one value of another kind, and the column is left for the user
+    rows[1][1] = "not an address"
+    assert "Column B" not in {s.header for s in suggest(headers, get_provider("iletimerkezi"), rows)}
+
+
+def test_a_named_field_is_not_taken_twice_by_content() -> None:
+    headers = ["E-posta", "Column B"]
+    rows = [["ayse@example.com", "ali@example.com"]]
+    assert auto_map(headers, get_provider("netcore"), rows) == {0: "EMAIL"}

@@ -552,7 +552,40 @@ def test_header_override_outside_the_file(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="empty"):
         read_table(path, header_row=2)
     with pytest.raises(UsageError):
-        read_table(path, header_row=0)
+        read_table(path, header_row=-1)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ayşe Yılmaz;ayse@example.com;0532 123 45 67\r\nAli Kaya;ali@example.com;0533 765 43 21\r\n",
+        "ayse@example.com,Ayşe\r\nali@example.com,Ali\r\nveli@example.com,Veli\r\n",
+        "+33612345678\tHélène\r\n+33698765432\tMarc\r\n",
+    ],
+)
+def test_a_sheet_whose_first_row_is_a_contact_has_no_header(tmp_path: Path, text: str) -> None:
+    path = g.write_text(tmp_path / "sans-entete.csv", text)
+    table = read_table(path)
+    assert table.header_row == 0
+    assert table.row_numbers == list(range(1, text.count("\r\n") + 1))  # every row once, row 1 included
+    assert table.headers == [f"Column {column_letter(i)}" for i in range(len(table.headers))]
+    assert "no header row" in table.notes[0]
+    assert read_raw(path).header_row == 0
+
+
+def test_a_header_above_contacts_is_still_the_header(tmp_path: Path) -> None:
+    # words above e-mails and phones: a header; a title row above it changes nothing
+    path = g.write_text(tmp_path / "h.csv", "Export 2026\r\nName,Email,Phone\r\n"
+                        "Ali,ali@example.com,0532 123 45 67\r\nVeli,veli@example.com,0533 765 43 21\r\n")
+    table = read_table(path)
+    assert (table.header_row, table.headers) == (2, ["Name", "Email", "Phone"])
+
+
+def test_header_row_0_reads_every_row_as_data(tmp_path: Path) -> None:
+    path = g.write_text(tmp_path / "o.csv", "Name,Email\r\nAli,a@b.co\r\n")
+    table = read_table(path, header_row=0)
+    assert (table.header_row, table.headers, table.rows, table.row_numbers, table.header_detected) == (
+        0, ["Column A", "Column B"], [["Name", "Email"], ["Ali", "a@b.co"]], [1, 2], False)
 
 
 def test_header_names_empty_and_duplicate(tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ import pytest
 from core.errors import FileProblem
 from core.mapping import auto_map
 from core.providers import PROVIDERS, get_provider
-from core.reading import detect_encoding, read_table
+from core.reading import detect_encoding, read_raw, read_table
 from core.validation import prepare
 
 CORPUS = Path(os.environ.get("REALWORLD_FILES")
@@ -238,10 +238,18 @@ def test_a_header_without_rows_is_one_sentence(name: str, row: int) -> None:
     assert message == f"{name} has a header row (row {row}) but no data rows below it."
 
 
-@pytest.mark.xfail(strict=True, reason="no header-less mode yet: row 1 (a contact) is taken for the header")
 def test_a_sheet_without_a_header_keeps_every_contact() -> None:
     table = read_table(_corpus() / NO_HEADER)
-    assert table.row_numbers == [1, 2]
+    assert table.row_numbers == [1, 2]  # row 1 is a contact, not a header
+    assert table.header_row == 0
+    assert table.headers == ["Column A", "Column B"]
+    assert table.rows[0] == ["Patrick Brouwers", "patrick@maatwebsite.nl"]
+    # the columns have no names: the e-mail and the full name are told from their values
+    expected = {"netcore": {0: "NAME", 1: "EMAIL"}, "iletimerkezi": {0: "name", 1: "email"},
+                "aptania": {0: "contactFirstname", 1: "contactEmailaddress"}, "octopush": {0: "first_name"}}
+    for name, mapping in expected.items():
+        assert auto_map(table.headers, get_provider(name), table.rows) == mapping, name
+    assert read_raw(_corpus() / NO_HEADER, limit=50).header_row == 0  # the window preselects "None"
 
 
 # ------------------------------------------------------------------ what validation then says about them

@@ -353,3 +353,31 @@ def test_help_names_the_attributes_option() -> None:
     assert done.returncode == 0
     assert "--extra-columns-as-attributes" in done.stdout
     assert "Netcore only" in " ".join(done.stdout.split())
+
+
+def test_a_file_without_a_header_row_sends_its_first_contact(
+    sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = write_csv(tmp_path / "liste.csv", [["Ayşe Yılmaz", "ayse@example.com", "0532 123 45 67"],
+                                               ["Ali Kaya", "ali@example.com", "0533 765 43 21"]])
+    report = tmp_path / "r.csv"
+    argv = ["upload", str(source), "--provider", "iletimerkezi", "--base-url", sandbox.base_url("iletimerkezi"),
+            "--report", str(report)]
+    status, _out, err = run_cli(argv, monkeypatch, cred_env("iletimerkezi"))
+    assert status == 0, err
+    assert sorted(c["gsm"] for c in sandbox.contacts("iletimerkezi")) == ["+905321234567", "+905337654321"]
+    assert [(r["row"], r["status"]) for r in read_report(report)] == [("1", "added"), ("2", "added")]
+
+
+def test_header_row_0_says_the_file_has_none(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = write_csv(tmp_path / "l.csv", [["Ad", "E-posta"], ["Ali", "ali@example.com"]])
+    report = tmp_path / "r.csv"
+    status, _out, err = run_cli(["upload", str(source), "--provider", "netcore", "--demo", "--dry-run",
+                                 "--header-row", "0", "--map", "Column B=EMAIL", "--report", str(report)],
+                                monkeypatch)
+    assert status == 1, err  # row 1 ("E-posta") is now a contact, and not an e-mail address
+    assert [(r["row"], r["status"]) for r in read_report(report)] == [("1", "invalid"), ("2", "ready")]
+    status, _out, err = run_cli(["upload", str(source), "--provider", "netcore", "--demo", "--dry-run",
+                                 "--header-row", "-1"], monkeypatch)
+    assert status == 2
+    assert "0 for a sheet without one" in err

@@ -90,6 +90,28 @@ def test_xlsx_sheet_and_header_row_choice(qtbot, view, tmp_path):
     assert step.preview.item(2, 0).font().bold()
 
 
+def test_a_sheet_without_a_header_row_keeps_its_first_contact(qtbot, view, tmp_path):
+    path = tmp_path / "liste.csv"
+    path.write_text("Ayşe Yılmaz;ayse@example.com;0532 123 45 67\n"
+                    "Ali Kaya;ali@example.com;0533 765 43 21\n", encoding="utf-8")
+    view.open_file(path)
+    wait_read(qtbot, view)
+    step = view.file_step
+    assert step.header_row.value() == 0
+    assert step.header_row.text() == "None"  # the spin box says there is no header row
+    assert not step.preview.item(0, 0).font().bold()
+    assert view.table.row_numbers == [1, 2]
+    assert "no header row" in step.status.text()
+    view.go_next()
+    assert view.mapping_view.mapping() == {0: "name", 1: "email", 2: "gsm"}
+    assert "has no name" in view.mapping_view.reasons[1].text()
+    # the user says row 1 is the header after all: it is read as one
+    step.header_row.setValue(1)
+    wait_read(qtbot, view)
+    assert view.table.headers == ["Ayşe Yılmaz", "ayse@example.com", "0532 123 45 67"]
+    assert view.table.row_numbers == [2]
+
+
 def test_bad_file_is_one_sentence(qtbot, view, tmp_path):
     path = tmp_path / "broken.xlsx"
     path.write_bytes(b"PK\x03\x04 not really a workbook")
