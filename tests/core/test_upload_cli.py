@@ -361,8 +361,8 @@ def test_a_file_without_a_header_row_sends_its_first_contact(
     source = write_csv(tmp_path / "liste.csv", [["Ayşe Yılmaz", "ayse@example.com", "0532 123 45 67"],
                                                ["Ali Kaya", "ali@example.com", "0533 765 43 21"]])
     report = tmp_path / "r.csv"
-    argv = ["upload", str(source), "--provider", "iletimerkezi", "--base-url", sandbox.base_url("iletimerkezi"),
-            "--report", str(report)]
+    argv = ["upload", str(source), "--provider", "iletimerkezi",
+            "--base-url", sandbox.base_url("iletimerkezi"), "--report", str(report)]
     status, _out, err = run_cli(argv, monkeypatch, cred_env("iletimerkezi"))
     assert status == 0, err
     assert sorted(c["gsm"] for c in sandbox.contacts("iletimerkezi")) == ["+905321234567", "+905337654321"]
