@@ -115,6 +115,9 @@ class _Aliases:
     concepts: dict[str, tuple[str, ...]]  # concept -> normalised aliases
     providers: dict[str, dict[str, tuple[str, ...]]]  # provider -> field id -> concepts, best first
     spelling: dict[tuple[str, str], tuple[str, str]]  # (concept, normalised alias) -> (as written, language)
+    # generic words ("number", "numéro", "numara") that are an alias only as the whole header: inside a
+    # longer one they name the number of something else ("Order Number", "VAT Number", "Numéro client")
+    whole_only: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=1)
@@ -134,7 +137,8 @@ def _aliases() -> _Aliases:
                     spelling[(name, norm)] = (alias, language)
         concepts[name] = tuple(found)
     providers = {p: {f: tuple(c) for f, c in fields.items()} for p, fields in data["providers"].items()}
-    return _Aliases(concepts, providers, spelling)
+    whole_only = frozenset(normalise_header(a) for a in data.get("whole_header_only", ()))
+    return _Aliases(concepts, providers, spelling, whole_only)
 
 
 def _compact(text: str) -> str:
@@ -146,7 +150,9 @@ def _words_close(header: str, alias: str) -> bool:
     "Client Name" is not "Client Number"."""
     hw, aw = header.split(), alias.split()
     if len(hw) != len(aw):
-        return True  # "Emailadress" vs "email address": the whole-text ratio decides alone
+        # a whole word missing or added is not a typo ("Account" is not an "account id", "Customer" not a
+        # "customer id"); else ("Emailadress" vs "email address") the whole-text ratio decides alone
+        return not (set(hw) < set(aw) or set(aw) < set(hw))
     return all(h == a or difflib.SequenceMatcher(None, h, a).ratio() >= WORD_FUZZY
                for h, a in zip(hw, aw, strict=True))
 
@@ -226,12 +232,21 @@ def _header_candidates(header: str, provider: Provider) -> dict[str, _Candidate]
         best, best_alias, best_how = 0.0, "", ""
         for alias in names:
             s, how = _match(norm, alias)
+            if how == "contains" and alias in aliases.whole_only:
+                continue  # "VAT Number" holds a VAT number, not a phone number
             if s > best:
                 best, best_alias, best_how = s, alias, how
         if best > 0:
             concept_best[concept] = (best, best_alias, best_how)
     if _blocked(norm) and not any(s >= 1.0 for s, _, _ in concept_best.values()):
         return {}
+    if "email" in concept_best and any(s < 1.0 for s, _, _ in concept_best.values()):
+        # a header naming an e-mail and something else describes the e-mail ("E-mail Display Name":
+        # "John Smith (john@acme.co.uk)", "Nom complet de l'adresse de messagerie"): an e-mail candidate
+        # only, unless it is exactly another field's name
+        others = {c: v for c, v in concept_best.items() if c != "email"}
+        if not any(s >= 1.0 for s, _, _ in others.values()):
+            concept_best = {"email": concept_best["email"]}
     out: dict[str, _Candidate] = {}
     fields = aliases.providers.get(provider.name, {})
     if concept_best:

@@ -516,3 +516,44 @@ def test_netcore_mappings_remembered_under_the_old_rules_are_suggested_afresh() 
     assert memory.recall(["Tel"], octopush) == {0: "phone_number"}
     memory.remember(headers, netcore, {0: "EMAIL", 1: "NOTES"})  # chosen again under today's rules
     assert memory.recall(headers, netcore) == {0: "EMAIL", 1: "NOTES"}
+
+
+# ------------------------------------------------------------------------------ files not in the corpus
+# Exports made like real ones (Outlook in English and French, an order list, a contact sheet with two phone
+# columns): the rules must read them as a careful person would, not only the forty files of the corpus.
+
+
+def test_the_number_of_something_else_is_not_a_phone() -> None:
+    headers = ["Email", "Name", "Order Number", "VAT Number", "Number of Employees"]
+    rows = [["a@x.com", "Ann", "100234", "FR12345678901", "250"]]
+    for name in PROVIDERS:
+        assert not set(named(headers, auto_map(headers, get_provider(name), rows))) & {
+            "Order Number", "VAT Number", "Number of Employees"}, name
+    # the word alone still means a phone number
+    assert named(["Email", "Number"], auto_map(["Email", "Number"], get_provider("netcore"),
+                                               [["a@x.com", "+33612345678"]])) == {
+        "Email": "EMAIL", "Number": "MOBILE"}
+
+
+def test_a_missing_word_is_not_a_typo() -> None:
+    # Outlook's "Account" and a plain "Customer" column are not a customer id ("account id", "customer id")
+    headers = ["Email", "Account", "Customer"]
+    rows = [["a@x.com", "ACC-1", "Ann Lee"]]
+    assert named(headers, auto_map(headers, get_provider("netcore"), rows)) == {"Email": "EMAIL"}
+
+
+def test_a_header_about_an_email_is_only_an_email_candidate() -> None:
+    # Outlook: "E-mail Display Name" is "John Smith (john@acme.co.uk)", the label of the address, not a name
+    headers = ["First Name", "Last Name", "E-mail Address", "E-mail Display Name"]
+    rows = [["John", "Smith", "john@acme.co.uk", "John Smith (john@acme.co.uk)"]]
+    assert named(headers, auto_map(headers, get_provider("netcore"), rows)) == {
+        "First Name": "FIRST_NAME", "Last Name": "LAST_NAME", "E-mail Address": "EMAIL"}
+
+
+def test_french_outlook_email_column() -> None:
+    headers = ["Prénom", "Nom", "Tél. mobile", "Adresse de messagerie", "Type de messagerie",
+               "Nom complet de l'adresse de messagerie"]
+    rows = [["Jean", "Dupont", "06 12 34 56 78", "jean@acme.fr", "SMTP", "Jean Dupont (jean@acme.fr)"]]
+    assert named(headers, auto_map(headers, get_provider("netcore"), rows)) == {
+        "Prénom": "FIRST_NAME", "Nom": "LAST_NAME", "Tél. mobile": "MOBILE", "Adresse de messagerie": "EMAIL"}
+
