@@ -305,7 +305,8 @@ class Suggestion:
     """One suggested column → field, with why it was made (for the window's tooltip).
 
     ``basis``: ``field`` (the header is the provider's field id or label), ``same`` (an alias),
-    ``typed`` (a phone column whose type column beside it says mobile),
+    ``typed`` (a phone column whose type column beside it says mobile), ``valued`` (a phone column whose
+    values are mostly mobile numbers, among several phone columns),
     ``similar`` (an alias but for a typo), ``contains`` (an alias inside a longer header) or ``attribute``
     (a Netcore attribute named after the header, sent because the user asked for other columns).
     ``matched`` is that field name or alias as written, ``language`` the alias's language code.
@@ -336,6 +337,8 @@ class Suggestion:
             text = f"header '{header}' is a near spelling of the {alias}"
         elif self.basis == "typed":
             text = f"header '{header}' holds phone numbers that '{matched}' marks as mobile"
+        elif self.basis == "valued":
+            text = f"column '{header}' holds mobile numbers (by their values)"
         elif self.basis == "contains":
             text = f"header '{header}' contains the {alias}"
         else:
@@ -440,6 +443,54 @@ def _typed_phones(headers: Sequence[str], rows: Sequence[Sequence[str]] | None) 
     return out
 
 
+_PHONE_PREFIX = re.compile(r"^\s*(?:\+|00)")
+PHONE_VALUES = 200  # values looked at per phone column to tell mobiles from landlines
+
+
+def _mobile_by_values(rows: Sequence[Sequence[str]], index: int, region: str) -> bool:
+    """True when most values of the column are mobile numbers, as ``phonenumbers`` classifies them (a
+    number without a country code read in ``region``, the provider's country)."""
+    import phonenumbers
+    from phonenumbers import PhoneNumberType
+
+    seen = mobiles = landlines = 0
+    for row in rows:
+        value = row[index].strip() if index < len(row) else ""
+        if not value:
+            continue
+        seen += 1
+        text = _PHONE_PREFIX.sub("+", value, count=1)
+        try:
+            number = phonenumbers.parse(text, None if text.startswith("+") else region)
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is not None and phonenumbers.is_valid_number(number):
+            kind = phonenumbers.number_type(number)
+            mobiles += kind == PhoneNumberType.MOBILE
+            landlines += kind == PhoneNumberType.FIXED_LINE
+        if seen >= PHONE_VALUES:
+            break
+    return seen > 0 and mobiles * 2 >= seen and mobiles > landlines
+
+
+def _valued_mobiles(candidates: Mapping[int, Mapping[str, _Candidate]], provider: Provider,
+                    rows: Sequence[Sequence[str]] | None, typed: Mapping[int, tuple[str, int]]) -> set[int]:
+    """The phone columns, among several with values, whose values are mostly mobile numbers ("Phone",
+    "Phone (2)": landlines in the first, mobiles in the second). With one phone column, nothing: values
+    only decide between candidates."""
+    if rows is None:
+        return set()
+    fields = _aliases().providers.get(provider.name, {})
+    phone_fields = {f for f, concepts in fields.items() if "phone" in concepts or "mobile" in concepts}
+    columns = [i for i, found in candidates.items()
+               if i not in typed and any(f in phone_fields for f in found)]
+    sample = list(itertools.islice(rows, VALUE_SAMPLE))
+    filled = [i for i in columns if any(i < len(r) and r[i].strip() for r in sample)]
+    if len(filled) < 2:
+        return set()
+    return {i for i in filled if _mobile_by_values(rows, i, provider.default_region)}
+
+
 def suggest(
     headers: Sequence[str],
     provider: Provider,
@@ -468,12 +519,16 @@ def suggest(
     facts = _column_facts(rows, len(headers))
     filled, emails, phones = facts.filled, facts.emails, facts.phones
     typed = _typed_phones(headers, rows)
+    by_column = {i: _header_candidates(h, provider) for i, h in enumerate(headers) if i not in skipped}
+    valued = _valued_mobiles(by_column, provider, rows, typed)
+    for index in valued:
+        typed[index] = ("mobile", -1)  # a mobile by its values: as a Google "Phone N - Type" saying Mobile
     fields = _aliases().providers.get(provider.name, {})
     scored: list[tuple[tuple[bool, int, int, float, int], int, _Candidate]] = []
-    for index, header in enumerate(headers):
+    for index in range(len(headers)):
         if index in skipped:
             continue  # named after a job option: options are set, never guessed, and never a contact field
-        candidates = _header_candidates(header, provider)
+        candidates = by_column[index]
         typed_as, type_column = typed.get(index, ("", -1))
         phone = next((c for c in candidates.values() if c.concept == "phone"), None)
         if typed_as == "mobile" and phone is not None:
@@ -493,8 +548,12 @@ def suggest(
                 if "mobile" not in fields.get(fid, ()):
                     continue  # a mobile is not a landline field (Aptania's contactTelephone)
                 # Google's "Phone 5 - Value" whose "Phone 5 - Type" says "Mobile"
-                cand = replace(cand, concept="mobile", pos=fields[fid].index("mobile"), basis="typed",
-                               matched=headers[type_column])
+                if type_column >= 0:
+                    cand = replace(cand, concept="mobile", pos=fields[fid].index("mobile"), basis="typed",
+                                   matched=headers[type_column])
+                else:  # mobile by its values: just after a column whose header says mobile
+                    cand = replace(cand, concept="mobile", pos=fields[fid].index("mobile"), basis="valued",
+                                   score=cand.score * (1 - PRIORITY_STEP))
             key = (not filled[index], odd, cand.pos, -round(cand.score, 6), index)
             scored.append((key, index, cand))
     scored.sort(key=lambda t: t[0])

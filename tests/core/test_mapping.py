@@ -557,3 +557,21 @@ def test_french_outlook_email_column() -> None:
     assert named(headers, auto_map(headers, get_provider("netcore"), rows)) == {
         "Prénom": "FIRST_NAME", "Nom": "LAST_NAME", "Tél. mobile": "MOBILE", "Adresse de messagerie": "EMAIL"}
 
+
+
+def test_between_two_phone_columns_the_one_holding_mobiles_is_the_mobile() -> None:
+    headers = ["Name", "Phone", "Phone (2)"]
+    rows = [["Ann Lee", "+33 1 42 00 00 00", "+33 6 12 34 56 78"],
+            ["Bob Roy", "+33 1 43 00 00 00", "+33 7 81 22 33 44"],
+            ["Cid Moe", "", "+33 6 99 88 77 66"]]
+    for name, field in (("netcore", "MOBILE"), ("iletimerkezi", "gsm"), ("octopush", "phone_number")):
+        chosen = {s.header: s for s in suggest(headers, get_provider(name), rows)}
+        assert chosen["Phone (2)"].field == field, name
+        assert "Phone" not in chosen, name
+        assert "mobile numbers" in chosen["Phone (2)"].reason
+    aptania = named(headers, auto_map(headers, get_provider("aptania"), rows))
+    assert aptania["Phone"] == "contactTelephone"
+    assert aptania["Phone (2)"] == "contactMobile"
+    # national numbers are read in the provider's country (İleti Merkezi: Turkey)
+    tr_rows = [["Ali", "0212 555 44 33", "0532 123 45 67"], ["Ece", "0312 444 55 66", "0542 123 45 67"]]
+    assert named(headers, auto_map(headers, get_provider("iletimerkezi"), tr_rows))["Phone (2)"] == "gsm"
