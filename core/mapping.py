@@ -324,8 +324,9 @@ class Suggestion:
 
     @property
     def reason(self) -> str:
-        """One English sentence: why this column was suggested for this field."""
-        header, matched = self.header, self.matched
+        """One English sentence: why this column was suggested for this field (a header longer than
+        :data:`REASON_HEADER` characters is cut short with "…")."""
+        header, matched = _short(self.header), self.matched
         language = LANGUAGES.get(self.language, "")
         alias = f"{language} alias '{matched}'" if language else f"alias '{matched}'"
         if self.basis == "field":
@@ -355,7 +356,7 @@ class Suggestion:
         groups: dict[tuple[str, str], list[str]] = {}
         for passed in self.passed_over:
             key = (passed.why, passed.concept if passed.why == "second" else "")
-            groups.setdefault(key, []).append(f"'{passed.header}'")
+            groups.setdefault(key, []).append(f"'{_short(passed.header)}'")
         parts = []
         for (why, concept), names in groups.items():
             shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
@@ -367,6 +368,13 @@ class Suggestion:
         if parts:
             text += "; chosen over " + "; over ".join(parts)
         return text
+
+
+REASON_HEADER = 40  # a header quoted in a reason is cut to this many characters
+
+
+def _short(header: str) -> str:
+    return header if len(header) <= REASON_HEADER else header[: REASON_HEADER - 1].rstrip() + "…"
 
 
 _NUMBER = re.compile(r"[\d\s.,+-]+")
