@@ -379,6 +379,7 @@ def _short(header: str) -> str:
 
 _NUMBER = re.compile(r"[\d\s.,+-]+")
 _DIGITS = re.compile(r"\d")
+_ID_LIST = re.compile(r"\d+(?:\s*[,;]\s*\d+)*")
 # Concepts whose values are words: a column of numbers only ("Town": 304, a key into another table) is
 # not a name, a city, a title or a job.
 _WORDY = frozenset({"first_name", "last_name", "full_name", "city", "title", "job_role"})
@@ -390,16 +391,18 @@ class _Facts:
     emails: list[float]  # share of its values that could be an e-mail
     phones: list[float]  # share of its values that could be a phone number
     numbers: list[float]  # share of its values that are numbers only
+    ids: list[float]  # share of its values that are ids separated by commas ("176,177")
 
 
 def _column_facts(rows: Sequence[Sequence[str]] | None, width: int) -> _Facts:
     if rows is None:
-        return _Facts([True] * width, [1.0] * width, [1.0] * width, [0.0] * width)
-    facts = _Facts([False] * width, [1.0] * width, [1.0] * width, [0.0] * width)
+        return _Facts([True] * width, [1.0] * width, [1.0] * width, [0.0] * width, [1.0] * width)
+    facts = _Facts([False] * width, [1.0] * width, [1.0] * width, [0.0] * width, [1.0] * width)
     counts = [0] * width
     at = [0] * width
     digits = [0] * width
     numbers = [0] * width
+    ids = [0] * width
     sample = max(50, min(VALUE_SAMPLE, VALUE_CELLS // max(width, 1)))  # a very wide sheet: fewer rows
     for row in itertools.islice(rows, sample):
         for i in range(min(width, len(row))):
@@ -409,6 +412,8 @@ def _column_facts(rows: Sequence[Sequence[str]] | None, width: int) -> _Facts:
             counts[i] += 1
             if "@" in value:
                 at[i] += 1
+            if _ID_LIST.fullmatch(value):
+                ids[i] += 1
             if _NUMBER.fullmatch(value):
                 numbers[i] += 1
                 digits[i] += len(_DIGITS.findall(value)) >= 3
@@ -420,6 +425,7 @@ def _column_facts(rows: Sequence[Sequence[str]] | None, width: int) -> _Facts:
             facts.emails[i] = at[i] / counts[i]
             facts.phones[i] = digits[i] / counts[i]
             facts.numbers[i] = numbers[i] / counts[i]
+            facts.ids[i] = ids[i] / counts[i]
     return facts
 
 
@@ -548,6 +554,8 @@ def suggest(
             kind = spec.kind if spec is not None else None
             if cand.concept in _WORDY and facts.numbers[index] >= NUMERIC:
                 continue
+            if kind is FieldKind.ID_LIST and facts.ids[index] < PLAUSIBLE:
+                continue  # tag names ("VIP") are not tag ids (176,177)
             odd = int((kind is FieldKind.EMAIL and emails[index] < PLAUSIBLE) or (
                 kind is FieldKind.PHONE and phones[index] < PLAUSIBLE))
             if typed_as == "fax" and kind is FieldKind.PHONE:

@@ -575,3 +575,13 @@ def test_between_two_phone_columns_the_one_holding_mobiles_is_the_mobile() -> No
     # national numbers are read in the provider's country (İleti Merkezi: Turkey)
     tr_rows = [["Ali", "0212 555 44 33", "0532 123 45 67"], ["Ece", "0312 444 55 66", "0542 123 45 67"]]
     assert named(headers, auto_map(headers, get_provider("iletimerkezi"), tr_rows))["Phone (2)"] == "gsm"
+
+
+def test_tag_names_are_not_tag_ids() -> None:
+    # Mailchimp's TAGS column holds tag names ("VIP"); Aptania's contactTagID takes tag ids (176,177)
+    headers = ["Email Address", "TAGS"]
+    aptania = get_provider("aptania")
+    assert auto_map(headers, aptania, [["a@example.com", '"VIP"'], ["b@example.com", "Newsletter, VIP"]]) == {
+        0: "contactEmailaddress"}
+    assert auto_map(headers, aptania, [["a@example.com", "176,177"], ["b@example.com", "176"]]) == {
+        0: "contactEmailaddress", 1: "contactTagID"}
