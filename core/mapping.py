@@ -468,7 +468,7 @@ def _mobile_by_values(rows: Sequence[Sequence[str]], index: int, region: str) ->
     from phonenumbers import PhoneNumberType
 
     seen = mobiles = landlines = 0
-    for row in rows:
+    for row in itertools.islice(rows, VALUE_SAMPLE):
         value = row[index].strip() if index < len(row) else ""
         if not value:
             continue
