@@ -115,6 +115,9 @@ class _Aliases:
     concepts: dict[str, tuple[str, ...]]  # concept -> normalised aliases
     providers: dict[str, dict[str, tuple[str, ...]]]  # provider -> field id -> concepts, best first
     spelling: dict[tuple[str, str], tuple[str, str]]  # (concept, normalised alias) -> (as written, language)
+    # generic words ("number", "numéro", "numara") that are an alias only as the whole header: inside a
+    # longer one they name the number of something else ("Order Number", "VAT Number", "Numéro client")
+    whole_only: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=1)
@@ -134,7 +137,8 @@ def _aliases() -> _Aliases:
                     spelling[(name, norm)] = (alias, language)
         concepts[name] = tuple(found)
     providers = {p: {f: tuple(c) for f, c in fields.items()} for p, fields in data["providers"].items()}
-    return _Aliases(concepts, providers, spelling)
+    whole_only = frozenset(normalise_header(a) for a in data.get("whole_header_only", ()))
+    return _Aliases(concepts, providers, spelling, whole_only)
 
 
 def _compact(text: str) -> str:
@@ -146,7 +150,9 @@ def _words_close(header: str, alias: str) -> bool:
     "Client Name" is not "Client Number"."""
     hw, aw = header.split(), alias.split()
     if len(hw) != len(aw):
-        return True  # "Emailadress" vs "email address": the whole-text ratio decides alone
+        # a whole word missing or added is not a typo ("Account" is not an "account id", "Customer" not a
+        # "customer id"); else ("Emailadress" vs "email address") the whole-text ratio decides alone
+        return not (set(hw) < set(aw) or set(aw) < set(hw))
     return all(h == a or difflib.SequenceMatcher(None, h, a).ratio() >= WORD_FUZZY
                for h, a in zip(hw, aw, strict=True))
 
@@ -226,12 +232,21 @@ def _header_candidates(header: str, provider: Provider) -> dict[str, _Candidate]
         best, best_alias, best_how = 0.0, "", ""
         for alias in names:
             s, how = _match(norm, alias)
+            if how == "contains" and alias in aliases.whole_only:
+                continue  # "VAT Number" holds a VAT number, not a phone number
             if s > best:
                 best, best_alias, best_how = s, alias, how
         if best > 0:
             concept_best[concept] = (best, best_alias, best_how)
     if _blocked(norm) and not any(s >= 1.0 for s, _, _ in concept_best.values()):
         return {}
+    if "email" in concept_best and any(s < 1.0 for s, _, _ in concept_best.values()):
+        # a header naming an e-mail and something else describes the e-mail ("E-mail Display Name":
+        # "John Smith (john@acme.co.uk)", "Nom complet de l'adresse de messagerie"): an e-mail candidate
+        # only, unless it is exactly another field's name
+        others = {c: v for c, v in concept_best.items() if c != "email"}
+        if not any(s >= 1.0 for s, _, _ in others.values()):
+            concept_best = {"email": concept_best["email"]}
     out: dict[str, _Candidate] = {}
     fields = aliases.providers.get(provider.name, {})
     if concept_best:
@@ -290,9 +305,10 @@ class Suggestion:
     """One suggested column → field, with why it was made (for the window's tooltip).
 
     ``basis``: ``field`` (the header is the provider's field id or label), ``same`` (an alias),
-    ``typed`` (a phone column whose type column beside it says mobile),
+    ``typed`` (a phone column whose type column beside it says mobile), ``valued`` (a phone column whose
+    values are mostly mobile numbers, among several phone columns),
     ``similar`` (an alias but for a typo), ``contains`` (an alias inside a longer header), ``content`` (a
-    column without a name whose values are all e-mail addresses or all phone numbers) or ``attribute``
+    column without a name whose values are all e-mail addresses, phone numbers or full names) or ``attribute``
     (a Netcore attribute named after the header, sent because the user asked for other columns).
     ``matched`` is that field name or alias as written, ``language`` the alias's language code.
     """
@@ -309,8 +325,9 @@ class Suggestion:
 
     @property
     def reason(self) -> str:
-        """One English sentence: why this column was suggested for this field."""
-        header, matched = self.header, self.matched
+        """One English sentence: why this column was suggested for this field (a header longer than
+        :data:`REASON_HEADER` characters is cut short with "…")."""
+        header, matched = _short(self.header), self.matched
         language = LANGUAGES.get(self.language, "")
         alias = f"{language} alias '{matched}'" if language else f"alias '{matched}'"
         if self.basis == "field":
@@ -322,6 +339,8 @@ class Suggestion:
             text = f"header '{header}' is a near spelling of the {alias}"
         elif self.basis == "typed":
             text = f"header '{header}' holds phone numbers that '{matched}' marks as mobile"
+        elif self.basis == "valued":
+            text = f"column '{header}' holds mobile numbers (by their values)"
         elif self.basis == "contains":
             text = f"header '{header}' contains the {alias}"
         elif self.basis == "content":
@@ -341,7 +360,7 @@ class Suggestion:
         groups: dict[tuple[str, str], list[str]] = {}
         for passed in self.passed_over:
             key = (passed.why, passed.concept if passed.why == "second" else "")
-            groups.setdefault(key, []).append(f"'{passed.header}'")
+            groups.setdefault(key, []).append(f"'{_short(passed.header)}'")
         parts = []
         for (why, concept), names in groups.items():
             shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
@@ -355,8 +374,16 @@ class Suggestion:
         return text
 
 
+REASON_HEADER = 40  # a header quoted in a reason is cut to this many characters
+
+
+def _short(header: str) -> str:
+    return header if len(header) <= REASON_HEADER else header[: REASON_HEADER - 1].rstrip() + "…"
+
+
 _NUMBER = re.compile(r"[\d\s.,+-]+")
 _DIGITS = re.compile(r"\d")
+_ID_LIST = re.compile(r"\d+(?:\s*[,;]\s*\d+)*")
 # Concepts whose values are words: a column of numbers only ("Town": 304, a key into another table) is
 # not a name, a city, a title or a job.
 _WORDY = frozenset({"first_name", "last_name", "full_name", "city", "title", "job_role"})
@@ -368,16 +395,18 @@ class _Facts:
     emails: list[float]  # share of its values that could be an e-mail
     phones: list[float]  # share of its values that could be a phone number
     numbers: list[float]  # share of its values that are numbers only
+    ids: list[float]  # share of its values that are ids separated by commas ("176,177")
 
 
 def _column_facts(rows: Sequence[Sequence[str]] | None, width: int) -> _Facts:
     if rows is None:
-        return _Facts([True] * width, [1.0] * width, [1.0] * width, [0.0] * width)
-    facts = _Facts([False] * width, [1.0] * width, [1.0] * width, [0.0] * width)
+        return _Facts([True] * width, [1.0] * width, [1.0] * width, [0.0] * width, [1.0] * width)
+    facts = _Facts([False] * width, [1.0] * width, [1.0] * width, [0.0] * width, [1.0] * width)
     counts = [0] * width
     at = [0] * width
     digits = [0] * width
     numbers = [0] * width
+    ids = [0] * width
     sample = max(50, min(VALUE_SAMPLE, VALUE_CELLS // max(width, 1)))  # a very wide sheet: fewer rows
     for row in itertools.islice(rows, sample):
         for i in range(min(width, len(row))):
@@ -387,6 +416,8 @@ def _column_facts(rows: Sequence[Sequence[str]] | None, width: int) -> _Facts:
             counts[i] += 1
             if "@" in value:
                 at[i] += 1
+            if _ID_LIST.fullmatch(value):
+                ids[i] += 1
             if _NUMBER.fullmatch(value):
                 numbers[i] += 1
                 digits[i] += len(_DIGITS.findall(value)) >= 3
@@ -398,6 +429,7 @@ def _column_facts(rows: Sequence[Sequence[str]] | None, width: int) -> _Facts:
             facts.emails[i] = at[i] / counts[i]
             facts.phones[i] = digits[i] / counts[i]
             facts.numbers[i] = numbers[i] / counts[i]
+            facts.ids[i] = ids[i] / counts[i]
     return facts
 
 
@@ -429,6 +461,54 @@ def _typed_phones(headers: Sequence[str], rows: Sequence[Sequence[str]] | None) 
     return out
 
 
+_PHONE_PREFIX = re.compile(r"^\s*(?:\+|00)")
+PHONE_VALUES = 200  # values looked at per phone column to tell mobiles from landlines
+
+
+def _mobile_by_values(rows: Sequence[Sequence[str]], index: int, region: str) -> bool:
+    """True when most values of the column are mobile numbers, as ``phonenumbers`` classifies them (a
+    number without a country code read in ``region``, the provider's country)."""
+    import phonenumbers
+    from phonenumbers import PhoneNumberType
+
+    seen = mobiles = landlines = 0
+    for row in itertools.islice(rows, VALUE_SAMPLE):
+        value = row[index].strip() if index < len(row) else ""
+        if not value:
+            continue
+        seen += 1
+        text = _PHONE_PREFIX.sub("+", value, count=1)
+        try:
+            number = phonenumbers.parse(text, None if text.startswith("+") else region)
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is not None and phonenumbers.is_valid_number(number):
+            kind = phonenumbers.number_type(number)
+            mobiles += kind == PhoneNumberType.MOBILE
+            landlines += kind == PhoneNumberType.FIXED_LINE
+        if seen >= PHONE_VALUES:
+            break
+    return seen > 0 and mobiles * 2 >= seen and mobiles > landlines
+
+
+def _valued_mobiles(candidates: Mapping[int, Mapping[str, _Candidate]], provider: Provider,
+                    rows: Sequence[Sequence[str]] | None, typed: Mapping[int, tuple[str, int]]) -> set[int]:
+    """The phone columns, among several with values, whose values are mostly mobile numbers ("Phone",
+    "Phone (2)": landlines in the first, mobiles in the second). With one phone column, nothing: values
+    only decide between candidates."""
+    if rows is None:
+        return set()
+    fields = _aliases().providers.get(provider.name, {})
+    phone_fields = {f for f, concepts in fields.items() if "phone" in concepts or "mobile" in concepts}
+    columns = [i for i, found in candidates.items()
+               if i not in typed and any(f in phone_fields for f in found)]
+    sample = list(itertools.islice(rows, VALUE_SAMPLE))
+    filled = [i for i in columns if any(i < len(r) and r[i].strip() for r in sample)]
+    if len(filled) < 2:
+        return set()
+    return {i for i in filled if _mobile_by_values(rows, i, provider.default_region)}
+
+
 def suggest(
     headers: Sequence[str],
     provider: Provider,
@@ -457,12 +537,16 @@ def suggest(
     facts = _column_facts(rows, len(headers))
     filled, emails, phones = facts.filled, facts.emails, facts.phones
     typed = _typed_phones(headers, rows)
+    by_column = {i: _header_candidates(h, provider) for i, h in enumerate(headers) if i not in skipped}
+    valued = _valued_mobiles(by_column, provider, rows, typed)
+    for index in valued:
+        typed[index] = ("mobile", -1)  # a mobile by its values: as a Google "Phone N - Type" saying Mobile
     fields = _aliases().providers.get(provider.name, {})
     scored: list[tuple[tuple[bool, int, int, float, int], int, _Candidate]] = []
-    for index, header in enumerate(headers):
+    for index in range(len(headers)):
         if index in skipped:
             continue  # named after a job option: options are set, never guessed, and never a contact field
-        candidates = _header_candidates(header, provider)
+        candidates = by_column[index]
         typed_as, type_column = typed.get(index, ("", -1))
         phone = next((c for c in candidates.values() if c.concept == "phone"), None)
         if typed_as == "mobile" and phone is not None:
@@ -474,6 +558,8 @@ def suggest(
             kind = spec.kind if spec is not None else None
             if cand.concept in _WORDY and facts.numbers[index] >= NUMERIC:
                 continue
+            if kind is FieldKind.ID_LIST and facts.ids[index] < PLAUSIBLE:
+                continue  # tag names ("VIP") are not tag ids (176,177)
             odd = int((kind is FieldKind.EMAIL and emails[index] < PLAUSIBLE) or (
                 kind is FieldKind.PHONE and phones[index] < PLAUSIBLE))
             if typed_as == "fax" and kind is FieldKind.PHONE:
@@ -482,8 +568,12 @@ def suggest(
                 if "mobile" not in fields.get(fid, ()):
                     continue  # a mobile is not a landline field (Aptania's contactTelephone)
                 # Google's "Phone 5 - Value" whose "Phone 5 - Type" says "Mobile"
-                cand = replace(cand, concept="mobile", pos=fields[fid].index("mobile"), basis="typed",
-                               matched=headers[type_column])
+                if type_column >= 0:
+                    cand = replace(cand, concept="mobile", pos=fields[fid].index("mobile"), basis="typed",
+                                   matched=headers[type_column])
+                else:  # mobile by its values: just after a column whose header says mobile
+                    cand = replace(cand, concept="mobile", pos=fields[fid].index("mobile"), basis="valued",
+                                   score=cand.score * (1 - PRIORITY_STEP))
             key = (not filled[index], odd, cand.pos, -round(cand.score, 6), index)
             scored.append((key, index, cand))
     scored.sort(key=lambda t: t[0])

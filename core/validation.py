@@ -389,6 +389,9 @@ def _slow_phone(value: str, region: str) -> tuple[str, str]:
     international = _international_problem(value, text)
     if international:
         return "", international
+    elsewhere = _national_elsewhere(value, text, region)
+    if elsewhere:
+        return "", elsewhere
     return "", (
         f"{_show(value)} is not a valid phone number "
         f"(numbers without a country code are read as {region}; write it as +<country code> <number>)."
@@ -396,6 +399,39 @@ def _slow_phone(value: str, region: str) -> tuple[str, str]:
 
 
 _DIAL_MARKS = re.compile(r"[\s().\-/]")
+# The countries a number written without its country code is tried in when it is not one of the default
+# country: those of the four providers (Türkiye, France, United Kingdom, India) and of the program's
+# languages (Spain). Only a number valid in exactly one of them is said to be that country's.
+OTHER_REGIONS = ("TR", "FR", "GB", "IN", "ES")
+
+
+def _national_elsewhere(value: str, text: str, region: str) -> str:
+    """When ``text`` (no country code, not valid in ``region``) is a valid number of exactly one of
+    :data:`OTHER_REGIONS`, the sentence that says so, in the user's language; else ""."""
+    import phonenumbers
+
+    from core import messages
+
+    if _LETTERS.search(text) is not None or _DIAL_MARKS.sub("", text).startswith(("+", "00")):
+        return ""
+    found = []
+    for other in OTHER_REGIONS:
+        if other == region.upper():
+            continue
+        try:
+            number = phonenumbers.parse(text, other)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            found.append((other, number))
+    if len(found) != 1:
+        return ""
+    other, number = found[0]
+    lang = messages.language()
+    fixed = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return messages.text("phone", "national_elsewhere", lang=lang, value=_show(value), region=region,
+                         country=_country_name(number, lang), cc=str(number.country_code), fixed=fixed,
+                         other=other)
 
 
 def _international_problem(value: str, text: str) -> str:

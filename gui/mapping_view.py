@@ -10,7 +10,9 @@ The suggestion comes from :func:`core.mapping.suggest`, or from :class:`core.map
 when the same file shape was mapped before; the import view remembers the final choice. Beside each
 suggested column, why it was suggested (the :class:`core.mapping.Suggestion`'s reason), also as the
 tooltip of its combo. For Netcore, a checkbox (off by default) sends every column left unmapped as an
-attribute named after its header, and lists what it would send.
+attribute named after its header, and lists what it would send; it sits above the columns, and when it
+is on each such column says beside it which attribute it goes to. Long column names and examples end in
+"…" (whole in their tooltips) so that the reasons keep their width, whatever the file.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -40,6 +43,46 @@ from gui.import_widgets import make_card
 
 IGNORE = "— ignore —"
 _SAMPLES = 3
+NAME_WIDTH = 220  # a column name takes at most this width (a longer one ends in "…", whole in its tooltip)
+REASON_WIDTH = 220  # the "Why" column never gets narrower than this, however long the names or examples
+_LISTED = 6  # attributes listed beside the Netcore checkbox; the rest are counted (all in its tooltip)
+
+
+class ElidedLabel(QLabel):
+    """One line of text that ends in "…" when the label is narrower than the text; the whole text is its
+    tooltip and :meth:`text`. ``max_width``: the width it asks for at most (0: it asks for none and takes
+    what the layout gives)."""
+
+    def __init__(self, text: str, max_width: int = 0, tooltip: str | None = None) -> None:
+        super().__init__(text)
+        self._max = max_width
+        self.setToolTip(text if tooltip is None else tooltip)
+        self.setMinimumWidth(0)
+        policy = QSizePolicy.Policy.Preferred if max_width else QSizePolicy.Policy.Ignored
+        self.setSizePolicy(policy, QSizePolicy.Policy.Preferred)
+
+    def _natural(self) -> int:
+        margins = self.contentsMargins()
+        return self.fontMetrics().horizontalAdvance(self.text()) + margins.left() + margins.right() + 2
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        return QSize(min(self._natural(), self._max) if self._max else 0, hint.height())
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        return QSize(min(self._natural(), self._max // 2) if self._max else 0, hint.height())
+
+    def is_elided(self) -> bool:
+        """True when the text does not fit and ends in "…" on screen."""
+        return self._natural() > self.width()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        rect = self.contentsRect()
+        shown = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width())
+        self.style().drawItemText(painter, rect, int(self.alignment() | Qt.AlignmentFlag.AlignVCenter),
+                                  self.palette(), self.isEnabled(), shown, self.foregroundRole())
 
 
 class MappingView(QWidget):
@@ -54,6 +97,7 @@ class MappingView(QWidget):
         self.combos: list[QComboBox] = []
         self.reasons: list[QLabel] = []
         self._suggested: dict[int, tuple[str, str]] = {}  # column -> (field id, why it was suggested)
+        self._extras: dict[int, str] = {}  # column -> the Netcore attribute the checkbox sends it as
         self.option_inputs: dict[str, QWidget] = {}
         # where a group picker lists the account's groups from: () -> (credentials, base URL); the import
         # view sets it (None: the picker takes a typed id only)
@@ -66,7 +110,8 @@ class MappingView(QWidget):
         page.setObjectName("CardScroll")
         page.setFrameShape(QFrame.Shape.NoFrame)
         page.setWidgetResizable(True)
-        page.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # at the window's narrowest the four columns may not fit: scroll sideways rather than cut them off
+        page.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         body = QWidget()
         body.setObjectName("mappingBody")
         page.setWidget(body)
@@ -81,17 +126,11 @@ class MappingView(QWidget):
         self.hint.setObjectName("CardSubtitle")
         self.hint.setWordWrap(True)
         columns.addWidget(self.hint)
-        self._columns_box = QWidget()
-        self._columns_box.setObjectName("columnsBox")
-        self._grid = QGridLayout(self._columns_box)
-        self._grid.setContentsMargins(0, 0, 6, 0)
-        self._grid.setHorizontalSpacing(16)
-        self._grid.setVerticalSpacing(6)
-        columns.addWidget(self._columns_box)
+        # above the columns, not below them: with 80 columns the user would have to scroll to find it
         self.extra = QCheckBox("Also send the other columns as Netcore attributes")
         self.extra.setObjectName("extraAttributes")
-        self.extra.setToolTip("Off: only the columns mapped above are sent. On: every other column is sent "
-                              "too, as an attribute named after its header.")
+        self.extra.setToolTip("Off: only the columns mapped to a field below are sent. On: every other "
+                              "column is sent too, as an attribute named after its header.")
         self.extra.toggled.connect(self._changed)
         self.extra.hide()
         columns.addWidget(self.extra)
@@ -100,6 +139,13 @@ class MappingView(QWidget):
         self.extra_list.setWordWrap(True)
         self.extra_list.hide()
         columns.addWidget(self.extra_list)
+        self._columns_box = QWidget()
+        self._columns_box.setObjectName("columnsBox")
+        self._grid = QGridLayout(self._columns_box)
+        self._grid.setContentsMargins(0, 0, 6, 0)
+        self._grid.setHorizontalSpacing(16)
+        self._grid.setVerticalSpacing(6)
+        columns.addWidget(self._columns_box)
         self.warning = QLabel()
         self.warning.setObjectName("WarningText")
         self.warning.setWordWrap(True)
@@ -144,6 +190,7 @@ class MappingView(QWidget):
             s.column: (s.field, _why(s)) for s in suggestions if mapping.get(s.column) == s.field
         }
         _clear(self._grid)
+        self._extras = {}
         self.combos = []
         self.reasons = []
         for title, col in (("Column", 0), ("Examples", 1), (f"{provider.title} field", 2), ("Why", 3)):
@@ -153,14 +200,12 @@ class MappingView(QWidget):
         open_ended = bool(provider.field_hint())
         contact_fields = provider.contact_fields()
         for index, header in enumerate(self._headers):
-            name = QLabel(header or f"Column {index + 1}")
+            name = ElidedLabel(header or f"Column {index + 1}", NAME_WIDTH)
             name.setObjectName("ColumnName")
             values = [r[index].strip() for r in samples if index < len(r) and r[index].strip()][:_SAMPLES]
-            example = QLabel(", ".join(values))
+            # long samples end in "…" within the card, never widening it
+            example = ElidedLabel(", ".join(values), tooltip="\n".join(values))
             example.setObjectName("Sample")
-            example.setMinimumWidth(0)  # long samples are cut by the card, not widening it
-            example.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-            example.setToolTip("\n".join(values))
             combo = QComboBox()
             combo.setObjectName(f"mapColumn{index}")
             combo.setEditable(open_ended)
@@ -188,8 +233,9 @@ class MappingView(QWidget):
             self.reasons.append(reason)
             self._grid.addWidget(reason, index + 1, 3)
             self._show_reason(index)
-        self._grid.setColumnStretch(1, 1)
-        self._grid.setColumnStretch(3, 1)
+        self._grid.setColumnStretch(1, 2)
+        self._grid.setColumnStretch(3, 3)
+        self._grid.setColumnMinimumWidth(3, REASON_WIDTH)
         self.extra.blockSignals(True)
         self.extra.setChecked(False)
         self.extra.blockSignals(False)
@@ -266,6 +312,8 @@ class MappingView(QWidget):
         combo, label = self.combos[index], self.reasons[index]
         suggested = self._suggested.get(index)
         text = suggested[1] if suggested is not None and self._field_of(combo) == suggested[0] else ""
+        if not text and index in self._extras:
+            text = f"sent as the attribute {self._extras[index]} (the box above)"
         label.setText(text)
         label.setToolTip(text)
         combo.setToolTip(text or (self._provider.field_hint() if self._provider else ""))
@@ -368,6 +416,7 @@ class MappingView(QWidget):
         ]
 
     def _changed(self, *_: Any) -> None:
+        self._extras = self.extra_attributes()
         for index in range(len(self.reasons)):
             self._show_reason(index)
         self._update_extra()
@@ -378,11 +427,18 @@ class MappingView(QWidget):
         would = (extra_attributes(self._headers, self._provider, self.chosen_mapping())
                  if self._provider is not None and self._provider.name == "netcore" else {})
         if would:
-            listing = ", ".join(f"{self._headers[i]} → {name}" for i, name in would.items())
+            pairs = [f"{self._headers[i]} → {name}" for i, name in would.items()]
+            listing = ", ".join(pairs[:_LISTED])
+            if len(pairs) > _LISTED:
+                listing += f" and {len(pairs) - _LISTED} more"
+                listing += (" (each shown beside its column below)" if self.extra.isChecked()
+                            else " (hover here for the whole list)")
             verb = "Sends" if self.extra.isChecked() else "Would send"
             self.extra_list.setText(f"{verb} {len(would)} more column(s): {listing}")
+            self.extra_list.setToolTip("\n".join(pairs))
         else:
-            self.extra_list.setText("Every column is mapped above; there is nothing else to send.")
+            self.extra_list.setText("Every column is mapped below; there is nothing else to send.")
+            self.extra_list.setToolTip("")
         self.extra_list.setVisible(self._provider is not None and self._provider.name == "netcore")
 
     def _update_problem(self) -> None:
@@ -450,4 +506,4 @@ def _clear(layout: Any) -> None:
             widget.deleteLater()
 
 
-__all__ = ["IGNORE", "MappingView"]
+__all__ = ["IGNORE", "ElidedLabel", "MappingView"]

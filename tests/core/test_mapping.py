@@ -537,3 +537,70 @@ def test_a_named_field_is_not_taken_twice_by_content() -> None:
     headers = ["E-posta", "Column B"]
     rows = [["ayse@example.com", "ali@example.com"]]
     assert auto_map(headers, get_provider("netcore"), rows) == {0: "EMAIL"}
+# ------------------------------------------------------------------------------ files not in the corpus
+# Exports made like real ones (Outlook in English and French, an order list, a contact sheet with two phone
+# columns): the rules must read them as a careful person would, not only the forty files of the corpus.
+
+
+def test_the_number_of_something_else_is_not_a_phone() -> None:
+    headers = ["Email", "Name", "Order Number", "VAT Number", "Number of Employees"]
+    rows = [["a@x.com", "Ann", "100234", "FR12345678901", "250"]]
+    for name in PROVIDERS:
+        assert not set(named(headers, auto_map(headers, get_provider(name), rows))) & {
+            "Order Number", "VAT Number", "Number of Employees"}, name
+    # the word alone still means a phone number
+    assert named(["Email", "Number"], auto_map(["Email", "Number"], get_provider("netcore"),
+                                               [["a@x.com", "+33612345678"]])) == {
+        "Email": "EMAIL", "Number": "MOBILE"}
+
+
+def test_a_missing_word_is_not_a_typo() -> None:
+    # Outlook's "Account" and a plain "Customer" column are not a customer id ("account id", "customer id")
+    headers = ["Email", "Account", "Customer"]
+    rows = [["a@x.com", "ACC-1", "Ann Lee"]]
+    assert named(headers, auto_map(headers, get_provider("netcore"), rows)) == {"Email": "EMAIL"}
+
+
+def test_a_header_about_an_email_is_only_an_email_candidate() -> None:
+    # Outlook: "E-mail Display Name" is "John Smith (john@acme.co.uk)", the label of the address, not a name
+    headers = ["First Name", "Last Name", "E-mail Address", "E-mail Display Name"]
+    rows = [["John", "Smith", "john@acme.co.uk", "John Smith (john@acme.co.uk)"]]
+    assert named(headers, auto_map(headers, get_provider("netcore"), rows)) == {
+        "First Name": "FIRST_NAME", "Last Name": "LAST_NAME", "E-mail Address": "EMAIL"}
+
+
+def test_french_outlook_email_column() -> None:
+    headers = ["Prénom", "Nom", "Tél. mobile", "Adresse de messagerie", "Type de messagerie",
+               "Nom complet de l'adresse de messagerie"]
+    rows = [["Jean", "Dupont", "06 12 34 56 78", "jean@acme.fr", "SMTP", "Jean Dupont (jean@acme.fr)"]]
+    assert named(headers, auto_map(headers, get_provider("netcore"), rows)) == {
+        "Prénom": "FIRST_NAME", "Nom": "LAST_NAME", "Tél. mobile": "MOBILE", "Adresse de messagerie": "EMAIL"}
+
+
+
+def test_between_two_phone_columns_the_one_holding_mobiles_is_the_mobile() -> None:
+    headers = ["Name", "Phone", "Phone (2)"]
+    rows = [["Ann Lee", "+33 1 42 00 00 00", "+33 6 12 34 56 78"],
+            ["Bob Roy", "+33 1 43 00 00 00", "+33 7 81 22 33 44"],
+            ["Cid Moe", "", "+33 6 99 88 77 66"]]
+    for name, field in (("netcore", "MOBILE"), ("iletimerkezi", "gsm"), ("octopush", "phone_number")):
+        chosen = {s.header: s for s in suggest(headers, get_provider(name), rows)}
+        assert chosen["Phone (2)"].field == field, name
+        assert "Phone" not in chosen, name
+        assert "mobile numbers" in chosen["Phone (2)"].reason
+    aptania = named(headers, auto_map(headers, get_provider("aptania"), rows))
+    assert aptania["Phone"] == "contactTelephone"
+    assert aptania["Phone (2)"] == "contactMobile"
+    # national numbers are read in the provider's country (İleti Merkezi: Turkey)
+    tr_rows = [["Ali", "0212 555 44 33", "0532 123 45 67"], ["Ece", "0312 444 55 66", "0542 123 45 67"]]
+    assert named(headers, auto_map(headers, get_provider("iletimerkezi"), tr_rows))["Phone (2)"] == "gsm"
+
+
+def test_tag_names_are_not_tag_ids() -> None:
+    # Mailchimp's TAGS column holds tag names ("VIP"); Aptania's contactTagID takes tag ids (176,177)
+    headers = ["Email Address", "TAGS"]
+    aptania = get_provider("aptania")
+    assert auto_map(headers, aptania, [["a@example.com", '"VIP"'], ["b@example.com", "Newsletter, VIP"]]) == {
+        0: "contactEmailaddress"}
+    assert auto_map(headers, aptania, [["a@example.com", "176,177"], ["b@example.com", "176"]]) == {
+        0: "contactEmailaddress", 1: "contactTagID"}

@@ -83,7 +83,7 @@ def test_a_credential_is_never_saved(tmp_path: Path) -> None:
         (b'{"format": 1, "provider": "mailchimp"}', "no known provider"),
         (b'{"format": 1, "provider": "octopush", "mapping": ["a"]}', '"mapping" must be an object'),
         (b'{"format": 1, "provider": "octopush", "mapping": {"A": "nofield"}}', "has no field 'nofield'"),
-        (b'{"format": 1, "provider": "octopush", "reading": {"header_row": 0}}', '"header_row"'),
+        (b'{"format": 1, "provider": "octopush", "reading": {"header_row": -1}}', '"header_row"'),
         (b'{"format": 1, "provider": "octopush", "constants": {"api_login": "me@x.io"}}', "credential"),
         (b"\xff\xfe\x00garbage", "not UTF-8"),
         (b"[" * (MAX_BYTES + 10), "far too large"),
@@ -223,3 +223,9 @@ def test_upload_without_provider_or_saved_import_is_exit_2(tmp_path: Path) -> No
     proc = run_script("upload", str(source), "--dry-run")
     assert proc.returncode == 2
     assert proc.stderr.strip() == "Give the provider with --provider P (or a saved import with --use FILE)."
+
+
+def test_a_saved_import_keeps_header_row_0_for_a_sheet_without_one(tmp_path: Path) -> None:
+    path = tmp_path / "none.cuimport"
+    path.write_bytes(b'{"format": 1, "provider": "octopush", "reading": {"header_row": 0}}')
+    assert SavedImport.load(path).reading.header_row == 0

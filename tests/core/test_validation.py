@@ -641,7 +641,7 @@ def test_phone_sentences_exist_in_all_four_languages_with_the_same_placeholders(
 
     english = messages.table("en")["phone"]["codes"]
     assert set(english) == {"mexico_mobile_one", "too_long", "too_short", "wrong_length", "not_valid",
-                            "unknown_country_code"}
+                            "unknown_country_code", "national_elsewhere"}
     for lang in ("tr", "fr", "es"):
         codes = messages.table(lang)["phone"]["codes"]
         assert set(codes) == set(english), lang
@@ -672,3 +672,45 @@ def test_country_names_come_without_phonenumbers_geodata() -> None:
         "after +52 that Mexican mobiles no longer take; write it as +52 55 1234 5678.",
         "False",
     ]
+
+
+@pytest.mark.parametrize(
+    ("value", "region", "country", "fixed"),
+    [
+        ("0532 123 45 67", "IN", "Türkiye", "+90 532 123 45 67"),  # a Turkish file uploaded to Netcore
+        ("06 12 34 56 78", "TR", "France", "+33 6 12 34 56 78"),  # a French file uploaded to İleti Merkezi
+    ],
+)
+def test_a_national_number_of_another_country_says_which(value: str, region: str, country: str,
+                                                         fixed: str) -> None:
+    with pytest.raises(InvalidValue) as exc:
+        normalise(PHONE, value, region)
+    message = str(exc.value)
+    assert f"'{value}'" in message
+    assert country in message
+    assert fixed in message
+    assert f"read as {region}" in message
+
+
+def test_a_national_number_of_several_countries_names_none() -> None:
+    # 612 345 678 is a Spanish and a French number: no guess
+    with pytest.raises(InvalidValue) as exc:
+        normalise(PHONE, "612345678", "GB")
+    assert str(exc.value) == ("'612345678' is not a valid phone number (numbers without a country code are "
+                              "read as GB; write it as +<country code> <number>).")
+
+
+def test_the_other_country_sentence_in_each_language() -> None:
+    from core import messages
+
+    found = {}
+    try:
+        for lang in ("en", "tr", "fr", "es"):
+            messages.set_language(lang)
+            with pytest.raises(InvalidValue) as exc:
+                normalise(PHONE, "0532 123 45 67", "FR")
+            found[lang] = str(exc.value)
+    finally:
+        messages.set_language("en")
+    assert all("+90 532 123 45 67" in m and "'0532 123 45 67'" in m for m in found.values())
+    assert len(set(found.values())) == 4

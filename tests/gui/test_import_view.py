@@ -325,3 +325,70 @@ def test_the_attributes_checkbox_is_netcores_only(qtbot, view, tmp_path):
     view.go_next()
     assert not view.mapping_view.extra.isVisible()
     assert not view.mapping_view.extra_list.isVisible()
+
+
+def _wide_file(tmp_path: Path) -> tuple[Path, str]:
+    """80 columns, one of them with an 84-character name and long values, as CRM exports have."""
+    long_name = "Adresse de messagerie électronique professionnelle principale du contact (bureau)"
+    headers = ["E-mail", "Cep Telefonu", "Ad", "Notes", long_name] + [f"Custom Field {i}" for i in range(75)]
+    row = ["ali@example.com", "0532 123 45 67", "Ali", "A long note " * 12,
+           "ali.veli.with.a.long.address@subdomain.example-company.com.tr"]
+    row += [f"v{i} " * 20 for i in range(75)]
+    path = tmp_path / "wide.csv"
+    path.write_text(",".join(f'"{h}"' for h in headers) + "\n" + ",".join(row) + "\n", encoding="utf-8")
+    return path, long_name
+
+
+def test_eighty_columns_and_a_long_name_keep_the_columns_step_readable(qtbot, tmp_path):
+    from PySide6.QtWidgets import QScrollArea
+
+    from gui.mapping_view import NAME_WIDTH, REASON_WIDTH, MappingView
+
+    v = ImportView(AppContext("netcore"))
+    qtbot.addWidget(v)
+    v.resize(1000, 700)
+    v.show()
+    path, long_name = _wide_file(tmp_path)
+    v.open_file(path)
+    wait_read(qtbot, v)
+    v.go_next()
+    mv = v.mapping_view
+    qtbot.waitUntil(lambda: mv.reasons[0].width() > 0)
+    page = mv.findChild(QScrollArea, "CardScroll")
+    viewport = page.viewport()
+    name = mv._grid.itemAtPosition(5, 0).widget()  # row 5: the fifth column, the long name
+    # the long name ends in "…" within its width, whole in its tooltip; it does not squeeze the rest
+    assert name.text() == long_name
+    assert name.toolTip() == long_name
+    assert name.width() <= NAME_WIDTH
+    assert name.is_elided()
+    example = mv._grid.itemAtPosition(4, 1).widget()  # the long note
+    assert example.is_elided()
+    assert example.toolTip().startswith("A long note")
+    for combo, reason in zip(mv.combos, mv.reasons, strict=True):
+        assert reason.width() >= REASON_WIDTH  # never one word per line
+        assert combo.mapTo(viewport, combo.rect().topRight()).x() <= viewport.width()  # not cut off
+    assert mv.reasons[0].text()  # the e-mail's reason, which quotes the long name, cut short
+    assert "…" in mv.reasons[0].text()
+    assert mv.reasons[0].height() < 8 * mv.reasons[0].fontMetrics().lineSpacing()  # not a word a line
+    # the checkbox sits above the 80 columns, not below them
+    body = page.widget()
+    first_row = mv.combos[0].mapTo(body, mv.combos[0].rect().topLeft()).y()
+    assert mv.extra.mapTo(body, mv.extra.rect().topLeft()).y() < first_row
+    assert "and 71 more" in mv.extra_list.text()
+    assert len(mv.extra_list.toolTip().splitlines()) == 77
+    mv.extra.setChecked(True)
+    assert mv.reasons[3].text() == "sent as the attribute NOTES (the box above)"
+    assert mv.mapping()[3] == "NOTES"
+    # at the window's narrowest the columns scroll sideways rather than being cut off
+    narrow = MappingView()
+    qtbot.addWidget(narrow)
+    narrow.set_source(v.table.headers, v.table.rows, get_provider("netcore"), {0: "EMAIL"})
+    narrow.resize(500, 400)
+    narrow.show()
+    side = narrow.findChild(QScrollArea, "CardScroll").horizontalScrollBar()
+    qtbot.waitUntil(lambda: side.maximum() > 0)
+    assert all(reason.width() >= REASON_WIDTH for reason in narrow.reasons)
+    from gui.workers import wait_all
+
+    wait_all(10000)
