@@ -56,6 +56,15 @@ class Reading:
 
 
 @dataclass(frozen=True, slots=True)
+class Fit:
+    """A saved import applied to a file's headers (:meth:`SavedImport.fit`)."""
+
+    mapping: dict[int, str]  # column index → field id, for the saved columns the file has
+    missing: dict[str, str]  # saved column name → its field id, for the saved columns the file lacks
+    new: list[int]  # indexes of the file's columns the saved import does not name
+
+
+@dataclass(frozen=True, slots=True)
 class SavedImport:
     """One import's settings. ``mapping``: column name → field id; ``constants``: field/option id → value."""
 
@@ -115,32 +124,41 @@ class SavedImport:
         )
 
     # ------------------------------------------------------------------ applying
-    def mapping_for(self, headers: Sequence[str], *, file_name: str = "the file",
-                    source: str | None = None) -> dict[int, str]:
-        """Column index → field id for a file with these ``headers`` (exact name, else ignoring case and
-        spacing); UsageError naming every saved column the file does not have."""
+    def fit(self, headers: Sequence[str]) -> Fit:
+        """How this import fits a file with these ``headers``: the column index → field id of each saved
+        column it has (exact name, else ignoring case and spacing), the saved columns it lacks, and its
+        columns the saved import does not name (what the window shows as missing and new)."""
         exact = {h: i for i, h in enumerate(headers)}
         loose: dict[str, int] = {}
         for i, h in enumerate(headers):
             loose.setdefault(_loose(h), i)
-        out: dict[int, str] = {}
-        missing: list[str] = []
+        mapping: dict[int, str] = {}
+        missing: dict[str, str] = {}
         for column, fid in self.mapping.items():
             index = exact.get(column)
             if index is None:
                 index = loose.get(_loose(column))
             if index is None:
-                missing.append(column)
+                missing[column] = fid
             else:
-                out[index] = fid
-        if missing:
-            names = ", ".join(f"'{m}'" for m in missing)
-            word = "column" if len(missing) == 1 else "columns"
+                mapping[index] = fid
+        known = {_loose(column) for column in self.mapping}
+        new = [i for i, h in enumerate(headers) if i not in mapping and _loose(h) not in known]
+        return Fit(mapping=mapping, missing=missing, new=new)
+
+    def mapping_for(self, headers: Sequence[str], *, file_name: str = "the file",
+                    source: str | None = None) -> dict[int, str]:
+        """Column index → field id for a file with these ``headers`` (exact name, else ignoring case and
+        spacing); UsageError naming every saved column the file does not have."""
+        fit = self.fit(headers)
+        if fit.missing:
+            names = ", ".join(f"'{m}'" for m in fit.missing)
+            word = "column" if len(fit.missing) == 1 else "columns"
             raise UsageError(
                 f"{_subject(source)} maps the {word} {names}, which {file_name} does not have "
                 f"(its columns: {_list(headers)})."
             )
-        return out
+        return fit.mapping
 
     # ------------------------------------------------------------------ the file
     def to_json(self) -> dict[str, Any]:
@@ -275,4 +293,4 @@ def _subject(source: str | None) -> str:
     return f"The saved import {source}" if source else "The saved import"
 
 
-__all__ = ["FORMAT", "SUFFIX", "Reading", "SavedImport"]
+__all__ = ["FORMAT", "SUFFIX", "Fit", "Reading", "SavedImport"]
