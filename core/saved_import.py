@@ -15,10 +15,13 @@ The file is UTF-8 JSON with a ``"format"`` version key::
       "reading": {"sheet": null, "header_row": 1, "encoding": "utf-8", "delimiter": ";"},
       "mapping": {"Cep Telefonu": "phone_number", "Ad": "first_name"},
       "constants": {"list_name": "vip"},
-      "default_region": "TR"
+      "default_region": "TR",
+      "columns": ["Ad", "Soyad", "Cep Telefonu"]
     }
 
-``null`` in ``reading`` means "detect it". The command line uses it through ``upload --use`` / ``--save``;
+``null`` in ``reading`` means "detect it". ``columns`` (optional) lists every column of the file the import
+was saved from, mapped or not, so that a later file's new columns can be told from the ones left out on
+purpose. The command line uses it through ``upload --use`` / ``--save``;
 the window can build one with :meth:`SavedImport.from_choices` and apply one with :meth:`mapping_for`.
 Every problem is an :class:`~core.errors.UsageError` with one sentence naming the file.
 """
@@ -74,6 +77,7 @@ class SavedImport:
     mapping: dict[str, str] = field(default_factory=dict)
     constants: dict[str, str] = field(default_factory=dict)
     default_region: str | None = None
+    columns: tuple[str, ...] = ()  # every column of the file it was saved from ((): not known)
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -92,7 +96,8 @@ class SavedImport:
         prov = provider if isinstance(provider, Provider) else get_provider(provider)
         by_name = {headers[i]: fid for i, fid in sorted(mapping.items()) if 0 <= i < len(headers)}
         saved = cls(provider=prov.name, profile=profile or "default", reading=reading or Reading(),
-                     mapping=by_name, constants=dict(constants or {}), default_region=default_region or None)
+                     mapping=by_name, constants=dict(constants or {}), default_region=default_region or None,
+                     columns=tuple(headers))
         return saved.checked()
 
     # ------------------------------------------------------------------ checking
@@ -120,7 +125,7 @@ class SavedImport:
             provider=provider.name, profile=self.profile, reading=self.reading,
             mapping={column: field_id(fid) for column, fid in self.mapping.items()},
             constants={field_id(fid): value for fid, value in self.constants.items()},
-            default_region=self.default_region,
+            default_region=self.default_region, columns=self.columns,
         )
 
     # ------------------------------------------------------------------ applying
@@ -142,7 +147,7 @@ class SavedImport:
                 missing[column] = fid
             else:
                 mapping[index] = fid
-        known = {_loose(column) for column in self.mapping}
+        known = {_loose(column) for column in (*self.mapping, *self.columns)}
         new = [i for i, h in enumerate(headers) if i not in mapping and _loose(h) not in known]
         return Fit(mapping=mapping, missing=missing, new=new)
 
@@ -170,6 +175,7 @@ class SavedImport:
             "mapping": dict(self.mapping),
             "constants": dict(self.constants),
             "default_region": self.default_region,
+            "columns": list(self.columns),
         }
 
     def save(self, path: str | os.PathLike[str], *, secrets: Iterable[str] = ()) -> Path:
@@ -256,6 +262,7 @@ class SavedImport:
             mapping=_pairs(data.get("mapping"), source, "mapping"),
             constants=_pairs(data.get("constants"), source, "constants"),
             default_region=_text(data.get("default_region"), source, "default_region"),
+            columns=_names(data.get("columns"), source),
         )
         return saved.checked(source=source)
 
@@ -278,6 +285,14 @@ def _pairs(value: Any, source: str, key: str) -> dict[str, str]:
                                               for k, v in value.items()):
         raise UsageError(f"{source}: \"{key}\" must be an object of texts.")
     return dict(value)
+
+
+def _names(value: Any, source: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise UsageError(f"{source}: \"columns\" must be a list of texts.")
+    return tuple(value)
 
 
 def _loose(name: str) -> str:
