@@ -54,6 +54,11 @@ class MappingView(QWidget):
         self.combos: list[QComboBox] = []
         self.reasons: list[QLabel] = []
         self._suggested: dict[int, tuple[str, str]] = {}  # column -> (field id, why it was suggested)
+        # a saved import applied to this file (show_saved): its name, the saved columns the file lacks
+        # (column name -> field id) and the file's columns it does not name
+        self._saved_source = ""
+        self._saved_missing: dict[str, str] = {}
+        self._saved_new: set[int] = set()
         self.option_inputs: dict[str, QWidget] = {}
         # where a group picker lists the account's groups from: () -> (credentials, base URL); the import
         # view sets it (None: the picker takes a typed id only)
@@ -81,6 +86,16 @@ class MappingView(QWidget):
         self.hint.setObjectName("CardSubtitle")
         self.hint.setWordWrap(True)
         columns.addWidget(self.hint)
+        self.saved_missing = QLabel()  # red: a saved column this file lacks, its field stays unmapped
+        self.saved_missing.setObjectName("savedMissing")
+        self.saved_missing.setWordWrap(True)
+        self.saved_missing.hide()
+        columns.addWidget(self.saved_missing)
+        self.saved_new = QLabel()  # this file's columns the saved import does not name, left unmapped
+        self.saved_new.setObjectName("savedNew")
+        self.saved_new.setWordWrap(True)
+        self.saved_new.hide()
+        columns.addWidget(self.saved_new)
         self._columns_box = QWidget()
         self._columns_box.setObjectName("columnsBox")
         self._grid = QGridLayout(self._columns_box)
@@ -140,6 +155,7 @@ class MappingView(QWidget):
         (:class:`core.mapping.Suggestion`) say why each column was suggested."""
         self._provider = provider
         self._headers = list(headers)
+        self._saved_source, self._saved_missing, self._saved_new = "", {}, set()
         self._suggested = {
             s.column: (s.field, _why(s)) for s in suggestions if mapping.get(s.column) == s.field
         }
@@ -241,6 +257,44 @@ class MappingView(QWidget):
         self._options_form.setColumnMinimumWidth(2, 16)
         self._update_extra()
         self._update_problem()
+        self._update_saved()
+
+    def show_saved(self, source: str, missing: Mapping[str, str], new: Sequence[int]) -> None:
+        """Say where this file differs from the saved import ``source`` that filled the step
+        (:meth:`core.saved_import.SavedImport.fit`): each saved column it lacks, in red with the field
+        that stays unmapped, and its columns the saved import does not name (left unmapped). Called
+        after :meth:`set_source`; the next ``set_source`` forgets it."""
+        self._saved_source = source
+        self._saved_missing = dict(missing)
+        self._saved_new = {i for i in new if 0 <= i < len(self._headers)}
+        for index in range(len(self.reasons)):
+            self._show_reason(index)
+        self._update_saved()
+
+    def saved_differences(self) -> tuple[list[str], list[str]]:
+        """(saved columns this file lacks whose field is still unmapped, new columns still unmapped)."""
+        mapped = set(self.mapping().values())
+        missing = [c for c, fid in self._saved_missing.items() if fid not in mapped]
+        chosen = self.chosen_mapping()
+        new = [self._headers[i] for i in sorted(self._saved_new) if i not in chosen]
+        return missing, new
+
+    def _update_saved(self) -> None:
+        """The two notes of :meth:`show_saved`, as they stand after the user's own changes."""
+        missing, new = self.saved_differences()
+        provider = self._provider
+        lines = []
+        for column in missing:
+            fid = self._saved_missing[column]
+            spec = provider.field(fid) if provider is not None else None
+            label = spec.label if spec is not None else fid
+            lines.append(f"✖  {label} stays unmapped: the saved column '{column}' is not in this file.")
+        self.saved_missing.setText("\n".join(lines))
+        self.saved_missing.setVisible(bool(lines))
+        names = ", ".join(f"'{h}'" for h in new)
+        self.saved_new.setText(
+            f"New in this file, not in {self._saved_source} (left unmapped): {names}." if new else "")
+        self.saved_new.setVisible(bool(new))
 
     def _option_widget(self, field_id: str, widget: QWidget) -> QWidget:
         widget.setObjectName(f"option_{field_id}")
@@ -266,6 +320,8 @@ class MappingView(QWidget):
         combo, label = self.combos[index], self.reasons[index]
         suggested = self._suggested.get(index)
         text = suggested[1] if suggested is not None and self._field_of(combo) == suggested[0] else ""
+        if index in self._saved_new and not self._field_of(combo):
+            text = "new column: not in the saved import"
         label.setText(text)
         label.setToolTip(text)
         combo.setToolTip(text or (self._provider.field_hint() if self._provider else ""))
@@ -372,6 +428,7 @@ class MappingView(QWidget):
             self._show_reason(index)
         self._update_extra()
         self._update_problem()
+        self._update_saved()
         self.mappingChanged.emit()
 
     def _update_extra(self) -> None:
