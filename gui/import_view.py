@@ -740,7 +740,10 @@ class ImportView(QWidget):
         if table is None:
             if self.file_step.path is None:
                 return False
-            return True  # a file is being read: the saved import is applied when it is
+            self._resume = None  # a file is being read (or could not be): read it again as saved
+            self._go(Step.FILE)
+            self._read(self.file_step.path, self._saved_settings())
+            return True
         wanted = self._saved_settings()
         if _differs(wanted.sheet, table.sheet) or _differs(wanted.header_row, table.header_row) or \
                 _differs(wanted.encoding, table.encoding) or _differs(wanted.delimiter, table.delimiter):

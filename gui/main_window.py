@@ -571,7 +571,9 @@ class MainWindow(QMainWindow):
     def recent_saved_imports(self) -> list[str]:
         """The saved imports opened or written lately, newest first; files that are gone are dropped."""
         value = self.settings.value(RECENT_KEY, [])
-        items = [value] if isinstance(value, str) else [str(v) for v in (value or [])]
+        # an INI file gives a single entry back as a string, several as a list
+        items = [value] if isinstance(value, str) else [str(v) for v in value or ()] if isinstance(
+            value, list) else []
         kept = [p for p in dict.fromkeys(items) if p and Path(p).is_file()][:RECENT_MAX]
         if kept != items:
             self.settings.setValue(RECENT_KEY, kept)

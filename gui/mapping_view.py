@@ -39,6 +39,7 @@ from gui.group_picker import GroupPicker, Source, has_groups
 from gui.import_widgets import make_card
 
 IGNORE = "— ignore —"
+HINT = "Check which column goes to which field; suggestions are filled in. Fields marked * are required."
 _SAMPLES = 3
 
 
@@ -81,8 +82,7 @@ class MappingView(QWidget):
         layout.setSpacing(14)
 
         self._columns_card, columns = make_card("Columns")
-        self.hint = QLabel("Check which column goes to which field; suggestions are filled in. "
-                           "Fields marked * are required.")
+        self.hint = QLabel(HINT)
         self.hint.setObjectName("CardSubtitle")
         self.hint.setWordWrap(True)
         columns.addWidget(self.hint)
@@ -156,6 +156,7 @@ class MappingView(QWidget):
         self._provider = provider
         self._headers = list(headers)
         self._saved_source, self._saved_missing, self._saved_new = "", {}, set()
+        self.hint.setText(HINT)
         self._suggested = {
             s.column: (s.field, _why(s)) for s in suggestions if mapping.get(s.column) == s.field
         }
@@ -267,6 +268,9 @@ class MappingView(QWidget):
         self._saved_source = source
         self._saved_missing = dict(missing)
         self._saved_new = {i for i in new if 0 <= i < len(self._headers)}
+        for index, fid in self.chosen_mapping().items():  # why: the saved import, until changed
+            self._suggested[index] = (fid, f"as in {source}")
+        self.hint.setText(f"Filled in from {source}; your changes here win. Fields marked * are required.")
         for index in range(len(self.reasons)):
             self._show_reason(index)
         self._update_saved()
@@ -288,7 +292,8 @@ class MappingView(QWidget):
             fid = self._saved_missing[column]
             spec = provider.field(fid) if provider is not None else None
             label = spec.label if spec is not None else fid
-            lines.append(f"✖  {label} stays unmapped: the saved column '{column}' is not in this file.")
+            lines.append(f"✖  {label} stays unmapped: the column '{column}' of {self._saved_source} is not "
+                         "in this file.")
         self.saved_missing.setText("\n".join(lines))
         self.saved_missing.setVisible(bool(lines))
         names = ", ".join(f"'{h}'" for h in new)

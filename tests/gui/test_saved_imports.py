@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from core.saved_import import Reading, SavedImport
 from gui.context import AppContext
@@ -66,8 +66,8 @@ def report_rows(path: Path) -> list[dict[str, str]]:
 
 
 # ---------------------------------------------------------------------------------------- window → CLI
-def test_saved_in_the_window_runs_the_same_from_the_command_line(qtbot: Any, window: Any,
-                                                                  tmp_path: Path) -> None:
+def test_saved_in_the_window_runs_the_same_from_the_command_line(qtbot: Any, window: Any, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     may = write_csv(tmp_path / "may.csv", [CONTACT_HEADERS, *contact_rows(4)], delimiter=";")
     window.open_file(may)
     view = window.import_view
@@ -88,7 +88,13 @@ def test_saved_in_the_window_runs_the_same_from_the_command_line(qtbot: Any, win
     assert view.save_settings_button.isEnabled()
     assert window.save_settings_action.isEnabled()
     target = tmp_path / "monthly.cuimport"
-    view.save_settings(target)
+    # File → Save import settings…: the name typed without the suffix gets it, and Recent lists it
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a, **k: (str(tmp_path / "monthly"), "")))
+    window.save_settings_action.trigger()
+    assert target.is_file()
+    assert window.recent_saved_imports() == [str(target.resolve())]
+    assert "monthly.cuimport" in view.busy_label.text()
     data = json.loads(target.read_text(encoding="utf-8"))
     assert data["provider"] == "octopush"
     assert data["profile"] == "default"
@@ -178,7 +184,9 @@ def test_a_missing_and_a_new_column_are_shown(qtbot: Any, window: Any, tmp_path:
     assert mv.saved_differences() == (["Cep Telefonu"], ["WhatsApp"])
     assert mv.saved_missing.isVisible()
     assert mv.saved_missing.text() == (
-        "✖  Mobile phone stays unmapped: the saved column 'Cep Telefonu' is not in this file.")
+        "✖  Mobile phone stays unmapped: the column 'Cep Telefonu' of weekly.cuimport is not in this file.")
+    assert mv.reasons[columns.index("Ad")].text() == "as in weekly.cuimport"
+    assert "weekly.cuimport" in mv.hint.text()
     assert mv.saved_new.isVisible()
     assert "'WhatsApp'" in mv.saved_new.text()
     assert "weekly.cuimport" in mv.saved_new.text()
@@ -267,3 +275,6 @@ def test_a_dropped_saved_import_is_applied_to_the_open_file(qtbot: Any, window: 
     assert view.table.headers == [";".join(CONTACT_HEADERS)]  # read as the saved import says
     assert view.mapping_view.saved_differences() == (["Ad"], [";".join(CONTACT_HEADERS)])
     assert window.recent_saved_imports() == [str(saved.resolve())]
+    again = MainWindow(AppContext("octopush"))  # one entry, read back from the INI file
+    qtbot.addWidget(again)
+    assert again.recent_saved_imports() == [str(saved.resolve())]
