@@ -323,6 +323,7 @@ class ImportView(QWidget):
         self._preview_creds: dict[str, str] | None = None
         self._suggested: tuple[str, dict[int, str], list[Any]] | None = None
         self._saved: tuple[SavedImport, str] | None = None  # a saved import to apply to the next table read
+        self._saved_reading = Reading()  # the reading of the saved import applied, until the user changes it
         self._build()
         self.model.cellEdited.connect(self._revalidate)
         self.model.countsChanged.connect(self._update_counts)
@@ -471,6 +472,7 @@ class ImportView(QWidget):
             return
         path = Path(path)
         self._resume = None
+        self._saved_reading = Reading()
         self.file_step.start(path)
         self._table = None
         self._go(Step.FILE)
@@ -500,6 +502,7 @@ class ImportView(QWidget):
         self._preview_creds = None
         self._suggested = None
         self._saved = None
+        self._saved_reading = Reading()
         self.errors_only.setChecked(False)
         self.results_view.errors_only.setChecked(False)
         self.results_view.clear()
@@ -637,6 +640,7 @@ class ImportView(QWidget):
 
     # ------------------------------------------------------------------ step 1: the file
     def _reload(self) -> None:
+        self._saved_reading = Reading()  # the user's choice now
         if self.file_step.path is not None:
             self._table = None
             self._read(self.file_step.path, self.file_step.settings(with_header=False))
@@ -645,6 +649,7 @@ class ImportView(QWidget):
         path = self.file_step.path
         if path is None:
             return
+        self._saved_reading = Reading()  # the user's choice now
         self._generation += 1
         gen = self._generation
         self._table = None
@@ -668,12 +673,23 @@ class ImportView(QWidget):
         if gen == self._generation:
             sheets, raw = value
             self.file_step.show_raw(sheets, raw)
-            wanted = self._saved[0].reading.header_row if self._saved is not None else None
-            if wanted is not None:  # the saved import's header row, not the detected one
-                self.file_step.header_row.blockSignals(True)
-                self.file_step.header_row.setValue(wanted)
-                self.file_step.header_row.blockSignals(False)
-                self.file_step._fill_preview()  # marks it (without reading the file again)
+            if self._saved is not None:
+                self._show_saved_reading(self._saved[0].reading)
+
+    def _show_saved_reading(self, reading: Reading) -> None:
+        """The file step shows the saved import's choices, not the detected ones (without reading again)."""
+        step = self.file_step
+        for combo, value in ((step.encoding, reading.encoding), (step.delimiter, reading.delimiter)):
+            pos = combo.findData(value) if value is not None else -1
+            if pos >= 0:
+                combo.blockSignals(True)
+                combo.setCurrentIndex(pos)
+                combo.blockSignals(False)
+        if reading.header_row is not None:
+            step.header_row.blockSignals(True)
+            step.header_row.setValue(reading.header_row)
+            step.header_row.blockSignals(False)
+            step._fill_preview()  # marks it
 
     def _table_read(self, gen: int, table: Any) -> None:
         if gen != self._generation or table is None:
@@ -765,6 +781,7 @@ class ImportView(QWidget):
         assert self._table is not None
         saved, source = self._saved
         self._saved = None
+        self._saved_reading = saved.reading
         fit = saved.fit(self._table.headers)
         self._constants = dict(saved.constants)
         self._show_mapping(dict(fit.mapping), dict(saved.constants), saved.default_region)
@@ -785,10 +802,12 @@ class ImportView(QWidget):
         raw = getattr(self.file_step, "_raw", None)
         detected_header = getattr(raw, "header_row", None)
         first_sheet = self.file_step.sheet.itemText(0) if self.file_step.sheet.count() else None
+        kept = self._saved_reading  # what the saved import applied chose, unless the user changed it since
         reading = Reading(  # as chosen; None = detected again for each file
-            sheet=table.sheet if table.sheet and table.sheet != first_sheet else None,
-            header_row=table.header_row if table.header_row != detected_header else None,
-            encoding=chosen.encoding, delimiter=chosen.delimiter,
+            sheet=table.sheet if table.sheet and (table.sheet != first_sheet or kept.sheet) else None,
+            header_row=table.header_row if table.header_row != detected_header or kept.header_row is not None
+            else None,
+            encoding=chosen.encoding or kept.encoding, delimiter=chosen.delimiter or kept.delimiter,
         )
         # the region only when it is not the usual one (the profile's country, else the provider's): as
         # on the command line, without one the profile's default keeps applying wherever the file runs

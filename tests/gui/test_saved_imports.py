@@ -272,9 +272,44 @@ def test_a_dropped_saved_import_is_applied_to_the_open_file(qtbot: Any, window: 
     assert drop.isAccepted()
     qtbot.waitUntil(lambda: view.step is Step.COLUMNS and not view.is_busy(), timeout=20000)
     assert view.table.delimiter == ","
+    assert view.file_step.delimiter.currentData() == ","  # the file step shows the saved choice
     assert view.table.headers == [";".join(CONTACT_HEADERS)]  # read as the saved import says
     assert view.mapping_view.saved_differences() == (["Ad"], [";".join(CONTACT_HEADERS)])
     assert window.recent_saved_imports() == [str(saved.resolve())]
     again = MainWindow(AppContext("octopush"))  # one entry, read back from the INI file
     qtbot.addWidget(again)
     assert again.recent_saved_imports() == [str(saved.resolve())]
+
+
+def test_the_reading_saved_by_the_command_line_is_used_and_saved_again(qtbot: Any, window: Any,
+                                                                         tmp_path: Path) -> None:
+    def book(name: str, start: int) -> Path:
+        data = [["Export of the month"], CONTACT_HEADERS, *contact_rows(3, start=start)]
+        return write_xlsx(tmp_path / name, {"Intro": [["Read me first"]], "Data": data})
+
+    saved = tmp_path / "sheet.cuimport"
+    proc = run_script("upload", str(book("may.xlsx", 0)), "--provider", "octopush", "--sheet", "Data",
+                      "--header-row", "2", "--map", "Cep Telefonu=phone_number", "--default-region", "TR",
+                      "--dry-run", "--save", str(saved))
+    assert proc.returncode == 0, proc.stderr
+    cli = json.loads(saved.read_text(encoding="utf-8"))
+    assert cli["reading"]["sheet"] == "Data"
+    assert cli["reading"]["header_row"] == 2
+
+    window.open_file(book("june.xlsx", 30))
+    view = window.import_view
+    qtbot.waitUntil(lambda: view.file_step.path is not None and not view.is_busy(), timeout=20000)
+    assert view.table is None  # the first sheet holds no contacts: the file could not be read as it is
+    assert window.open_saved_import(saved)  # read again as saved: sheet Data, header row 2
+    qtbot.waitUntil(lambda: view.step is Step.COLUMNS and not view.is_busy(), timeout=20000)
+    assert (view.table.sheet, view.table.header_row) == ("Data", 2)
+    assert view.file_step.sheet.currentText() == "Data"
+    assert view.file_step.header_row.value() == 2
+    assert mapping_by_name(view) == {"Cep Telefonu": "phone_number"}
+    view.go_next()
+    qtbot.waitUntil(lambda: view.step is Step.CHECK and not view.is_busy(), timeout=20000)
+    assert view.model.counts().get("ready") == 3
+    again = view.save_settings(tmp_path / "again.cuimport")
+    window_data = json.loads(again.read_text(encoding="utf-8"))
+    for key in ("provider", "profile", "reading", "mapping", "constants", "default_region"):
+        assert window_data[key] == cli[key], key
