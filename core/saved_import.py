@@ -15,10 +15,13 @@ The file is UTF-8 JSON with a ``"format"`` version key::
       "reading": {"sheet": null, "header_row": 1, "encoding": "utf-8", "delimiter": ";"},
       "mapping": {"Cep Telefonu": "phone_number", "Ad": "first_name"},
       "constants": {"list_name": "vip"},
-      "default_region": "TR"
+      "default_region": "TR",
+      "columns": ["Ad", "Soyad", "Cep Telefonu"]
     }
 
-``null`` in ``reading`` means "detect it". The command line uses it through ``upload --use`` / ``--save``;
+``null`` in ``reading`` means "detect it". ``columns`` (optional) lists every column of the file the import
+was saved from, mapped or not, so that a later file's new columns can be told from the ones left out on
+purpose. The command line uses it through ``upload --use`` / ``--save``;
 the window can build one with :meth:`SavedImport.from_choices` and apply one with :meth:`mapping_for`.
 Every problem is an :class:`~core.errors.UsageError` with one sentence naming the file.
 """
@@ -56,6 +59,15 @@ class Reading:
 
 
 @dataclass(frozen=True, slots=True)
+class Fit:
+    """A saved import applied to a file's headers (:meth:`SavedImport.fit`)."""
+
+    mapping: dict[int, str]  # column index → field id, for the saved columns the file has
+    missing: dict[str, str]  # saved column name → its field id, for the saved columns the file lacks
+    new: list[int]  # indexes of the file's columns the saved import does not name
+
+
+@dataclass(frozen=True, slots=True)
 class SavedImport:
     """One import's settings. ``mapping``: column name → field id; ``constants``: field/option id → value."""
 
@@ -65,6 +77,7 @@ class SavedImport:
     mapping: dict[str, str] = field(default_factory=dict)
     constants: dict[str, str] = field(default_factory=dict)
     default_region: str | None = None
+    columns: tuple[str, ...] = ()  # every column of the file it was saved from ((): not known)
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -83,7 +96,8 @@ class SavedImport:
         prov = provider if isinstance(provider, Provider) else get_provider(provider)
         by_name = {headers[i]: fid for i, fid in sorted(mapping.items()) if 0 <= i < len(headers)}
         saved = cls(provider=prov.name, profile=profile or "default", reading=reading or Reading(),
-                     mapping=by_name, constants=dict(constants or {}), default_region=default_region or None)
+                     mapping=by_name, constants=dict(constants or {}), default_region=default_region or None,
+                     columns=tuple(headers))
         return saved.checked()
 
     # ------------------------------------------------------------------ checking
@@ -111,36 +125,45 @@ class SavedImport:
             provider=provider.name, profile=self.profile, reading=self.reading,
             mapping={column: field_id(fid) for column, fid in self.mapping.items()},
             constants={field_id(fid): value for fid, value in self.constants.items()},
-            default_region=self.default_region,
+            default_region=self.default_region, columns=self.columns,
         )
 
     # ------------------------------------------------------------------ applying
-    def mapping_for(self, headers: Sequence[str], *, file_name: str = "the file",
-                    source: str | None = None) -> dict[int, str]:
-        """Column index → field id for a file with these ``headers`` (exact name, else ignoring case and
-        spacing); UsageError naming every saved column the file does not have."""
+    def fit(self, headers: Sequence[str]) -> Fit:
+        """How this import fits a file with these ``headers``: the column index → field id of each saved
+        column it has (exact name, else ignoring case and spacing), the saved columns it lacks, and its
+        columns the saved import does not name (what the window shows as missing and new)."""
         exact = {h: i for i, h in enumerate(headers)}
         loose: dict[str, int] = {}
         for i, h in enumerate(headers):
             loose.setdefault(_loose(h), i)
-        out: dict[int, str] = {}
-        missing: list[str] = []
+        mapping: dict[int, str] = {}
+        missing: dict[str, str] = {}
         for column, fid in self.mapping.items():
             index = exact.get(column)
             if index is None:
                 index = loose.get(_loose(column))
             if index is None:
-                missing.append(column)
+                missing[column] = fid
             else:
-                out[index] = fid
-        if missing:
-            names = ", ".join(f"'{m}'" for m in missing)
-            word = "column" if len(missing) == 1 else "columns"
+                mapping[index] = fid
+        known = {_loose(column) for column in (*self.mapping, *self.columns)}
+        new = [i for i, h in enumerate(headers) if i not in mapping and _loose(h) not in known]
+        return Fit(mapping=mapping, missing=missing, new=new)
+
+    def mapping_for(self, headers: Sequence[str], *, file_name: str = "the file",
+                    source: str | None = None) -> dict[int, str]:
+        """Column index → field id for a file with these ``headers`` (exact name, else ignoring case and
+        spacing); UsageError naming every saved column the file does not have."""
+        fit = self.fit(headers)
+        if fit.missing:
+            names = ", ".join(f"'{m}'" for m in fit.missing)
+            word = "column" if len(fit.missing) == 1 else "columns"
             raise UsageError(
                 f"{_subject(source)} maps the {word} {names}, which {file_name} does not have "
                 f"(its columns: {_list(headers)})."
             )
-        return out
+        return fit.mapping
 
     # ------------------------------------------------------------------ the file
     def to_json(self) -> dict[str, Any]:
@@ -152,6 +175,7 @@ class SavedImport:
             "mapping": dict(self.mapping),
             "constants": dict(self.constants),
             "default_region": self.default_region,
+            "columns": list(self.columns),
         }
 
     def save(self, path: str | os.PathLike[str], *, secrets: Iterable[str] = ()) -> Path:
@@ -238,6 +262,7 @@ class SavedImport:
             mapping=_pairs(data.get("mapping"), source, "mapping"),
             constants=_pairs(data.get("constants"), source, "constants"),
             default_region=_text(data.get("default_region"), source, "default_region"),
+            columns=_names(data.get("columns"), source),
         )
         return saved.checked(source=source)
 
@@ -262,6 +287,14 @@ def _pairs(value: Any, source: str, key: str) -> dict[str, str]:
     return dict(value)
 
 
+def _names(value: Any, source: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise UsageError(f"{source}: \"columns\" must be a list of texts.")
+    return tuple(value)
+
+
 def _loose(name: str) -> str:
     return " ".join(name.split()).casefold()
 
@@ -275,4 +308,4 @@ def _subject(source: str | None) -> str:
     return f"The saved import {source}" if source else "The saved import"
 
 
-__all__ = ["FORMAT", "SUFFIX", "Reading", "SavedImport"]
+__all__ = ["FORMAT", "SUFFIX", "Fit", "Reading", "SavedImport"]

@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
 from core.errors import CredentialError, UploaderError, UsageError
 from core.model import Contact, FieldKind, RowResult
 from core.providers.base import Provider
+from core.saved_import import Reading, SavedImport
 from core.upload import column_headers
 from gui import theme
 from gui.import_file_step import FileStep, ReadSettings
@@ -214,6 +215,15 @@ class Checked:
     fingerprint: str = ""  # core.journal.table_fingerprint(table): the journal key of the CLI
 
 
+def _differs(wanted: Any, actual: Any) -> bool:
+    """A reading choice a saved import makes (not None) that the file was not read with."""
+    if wanted is None:
+        return False
+    if isinstance(wanted, str) and isinstance(actual, str):
+        return wanted.casefold() != actual.casefold()
+    return bool(wanted != actual)
+
+
 def field_columns(mapping: dict[int, str]) -> dict[str, int]:
     return {fid: index for index, fid in mapping.items()}
 
@@ -281,6 +291,7 @@ class ImportView(QWidget):
     stepChanged = Signal(int)
     uploadRunningChanged = Signal(bool)
     busyChanged = Signal(bool)
+    settingsSaved = Signal(str)  # the path of a .cuimport just written (File → Recent lists it)
 
     def __init__(self, context: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -311,6 +322,8 @@ class ImportView(QWidget):
         self._resume: tuple[int, JobSpec] | None = None
         self._preview_creds: dict[str, str] | None = None
         self._suggested: tuple[str, dict[int, str], list[Any]] | None = None
+        self._saved: tuple[SavedImport, str] | None = None  # a saved import to apply to the next table read
+        self._saved_reading = Reading()  # the reading of the saved import applied, until the user changes it
         self._build()
         self.model.cellEdited.connect(self._revalidate)
         self.model.countsChanged.connect(self._update_counts)
@@ -374,6 +387,13 @@ class ImportView(QWidget):
         self.check_counts.hide()  # read by tests and screen readers; the chips show the same counts
         bar.addWidget(self.check_chips, 1)
         bar.addWidget(self.errors_only)
+        self.save_settings_button = QPushButton("Save import settings…")
+        self.save_settings_button.setObjectName("saveImportButton")
+        self.save_settings_button.setToolTip(
+            "Keep the platform, reading choices, column mapping and options in a .cuimport file, to apply "
+            "to next month's file here or with 'contact-uploader upload FILE --use SAVED.cuimport'.")
+        self.save_settings_button.clicked.connect(self._save_settings_clicked)
+        bar.addWidget(self.save_settings_button)
         cl.addLayout(bar)
         cl.setContentsMargins(0, 0, 0, 0)
         hint = QLabel("Double-click a cell to correct it; the row is checked again at once.")
@@ -452,10 +472,11 @@ class ImportView(QWidget):
             return
         path = Path(path)
         self._resume = None
+        self._saved_reading = Reading()
         self.file_step.start(path)
         self._table = None
         self._go(Step.FILE)
-        self._read(path, ReadSettings())
+        self._read(path, self._saved_settings() if self._saved is not None else ReadSettings())
 
     def reset(self) -> None:
         """Back to step 1 with a clean state (the "Import another file" button): no file, no mapping,
@@ -480,6 +501,8 @@ class ImportView(QWidget):
         self._job_open = False
         self._preview_creds = None
         self._suggested = None
+        self._saved = None
+        self._saved_reading = Reading()
         self.errors_only.setChecked(False)
         self.results_view.errors_only.setChecked(False)
         self.results_view.clear()
@@ -607,6 +630,7 @@ class ImportView(QWidget):
             self.next_button.setText(f"Upload {ready:,} contacts")
             self.next_button.setEnabled(ready > 0 and not busy and not running)
         self.resume_button.setVisible(self._job_open and not running and self._job_id is not None)
+        self.save_settings_button.setEnabled(self.can_save_settings())
 
     def _set_busy(self, delta: int, text: str = "") -> None:
         self._busy = max(0, self._busy + delta)
@@ -616,6 +640,7 @@ class ImportView(QWidget):
 
     # ------------------------------------------------------------------ step 1: the file
     def _reload(self) -> None:
+        self._saved_reading = Reading()  # the user's choice now
         if self.file_step.path is not None:
             self._table = None
             self._read(self.file_step.path, self.file_step.settings(with_header=False))
@@ -624,6 +649,7 @@ class ImportView(QWidget):
         path = self.file_step.path
         if path is None:
             return
+        self._saved_reading = Reading()  # the user's choice now
         self._generation += 1
         gen = self._generation
         self._table = None
@@ -647,6 +673,23 @@ class ImportView(QWidget):
         if gen == self._generation:
             sheets, raw = value
             self.file_step.show_raw(sheets, raw)
+            if self._saved is not None:
+                self._show_saved_reading(self._saved[0].reading)
+
+    def _show_saved_reading(self, reading: Reading) -> None:
+        """The file step shows the saved import's choices, not the detected ones (without reading again)."""
+        step = self.file_step
+        for combo, value in ((step.encoding, reading.encoding), (step.delimiter, reading.delimiter)):
+            pos = combo.findData(value) if value is not None else -1
+            if pos >= 0:
+                combo.blockSignals(True)
+                combo.setCurrentIndex(pos)
+                combo.blockSignals(False)
+        if reading.header_row is not None:
+            step.header_row.blockSignals(True)
+            step.header_row.setValue(reading.header_row)
+            step.header_row.blockSignals(False)
+            step._fill_preview()  # marks it
 
     def _table_read(self, gen: int, table: Any) -> None:
         if gen != self._generation or table is None:
@@ -656,6 +699,9 @@ class ImportView(QWidget):
         self.file_step.show_table_info(table)
         self._update_buttons()
         forget_source_lines()  # of the reading modules, imported on the way
+        if self._saved is not None and self._resume is None:
+            self._apply_saved_now()
+            return
         if self._resume is None:
             provider = self.context.provider
             self._run(suggest_mapping, list(table.headers), provider, table.rows,
@@ -697,6 +743,117 @@ class ImportView(QWidget):
                                      constants if constants is not None else self._constants, region,
                                      suggestions=suggestions)
         self._go(Step.COLUMNS)
+
+    # ------------------------------------------------------------------ saved imports
+    def apply_saved(self, saved: SavedImport, source: str) -> bool:
+        """Apply a saved import (its provider and profile already chosen by the window) to the open file:
+        read it again when the saved reading differs, then fill the columns step from it and show where
+        the file differs. Without an open file it waits for the next one; False then."""
+        if self.has_running_upload():
+            return False
+        self._saved = (saved, source)
+        table = self._table
+        if table is None:
+            if self.file_step.path is None:
+                return False
+            self._resume = None  # a file is being read (or could not be): read it again as saved
+            self._go(Step.FILE)
+            self._read(self.file_step.path, self._saved_settings())
+            return True
+        wanted = self._saved_settings()
+        if _differs(wanted.sheet, table.sheet) or _differs(wanted.header_row, table.header_row) or \
+                _differs(wanted.encoding, table.encoding) or _differs(wanted.delimiter, table.delimiter):
+            self._table = None
+            self._go(Step.FILE)
+            self._read(Path(table.path), wanted)
+        else:
+            self._apply_saved_now()
+        return True
+
+    def _saved_settings(self) -> ReadSettings:
+        """How to read a file for the pending saved import: its reading, what it leaves out detected."""
+        assert self._saved is not None
+        reading = self._saved[0].reading
+        return ReadSettings(reading.sheet, reading.header_row, reading.encoding, reading.delimiter)
+
+    def _apply_saved_now(self) -> None:
+        assert self._saved is not None
+        assert self._table is not None
+        saved, source = self._saved
+        self._saved = None
+        self._saved_reading = saved.reading
+        fit = saved.fit(self._table.headers)
+        self._constants = dict(saved.constants)
+        self._show_mapping(dict(fit.mapping), dict(saved.constants), saved.default_region)
+        self.mapping_view.show_saved(source, fit.missing, fit.new)
+
+    def can_save_settings(self) -> bool:
+        """Settings can be saved once the rows were checked (step 3 and after)."""
+        return self._table is not None and bool(self._fingerprint) and self.step >= Step.CHECK
+
+    def saved_settings(self) -> SavedImport:
+        """The settings of the checked import, minus the file: what :meth:`save_settings` writes."""
+        table = self._table
+        if table is None:
+            raise UsageError("Open a spreadsheet and check its rows before saving the import settings.")
+        demo = bool(getattr(self.context, "is_demo", False))
+        profile = "default" if demo else str(getattr(self.context, "profile", "default") or "default")
+        chosen = self.file_step.settings(with_header=False)
+        raw = getattr(self.file_step, "_raw", None)
+        detected_header = getattr(raw, "header_row", None)
+        first_sheet = self.file_step.sheet.itemText(0) if self.file_step.sheet.count() else None
+        kept = self._saved_reading  # what the saved import applied chose, unless the user changed it since
+        reading = Reading(  # as chosen; None = detected again for each file
+            sheet=table.sheet if table.sheet and (table.sheet != first_sheet or kept.sheet) else None,
+            header_row=table.header_row if table.header_row != detected_header or kept.header_row is not None
+            else None,
+            encoding=chosen.encoding or kept.encoding, delimiter=chosen.delimiter or kept.delimiter,
+        )
+        # the region only when it is not the usual one (the profile's country, else the provider's): as
+        # on the command line, without one the profile's default keeps applying wherever the file runs
+        getter = getattr(self.context, "default_region", None)
+        usual = str(getter() if callable(getter) else self._provider.default_region or "").upper()
+        region = self._region.strip().upper()
+        given = region if region and region != usual else None
+        return SavedImport.from_choices(
+            self._provider, headers=table.headers, mapping=self._mapping, profile=profile, reading=reading,
+            constants=self._constants, default_region=given,
+        )
+
+    def save_settings(self, path: str | Path) -> Path:
+        """Write the ``.cuimport`` file (never a secret: the credentials' secret values are refused)."""
+        saved = self.saved_settings()
+        secrets: list[str] = []
+        try:
+            creds = dict(self.context.credentials())
+            secrets = [creds.get(c.id, "") for c in self._provider.credential_fields if c.secret]
+        except (UploaderError, OSError):
+            secrets = []
+        written = saved.save(path, secrets=secrets)
+        log.info("saved the import settings to %s", written)
+        return written
+
+    def _save_settings_clicked(self) -> None:
+        from core.saved_import import SUFFIX
+
+        if not self.can_save_settings():
+            return
+        name = Path(self._table.path).stem + SUFFIX
+        path, _ = QFileDialog.getSaveFileName(self, "Save import settings", name,
+                                              f"Saved imports (*{SUFFIX})")
+        if not path:
+            return
+        if not path.endswith(SUFFIX):
+            path += SUFFIX
+        try:
+            written = self.save_settings(path)
+        except UploaderError as exc:
+            from gui.errors import show_error
+
+            show_error(self, exc)
+            return
+        self.busy_label.setText(f"Import settings saved to {written.name}.")
+        self.settingsSaved.emit(str(written))
 
     # ------------------------------------------------------------------ step 3: check
     def _check(self) -> None:

@@ -49,6 +49,9 @@ PILL_DOTS = {"demo": "#F79009", "ok": "#12B76A", "warn": "#F79009", "error": "#F
 SPREADSHEET_FILTER = (
     "Spreadsheets (*.csv *.tsv *.txt *.xlsx *.xlsm *.xls *.ods);;All files (*)"
 )
+SAVED_IMPORT_FILTER = "Saved imports (*.cuimport);;All files (*)"
+RECENT_KEY = "recentSavedImports"
+RECENT_MAX = 8
 
 
 def window_settings() -> QSettings:
@@ -242,6 +245,21 @@ class MainWindow(QMainWindow):
         self.open_action.setShortcut(QKeySequence.StandardKey.Open)
         self.open_action.triggered.connect(self.choose_file)
         file_menu.addAction(self.open_action)
+        file_menu.addSeparator()
+        self.open_saved_action = QAction("Open &saved import…", self)
+        self.open_saved_action.setToolTip("Apply the settings of a .cuimport file to a spreadsheet")
+        self.open_saved_action.triggered.connect(self.choose_saved_import)
+        file_menu.addAction(self.open_saved_action)
+        self.recent_menu = file_menu.addMenu("&Recent saved imports")
+        self.recent_menu.setObjectName("recentSavedImports")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self._fill_recent_menu()
+        self.save_settings_action = QAction("Save import &settings…", self)
+        self.save_settings_action.setToolTip("After the check: keep this import's settings in a "
+                                             ".cuimport file")
+        self.save_settings_action.setEnabled(False)
+        self.save_settings_action.triggered.connect(self._save_settings)
+        file_menu.addAction(self.save_settings_action)
         file_menu.addSeparator()
         self.quit_action = QAction("&Quit", self)
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
@@ -443,6 +461,9 @@ class MainWindow(QMainWindow):
             return None
         self._import_view = ImportView(self.context, self.import_page)
         self._import_layout.addWidget(self._import_view)
+        for signal in (self._import_view.stepChanged, self._import_view.busyChanged):
+            signal.connect(self._update_save_action)
+        self._import_view.settingsSaved.connect(self._remember_saved_import)
         return self._import_view
 
     def offer_resume(self) -> None:
@@ -475,6 +496,118 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Opening {Path(path).name}…", 4000)
         view.open_file(path)
 
+    def _open_path(self, path: str) -> None:
+        """A dropped file: a saved import is applied, anything else is opened as a spreadsheet."""
+        from core.saved_import import SUFFIX
+
+        if path.lower().endswith(SUFFIX):
+            self.open_saved_import(path)
+        else:
+            self.open_file(path)
+
+    # ------------------------------------------------------------------ saved imports
+    def choose_saved_import(self) -> None:
+        start = str(self.settings.value("lastSavedFolder", "") or self.settings.value("lastFolder", "")
+                    or Path.home())
+        path, _ = QFileDialog.getOpenFileName(self, "Open a saved import", start, SAVED_IMPORT_FILTER)
+        if path:
+            self.open_saved_import(path)
+
+    def open_saved_import(self, path: str | Path) -> bool:
+        """Apply a ``.cuimport`` file: its platform (asking first when another one is selected) and
+        account, then the open spreadsheet, or one asked for. A bad file is one sentence in a dialog."""
+        from core.errors import UsageError
+        from core.saved_import import SavedImport
+        from gui.errors import show_error
+
+        path = Path(path)
+        try:
+            saved = SavedImport.load(path)
+        except UsageError as exc:
+            show_error(self, exc)
+            return False
+        self.settings.setValue("lastSavedFolder", str(path.parent))
+        self._remember_saved_import(str(path))
+        self.show_page(PAGE_IMPORT)
+        view = self._import_view
+        if view is None:
+            self.statusBar().showMessage("The spreadsheet import is not available in this build.", 6000)
+            return False
+        if view.has_running_upload():
+            show_error(self, UsageError(f"{path.name} can be applied once the running upload has ended."))
+            return False
+        if saved.provider != self.context.provider.name:
+            other = PROVIDERS[saved.provider].title
+            answer = self._ask(
+                f"Switch to {other}?",
+                f"{path.name} was saved for {other}, but {self.context.provider.title} is selected. "
+                f"Switch to {other} and apply it?",
+            )
+            if not answer:
+                return False
+            self.context.set_provider(saved.provider)
+        if not self.context.is_demo and saved.profile != self.context.profile:
+            if saved.profile in self.context.profiles():
+                self.context.set_profile(saved.profile)
+            else:
+                self.statusBar().showMessage(
+                    f"{path.name} names the account '{saved.profile}', which has no credentials here; "
+                    f"'{self.context.profile}' is used.", 10000)
+        if view.apply_saved(saved, path.name):
+            self.statusBar().showMessage(f"Applied {path.name}.", 6000)
+            return True
+        self.statusBar().showMessage(f"Open the spreadsheet to apply {path.name} to.", 10000)
+        self.choose_file()
+        return True
+
+    def _ask(self, title: str, text: str) -> bool:
+        """A yes/no question to the user (tests replace this)."""
+        from PySide6.QtWidgets import QMessageBox
+
+        answer = QMessageBox.question(self, title, text, QMessageBox.StandardButton.Yes
+                                      | QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def recent_saved_imports(self) -> list[str]:
+        """The saved imports opened or written lately, newest first; files that are gone are dropped."""
+        value = self.settings.value(RECENT_KEY, [])
+        # an INI file gives a single entry back as a string, several as a list
+        items = [value] if isinstance(value, str) else [str(v) for v in value or ()] if isinstance(
+            value, list) else []
+        kept = [p for p in dict.fromkeys(items) if p and Path(p).is_file()][:RECENT_MAX]
+        if kept != items:
+            self.settings.setValue(RECENT_KEY, kept)
+        return kept
+
+    def _remember_saved_import(self, path: str) -> None:
+        full = str(Path(path).resolve())
+        items = [full, *(p for p in self.recent_saved_imports() if p != full)][:RECENT_MAX]
+        self.settings.setValue(RECENT_KEY, items)
+        self.settings.sync()
+        self._fill_recent_menu()
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        recent = self.recent_saved_imports()
+        for number, item in enumerate(recent, 1):
+            action = self.recent_menu.addAction(f"&{number} {Path(item).name}")
+            action.setToolTip(item)
+            action.setData(item)
+            action.triggered.connect(lambda _checked=False, p=item: self.open_saved_import(p))
+        if not recent:
+            empty = self.recent_menu.addAction("(none yet)")
+            empty.setEnabled(False)
+
+    def _update_save_action(self, *_: Any) -> None:
+        view = self._import_view
+        self.save_settings_action.setEnabled(view is not None and not view.is_busy()
+                                             and view.can_save_settings())
+
+    def _save_settings(self) -> None:
+        view = self._import_view
+        if view is not None:
+            view._save_settings_clicked()
+
     @staticmethod
     def _dropped_file(mime: Any) -> str | None:
         if mime is None or not mime.hasUrls():
@@ -494,7 +627,7 @@ class MainWindow(QMainWindow):
         path = self._dropped_file(event.mimeData())
         if path:
             event.acceptProposedAction()
-            QTimer.singleShot(0, lambda: self.open_file(path))
+            QTimer.singleShot(0, lambda: self._open_path(path))
         else:
             event.ignore()
 
@@ -507,7 +640,7 @@ class MainWindow(QMainWindow):
             if path:
                 if kind == QEvent.Type.Drop:
                     event.acceptProposedAction()  # type: ignore[attr-defined]
-                    QTimer.singleShot(0, lambda: self.open_file(path))
+                    QTimer.singleShot(0, lambda: self._open_path(path))
                 else:
                     event.acceptProposedAction()  # type: ignore[attr-defined]
                 return True

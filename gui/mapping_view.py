@@ -42,6 +42,7 @@ from gui.group_picker import GroupPicker, Source, has_groups
 from gui.import_widgets import make_card
 
 IGNORE = "— ignore —"
+HINT = "Check which column goes to which field; suggestions are filled in. Fields marked * are required."
 _SAMPLES = 3
 NAME_WIDTH = 220  # a column name takes at most this width (a longer one ends in "…", whole in its tooltip)
 REASON_WIDTH = 220  # the "Why" column never gets narrower than this, however long the names or examples
@@ -98,6 +99,11 @@ class MappingView(QWidget):
         self.reasons: list[QLabel] = []
         self._suggested: dict[int, tuple[str, str]] = {}  # column -> (field id, why it was suggested)
         self._extras: dict[int, str] = {}  # column -> the Netcore attribute the checkbox sends it as
+        # a saved import applied to this file (show_saved): its name, the saved columns the file lacks
+        # (column name -> field id) and the file's columns it does not name
+        self._saved_source = ""
+        self._saved_missing: dict[str, str] = {}
+        self._saved_new: set[int] = set()
         self.option_inputs: dict[str, QWidget] = {}
         # where a group picker lists the account's groups from: () -> (credentials, base URL); the import
         # view sets it (None: the picker takes a typed id only)
@@ -121,11 +127,20 @@ class MappingView(QWidget):
         layout.setSpacing(14)
 
         self._columns_card, columns = make_card("Columns")
-        self.hint = QLabel("Check which column goes to which field; suggestions are filled in. "
-                           "Fields marked * are required.")
+        self.hint = QLabel(HINT)
         self.hint.setObjectName("CardSubtitle")
         self.hint.setWordWrap(True)
         columns.addWidget(self.hint)
+        self.saved_missing = QLabel()  # red: a saved column this file lacks, its field stays unmapped
+        self.saved_missing.setObjectName("savedMissing")
+        self.saved_missing.setWordWrap(True)
+        self.saved_missing.hide()
+        columns.addWidget(self.saved_missing)
+        self.saved_new = QLabel()  # this file's columns the saved import does not name, left unmapped
+        self.saved_new.setObjectName("savedNew")
+        self.saved_new.setWordWrap(True)
+        self.saved_new.hide()
+        columns.addWidget(self.saved_new)
         # above the columns, not below them: with 80 columns the user would have to scroll to find it
         self.extra = QCheckBox("Also send the other columns as Netcore attributes")
         self.extra.setObjectName("extraAttributes")
@@ -186,6 +201,8 @@ class MappingView(QWidget):
         (:class:`core.mapping.Suggestion`) say why each column was suggested."""
         self._provider = provider
         self._headers = list(headers)
+        self._saved_source, self._saved_missing, self._saved_new = "", {}, set()
+        self.hint.setText(HINT)
         self._suggested = {
             s.column: (s.field, _why(s)) for s in suggestions if mapping.get(s.column) == s.field
         }
@@ -287,6 +304,48 @@ class MappingView(QWidget):
         self._options_form.setColumnMinimumWidth(2, 16)
         self._update_extra()
         self._update_problem()
+        self._update_saved()
+
+    def show_saved(self, source: str, missing: Mapping[str, str], new: Sequence[int]) -> None:
+        """Say where this file differs from the saved import ``source`` that filled the step
+        (:meth:`core.saved_import.SavedImport.fit`): each saved column it lacks, in red with the field
+        that stays unmapped, and its columns the saved import does not name (left unmapped). Called
+        after :meth:`set_source`; the next ``set_source`` forgets it."""
+        self._saved_source = source
+        self._saved_missing = dict(missing)
+        self._saved_new = {i for i in new if 0 <= i < len(self._headers)}
+        for index, fid in self.chosen_mapping().items():  # why: the saved import, until changed
+            self._suggested[index] = (fid, f"as in {source}")
+        self.hint.setText(f"Filled in from {source}; your changes here win. Fields marked * are required.")
+        for index in range(len(self.reasons)):
+            self._show_reason(index)
+        self._update_saved()
+
+    def saved_differences(self) -> tuple[list[str], list[str]]:
+        """(saved columns this file lacks whose field is still unmapped, new columns still unmapped)."""
+        mapped = set(self.mapping().values())
+        missing = [c for c, fid in self._saved_missing.items() if fid not in mapped]
+        chosen = self.chosen_mapping()
+        new = [self._headers[i] for i in sorted(self._saved_new) if i not in chosen]
+        return missing, new
+
+    def _update_saved(self) -> None:
+        """The two notes of :meth:`show_saved`, as they stand after the user's own changes."""
+        missing, new = self.saved_differences()
+        provider = self._provider
+        lines = []
+        for column in missing:
+            fid = self._saved_missing[column]
+            spec = provider.field(fid) if provider is not None else None
+            label = spec.label if spec is not None else fid
+            lines.append(f"✖  {label} stays unmapped: the column '{column}' of {self._saved_source} is not "
+                         "in this file.")
+        self.saved_missing.setText("\n".join(lines))
+        self.saved_missing.setVisible(bool(lines))
+        names = ", ".join(f"'{h}'" for h in new)
+        self.saved_new.setText(
+            f"New in this file, not in {self._saved_source} (left unmapped): {names}." if new else "")
+        self.saved_new.setVisible(bool(new))
 
     def _option_widget(self, field_id: str, widget: QWidget) -> QWidget:
         widget.setObjectName(f"option_{field_id}")
@@ -314,6 +373,8 @@ class MappingView(QWidget):
         text = suggested[1] if suggested is not None and self._field_of(combo) == suggested[0] else ""
         if not text and index in self._extras:
             text = f"sent as the attribute {self._extras[index]} (the box above)"
+        if index in self._saved_new and not self._field_of(combo):
+            text = "new column: not in the saved import"
         label.setText(text)
         label.setToolTip(text)
         combo.setToolTip(text or (self._provider.field_hint() if self._provider else ""))
@@ -421,6 +482,7 @@ class MappingView(QWidget):
             self._show_reason(index)
         self._update_extra()
         self._update_problem()
+        self._update_saved()
         self.mappingChanged.emit()
 
     def _update_extra(self) -> None:

@@ -63,6 +63,20 @@ def test_a_missing_column_is_one_sentence_naming_it() -> None:
     )
 
 
+def test_fit_names_the_missing_and_the_new_columns() -> None:
+    fit = sample().fit(["Soyad", " ad ", "WhatsApp"])  # 'Cep Telefonu' is gone, 'WhatsApp' is new
+    assert fit.mapping == {1: "first_name"}
+    assert fit.missing == {"Cep Telefonu": "phone_number"}
+    assert fit.new == [2]
+    same = sample().fit(["Cep Telefonu", "Ad"])
+    assert (same.mapping, same.missing, same.new) == ({0: "phone_number", 1: "first_name"}, {}, [])
+    # the file it was saved from had Soyad too (left unmapped): not new; without that list it would be
+    saved = SavedImport("octopush", mapping={"Ad": "first_name"}, columns=("Ad", "Soyad"))
+    assert saved.fit(["Ad", "Soyad", "Şehir"]).new == [2]
+    assert SavedImport("octopush", mapping={"Ad": "first_name"}).fit(["Ad", "Soyad", "Şehir"]).new == [1, 2]
+    assert sample().columns == tuple(CONTACT_HEADERS)
+
+
 def test_a_credential_is_never_saved(tmp_path: Path) -> None:
     target = tmp_path / "x.cuimport"
     with pytest.raises(UsageError, match="credential"):
@@ -84,6 +98,7 @@ def test_a_credential_is_never_saved(tmp_path: Path) -> None:
         (b'{"format": 1, "provider": "octopush", "mapping": ["a"]}', '"mapping" must be an object'),
         (b'{"format": 1, "provider": "octopush", "mapping": {"A": "nofield"}}', "has no field 'nofield'"),
         (b'{"format": 1, "provider": "octopush", "reading": {"header_row": -1}}', '"header_row"'),
+        (b'{"format": 1, "provider": "octopush", "columns": "Ad"}', '"columns" must be a list'),
         (b'{"format": 1, "provider": "octopush", "constants": {"api_login": "me@x.io"}}', "credential"),
         (b"\xff\xfe\x00garbage", "not UTF-8"),
         (b"[" * (MAX_BYTES + 10), "far too large"),
