@@ -68,6 +68,7 @@ class _Upload:
 
         self.record = run_record(args)
         self.lock: JobLock | None = None
+        self.fingerprint = ""
 
     # ------------------------------------------------------------------ the command
     def run(self) -> int:
@@ -123,14 +124,23 @@ class _Upload:
             return EXIT_ROWS
 
         with self._account(provider, profile, demo) as (creds, base_url):
-            journal = Journal()
+            # one process per job (SPEC 6): taken before anything is sent, held until the report is written;
+            # taken before the journal is opened, so a second run never touches (or moves aside as damaged)
+            # the journal the owner is writing
+            job_profile = "demo" if demo else profile  # a demo job never resumes against a real account
+            self.fingerprint = table_fingerprint(table)  # hashes the file: once per run
+            self.lock = JobLock.for_job(self.fingerprint, provider.name, job_profile,
+                                        mapping_key(mapping, constants, region), provider.title)
+            self.lock.acquire()
             try:
-                return self._send(provider, profile, demo, creds, base_url, table, mapping, constants, region,
-                                  prepared, invalid, journal)
+                journal = Journal()
+                try:
+                    return self._send(provider, profile, demo, creds, base_url, table, mapping, constants,
+                                      region, prepared, invalid, journal)
+                finally:
+                    journal.close()
             finally:
-                journal.close()
-                if self.lock is not None:
-                    self.lock.release()
+                self.lock.release()
 
     def _send(
         self, provider: Provider, profile: str, demo: bool, creds: Mapping[str, str], base_url: str,
@@ -138,12 +148,9 @@ class _Upload:
         prepared: Any, invalid: int, journal: Journal,
     ) -> int:
         args = self.args
-        fingerprint = table_fingerprint(table)
+        fingerprint = self.fingerprint
         job_profile = "demo" if demo else profile  # a demo job never resumes against a real account
         job_mapping = mapping_key(mapping, constants, region)
-        # one process per job (SPEC 6): taken before anything is sent, held until the report is written
-        self.lock = JobLock.for_job(fingerprint, provider.name, job_profile, job_mapping, provider.title)
-        self.lock.acquire()
         journal.maintain()
         if getattr(args, "resume", False):
             job_id = journal.find_unfinished(fingerprint, provider.name, job_profile, job_mapping)
