@@ -188,9 +188,15 @@ class _Upload:
             if self.bar:
                 self.bar.close()
 
-        results = journal.results(job_id)
+        try:
+            results = journal.results(job_id)
+            notes = journal.notes(job_id)
+        except JournalError:
+            if journal_error is not None:  # e.g. moved aside as damaged: its sentence, not "was closed"
+                raise journal_error from None
+            raise
         # rows a refusal stopped keep its code and sentence in the report (still pending: resumable)
-        self._report(table, {**journal.notes(job_id), **results}, prepared.checks)
+        self._report(table, {**notes, **results}, prepared.checks)
         counts: dict[Outcome, int] = {}
         for result in results.values():
             counts[result.outcome] = counts.get(result.outcome, 0) + 1

@@ -7,6 +7,7 @@ Linux) those tests are skipped, and the journal's handling of a full disk is sti
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -19,7 +20,7 @@ import pytest
 
 from core.journal import SCHEMA_VERSION, Journal
 from core.logsetup import teardown_logging
-from core.sandbox import Sandbox
+from core.sandbox import DEMO_CREDENTIALS, Sandbox
 from tests.core.test_upload_cli import _start_cli, _wait_for, cred_env, read_report, run_cli, spreadsheet
 
 PROVIDER = "aptania"
@@ -250,3 +251,37 @@ def test_a_damaged_settings_file_in_a_read_only_folder_is_left_with_a_sentence(i
         assert path.exists()
     finally:
         subprocess.run(["umount", "-l", str(isolated_state)], check=False)
+
+
+def test_a_journal_damaged_under_a_resumed_job_says_so_not_that_the_journal_was_closed(
+    isolated_state: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The journal opens (its first page is whole) but the job's rows are smashed: the run stops with the
+    "damaged, moved aside" sentence — not the "was closed" of a read after the file was moved aside."""
+    path = isolated_state / "journal.sqlite3"
+    source = spreadsheet(tmp_path, 3)
+    with Sandbox() as sandbox:
+        args = _args(source, sandbox, "--json")
+        refused = cred_env(PROVIDER, {k: "wrong" for k in DEMO_CREDENTIALS[PROVIDER]})
+        status, _, err = run_cli(args, monkeypatch, refused)
+        assert status == 2, err  # credentials refused: the job stays open for --resume
+        teardown_logging()
+        refused_requests = sandbox.create_requests(PROVIDER)
+        with sqlite3.connect(path) as db:
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            [root] = db.execute("SELECT rootpage FROM sqlite_master WHERE name='rows'").fetchone()
+            page = int(db.execute("PRAGMA page_size").fetchone()[0])
+        with open(path, "r+b") as fh:
+            fh.seek((root - 1) * page)
+            fh.write(b"\xa5" * page)
+        status, out, err = run_cli([*args, "--resume"], monkeypatch, cred_env(PROVIDER))
+        assert status == 2, err
+        moved = isolated_state.glob("journal.sqlite3.damaged-*")
+        [aside] = [p for p in moved if not p.name.endswith(("-wal", "-shm"))]
+        sentences = _sentences(err)
+        assert len(sentences) == 1, err
+        sentence = sentences[0]
+        assert sentence.startswith(f"The job journal {path} was damaged and could not be read; "
+                                   f"it was moved to {aside}"), sentence
+        assert json.loads(out)["exit_status"] == 2
+        assert sandbox.create_requests(PROVIDER) == refused_requests  # nothing sent
