@@ -30,6 +30,7 @@ import zlib
 from collections.abc import Iterator
 from typing import Final
 from xml.etree import ElementTree
+from xml.parsers import expat
 
 from core.errors import FileProblem
 
@@ -123,7 +124,7 @@ def _member_bytes(zf: zipfile.ZipFile, member: str) -> Iterator[bytes]:
             cut = data.rfind(b">") + 1
             carry = data[cut:]
             if len(carry) > 4 * _PIECE:  # one tag of megabytes: not a spreadsheet we can lay out
-                carry = b""
+                raise _Unreadable
             if cut:
                 yield data[:cut]
     if carry:
@@ -135,10 +136,13 @@ def _member_text(zf: zipfile.ZipFile, member: str) -> Iterator[str]:
         yield data.decode("utf-8", "replace")
 
 
-_COLUMN_REF: Final = re.compile(rb' r="([A-Z]{1,3})[0-9]')
+_COLUMN_REF: Final = re.compile(rb'<c r="([A-Z]{1,3})[0-9]')
+# the start of every cell element, however its attributes are written, with or without a prefix
+_CELL_START: Final = re.compile(rb"<(?:[\w.-]+:)?c[\s/>]")
+# the same without a prefix, counted faster
+_CELL_STARTS: Final = (b"<c ", b"<c>", b"<c/", b"<c\t", b"<c\n", b"<c\r", b"<c\x0b", b"<c\x0c")
+_ANY_REF: Final = re.compile(r"([A-Za-z]*)([0-9]*)")
 _NUMBER_REF: Final = re.compile(rb' r="[A-Z]{0,3}([0-9]{1,9})"')
-_TAG: Final = re.compile(r"<(?:\w+:)?(row|c)(?=[\s/>])([^>]*)>")
-_R_ATTR: Final = re.compile(r'\sr="([A-Z]{0,3})([0-9]{0,9})"')
 
 
 def _xlsx_extent(zf: zipfile.ZipFile, member: str) -> tuple[int, int]:
@@ -151,9 +155,14 @@ def _xlsx_extent(zf: zipfile.ZipFile, member: str) -> tuple[int, int]:
     columns: set[bytes] = set()
     for data in _member_bytes(zf, member):
         letters = _COLUMN_REF.findall(data)
-        cells = data.count(b"<c ") + data.count(b"<c>") + data.count(b"<c/>")
+        # every cell must open exactly as <c r="B7" (what the count of _COLUMN_REF matches): a cell in any
+        # other spelling XML allows (r='B7', a tab or a newline before r, r = "B7", r="b7", r not first,
+        # a prefix) is counted here but not there, and the sheet is read by the XML parser instead
+        cells = sum(data.count(start) for start in _CELL_STARTS)
+        if b":c" in data:  # perhaps a prefixed cell (<x:c …>): the regular expression counts those too
+            cells = len(_CELL_START.findall(data))
         if len(letters) != cells:
-            return _xlsx_extent_slow(zf, member)  # cells without r="" or with a prefix: one by one
+            return _xlsx_extent_slow(zf, member)
         columns.update(letters)
         numbers = _NUMBER_REF.findall(data)
         if numbers:
@@ -167,26 +176,45 @@ def _xlsx_extent(zf: zipfile.ZipFile, member: str) -> tuple[int, int]:
 
 
 def _xlsx_extent_slow(zf: zipfile.ZipFile, member: str) -> tuple[int, int]:
-    """Like :func:`_xlsx_extent` for sheets whose rows or cells omit ``r`` (each then follows the last)."""
-    max_row = max_col = 0
-    row = col = 0
-    for text in _member_text(zf, member):
-        for tag, attrs in _TAG.findall(text):
-            ref = _R_ATTR.search(attrs)
-            if tag == "row":
-                row = int(ref.group(2)) if ref and ref.group(2) else row + 1
-                col = 0
-                max_row = max(max_row, row)
-                continue
-            if ref and ref.group(1):
-                col = _column_number(ref.group(1))
-                if ref.group(2):
-                    row = int(ref.group(2))
-            else:
-                col += 1
-            max_col = max(max_col, col)
-            max_row = max(max_row, row)
-    return max_row, max_col
+    """Like :func:`_xlsx_extent` for sheets in any other spelling, read by expat as calamine's XML reader
+    reads them (any quotes and white space, references in either case, character references decoded);
+    rows and cells without ``r`` each follow the last."""
+    extent = [0, 0, 0, 0]  # row, column, last row, last column
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        tag = name.rpartition(":")[2]
+        if tag not in ("row", "c"):
+            return
+        ref = attrs.get("r")
+        if ref is None:
+            ref = next((v for k, v in attrs.items() if k.rpartition(":")[2] == "r"), None)
+        found = _ANY_REF.fullmatch(ref.strip()) if ref is not None else None
+        letters, digits = (found.group(1).upper(), found.group(2)) if found else ("", "")
+        if tag == "row":
+            extent[0] = int(digits) if digits else extent[0] + 1
+            extent[1] = 0
+        else:
+            extent[1] = _column_number(letters) if letters else extent[1] + 1
+            if letters and digits:
+                extent[0] = int(digits)
+            extent[3] = max(extent[3], extent[1])
+        extent[2] = max(extent[2], extent[0])
+
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = start
+    try:
+        with zf.open(member) as fh:
+            while piece := fh.read(_PIECE):
+                parser.Parse(piece, False)
+        parser.Parse(b"", True)
+    except expat.ExpatError:
+        # not well-formed XML: what calamine would make of it cannot be told, so it is not read
+        raise _Unreadable from None
+    return extent[2], extent[3]
+
+
+class _Unreadable(Exception):
+    """A worksheet that is not well-formed XML, or holds a single tag of megabytes."""
 
 
 _ODS_TABLE: Final = re.compile(r'<table:table\s[^>]*?table:name="([^"]*)"')
@@ -291,7 +319,10 @@ def check_sheet_extent(zf: zipfile.ZipFile, name: str, sheet: str | None = None)
     names = set(zf.namelist())
     extents: dict[str, tuple[int, int]]
     if "content.xml" in names and "xl/workbook.xml" not in names:
-        extents = _ods_extents(zf)
+        try:
+            extents = _ods_extents(zf)
+        except _Unreadable:
+            raise FileProblem(_DAMAGED.format(name=name)) from None
     elif "xl/workbook.xml" in names and sheet is not None:
         members = _xlsx_sheet_members(zf)
         member = members.get(sheet)
@@ -299,7 +330,10 @@ def check_sheet_extent(zf: zipfile.ZipFile, name: str, sheet: str | None = None)
             candidates = [member]
         else:  # an unusual layout: judge by the largest grid of any worksheet
             candidates = [n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")]
-        found = [_xlsx_extent(zf, m) for m in candidates]
+        try:
+            found = [_xlsx_extent(zf, m) for m in candidates]
+        except _Unreadable:
+            raise FileProblem(_DAMAGED.format(name=name)) from None
         extents = {sheet: max(found, key=lambda e: e[0] * e[1], default=(0, 0))}
     else:
         return
