@@ -406,6 +406,8 @@ def _interrupt_cancels(control: JobControl) -> Iterator[None]:
     try:
         for signum in stop_signals():
             try:
+                if signal.getsignal(signum) is signal.SIG_IGN:
+                    continue  # ignored on purpose (nohup, a background job): it stays ignored
                 previous[signum] = signal.signal(signum, handler)
             except (OSError, ValueError):  # pragma: no cover - a signal this platform will not let us catch
                 continue
