@@ -196,7 +196,11 @@ class _Upload:
                 raise journal_error from None
             raise
         # rows a refusal stopped keep its code and sentence in the report (still pending: resumable)
-        self._report(table, {**notes, **results}, prepared.checks)
+        report_error: UploaderError | None = None
+        try:
+            self._report(table, {**notes, **results}, prepared.checks)
+        except UploaderError as exc:  # the rows were sent all the same: the summary and the journal say so
+            report_error = exc
         counts: dict[Outcome, int] = {}
         for result in results.values():
             counts[result.outcome] = counts.get(result.outcome, 0) + 1
@@ -208,6 +212,10 @@ class _Upload:
         self._summary(title, counts)
         if journal_error is not None:
             raise journal_error
+        if report_error is not None:
+            if summary is not None and not summary.cancelled:
+                raise report_error
+            self.stderr.write(" ".join(str(report_error).split()) + "\n")  # interrupted: 130 says more
 
         if summary is None or summary.cancelled:
             self.stderr.write(

@@ -285,3 +285,29 @@ def test_a_journal_damaged_under_a_resumed_job_says_so_not_that_the_journal_was_
                                    f"it was moved to {aside}"), sentence
         assert json.loads(out)["exit_status"] == 2
         assert sandbox.create_requests(PROVIDER) == refused_requests  # nothing sent
+
+
+def test_a_report_that_cannot_be_written_after_sending_keeps_the_counts_true(
+    isolated_state: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rows were sent, then the report cannot be written (a full disk, a missing folder): the sentence
+    names the report, and the summary, the --json counts and the journal still say what was sent."""
+    n = 5
+    source = spreadsheet(tmp_path, n)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the report's folder should be", encoding="utf-8")
+    report = blocker / "report.csv"
+    with Sandbox() as sandbox:
+        status, out, err = run_cli(_args(source, sandbox, "--json", "--report", str(report)), monkeypatch,
+                                   cred_env(PROVIDER))
+        assert sandbox.create_requests(PROVIDER) == n
+    assert status == 2, err
+    assert f"Cannot write the report {report}" in err
+    assert f"{n} rows" in err  # the summary line
+    assert f"{n} added" in err
+    result = json.loads(out)
+    assert result["counts"]["added"] == n
+    assert result["report"] is None
+    assert result["job_id"] is not None
+    with Journal() as journal:
+        assert journal.unfinished_jobs() == []  # every row ended: nothing left to resume
