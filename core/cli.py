@@ -479,8 +479,16 @@ def cmd_add(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
 
     def send(creds: Mapping[str, str], base_url: str) -> int:
         assert check.contact is not None
-        with ProviderClient(provider, creds, base_url) as client:
-            result = client.add(check.contact, check.options)
+        try:
+            with ProviderClient(provider, creds, base_url) as client:
+                result = client.add(check.contact, check.options)
+        except KeyboardInterrupt:  # Ctrl-C, SIGTERM, SIGHUP: not added (exit 130)
+            run_record(args).set_counts({Outcome.PENDING: 1})
+            raise
+        except UploaderError as exc:
+            if exc.exit_status == EXIT_ROWS:  # a network problem: the counts agree with exit status 1
+                run_record(args).set_counts({Outcome.FAILED: 1})
+            raise
         run_record(args).set_counts({result.outcome: 1})
         stdout.write(describe_result(provider, result) + "\n")
         return EXIT_OK if result.outcome.is_success else EXIT_ROWS

@@ -453,6 +453,10 @@ class _TerminalProgress:
         status = progress.waiting_message or ("paused" if progress.paused else "")
         if status != self.status:
             self.status = status
+            if progress.waiting_message:
+                # the whole sentence on its own line above the bar: in the bar's postfix an 80-column
+                # terminal would cut off the time the upload continues at
+                self.bar.write(progress.waiting_message, file=self.stream)
             self.bar.set_postfix_str(status, refresh=False)
         self.bar.update(progress.done - self.bar.n)
         if progress.done >= progress.total:

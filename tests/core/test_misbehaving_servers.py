@@ -276,12 +276,35 @@ def test_add_reports_a_certificate_error_at_once(tls_server: TlsServer) -> None:
 def test_the_terminal_progress_bar_says_when_the_upload_continues() -> None:
     import io
 
-    from core.upload import _ProgressBar
+    from core.upload import _TerminalProgress
 
-    stream = io.StringIO()
-    bar = _ProgressBar(stream)
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True  # tqdm draws only on a terminal; this one reports no size, so 80 columns
+
+    stream = Terminal()
+    bar = _TerminalProgress(stream)
     message = "Octopush asked us to slow down: the upload continues at 14:05:10."
     bar.update(Progress(done=3, total=10, counts={}, rate=1.0, eta=7.0, elapsed=3.0,
                         waiting_until=1e10, waiting_message=message))
-    assert message in stream.getvalue()
-    assert "ETA" not in stream.getvalue()  # the rate-based estimate means nothing while held
+    bar.close()
+    assert message in stream.getvalue()  # whole, the time included, though the bar has 80 columns
+
+
+def test_add_json_counts_the_contact_a_network_error_stopped(
+    tls_server: TlsServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``add --json`` ending in a network problem (exit 1): the contact is counted (failed), so the counts
+    agree with the exit status instead of being all zero."""
+    import json
+
+    from tests.core.test_upload_cli import cred_env, run_cli
+
+    status, out, err = run_cli(
+        ["add", "--provider", "octopush", "--base-url", f"https://127.0.0.1:{tls_server.port}",
+         "--set", "phone_number=+905321112233", "--json"], monkeypatch, cred_env("octopush"))
+    assert status == 1, err
+    assert "certificate" in err
+    result = json.loads(out)
+    assert result["exit_status"] == 1
+    assert result["counts"]["failed"] == 1

@@ -93,7 +93,9 @@ def test_a_stop_signal_outside_an_upload_job_is_an_interruption_too(name: str) -
         out, err = proc.communicate(timeout=60)
         assert proc.returncode == 130, (out, err)
         assert "Traceback" not in err
-        assert json.loads(out)["exit_status"] == 130
+        result = json.loads(out)
+        assert result["exit_status"] == 130
+        assert result["counts"]["pending"] == 1  # the contact was not added
 
 
 def test_an_upload_started_with_sighup_ignored_keeps_running_after_sighup(tmp_path: Path) -> None:
