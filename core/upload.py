@@ -77,6 +77,7 @@ class _Upload:
         from core.validation import prepare
 
         args = self.args
+        _refuse_overwriting_the_source(args)
         saved = _saved_import(args)  # --use: flags given on the command line win over it
         provider = _provider(args, saved)
         profile = (getattr(args, "profile", None) or (saved.profile if saved else "")).strip() or "default"
@@ -328,6 +329,23 @@ def _isatty(stream: IO[str]) -> bool:
         return bool(stream.isatty())
     except (AttributeError, ValueError, OSError):
         return False
+
+
+def _refuse_overwriting_the_source(args: argparse.Namespace) -> None:
+    """``--report``/``--save`` naming the spreadsheet being uploaded (a typo) would destroy it: refused."""
+    for flag, attr in (("--report", "report"), ("--save", "save")):
+        target = getattr(args, attr, None)
+        if not target:
+            continue
+        try:
+            same = os.path.samefile(target, args.file)
+        except (OSError, ValueError):  # the target does not exist yet: it cannot be the source
+            same = False
+        if same:
+            raise UsageError(
+                f"{flag} {target} names the file being uploaded, which it would overwrite; "
+                f"give {flag} another file name."
+            )
 
 
 def _saved_import(args: argparse.Namespace) -> SavedImport | None:
