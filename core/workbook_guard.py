@@ -217,12 +217,14 @@ class _Unreadable(Exception):
     """A worksheet that is not well-formed XML, or holds a single tag of megabytes."""
 
 
-_ODS_TABLE: Final = re.compile(r'<table:table\s[^>]*?table:name="([^"]*)"')
+_ODS_TABLE: Final = re.compile(r'<table:table\s[^>]*?table:name\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
 _ODS_TAG: Final = re.compile(
     r"<(/?)table:(table-row|table-cell|covered-table-cell|table)(?=[\s/>])([^>]*?)(/?)>"
 )
-_ODS_ROWS_REPEATED: Final = re.compile(r'table:number-rows-repeated="([0-9]{1,10})"')
-_ODS_COLS_REPEATED: Final = re.compile(r'table:number-columns-repeated="([0-9]{1,10})"')
+# either quote and white space around "=": XML allows them, and calamine reads them
+_ODS_ROWS_REPEATED: Final = re.compile(r'table:number-rows-repeated\s*=\s*["\']\s*([0-9]{1,10})')
+_ODS_COLS_REPEATED: Final = re.compile(r'table:number-columns-repeated\s*=\s*["\']\s*([0-9]{1,10})')
+_ODS_VALUE_TYPE: Final = re.compile(r"value-type\s*=")
 
 
 def _ods_extents(zf: zipfile.ZipFile) -> dict[str, tuple[int, int]]:
@@ -243,7 +245,7 @@ def _ods_extents(zf: zipfile.ZipFile) -> dict[str, tuple[int, int]]:
                     table = None
                     continue
                 found = _ODS_TABLE.match(match.group(0))
-                table = _xml_unescape(found.group(1)) if found else ""
+                table = _xml_unescape(found.group(1) or found.group(2) or "") if found else ""
                 row = col = max_row = max_col = 0
                 continue
             if table is None:
@@ -271,7 +273,7 @@ def _ods_extents(zf: zipfile.ZipFile) -> dict[str, tuple[int, int]]:
             cols_repeat = int(cols_match.group(1)) if cols_match else 1
             first = col + 1
             col += cols_repeat
-            if "value-type=" in attrs:
+            if _ODS_VALUE_TYPE.search(attrs):
                 max_col = max(max_col, first + cols_repeat - 1)
                 max_row = max(max_row, row + rows_repeat - 1)
             elif not empty:

@@ -224,6 +224,23 @@ def test_ods_cell_after_repeated_rows_and_columns_is_refused(tmp_path: Path) -> 
         list_sheets(path)  # the window's sheet list reads the same workbook: refused the same way
 
 
+@pytest.mark.parametrize("quote", ["'", '"'])
+def test_ods_repeats_in_any_xml_spelling_are_counted(tmp_path: Path, quote: str) -> None:
+    # single quotes and spaces around "=" are XML too: 11 000 rows × 9 000 columns is below calamine's own
+    # 100 M-cell limit, but would cost it about 3 GB
+    rows = f"table:number-rows-repeated = {quote}11000{quote}"
+    cols = f"table:number-columns-repeated ={quote}9000{quote}"
+    path = write_ods_table(
+        tmp_path / "quoted.ods",
+        f"<table:table-row>{ODS_CELL}</table:table-row>"
+        f"<table:table-row {rows}><table:table-cell/></table:table-row>"
+        f"<table:table-row><table:table-cell {cols}/>{ODS_CELL}</table:table-row>",
+    )
+    outcome = read_in_child(path)
+    assert outcome.startswith("FileProblem:"), outcome
+    assert "far too large" in one_sentence(outcome, "quoted.ods")
+
+
 def test_ods_trailing_repeated_empty_rows_cost_nothing(tmp_path: Path) -> None:
     # what LibreOffice writes after the last row: a million repeated empty rows of 1 024 empty cells
     path = write_ods_table(
