@@ -224,12 +224,12 @@ def test_ods_cell_after_repeated_rows_and_columns_is_refused(tmp_path: Path) -> 
         list_sheets(path)  # the window's sheet list reads the same workbook: refused the same way
 
 
-@pytest.mark.parametrize("quote", ["'", '"'])
-def test_ods_repeats_in_any_xml_spelling_are_counted(tmp_path: Path, quote: str) -> None:
-    # single quotes and spaces around "=" are XML too: 11 000 rows × 9 000 columns is below calamine's own
-    # 100 M-cell limit, but would cost it about 3 GB
-    rows = f"table:number-rows-repeated = {quote}11000{quote}"
-    cols = f"table:number-columns-repeated ={quote}9000{quote}"
+@pytest.mark.parametrize(("quote", "before"), [("'", ""), ('"', ""), ('"', "table:style-name='a>b' ")])
+def test_ods_repeats_in_any_xml_spelling_are_counted(tmp_path: Path, quote: str, before: str) -> None:
+    # single quotes, spaces around "=" and a ">" inside an attribute value are XML too: 11 000 rows ×
+    # 9 000 columns is below calamine's own 100 M-cell limit, but would cost it about 3 GB
+    rows = f"{before}table:number-rows-repeated = {quote}11000{quote}"
+    cols = f"{before}table:number-columns-repeated ={quote}9000{quote}"
     path = write_ods_table(
         tmp_path / "quoted.ods",
         f"<table:table-row>{ODS_CELL}</table:table-row>"
