@@ -311,3 +311,28 @@ def test_a_report_that_cannot_be_written_after_sending_keeps_the_counts_true(
     assert result["job_id"] is not None
     with Journal() as journal:
         assert journal.unfinished_jobs() == []  # every row ended: nothing left to resume
+
+
+def test_a_log_folder_that_cannot_be_created_is_mentioned_once_and_no_raw_log_line_reaches_stderr(
+    isolated_state: Path, tmp_path: Path
+) -> None:
+    """``logs`` blocked (a file where the folder should be): the log is said once to be unwritable, and the
+    warnings meant for it (here: the damaged settings file) do not fall through to stderr as raw lines."""
+    isolated_state.mkdir(parents=True, exist_ok=True)
+    (isolated_state / "logs").write_text("a file where the folder should be", encoding="utf-8")
+    (isolated_state / "settings.json").write_bytes(b"\xff not json")
+    source = spreadsheet(tmp_path, 3)
+    proc = _start_cli(["upload", str(source), "--provider", PROVIDER, "--set", "contactProfileID=1",
+                       "--dry-run"], {"CONTACT_UPLOADER_HOME": str(isolated_state)})
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    lines = _sentences(err)
+    assert [line for line in lines if line.startswith("The log file")] == [
+        f"The log file {isolated_state / 'logs' / 'contact-uploader.log'} cannot be written "
+        "(Not a directory); Contact Uploader goes on without it."
+    ], err
+    assert [line for line in lines if "settings.json" in line] == [
+        f"The settings file {isolated_state / 'settings.json'} could not be read and was moved to "
+        f"{isolated_state / 'settings.json.damaged'}; Contact Uploader goes on with empty settings "
+        "(enter the profiles' regions and login e-mails again)."
+    ], err
