@@ -516,3 +516,33 @@ def test_netcore_mappings_remembered_under_the_old_rules_are_suggested_afresh() 
     assert memory.recall(["Tel"], octopush) == {0: "phone_number"}
     memory.remember(headers, netcore, {0: "EMAIL", 1: "NOTES"})  # chosen again under today's rules
     assert memory.recall(headers, netcore) == {0: "EMAIL", 1: "NOTES"}
+
+
+def test_a_very_wide_sheet_is_matched_fuzzily_only_in_its_first_columns(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A fuzzy comparison of one header costs milliseconds (hundreds of aliases): a CSV of 200 000 columns
+    held the upload for many minutes. Beyond MAX_FUZZY_COLUMNS a header matches by its exact name only."""
+    import difflib
+
+    import core.mapping as mapping_module
+
+    monkeypatch.setattr(mapping_module, "MAX_FUZZY_COLUMNS", 10)
+    compared: list[str] = []
+
+    class Counting(difflib.SequenceMatcher):  # type: ignore[type-arg]
+        def __init__(self, isjunk: object = None, a: str = "", b: str = "", autojunk: bool = True) -> None:
+            compared.append(a)
+            super().__init__(None, a, b, autojunk)
+
+    monkeypatch.setattr(mapping_module.difflib, "SequenceMatcher", Counting)
+    headers = [f"Sütun {i}" for i in range(40)]
+    headers[3] = "E-psota"  # a typo within the first columns: still found
+    headers[25] = "Cep Telefonu"  # an exact alias beyond them: still found
+    headers[30] = "Emial Adress"  # a typo beyond them: not looked for
+    found = auto_map(headers, get_provider("iletimerkezi"))
+    assert found.get(3) == "email"
+    assert found.get(25) == "gsm"
+    assert 30 not in found
+    late = {mapping_module._compact(normalise_header(h)) for h in headers[10:]}
+    assert not late & set(compared)  # no fuzzy comparison for a header beyond the first columns
