@@ -108,6 +108,32 @@ def test_retry_after_of_a_day_stops_the_job_and_says_until_when(sandbox: Sandbox
     assert all(not row.finished for row in journal.rows(job_id).values())
 
 
+def test_an_absurd_retry_after_stops_the_job_like_a_long_one_not_as_a_bug(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``Retry-After: 1e+20`` (or inf): the job stops saying until when, as for a day; the time it names
+    once overflowed the clock and ended the run as an internal error (exit 70)."""
+    import json
+    import math
+
+    from core.providers.base import parse_retry_after
+    from tests.core.test_upload_cli import cred_env, run_cli
+
+    for value in ("inf", "+Infinity", "1e400", "99999999999999999999"):
+        seconds = parse_retry_after(value)
+        assert seconds is not None
+        assert math.isfinite(seconds)
+    sandbox.faults = Faults(p_429=1.0, retry_after=1e20)
+    summary, _, _ = upload(sandbox, "netcore", 5, concurrency=1)
+    assert summary.stopped_reason is not None
+    assert "--resume" in summary.stopped_reason
+    status, out, err = run_cli(["add", "--provider", "octopush", "--base-url", sandbox.base_url("octopush"),
+                                "--set", "phone_number=+905321112233", "--json"], monkeypatch,
+                               cred_env("octopush"))
+    assert status == 1, err
+    assert json.loads(out)["exit_status"] == 1
+
+
 def test_a_short_retry_after_is_waited_for_and_shown(sandbox: Sandbox) -> None:
     sandbox.faults = Faults(p_429=1.0, retry_after=0.3)
     seen: list[Progress] = []
