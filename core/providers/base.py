@@ -264,6 +264,6 @@ def load_json(body: bytes) -> object | None:
     """The decoded JSON body, or None when the body is not JSON."""
     try:
         data: object = json.loads(body.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: nested too deep to parse
         return None
     return data

@@ -334,3 +334,45 @@ def test_add_json_counts_the_contact_a_network_error_stopped(
     result = json.loads(out)
     assert result["exit_status"] == 1
     assert result["counts"]["failed"] == 1
+
+
+def test_an_answer_nested_beyond_the_parsers_depth_is_unreadable_not_a_bug(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A server answering ``[[[[…`` 100 000 deep: ``add`` reports an unreadable answer (exit 1) instead of
+    an internal error (RecursionError, exit 70)."""
+    import json
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from core.providers.base import load_json
+    from tests.core.test_upload_cli import cred_env, run_cli
+
+    deep = b"[" * 100_000
+    assert load_json(deep) is None
+
+    class Deep(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("content-length") or 0))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(deep)))
+            self.end_headers()
+            self.wfile.write(deep)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Deep)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        status, out, err = run_cli(
+            ["add", "--provider", "aptania", "--base-url", f"http://127.0.0.1:{server.server_address[1]}",
+             "--set", "contactEmailaddress=a@b.co", "--set", "contactProfileID=1", "--json"],
+            monkeypatch, cred_env("aptania"))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert status == 1, err
+    assert "internal error" not in err
+    assert json.loads(out)["counts"]["failed"] == 1
