@@ -16,11 +16,14 @@ import importlib
 import json
 import logging
 import os
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from types import FrameType
 from typing import IO, Any, NoReturn
 
 from core import APP_NAME, APP_TITLE, __version__
@@ -511,13 +514,16 @@ def cmd_add(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
 
     def send(creds: Mapping[str, str], base_url: str) -> int:
         assert check.contact is not None
-        with ProviderClient(provider, creds, base_url) as client:
-            try:
+        try:
+            with ProviderClient(provider, creds, base_url) as client:
                 result = client.add(check.contact, check.options)
-            except UploaderError as exc:
-                if exc.exit_status == EXIT_ROWS:  # not reached, or refused for the contact: it failed
-                    run_record(args).set_counts({Outcome.FAILED: 1})
-                raise
+        except KeyboardInterrupt:  # Ctrl-C, SIGTERM, SIGHUP: not added (exit 130)
+            run_record(args).set_counts({Outcome.PENDING: 1})
+            raise
+        except UploaderError as exc:
+            if exc.exit_status == EXIT_ROWS:  # a network problem: the counts agree with exit status 1
+                run_record(args).set_counts({Outcome.FAILED: 1})
+            raise
         run_record(args).set_counts({result.outcome: 1})
         stdout.write(describe_result(provider, result) + "\n")
         return EXIT_OK if result.outcome.is_success else EXIT_ROWS
@@ -612,16 +618,45 @@ def main(
     err = stderr or sys.stderr
     arglist = list(sys.argv[1:] if argv is None else argv)
     if not wants_json(arglist):
-        return _run(arglist, out, err, RunRecord())
+        with _stop_signals_interrupt():
+            return _run(arglist, out, err, RunRecord())
     started = time.monotonic()
     record = RunRecord()
-    status = _run(arglist, err, err, record)
+    with _stop_signals_interrupt():
+        status = _run(arglist, err, err, record)
     try:
         out.write(json.dumps(record.to_json(time.monotonic() - started, status), ensure_ascii=False) + "\n")
         out.flush()
     except BrokenPipeError:
         pass  # the reader went away; the exit status still tells
     return status
+
+
+@contextmanager
+def _stop_signals_interrupt() -> Iterator[None]:
+    """SIGTERM, SIGHUP and SIGBREAK interrupt any command as Ctrl-C does (exit 130, the --json object), not
+    only an upload's job (which handles them itself, more gently). Signals ignored on purpose (``nohup``)
+    stay ignored; only the main thread can set handlers."""
+    previous: dict[int, Any] = {}
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        for name in ("SIGTERM", "SIGHUP", "SIGBREAK"):
+            signum = getattr(signal, name, None)
+            if signum is None:
+                continue
+            try:
+                if signal.getsignal(signum) is signal.SIG_DFL:
+                    previous[signum] = signal.signal(signum, interrupt)
+            except (OSError, ValueError):  # pragma: no cover - a signal this platform will not let us catch
+                continue
+    try:
+        yield
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
 
 
 def _run(argv: list[str], out: IO[str], err: IO[str], record: RunRecord) -> int:

@@ -33,6 +33,7 @@ from core.paths import state_dir
 log = logging.getLogger(__name__)
 
 LOCK_DIR = "locks"
+OWNER_WAIT = 2.0  # seconds a refused run waits for the holder's owner record (written just after the lock)
 
 
 def job_key(fingerprint: str, provider: str, profile: str, mapping: Any) -> str:
@@ -109,7 +110,14 @@ class JobLock:
         return data if isinstance(data, dict) else None
 
     def _busy_sentence(self) -> str:
-        owner = self.owner() or {}
+        owner = self.owner()
+        deadline = time.monotonic() + OWNER_WAIT
+        while owner is None and time.monotonic() < deadline:
+            # the holder writes its record right after taking the lock: a run refused in between waits
+            # for it a moment, so that it can say when the other upload started
+            time.sleep(0.05)
+            owner = self.owner()
+        owner = owner or {}
         started = owner.get("started")
         if isinstance(started, (int, float)) and started > 0:
             return messages.text("jobs", "busy", provider=self.provider_title, time=_clock(float(started)))

@@ -198,7 +198,10 @@ def setup_logging(level: int = logging.INFO) -> Path:
     global _handler
     install_redaction()
     path = log_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError:  # installed all the same: it says once that the log cannot be written, then stays
+        pass  # quiet — without any handler, Python would print every warning raw on stderr
     handler = QuietFileHandler(
         path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8", delay=True
     )

@@ -141,6 +141,12 @@ def _aliases() -> _Aliases:
     return _Aliases(concepts, providers, spelling, whole_only)
 
 
+# Columns matched fuzzily (typos, words inside a header): comparing one header with every alias costs about
+# 2 ms, so a sheet of 200 000 columns would hold the mapping for minutes. Columns further right match by
+# their exact name only (a contact export has tens of columns; Excel stops at 16 384).
+MAX_FUZZY_COLUMNS = 1000
+
+
 def _compact(text: str) -> str:
     return text.replace(" ", "")
 
@@ -221,14 +227,27 @@ def _candidates(header: str, provider: Provider) -> dict[str, float]:
     return {fid: c.score for fid, c in _header_candidates(header, provider).items()}
 
 
-def _header_candidates(header: str, provider: Provider) -> dict[str, _Candidate]:
+@lru_cache(maxsize=1)
+def _exact_aliases() -> dict[str, tuple[tuple[str, str], ...]]:
+    """Compacted alias → the (concept, alias) pairs it belongs to: the exact match of one header, at once."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for concept, names in _aliases().concepts.items():
+        for alias in names:
+            found.setdefault(_compact(alias), []).append((concept, alias))
+    return {key: tuple(pairs) for key, pairs in found.items()}
+
+
+def _header_candidates(header: str, provider: Provider, *, fuzzy: bool = True) -> dict[str, _Candidate]:
     norm = normalise_header(_REPEAT_SUFFIX.sub("", header))
     if not norm:
         return {}
     aliases = _aliases()
     # the best alias per concept
     concept_best: dict[str, tuple[float, str, str]] = {}
-    for concept, names in aliases.concepts.items():
+    if not fuzzy:  # a column far right in a very wide sheet: its exact name only (see MAX_FUZZY_COLUMNS)
+        for concept, alias in _exact_aliases().get(_compact(norm), ()):
+            concept_best.setdefault(concept, (1.0, alias, "same"))
+    for concept, names in aliases.concepts.items() if fuzzy else ():
         best, best_alias, best_how = 0.0, "", ""
         for alias in names:
             s, how = _match(norm, alias)
@@ -265,7 +284,7 @@ def _header_candidates(header: str, provider: Provider) -> dict[str, _Candidate]
     # the provider's own ids and labels ("contactFirstname", "First name", "EMAIL", "custom_field:3")
     for spec in provider.contact_fields():
         for text in (spec.id, spec.label):
-            if _match(norm, normalise_header(text))[0] >= 1.0:
+            if _compact(norm) == _compact(normalise_header(text)):  # what _match calls "same"
                 known = out.get(spec.id)
                 # ranked like the concept it also matches ("Name": a full name, second for a first-name field)
                 pos = known.pos if known is not None else 0
@@ -537,7 +556,8 @@ def suggest(
     facts = _column_facts(rows, len(headers))
     filled, emails, phones = facts.filled, facts.emails, facts.phones
     typed = _typed_phones(headers, rows)
-    by_column = {i: _header_candidates(h, provider) for i, h in enumerate(headers) if i not in skipped}
+    by_column = {i: _header_candidates(h, provider, fuzzy=i < MAX_FUZZY_COLUMNS)
+                 for i, h in enumerate(headers) if i not in skipped}
     valued = _valued_mobiles(by_column, provider, rows, typed)
     for index in valued:
         typed[index] = ("mobile", -1)  # a mobile by its values: as a Google "Phone N - Type" saying Mobile

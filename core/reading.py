@@ -1151,7 +1151,8 @@ def _check_zip(path: Path) -> tuple[str, ...]:
             names = set(zf.namelist())
             if {"xl/workbook.xml", "xl/workbook.bin", "content.xml"} & names:
                 check_zip_members(zf, name)  # before calamine unpacks anything
-                if "content.xml" in names and "xl/workbook.xml" not in names:
+                if "content.xml" in names and "xl/workbook.xml" not in names and not _encrypted_ods(zf):
+                    # (an encrypted content.xml is no XML to measure: its password sentence follows)
                     check_sheet_extent(zf, name)  # calamine lays out every ODS table when it opens
     except (zipfile.BadZipFile, EOFError, OSError):
         raise FileProblem(f"{name} is damaged or incomplete (it may have been cut off while copying); "
@@ -1171,6 +1172,13 @@ def _check_zip(path: Path) -> tuple[str, ...]:
     if "xl/workbook.xml" in names:
         return (".xlsx", ".xlsm")
     return (".ods",)
+
+
+def _encrypted_ods(zf: zipfile.ZipFile) -> bool:
+    try:
+        return b"encryption-data" in zf.read("META-INF/manifest.xml")
+    except (KeyError, zipfile.BadZipFile, EOFError, OSError, zlib.error):
+        return False
 
 
 def _check_extent(path: Path, sheet: str) -> None:

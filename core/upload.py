@@ -68,6 +68,7 @@ class _Upload:
 
         self.record = run_record(args)
         self.lock: JobLock | None = None
+        self.fingerprint = ""
 
     # ------------------------------------------------------------------ the command
     def run(self) -> int:
@@ -80,6 +81,7 @@ class _Upload:
             from core.report import check_report_target
 
             check_report_target(args.report)
+        _refuse_overwriting_the_source(args)
         saved = _saved_import(args)  # --use: flags given on the command line win over it
         provider = _provider(args, saved)
         profile = (getattr(args, "profile", None) or (saved.profile if saved else "")).strip() or "default"
@@ -127,14 +129,23 @@ class _Upload:
             return EXIT_ROWS
 
         with self._account(provider, profile, demo) as (creds, base_url):
-            journal = Journal()
+            # one process per job (SPEC 6): taken before anything is sent, held until the report is written;
+            # taken before the journal is opened, so a second run never touches (or moves aside as damaged)
+            # the journal the owner is writing
+            job_profile = "demo" if demo else profile  # a demo job never resumes against a real account
+            self.fingerprint = table_fingerprint(table)  # hashes the file: once per run
+            self.lock = JobLock.for_job(self.fingerprint, provider.name, job_profile,
+                                        mapping_key(mapping, constants, region), provider.title)
+            self.lock.acquire()
             try:
-                return self._send(provider, profile, demo, creds, base_url, table, mapping, constants, region,
-                                  prepared, invalid, journal)
+                journal = Journal()
+                try:
+                    return self._send(provider, profile, demo, creds, base_url, table, mapping, constants,
+                                      region, prepared, invalid, journal)
+                finally:
+                    journal.close()
             finally:
-                journal.close()
-                if self.lock is not None:
-                    self.lock.release()
+                self.lock.release()
 
     def _send(
         self, provider: Provider, profile: str, demo: bool, creds: Mapping[str, str], base_url: str,
@@ -142,12 +153,9 @@ class _Upload:
         prepared: Any, invalid: int, journal: Journal,
     ) -> int:
         args = self.args
-        fingerprint = table_fingerprint(table)
+        fingerprint = self.fingerprint
         job_profile = "demo" if demo else profile  # a demo job never resumes against a real account
         job_mapping = mapping_key(mapping, constants, region)
-        # one process per job (SPEC 6): taken before anything is sent, held until the report is written
-        self.lock = JobLock.for_job(fingerprint, provider.name, job_profile, job_mapping, provider.title)
-        self.lock.acquire()
         journal.maintain()
         if getattr(args, "resume", False):
             job_id = journal.find_unfinished(fingerprint, provider.name, job_profile, job_mapping)
@@ -185,9 +193,19 @@ class _Upload:
             if self.bar:
                 self.bar.close()
 
-        results = journal.results(job_id)
+        try:
+            results = journal.results(job_id)
+            notes = journal.notes(job_id)
+        except JournalError:
+            if journal_error is not None:  # e.g. moved aside as damaged: its sentence, not "was closed"
+                raise journal_error from None
+            raise
         # rows a refusal stopped keep its code and sentence in the report (still pending: resumable)
-        self._report(table, {**journal.notes(job_id), **results}, prepared.checks)
+        report_error: UploaderError | None = None
+        try:
+            self._report(table, {**notes, **results}, prepared.checks)
+        except UploaderError as exc:  # the rows were sent all the same: the summary and the journal say so
+            report_error = exc
         counts: dict[Outcome, int] = {}
         for result in results.values():
             counts[result.outcome] = counts.get(result.outcome, 0) + 1
@@ -199,6 +217,10 @@ class _Upload:
         self._summary(title, counts)
         if journal_error is not None:
             raise journal_error
+        if report_error is not None:
+            if summary is not None and not summary.cancelled:
+                raise report_error
+            self.stderr.write(" ".join(str(report_error).split()) + "\n")  # interrupted: 130 says more
 
         if summary is None or summary.cancelled:
             self.stderr.write(
@@ -313,6 +335,23 @@ def _isatty(stream: IO[str]) -> bool:
         return False
 
 
+def _refuse_overwriting_the_source(args: argparse.Namespace) -> None:
+    """``--report``/``--save`` naming the spreadsheet being uploaded (a typo) would destroy it: refused."""
+    for flag, attr in (("--report", "report"), ("--save", "save")):
+        target = getattr(args, attr, None)
+        if not target:
+            continue
+        try:
+            same = os.path.samefile(target, args.file)
+        except (OSError, ValueError):  # the target does not exist yet: it cannot be the source
+            same = False
+        if same:
+            raise UsageError(
+                f"{flag} {target} names the file being uploaded, which it would overwrite; "
+                f"give {flag} another file name."
+            )
+
+
 def _saved_import(args: argparse.Namespace) -> SavedImport | None:
     path = getattr(args, "use", None)
     return SavedImport.load(path) if path else None
@@ -397,6 +436,8 @@ def _interrupt_cancels(control: JobControl) -> Iterator[None]:
     try:
         for signum in stop_signals():
             try:
+                if signal.getsignal(signum) is signal.SIG_IGN:
+                    continue  # ignored on purpose (nohup, a background job): it stays ignored
                 previous[signum] = signal.signal(signum, handler)
             except (OSError, ValueError):  # pragma: no cover - a signal this platform will not let us catch
                 continue

@@ -28,8 +28,9 @@ import re
 import zipfile
 import zlib
 from collections.abc import Iterator
-from typing import Final
+from typing import Any, Final
 from xml.etree import ElementTree
+from xml.parsers import expat
 
 from core.errors import FileProblem
 
@@ -123,22 +124,18 @@ def _member_bytes(zf: zipfile.ZipFile, member: str) -> Iterator[bytes]:
             cut = data.rfind(b">") + 1
             carry = data[cut:]
             if len(carry) > 4 * _PIECE:  # one tag of megabytes: not a spreadsheet we can lay out
-                carry = b""
+                raise _Unreadable
             if cut:
                 yield data[:cut]
     if carry:
         yield carry
 
 
-def _member_text(zf: zipfile.ZipFile, member: str) -> Iterator[str]:
-    for data in _member_bytes(zf, member):
-        yield data.decode("utf-8", "replace")
-
-
-_COLUMN_REF: Final = re.compile(rb' r="([A-Z]{1,3})[0-9]')
+_COLUMN_REF: Final = re.compile(rb'<c r="([A-Z]{1,3})[0-9]')
+# the start of every cell element, however its attributes are written, with or without a prefix
+_CELL_START: Final = re.compile(rb"<(?:[\w.-]+:)?c[\s/>]")
+_ANY_REF: Final = re.compile(r"([A-Za-z]*)([0-9]*)")
 _NUMBER_REF: Final = re.compile(rb' r="[A-Z]{0,3}([0-9]{1,9})"')
-_TAG: Final = re.compile(r"<(?:\w+:)?(row|c)(?=[\s/>])([^>]*)>")
-_R_ATTR: Final = re.compile(r'\sr="([A-Z]{0,3})([0-9]{0,9})"')
 
 
 def _xlsx_extent(zf: zipfile.ZipFile, member: str) -> tuple[int, int]:
@@ -151,9 +148,16 @@ def _xlsx_extent(zf: zipfile.ZipFile, member: str) -> tuple[int, int]:
     columns: set[bytes] = set()
     for data in _member_bytes(zf, member):
         letters = _COLUMN_REF.findall(data)
-        cells = data.count(b"<c ") + data.count(b"<c>") + data.count(b"<c/>")
+        # every cell must open exactly as <c r="B7" (what the count of _COLUMN_REF matches): a cell in any
+        # other spelling XML allows (r='B7', a tab or a newline before r, r = "B7", r="b7", r not first,
+        # a prefix) is counted here but not there, and the sheet is read by the XML parser instead
+        # "<c" also starts <col>, <cols>…: counted exactly (the regular expression, also for a prefixed
+        # <x:c …>) only in the pieces where the quick count does not settle it
+        cells = data.count(b"<c")
+        if cells != len(letters) or b":c" in data:
+            cells = len(_CELL_START.findall(data))
         if len(letters) != cells:
-            return _xlsx_extent_slow(zf, member)  # cells without r="" or with a prefix: one by one
+            return _xlsx_extent_slow(zf, member)
         columns.update(letters)
         numbers = _NUMBER_REF.findall(data)
         if numbers:
@@ -167,95 +171,130 @@ def _xlsx_extent(zf: zipfile.ZipFile, member: str) -> tuple[int, int]:
 
 
 def _xlsx_extent_slow(zf: zipfile.ZipFile, member: str) -> tuple[int, int]:
-    """Like :func:`_xlsx_extent` for sheets whose rows or cells omit ``r`` (each then follows the last)."""
-    max_row = max_col = 0
-    row = col = 0
-    for text in _member_text(zf, member):
-        for tag, attrs in _TAG.findall(text):
-            ref = _R_ATTR.search(attrs)
-            if tag == "row":
-                row = int(ref.group(2)) if ref and ref.group(2) else row + 1
-                col = 0
-                max_row = max(max_row, row)
-                continue
-            if ref and ref.group(1):
-                col = _column_number(ref.group(1))
-                if ref.group(2):
-                    row = int(ref.group(2))
-            else:
-                col += 1
-            max_col = max(max_col, col)
-            max_row = max(max_row, row)
-    return max_row, max_col
+    """Like :func:`_xlsx_extent` for sheets in any other spelling, read by expat as calamine's XML reader
+    reads them (any quotes and white space, references in either case, character references decoded);
+    rows and cells without ``r`` each follow the last."""
+    extent = [0, 0, 0, 0]  # row, column, last row, last column
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        tag = name.rpartition(":")[2]
+        if tag not in ("row", "c"):
+            return
+        ref = attrs.get("r")
+        if ref is None:
+            ref = next((v for k, v in attrs.items() if k.rpartition(":")[2] == "r"), None)
+        found = _ANY_REF.fullmatch(ref.strip()) if ref is not None else None
+        letters, digits = (found.group(1).upper(), found.group(2)) if found else ("", "")
+        if tag == "row":
+            extent[0] = int(digits) if digits else extent[0] + 1
+            extent[1] = 0
+        else:
+            extent[1] = _column_number(letters) if letters else extent[1] + 1
+            if letters and digits:
+                extent[0] = int(digits)
+            extent[3] = max(extent[3], extent[1])
+        extent[2] = max(extent[2], extent[0])
+
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = start
+    try:
+        with zf.open(member) as fh:
+            while piece := fh.read(_PIECE):
+                parser.Parse(piece, False)
+        parser.Parse(b"", True)
+    except expat.ExpatError:
+        # not well-formed XML: what calamine would make of it cannot be told, so it is not read
+        raise _Unreadable from None
+    return extent[2], extent[3]
 
 
-_ODS_TABLE: Final = re.compile(r'<table:table\s[^>]*?table:name="([^"]*)"')
-_ODS_TAG: Final = re.compile(
-    r"<(/?)table:(table-row|table-cell|covered-table-cell|table)(?=[\s/>])([^>]*?)(/?)>"
-)
-_ODS_ROWS_REPEATED: Final = re.compile(r'table:number-rows-repeated="([0-9]{1,10})"')
-_ODS_COLS_REPEATED: Final = re.compile(r'table:number-columns-repeated="([0-9]{1,10})"')
+class _Unreadable(Exception):
+    """A worksheet that is not well-formed XML, or holds a single tag of megabytes."""
+
+
+_ODS_TABLE_NS: Final = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 
 
 def _ods_extents(zf: zipfile.ZipFile) -> dict[str, tuple[int, int]]:
-    """Table name → (last row, last column), 1-based, of the cells holding a value, for every ODS table."""
+    """Table name → (last row, last column), 1-based, of the cells holding a value, for every ODS table.
+
+    Read by expat with namespaces (whatever the prefixes, quotes, white space or a ``>`` inside an
+    attribute value); ``number-rows-repeated``/``number-columns-repeated`` are counted. A cell holds a value
+    when it has a ``value-type`` or any content (a paragraph, text).
+    """
+    table_ns = _ODS_TABLE_NS + " "
     extents: dict[str, tuple[int, int]] = {}
-    table: str | None = None
-    row = col = 0
-    rows_repeat = 1
-    max_row = max_col = 0
-    open_cell: tuple[int, int] | None = None  # (first column, repeat) of a cell whose content follows
-    for text in _member_text(zf, "content.xml"):
-        for match in _ODS_TAG.finditer(text):
-            closing, tag, attrs, empty = match.groups()
-            if tag == "table":
-                if closing:
-                    if table is not None:
-                        extents[table] = (max_row, max_col)
-                    table = None
-                    continue
-                found = _ODS_TABLE.match(match.group(0))
-                table = _xml_unescape(found.group(1)) if found else ""
-                row = col = max_row = max_col = 0
-                continue
-            if table is None:
-                continue
-            if tag == "table-row":
-                if closing:
-                    row += rows_repeat - 1
-                    continue
-                rows_match = _ODS_ROWS_REPEATED.search(attrs)
-                rows_repeat = int(rows_match.group(1)) if rows_match else 1
-                row += 1
-                col = 0
-                if empty:
-                    row += rows_repeat - 1
-                continue
-            # a cell
-            if closing:
-                if open_cell is not None:
-                    first, cols_repeat = open_cell
-                    max_col = max(max_col, first + cols_repeat - 1)
-                    max_row = max(max_row, row + rows_repeat - 1)
-                    open_cell = None
-                continue
-            cols_match = _ODS_COLS_REPEATED.search(attrs)
-            cols_repeat = int(cols_match.group(1)) if cols_match else 1
-            first = col + 1
-            col += cols_repeat
-            if "value-type=" in attrs:
-                max_col = max(max_col, first + cols_repeat - 1)
-                max_row = max(max_row, row + rows_repeat - 1)
-            elif not empty:
-                open_cell = (first, cols_repeat)  # text content may follow; counted when the cell closes
-    if table is not None:
-        extents[table] = (max_row, max_col)
+    state: dict[str, Any] = {"table": None, "row": 0, "col": 0, "rows_repeat": 1, "max_row": 0, "max_col": 0,
+                             "cell": None}  # cell: [first column, repeat, has content] of an open cell
+
+    def repeat(attrs: dict[str, str], name: str) -> int:
+        value = attrs.get(table_ns + name, "1").strip()
+        return int(value) if value.isdigit() else 1
+
+    def count(first: int, cols_repeat: int) -> None:
+        state["max_col"] = max(state["max_col"], first + cols_repeat - 1)
+        state["max_row"] = max(state["max_row"], state["row"] + state["rows_repeat"] - 1)
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        cell = state["cell"]
+        if cell is not None:
+            cell[2] = True  # an element inside the cell: content
+        if not name.startswith(table_ns):
+            return
+        tag = name[len(table_ns):]
+        if tag == "table":
+            state.update(table=attrs.get(table_ns + "name", ""), row=0, col=0, max_row=0, max_col=0)
+        elif state["table"] is None:
+            return
+        elif tag == "table-row":
+            state["rows_repeat"] = repeat(attrs, "number-rows-repeated")
+            state["row"] += 1
+            state["col"] = 0
+        elif tag in ("table-cell", "covered-table-cell"):
+            cols_repeat = repeat(attrs, "number-columns-repeated")
+            first = state["col"] + 1
+            state["col"] += cols_repeat
+            if any(key.rpartition(" ")[2] == "value-type" for key in attrs):
+                count(first, cols_repeat)
+            else:
+                state["cell"] = [first, cols_repeat, False]
+
+    def end(name: str) -> None:
+        if not name.startswith(table_ns):
+            return
+        tag = name[len(table_ns):]
+        if tag == "table" and state["table"] is not None:
+            extents[state["table"]] = (state["max_row"], state["max_col"])
+            state["table"] = None
+        elif tag == "table-row":
+            state["row"] += state["rows_repeat"] - 1
+            state["rows_repeat"] = 1
+        elif tag in ("table-cell", "covered-table-cell"):
+            cell = state["cell"]
+            if cell is not None and cell[2]:
+                count(cell[0], cell[1])
+            state["cell"] = None
+
+    def text(data: str) -> None:
+        cell = state["cell"]
+        if cell is not None and data.strip():
+            cell[2] = True
+
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.buffer_text = True
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = text
+    try:
+        with zf.open("content.xml") as fh:
+            while piece := fh.read(_PIECE):
+                parser.Parse(piece, False)
+        parser.Parse(b"", True)
+    except expat.ExpatError:
+        raise _Unreadable from None
+    if state["table"] is not None:
+        extents[state["table"]] = (state["max_row"], state["max_col"])
     return extents
-
-
-def _xml_unescape(text: str) -> str:
-    return (text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
-            .replace("&apos;", "'").replace("&amp;", "&"))
 
 
 def _xlsx_sheet_members(zf: zipfile.ZipFile) -> dict[str, str]:
@@ -291,7 +330,10 @@ def check_sheet_extent(zf: zipfile.ZipFile, name: str, sheet: str | None = None)
     names = set(zf.namelist())
     extents: dict[str, tuple[int, int]]
     if "content.xml" in names and "xl/workbook.xml" not in names:
-        extents = _ods_extents(zf)
+        try:
+            extents = _ods_extents(zf)
+        except _Unreadable:
+            raise FileProblem(_DAMAGED.format(name=name)) from None
     elif "xl/workbook.xml" in names and sheet is not None:
         members = _xlsx_sheet_members(zf)
         member = members.get(sheet)
@@ -299,7 +341,10 @@ def check_sheet_extent(zf: zipfile.ZipFile, name: str, sheet: str | None = None)
             candidates = [member]
         else:  # an unusual layout: judge by the largest grid of any worksheet
             candidates = [n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")]
-        found = [_xlsx_extent(zf, m) for m in candidates]
+        try:
+            found = [_xlsx_extent(zf, m) for m in candidates]
+        except _Unreadable:
+            raise FileProblem(_DAMAGED.format(name=name)) from None
         extents = {sheet: max(found, key=lambda e: e[0] * e[1], default=(0, 0))}
     else:
         return

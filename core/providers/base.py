@@ -12,6 +12,7 @@ and its message table in ``resources/messages/``.
 from __future__ import annotations
 
 import json
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from typing import ClassVar
@@ -228,15 +229,23 @@ def column_phrase(field: str, columns: Mapping[str, str] | None = None) -> str:
     return ", ".join(phrases)
 
 
+# a Retry-After is read as at most this many seconds (ten years): "inf" or 1e+20 mean "not for a long time",
+# and a finite span keeps the "until" the user is told within the calendar
+MAX_RETRY_AFTER = 10 * 365 * 86400.0
+
+
 def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or an HTTP date); None if absent or bad."""
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date, at most MAX_RETRY_AFTER); None if
+    absent or bad."""
     if not value:
         return None
     value = value.strip()
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        return 0.0 if math.isnan(seconds) else min(max(0.0, seconds), MAX_RETRY_AFTER)
     from email.utils import parsedate_to_datetime
 
     try:
@@ -246,7 +255,7 @@ def parse_retry_after(value: str | None) -> float | None:
     import datetime as _dt
 
     now = _dt.datetime.now(tz=when.tzinfo or _dt.UTC)
-    return max(0.0, (when - now).total_seconds())
+    return min(max(0.0, (when - now).total_seconds()), MAX_RETRY_AFTER)
 
 
 def json_body(obj: object) -> bytes:
@@ -257,6 +266,6 @@ def load_json(body: bytes) -> object | None:
     """The decoded JSON body, or None when the body is not JSON."""
     try:
         data: object = json.loads(body.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: nested too deep to parse
         return None
     return data

@@ -140,6 +140,35 @@ def test_sparse_cell_at_aaa200000_is_refused(tmp_path: Path) -> None:
     assert "AAA200000" in one_sentence(outcome, "sparse.xlsx")
 
 
+@pytest.mark.parametrize(
+    ("name", "far_rows"),
+    [
+        # XML allows each of these spellings of the same attribute; calamine reads them all
+        ("single_quotes", "<row r='1048576'><c r='XFD1048576' t='inlineStr'><is><t>x</t></is></c></row>"),
+        ("tab", '<row\tr="1048576"><c\tr="XFD1048576"\tt="inlineStr"><is><t>x</t></is></c></row>'),
+        ("newline", '<row\nr="1048576"><c\nr="XFD1048576"\nt="inlineStr"><is><t>x</t></is></c></row>'),
+        ("spaces_around_equals",
+         '<row r = "1048576"><c r = "XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>'),
+        ("lower_case", '<row r="1048576"><c r="xfd1048576" t="inlineStr"><is><t>x</t></is></c></row>'),
+        ("r_not_first", '<row r="1048576"><c t="inlineStr" r="XFD1048576"><is><t>x</t></is></c></row>'),
+        # a canonical-looking reference in a text balances the count of a non-canonical cell
+        ("decoy_text", '<row r="3"><c r="A3" t="inlineStr"><is><t> r="B3</t></is></c></row>'
+                       "<row r='1048576'><c r='XFD1048576' t='inlineStr'><is><t>x</t></is></c></row>"),
+        # one tag of megabytes: the scanner must not drop it
+        ("huge_tag", '<row r="1048576"><c r="XFD1048576" t="inlineStr" x="' + "a" * (5 * 1024 * 1024)
+                     + '"><is><t>x</t></is></c></row>'),
+    ],
+    ids=lambda value: value if len(value) < 30 else "",
+)
+def test_a_far_cell_written_in_any_xml_spelling_is_refused_not_an_abort(
+    tmp_path: Path, name: str, far_rows: str
+) -> None:
+    path = write_xlsx_xml(tmp_path / f"{name}.xlsx", HEADER_ROWS + far_rows)
+    outcome = read_in_child(path)
+    assert outcome.startswith("FileProblem:"), outcome
+    one_sentence(outcome, f"{name}.xlsx")
+
+
 def test_cells_without_references_are_placed_and_counted(tmp_path: Path) -> None:
     # rows and cells may omit r=""; 1 200 rows of 21 000 cells each would be a 25.2 M-cell grid
     wide = '<c t="inlineStr"><is><t>a</t></is></c>' + "<c/>" * 20_999
@@ -193,6 +222,23 @@ def test_ods_cell_after_repeated_rows_and_columns_is_refused(tmp_path: Path) -> 
     assert "Contacts" in one_sentence(outcome, "far.ods")
     with pytest.raises(FileProblem):
         list_sheets(path)  # the window's sheet list reads the same workbook: refused the same way
+
+
+@pytest.mark.parametrize(("quote", "before"), [("'", ""), ('"', ""), ('"', "table:style-name='a>b' ")])
+def test_ods_repeats_in_any_xml_spelling_are_counted(tmp_path: Path, quote: str, before: str) -> None:
+    # single quotes, spaces around "=" and a ">" inside an attribute value are XML too: 11 000 rows ×
+    # 9 000 columns is below calamine's own 100 M-cell limit, but would cost it about 3 GB
+    rows = f"{before}table:number-rows-repeated = {quote}11000{quote}"
+    cols = f"{before}table:number-columns-repeated ={quote}9000{quote}"
+    path = write_ods_table(
+        tmp_path / "quoted.ods",
+        f"<table:table-row>{ODS_CELL}</table:table-row>"
+        f"<table:table-row {rows}><table:table-cell/></table:table-row>"
+        f"<table:table-row><table:table-cell {cols}/>{ODS_CELL}</table:table-row>",
+    )
+    outcome = read_in_child(path)
+    assert outcome.startswith("FileProblem:"), outcome
+    assert "far too large" in one_sentence(outcome, "quoted.ods")
 
 
 def test_ods_trailing_repeated_empty_rows_cost_nothing(tmp_path: Path) -> None:

@@ -160,3 +160,49 @@ def test_two_resumes_at_once_after_kill_9_send_no_row_twice_beyond_those_in_flig
         assert len(twice) <= len(in_flight)  # only the rows whose answer the kill lost
         with Journal() as journal:
             assert journal.unfinished_jobs() == []
+
+
+def test_a_second_run_is_refused_before_it_opens_the_journal_of_the_running_one(tmp_path: Path) -> None:
+    """The journal the running owner writes is smashed: a second run of the same job says the job is busy
+    (exit 2, one JSON object with --json) and leaves the journal where it is — moving it aside from under
+    the running owner would lose the owner's record of what it sent (no --resume)."""
+    n = 60
+    source = spreadsheet(tmp_path, n)
+    home = Path(os.environ["CONTACT_UPLOADER_HOME"])
+    with Sandbox(latency=0.1) as sandbox:
+        args = _args(source, sandbox)
+        first = _start_cli(args, cred_env(PROVIDER))
+        _wait_for(sandbox, PROVIDER, 5, first)
+        journal_file = home / "journal.sqlite3"
+        with open(journal_file, "r+b") as fh:
+            fh.write(b"\0" * 16)  # the "SQLite format 3" header gone: the file reads as not a database
+        second = _start_cli([*args, "--json"], cred_env(PROVIDER))
+        status, out, err = _finish(second)
+        assert status == 2, err
+        assert "already being uploaded to Aptania" in err
+        assert "Traceback" not in err
+        assert json.loads(out)["exit_status"] == 2
+        assert journal_file.exists()
+        assert list(home.glob("journal.sqlite3.damaged-*")) == []  # not moved from under the owner
+        first.kill()
+        first.communicate()
+
+
+def test_a_run_refused_before_the_owner_wrote_its_record_still_says_when_it_started(tmp_path: Path) -> None:
+    import threading
+
+    first = JobLock("k" * 40, "Aptania", directory=tmp_path).acquire()
+    record = first.owner_path.read_text(encoding="utf-8")
+    first.owner_path.unlink()  # the moment between taking the lock and writing the record
+    writer = threading.Timer(0.3, first.owner_path.write_text, (record,), {"encoding": "utf-8"})
+    writer.start()
+    try:
+        with pytest.raises(JobBusy) as refused:
+            # a lock object of its own, as another process has (flock locks are per open file)
+            JobLock("k" * 40, "Aptania", directory=tmp_path).acquire()
+    finally:
+        writer.join()
+        first.release()
+    assert re.fullmatch(
+        r"This file is already being uploaded to Aptania by another Contact Uploader, "
+        r"started at \d\d:\d\d: wait for it to finish or cancel it there\.", str(refused.value))

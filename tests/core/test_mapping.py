@@ -537,6 +537,8 @@ def test_a_named_field_is_not_taken_twice_by_content() -> None:
     headers = ["E-posta", "Column B"]
     rows = [["ayse@example.com", "ali@example.com"]]
     assert auto_map(headers, get_provider("netcore"), rows) == {0: "EMAIL"}
+
+
 # ------------------------------------------------------------------------------ files not in the corpus
 # Exports made like real ones (Outlook in English and French, an order list, a contact sheet with two phone
 # columns): the rules must read them as a careful person would, not only the forty files of the corpus.
@@ -604,3 +606,31 @@ def test_tag_names_are_not_tag_ids() -> None:
         0: "contactEmailaddress"}
     assert auto_map(headers, aptania, [["a@example.com", "176,177"], ["b@example.com", "176"]]) == {
         0: "contactEmailaddress", 1: "contactTagID"}
+def test_a_very_wide_sheet_is_matched_fuzzily_only_in_its_first_columns(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A fuzzy comparison of one header costs milliseconds (hundreds of aliases): a CSV of 200 000 columns
+    held the upload for many minutes. Beyond MAX_FUZZY_COLUMNS a header matches by its exact name only."""
+    import difflib
+
+    import core.mapping as mapping_module
+
+    monkeypatch.setattr(mapping_module, "MAX_FUZZY_COLUMNS", 10)
+    compared: list[str] = []
+
+    class Counting(difflib.SequenceMatcher):  # type: ignore[type-arg]
+        def __init__(self, isjunk: object = None, a: str = "", b: str = "", autojunk: bool = True) -> None:
+            compared.append(a)
+            super().__init__(None, a, b, autojunk)
+
+    monkeypatch.setattr(mapping_module.difflib, "SequenceMatcher", Counting)
+    headers = [f"Sütun {i}" for i in range(40)]
+    headers[3] = "E-psota"  # a typo within the first columns: still found
+    headers[25] = "Cep Telefonu"  # an exact alias beyond them: still found
+    headers[30] = "Emial Adress"  # a typo beyond them: not looked for
+    found = auto_map(headers, get_provider("iletimerkezi"))
+    assert found.get(3) == "email"
+    assert found.get(25) == "gsm"
+    assert 30 not in found
+    late = {mapping_module._compact(normalise_header(h)) for h in headers[10:]}
+    assert not late & set(compared)  # no fuzzy comparison for a header beyond the first columns

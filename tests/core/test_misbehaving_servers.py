@@ -108,6 +108,32 @@ def test_retry_after_of_a_day_stops_the_job_and_says_until_when(sandbox: Sandbox
     assert all(not row.finished for row in journal.rows(job_id).values())
 
 
+def test_an_absurd_retry_after_stops_the_job_like_a_long_one_not_as_a_bug(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``Retry-After: 1e+20`` (or inf): the job stops saying until when, as for a day; the time it names
+    once overflowed the clock and ended the run as an internal error (exit 70)."""
+    import json
+    import math
+
+    from core.providers.base import parse_retry_after
+    from tests.core.test_upload_cli import cred_env, run_cli
+
+    for value in ("inf", "+Infinity", "1e400", "99999999999999999999"):
+        seconds = parse_retry_after(value)
+        assert seconds is not None
+        assert math.isfinite(seconds)
+    sandbox.faults = Faults(p_429=1.0, retry_after=1e20)
+    summary, _, _ = upload(sandbox, "netcore", 5, concurrency=1)
+    assert summary.stopped_reason is not None
+    assert "--resume" in summary.stopped_reason
+    status, out, err = run_cli(["add", "--provider", "octopush", "--base-url", sandbox.base_url("octopush"),
+                                "--set", "phone_number=+905321112233", "--json"], monkeypatch,
+                               cred_env("octopush"))
+    assert status == 1, err
+    assert json.loads(out)["exit_status"] == 1
+
+
 def test_a_short_retry_after_is_waited_for_and_shown(sandbox: Sandbox) -> None:
     sandbox.faults = Faults(p_429=1.0, retry_after=0.3)
     seen: list[Progress] = []
@@ -279,15 +305,74 @@ def test_the_terminal_progress_bar_says_when_the_upload_continues() -> None:
     from core.upload import _TerminalProgress
 
     class Terminal(io.StringIO):
-        def isatty(self) -> bool:  # tqdm draws only on a terminal
-            return True
+        def isatty(self) -> bool:
+            return True  # tqdm draws only on a terminal; this one reports no size, so 80 columns
 
     stream = Terminal()
     bar = _TerminalProgress(stream)
     message = "Octopush asked us to slow down: the upload continues at 14:05:10."
     bar.update(Progress(done=3, total=10, counts={}, rate=1.0, eta=7.0, elapsed=3.0,
                         waiting_until=1e10, waiting_message=message))
-    bar.update(Progress(done=4, total=10, counts={}, rate=1.0, eta=6.0, elapsed=4.0,
-                        waiting_until=1e10, waiting_message=message))
     bar.close()
-    assert message in stream.getvalue()
+    assert message in stream.getvalue()  # whole, the time included, though the bar has 80 columns
+
+
+def test_add_json_counts_the_contact_a_network_error_stopped(
+    tls_server: TlsServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``add --json`` ending in a network problem (exit 1): the contact is counted (failed), so the counts
+    agree with the exit status instead of being all zero."""
+    import json
+
+    from tests.core.test_upload_cli import cred_env, run_cli
+
+    status, out, err = run_cli(
+        ["add", "--provider", "octopush", "--base-url", f"https://127.0.0.1:{tls_server.port}",
+         "--set", "phone_number=+905321112233", "--json"], monkeypatch, cred_env("octopush"))
+    assert status == 1, err
+    assert "certificate" in err
+    result = json.loads(out)
+    assert result["exit_status"] == 1
+    assert result["counts"]["failed"] == 1
+
+
+def test_an_answer_nested_beyond_the_parsers_depth_is_unreadable_not_a_bug(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A server answering ``[[[[…`` 100 000 deep: ``add`` reports an unreadable answer (exit 1) instead of
+    an internal error (RecursionError, exit 70)."""
+    import json
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from core.providers.base import load_json
+    from tests.core.test_upload_cli import cred_env, run_cli
+
+    deep = b"[" * 100_000
+    assert load_json(deep) is None
+
+    class Deep(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("content-length") or 0))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(deep)))
+            self.end_headers()
+            self.wfile.write(deep)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Deep)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        status, out, err = run_cli(
+            ["add", "--provider", "aptania", "--base-url", f"http://127.0.0.1:{server.server_address[1]}",
+             "--set", "contactEmailaddress=a@b.co", "--set", "contactProfileID=1", "--json"],
+            monkeypatch, cred_env("aptania"))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert status == 1, err
+    assert "internal error" not in err
+    assert json.loads(out)["counts"]["failed"] == 1

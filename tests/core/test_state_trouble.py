@@ -7,6 +7,7 @@ Linux) those tests are skipped, and the journal's handling of a full disk is sti
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -14,12 +15,13 @@ import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from core.journal import SCHEMA_VERSION, Journal
 from core.logsetup import teardown_logging
-from core.sandbox import Sandbox
+from core.sandbox import DEMO_CREDENTIALS, Sandbox
 from tests.core.test_upload_cli import _start_cli, _wait_for, cred_env, read_report, run_cli, spreadsheet
 
 PROVIDER = "aptania"
@@ -250,3 +252,102 @@ def test_a_damaged_settings_file_in_a_read_only_folder_is_left_with_a_sentence(i
         assert path.exists()
     finally:
         subprocess.run(["umount", "-l", str(isolated_state)], check=False)
+
+
+def test_a_journal_damaged_under_a_resumed_job_says_so_not_that_the_journal_was_closed(
+    isolated_state: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The journal opens (its first page is whole) but the job's rows are smashed: the run stops with the
+    "damaged, moved aside" sentence — not the "was closed" of a read after the file was moved aside."""
+    path = isolated_state / "journal.sqlite3"
+    source = spreadsheet(tmp_path, 3)
+    with Sandbox() as sandbox:
+        args = _args(source, sandbox, "--json")
+        refused = cred_env(PROVIDER, {k: "wrong" for k in DEMO_CREDENTIALS[PROVIDER]})
+        status, _, err = run_cli(args, monkeypatch, refused)
+        assert status == 2, err  # credentials refused: the job stays open for --resume
+        teardown_logging()
+        refused_requests = sandbox.create_requests(PROVIDER)
+        with sqlite3.connect(path) as db:
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            [root] = db.execute("SELECT rootpage FROM sqlite_master WHERE name='rows'").fetchone()
+            page = int(db.execute("PRAGMA page_size").fetchone()[0])
+        with open(path, "r+b") as fh:
+            fh.seek((root - 1) * page)
+            fh.write(b"\xa5" * page)
+        status, out, err = run_cli([*args, "--resume"], monkeypatch, cred_env(PROVIDER))
+        assert status == 2, err
+        moved = isolated_state.glob("journal.sqlite3.damaged-*")
+        [aside] = [p for p in moved if not p.name.endswith(("-wal", "-shm"))]
+        sentences = _sentences(err)
+        assert len(sentences) == 1, err
+        sentence = sentences[0]
+        assert sentence.startswith(f"The job journal {path} was damaged and could not be read; "
+                                   f"it was moved to {aside}"), sentence
+        assert json.loads(out)["exit_status"] == 2
+        assert sandbox.create_requests(PROVIDER) == refused_requests  # nothing sent
+
+
+def test_a_report_that_cannot_be_written_after_sending_keeps_the_counts_true(
+    isolated_state: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rows were sent, then the report cannot be written (a full disk, a missing folder): the sentence
+    names the report, and the summary, the --json counts and the journal still say what was sent."""
+    import shutil
+
+    import core.report
+
+    n = 5
+    source = spreadsheet(tmp_path, n)
+    blocker = tmp_path / "reports"
+    blocker.mkdir()
+    report = blocker / "report.csv"
+    real_write = core.report.write_report
+
+    def folder_gone_meanwhile(*args: Any, **kwargs: Any) -> None:
+        # writable when the upload checked it before sending; a file in its place by the time the report
+        # is written (a removed USB stick, a folder deleted by hand)
+        shutil.rmtree(blocker)
+        blocker.write_text("a file where the report's folder should be", encoding="utf-8")
+        real_write(*args, **kwargs)
+
+    monkeypatch.setattr(core.report, "write_report", folder_gone_meanwhile)
+    with Sandbox() as sandbox:
+        status, out, err = run_cli(_args(source, sandbox, "--json", "--report", str(report)), monkeypatch,
+                                   cred_env(PROVIDER))
+        assert sandbox.create_requests(PROVIDER) == n
+    assert status == 2, err
+    assert f"Cannot write the report {report}" in err
+    assert f"{n} rows" in err  # the summary line
+    assert f"{n} added" in err
+    result = json.loads(out)
+    assert result["counts"]["added"] == n
+    assert result["report"] is None
+    assert result["job_id"] is not None
+    with Journal() as journal:
+        assert journal.unfinished_jobs() == []  # every row ended: nothing left to resume
+
+
+def test_a_log_folder_that_cannot_be_created_is_mentioned_once_and_no_raw_log_line_reaches_stderr(
+    isolated_state: Path, tmp_path: Path
+) -> None:
+    """``logs`` blocked (a file where the folder should be): the log is said once to be unwritable, and the
+    warnings meant for it (here: the damaged settings file) do not fall through to stderr as raw lines."""
+    isolated_state.mkdir(parents=True, exist_ok=True)
+    (isolated_state / "logs").write_text("a file where the folder should be", encoding="utf-8")
+    (isolated_state / "settings.json").write_bytes(b"\xff not json")
+    source = spreadsheet(tmp_path, 3)
+    proc = _start_cli(["upload", str(source), "--provider", PROVIDER, "--set", "contactProfileID=1",
+                       "--dry-run"], {"CONTACT_UPLOADER_HOME": str(isolated_state)})
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    lines = _sentences(err)
+    assert [line for line in lines if line.startswith("The log file")] == [
+        f"The log file {isolated_state / 'logs' / 'contact-uploader.log'} cannot be written "
+        "(Not a directory); Contact Uploader goes on without it."
+    ], err
+    assert [line for line in lines if "settings.json" in line] == [
+        f"The settings file {isolated_state / 'settings.json'} could not be read and was moved to "
+        f"{isolated_state / 'settings.json.damaged'}; Contact Uploader goes on with empty settings "
+        "(enter the profiles' regions and login e-mails again)."
+    ], err

@@ -381,3 +381,17 @@ def test_header_row_0_says_the_file_has_none(tmp_path: Path, monkeypatch: pytest
                                  "--header-row", "-1"], monkeypatch)
     assert status == 2
     assert "0 for a sheet without one" in err
+@pytest.mark.parametrize("flag", ["--report", "--save"])
+def test_a_report_or_saved_import_over_the_spreadsheet_itself_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flag: str
+) -> None:
+    """A typo such as ``--report contacts.csv`` must not overwrite the file being uploaded (and with it the
+    only way to --resume): refused before anything is read or sent, the file left as it was."""
+    source = spreadsheet(tmp_path, 3)
+    before = source.read_bytes()
+    monkeypatch.chdir(tmp_path)
+    status, _, err = run_cli(["upload", str(source), "--provider", "octopush", "--default-region", "TR",
+                              "--dry-run", flag, source.name], monkeypatch)
+    assert status == 2, err
+    assert source.name in err
+    assert source.read_bytes() == before
