@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Protocol
 
+from core import messages
 from core.errors import UsageError
 from core.model import Contact, FieldKind, FieldSpec
 from core.providers.base import Provider
@@ -347,9 +348,7 @@ def _fast_phone(value: str, region: str) -> str | None:
 
 def _phone(value: str, region: str) -> tuple[str, str]:
     """(E.164, "") or ("", message in the current language)."""
-    from core.messages import language
-
-    return _phone_in(value, region, language())
+    return _phone_in(value, region, messages.language())
 
 
 @lru_cache(maxsize=65536)
@@ -410,8 +409,6 @@ def _national_elsewhere(value: str, text: str, region: str) -> str:
     :data:`OTHER_REGIONS`, the sentence that says so, in the user's language; else ""."""
     import phonenumbers
 
-    from core import messages
-
     if _LETTERS.search(text) is not None or _DIAL_MARKS.sub("", text).startswith(("+", "00")):
         return ""
     found = []
@@ -439,8 +436,6 @@ def _international_problem(value: str, text: str) -> str:
     the user's language; "" when it is not written with one (the default country applies then)."""
     import phonenumbers
     from phonenumbers import ValidationResult as Result
-
-    from core import messages
 
     compact = _DIAL_MARKS.sub("", text)
     if compact.startswith("00") and compact[2:3] not in ("", "0"):
