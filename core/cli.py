@@ -114,24 +114,22 @@ def unrecognized_sentence(
     return f"Unrecognized arguments: {' '.join(extras)}.{hint} Run '{prog} --help' to see what it takes."
 
 
-def _positive(value: str) -> int:
+def _whole_number(value: str, minimum: int, what: str) -> int:
     try:
         number = int(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{value}' is not a whole number") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"'{value}' must be 1 or more")
+    if number < minimum:
+        raise argparse.ArgumentTypeError(f"'{value}' must be {what}")
     return number
+
+
+def _positive(value: str) -> int:
+    return _whole_number(value, 1, "1 or more")
 
 
 def _header_row(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{value}' is not a whole number") from None
-    if number < 0:
-        raise argparse.ArgumentTypeError(f"'{value}' must be a row number, or 0 for a sheet without one")
-    return number
+    return _whole_number(value, 0, "a row number, or 0 for a sheet without one")
 
 
 def _add_demo(parser: argparse.ArgumentParser) -> None:

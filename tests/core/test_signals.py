@@ -14,27 +14,11 @@ import pytest
 
 from core.journal import Journal
 from core.sandbox import Sandbox
+from tests.core.test_joblock import _sends_per_row as _sends
 from tests.core.test_upload_cli import _start_cli, _wait_for, cred_env, read_report, run_cli, spreadsheet
 
 PROVIDER = "aptania"
 SIGNALS = [s for s in ("SIGTERM", "SIGHUP", "SIGINT") if hasattr(signal, s)]
-
-
-def _sends(sandbox: Sandbox) -> Counter[str]:
-    """How many create requests carried each row (by e-mail), as the sandbox received them.
-
-    A request cut short by a killed client (its body incomplete) is not a send: no real server
-    processes half a body.
-    """
-    found: Counter[str] = Counter()
-    for request in sandbox.received(PROVIDER):
-        if not request.path.endswith("/createContact"):
-            continue
-        try:
-            found[str(request.json()["contactEmailaddress"])] += 1
-        except (ValueError, KeyError):
-            continue
-    return found
 
 
 @pytest.mark.parametrize("name", SIGNALS)

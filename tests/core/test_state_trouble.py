@@ -12,7 +12,6 @@ import os
 import sqlite3
 import subprocess
 import sys
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ import pytest
 from core.journal import SCHEMA_VERSION, Journal
 from core.logsetup import teardown_logging
 from core.sandbox import DEMO_CREDENTIALS, Sandbox
+from tests.core.test_joblock import _sends_per_row as _sends
 from tests.core.test_upload_cli import _start_cli, _wait_for, cred_env, read_report, run_cli, spreadsheet
 
 PROVIDER = "aptania"
@@ -51,23 +51,6 @@ def tmpfs_state(isolated_state: Path) -> Iterator[Path]:
 def _args(source: Path, sandbox: Sandbox, *extra: str) -> list[str]:
     return ["upload", str(source), "--provider", PROVIDER, "--set", "contactProfileID=1",
             "--base-url", sandbox.base_url(PROVIDER), *extra]
-
-
-def _sends(sandbox: Sandbox) -> Counter[str]:
-    """How many create requests carried each row (by e-mail), as the sandbox received them.
-
-    A request cut short by a killed client (its body incomplete) is not a send: no real server
-    processes half a body.
-    """
-    found: Counter[str] = Counter()
-    for request in sandbox.received(PROVIDER):
-        if not request.path.endswith("/createContact"):
-            continue
-        try:
-            found[str(request.json()["contactEmailaddress"])] += 1
-        except (ValueError, KeyError):
-            continue
-    return found
 
 
 def _sentences(err: str) -> list[str]:
