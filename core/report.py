@@ -88,14 +88,19 @@ def check_report_target(path: str | os.PathLike[str]) -> None:
     if target.is_dir():
         raise ConfigError(f"Cannot write the report {target}: it is a folder; give a file name such as "
                           f"{target / 'report.csv'}.")
+    fd, tmp = _temp_beside(target)
+    os.close(fd)
+    os.unlink(tmp)
+
+
+def _temp_beside(target: Path) -> tuple[int, str]:
+    """A new private temporary file in ``target``'s folder (made if missing); ConfigError naming it."""
     directory = target.parent if str(target.parent) else Path(".")
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".report-", suffix=".csv", dir=directory)
+        return tempfile.mkstemp(prefix=".report-", suffix=".csv", dir=directory)
     except OSError as exc:
         raise ConfigError(f"Cannot write the report {target}: {exc.strerror or exc}.") from None
-    os.close(fd)
-    os.unlink(tmp)
 
 
 def write_report(
@@ -106,12 +111,7 @@ def write_report(
 ) -> Path:
     """Write the report to ``path`` (atomically: a half-written report never replaces a good one)."""
     target = Path(path).expanduser()
-    directory = target.parent if str(target.parent) else Path(".")
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".report-", suffix=".csv", dir=directory)
-    except OSError as exc:
-        raise ConfigError(f"Cannot write the report {target}: {exc.strerror or exc}.") from None
+    fd, tmp = _temp_beside(target)
     try:
         with open(fd, "w", encoding="utf-8-sig", newline="") as fh:
             writer = csv.writer(fh, lineterminator="\r\n")

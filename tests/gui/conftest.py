@@ -8,6 +8,7 @@ started it, then is cancelled and waited for so the next test starts clean.
 
 from __future__ import annotations
 
+import os
 import traceback
 from collections.abc import Iterator
 
@@ -17,6 +18,7 @@ from PySide6.QtCore import QCoreApplication, QElapsedTimer, QThread
 from PySide6.QtWidgets import QApplication
 
 from core.demo import DemoSession
+from core.sandbox import DEMO_CREDENTIALS
 
 GRACE_MS = 5000
 
@@ -88,3 +90,13 @@ def demo() -> Iterator[DemoSession]:
     """A running demo session: the sandbox with the demo credentials."""
     with DemoSession() as session:
         yield session
+
+
+@pytest.fixture
+def octopush_env(monkeypatch, sandbox) -> dict[str, str]:
+    """Real (non-demo) credentials and the sandbox URL from the environment, for the CLI and the window."""
+    creds = DEMO_CREDENTIALS["octopush"]
+    monkeypatch.setenv("CONTACT_UPLOADER_OCTOPUSH_API_KEY", creds["api_key"])
+    monkeypatch.setenv("CONTACT_UPLOADER_OCTOPUSH_API_LOGIN", creds["api_login"])
+    monkeypatch.setenv("CONTACT_UPLOADER_OCTOPUSH_BASE_URL", sandbox.base_url("octopush"))
+    return dict(os.environ)

@@ -14,7 +14,6 @@ import pytest
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from core.journal import Journal
-from core.sandbox import DEMO_CREDENTIALS
 from gui.context import AppContext
 from gui.import_view import ImportView, Step
 from gui.main_window import MainWindow
@@ -23,16 +22,6 @@ from tests.gui.test_upload_flow import _phone, write_xlsx
 
 ROOT = Path(__file__).resolve().parents[2]
 Yes = QMessageBox.StandardButton.Yes
-
-
-@pytest.fixture
-def octopush_env(monkeypatch, sandbox) -> dict[str, str]:
-    """Real (non-demo) credentials and the sandbox URL from the environment, for the CLI and the window."""
-    creds = DEMO_CREDENTIALS["octopush"]
-    monkeypatch.setenv("CONTACT_UPLOADER_OCTOPUSH_API_KEY", creds["api_key"])
-    monkeypatch.setenv("CONTACT_UPLOADER_OCTOPUSH_API_LOGIN", creds["api_login"])
-    monkeypatch.setenv("CONTACT_UPLOADER_OCTOPUSH_BASE_URL", sandbox.base_url("octopush"))
-    return dict(os.environ)
 
 
 def _to_check(qtbot, view: ImportView, path: Path) -> None:

@@ -4,19 +4,16 @@ other with every row stored exactly once."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from core.journal import Journal, mapping_key, table_fingerprint
 from core.reading import read_table
-from core.sandbox import DEMO_CREDENTIALS
 from gui.context import AppContext
 from gui.import_view import ImportView, Step
 from gui.upload_worker import READ_OPTION
@@ -25,16 +22,6 @@ from tests.gui.test_upload_flow import _phone, write_xlsx
 ROOT = Path(__file__).resolve().parents[2]
 ROWS = 1000  # five Octopush batches of 200
 Yes = QMessageBox.StandardButton.Yes
-
-
-@pytest.fixture
-def octopush_env(monkeypatch, sandbox) -> dict[str, str]:
-    """Real (non-demo) credentials and the sandbox URL from the environment, for the CLI and the window."""
-    creds = DEMO_CREDENTIALS["octopush"]
-    monkeypatch.setenv("CONTACT_UPLOADER_OCTOPUSH_API_KEY", creds["api_key"])
-    monkeypatch.setenv("CONTACT_UPLOADER_OCTOPUSH_API_LOGIN", creds["api_login"])
-    monkeypatch.setenv("CONTACT_UPLOADER_OCTOPUSH_BASE_URL", sandbox.base_url("octopush"))
-    return dict(os.environ)
 
 
 def _cli(*args: str) -> list[str]:
