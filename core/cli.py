@@ -28,6 +28,7 @@ from typing import IO, Any, NoReturn
 
 from core import APP_NAME, APP_TITLE, __version__
 from core.errors import JobInterrupted, UploaderError, UsageError
+from core.i18n import _
 from core.model import FieldSpec, Outcome, RowResult
 from core.providers import PROVIDERS, Provider, get_provider
 
@@ -198,6 +199,16 @@ def _sub_help(parser: argparse.ArgumentParser, exits: Sequence[tuple[str, str]],
     parser.epilog = epilog(exits, env)
 
 
+def _add_lang(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
+    from core.i18n import LANGUAGES
+
+    parser.add_argument(
+        "--lang", choices=LANGUAGES, default=None if top else argparse.SUPPRESS,
+        help=_("language of the messages, the summary and the report (default: the one chosen in the window, "
+               "else the system's)"),
+    )
+
+
 def _add_json(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--json",
@@ -233,6 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    _add_lang(parser, top=True)
     parser.add_argument(
         "--demo",
         action="store_true",
@@ -242,10 +254,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser("providers", help="list the providers, their fields, options and credentials")
+    _add_lang(p)
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     _sub_help(p, EXITS_PLAIN, [ENV_HOME])
 
     p = sub.add_parser("add", help="add one contact given with --set FIELD=VALUE")
+    _add_lang(p)
     _add_provider_options(p)
     p.add_argument(
         "--set",
@@ -263,6 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
               [ENV_HOME, *env_credentials(), *env_base_urls()])
 
     p = sub.add_parser("upload", help="add every row of a spreadsheet")
+    _add_lang(p)
     p.add_argument("file", metavar="FILE", help="CSV, TSV, TXT, XLSX, XLSM, XLS or ODS file")
     _add_provider_options(p, saved=True)
     p.add_argument("--sheet", metavar="NAME", help="the sheet to read (default: the first)")
@@ -306,6 +321,7 @@ def build_parser() -> argparse.ArgumentParser:
     _sub_help(p, EXITS_ROWS, [ENV_HOME, *env_credentials(), *env_base_urls()])
 
     p = sub.add_parser("groups", help="list the İleti Merkezi account's groups: id, name, count")
+    _add_lang(p)
     p.add_argument("provider", metavar="P", help="iletimerkezi (the platform with contact groups)")
     p.add_argument(
         "--profile", default="default", metavar="NAME", help="credentials profile (default: default)"
@@ -319,6 +335,7 @@ def build_parser() -> argparse.ArgumentParser:
               [ENV_HOME, *env_credentials(ileti), *env_base_urls(ileti)])
 
     p = sub.add_parser("credentials", help="store, test or delete a provider's credentials")
+    _add_lang(p)
     p.add_argument("action", choices=("set", "test", "delete"), help="set (prompt or stdin), test or delete")
     p.add_argument("provider", metavar="P", help=f"one of: {', '.join(PROVIDERS)}")
     p.add_argument(
@@ -615,6 +632,7 @@ def main(
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     arglist = list(sys.argv[1:] if argv is None else argv)
+    use_language(arglist)
     if not wants_json(arglist):
         with _stop_signals_interrupt():
             return _run(arglist, out, err, RunRecord())
@@ -628,6 +646,21 @@ def main(
     except BrokenPipeError:
         pass  # the reader went away; the exit status still tells
     return status
+
+
+def use_language(argv: Sequence[str]) -> str:
+    """Speak ``--lang``, ``CONTACT_UPLOADER_LANG``, the window's choice or the system's language (in that
+    order) from now on; before the parser is built, so its help and errors speak it too."""
+    from core import i18n
+
+    saved = None
+    try:
+        from core.settings import load
+
+        saved = load().language()
+    except Exception:  # a damaged or unreadable settings file never stops the command  # noqa: BLE001
+        saved = None
+    return i18n.set_language(i18n.choose_language(i18n.lang_from_argv(argv), saved=saved))
 
 
 @contextmanager

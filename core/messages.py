@@ -17,22 +17,22 @@ import re
 from functools import cache
 from typing import Any
 
+from core import i18n
 from core.resources import resource_path
 
 DEFAULT_LANG = "en"
-_lang = DEFAULT_LANG
 #: A provider's own text quoted inside a sentence is cut to this many characters (the full excerpt is kept
 #: separately as the row's raw text), so a 10 MB error page never becomes a 10 MB sentence.
 TEXT_IN_SENTENCE = 300
 
 
 def set_language(lang: str) -> None:
-    global _lang
-    _lang = lang or DEFAULT_LANG
+    """Same as :func:`core.i18n.set_language` (one language for the whole program)."""
+    i18n.set_language(lang)
 
 
 def language() -> str:
-    return _lang
+    return i18n.language()
 
 
 @cache
@@ -83,7 +83,7 @@ def known(section: str, code: str) -> bool:
 
 def describe(section: str, code: str, text: str = "", *, lang: str | None = None, **params: str) -> str:
     """The readable sentence for ``code`` of ``section`` (a provider name or ``network``)."""
-    lg = lang or _lang
+    lg = lang or i18n.language()
     sentence = _lookup(section, code, lg) or _fallback(section, lg)
     quoted = " ".join((text or "")[: 4 * TEXT_IN_SENTENCE].split())
     if len(quoted) > TEXT_IN_SENTENCE:

@@ -92,6 +92,9 @@ class Settings:
             last = data.get("last")
             if isinstance(last, dict):
                 self._data["last"] = {k: str(v) for k, v in last.items() if k in ("provider", "profile")}
+            lang = data.get("language")
+            if isinstance(lang, str) and lang:
+                self._data["language"] = lang
 
     # ------------------------------------------------------------------ file
     @classmethod
@@ -212,6 +215,18 @@ class Settings:
 
     def set_default_list(self, provider: str, profile: str, value: str | None) -> None:
         self.set_profile_values(provider, profile, {"default_list": (value or "").strip()})
+
+    # ------------------------------------------------------------------ language
+    def language(self) -> str | None:
+        """The language chosen in the window (None: follow the operating system)."""
+        value = self._data.get("language")
+        return str(value) if value else None
+
+    def set_language(self, lang: str | None) -> None:
+        if lang:
+            self._data["language"] = lang
+        else:
+            self._data.pop("language", None)
 
     # ------------------------------------------------------------------ last used
     def last_used(self) -> tuple[str | None, str | None]:

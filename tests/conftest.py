@@ -25,6 +25,11 @@ def isolated_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             monkeypatch.delenv(name)
     home = tmp_path / "state"
     monkeypatch.setenv("CONTACT_UPLOADER_HOME", str(home))
+    # English unless a test asks for another language, whatever the machine's locale (child processes too)
+    monkeypatch.setenv("CONTACT_UPLOADER_LANG", "en")
+    from core import i18n
+
+    i18n.set_language("en")
     return home
 
 
