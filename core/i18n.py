@@ -101,6 +101,13 @@ def _translations(lang: str) -> _gettext.NullTranslations:
         return _gettext.NullTranslations()
 
 
+def translation(lang: str | None = None) -> _gettext.NullTranslations:
+    """The catalogue of ``lang`` (the current language when None; English for one the program lacks)."""
+    if lang is None:
+        return _current
+    return _translations(normalise(lang) or DEFAULT)
+
+
 def normalise(value: str | None) -> str | None:
     """``"tr_TR.UTF-8"`` → ``"tr"``; None for a language the program does not speak."""
     if not value:

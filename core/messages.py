@@ -1,11 +1,14 @@
 """Readable messages: provider codes and network problems turned into plain advice.
 
-The sentences live in data, one table per language in ``resources/messages/<lang>.json``::
+The sentences live in data, one table in ``resources/messages/en.json`` (SPEC §4: one table per provider)::
 
     {"<provider or 'network'>": {"codes": {"<code>": "sentence with {placeholders}"},
                                    "fallback": "Octopush answered code {code}: {text}"}}
 
-A code nobody documented gets the table's fallback; a language without a sentence falls back to English.
+Their Turkish, French and Spanish texts are in the program's one gettext catalogue (:mod:`core.i18n`), each
+under the context ``messages/<section>.codes.<code>`` (``messages/<section>.fallback``), extracted from this
+table by ``scripts/i18n.py``. A code nobody documented gets the table's fallback; a sentence without a
+translation stays English.
 Placeholders always available: ``{code}``, ``{text}`` (the provider's own text), plus whatever the
 caller passes (``{column}``, ``{provider}``, ``{status}``, …). Missing placeholders are left readable.
 """
@@ -21,6 +24,8 @@ from core import i18n
 from core.resources import resource_path
 
 DEFAULT_LANG = "en"
+#: the catalogue context of a sentence of the table: ``messages/<section>.codes.<code>`` (scripts/i18n.py)
+CONTEXT = "messages/"
 #: A provider's own text quoted inside a sentence is cut to this many characters (the full excerpt is kept
 #: separately as the row's raw text), so a 10 MB error page never becomes a 10 MB sentence.
 TEXT_IN_SENTENCE = 300
@@ -59,21 +64,26 @@ class _Keep(dict[str, str]):
         return "{" + key + "}"
 
 
+def _english(section: str, key: str) -> str | None:
+    sec = table(DEFAULT_LANG).get(section) or {}
+    value = sec.get(key) if key == "fallback" else (sec.get("codes") or {}).get(key)
+    return str(value) if value else None
+
+
 def _lookup(section: str, code: str, lang: str) -> str | None:
-    for lg in (lang, DEFAULT_LANG):
-        sec = table(lg).get(section) or {}
-        sentence = (sec.get("codes") or {}).get(code)
-        if sentence:
-            return str(sentence)
-    return None
+    english = _english(section, code)
+    if english is None:
+        return None
+    context = CONTEXT + section + ".codes." + code
+    return str(i18n.translation(lang).pgettext(context, english))
 
 
 def _fallback(section: str, lang: str) -> str:
-    for lg in (lang, DEFAULT_LANG):
-        fb = (table(lg).get(section) or {}).get("fallback")
-        if fb:
-            return str(fb)
-    return "{provider} answered code {code}: {text}"
+    english = _english(section, "fallback")
+    if english is None:
+        return str(i18n.translation(lang).gettext("{provider} answered code {code}: {text}"))
+    context = CONTEXT + section + ".fallback"
+    return str(i18n.translation(lang).pgettext(context, english))
 
 
 def known(section: str, code: str) -> bool:
@@ -88,7 +98,7 @@ def describe(section: str, code: str, text: str = "", *, lang: str | None = None
     quoted = " ".join((text or "")[: 4 * TEXT_IN_SENTENCE].split())
     if len(quoted) > TEXT_IN_SENTENCE:
         quoted = quoted[: TEXT_IN_SENTENCE - 4].rstrip() + " […]"
-    values = _Keep(code=code, text=quoted or "(no text)", **params)
+    values = _Keep(code=code, text=quoted or str(i18n.translation(lg).gettext("(no text)")), **params)
     values.setdefault("provider", str((table(DEFAULT_LANG).get(section) or {}).get("title", section)))
     return tidy(sentence.format_map(values).strip())
 

@@ -16,7 +16,7 @@ wheel=$(ls "$work"/wheel/contact_uploader-*.whl)
 python3 - "$wheel" <<'PY'
 import sys, zipfile
 names = set(zipfile.ZipFile(sys.argv[1]).namelist())
-for need in ("resources/aliases.json", "resources/style.qss", "resources/messages/tr.json",
+for need in ("resources/aliases.json", "resources/style.qss", "resources/locale/tr/LC_MESSAGES/contact_uploader.mo",
              "resources/icons/app.png", "core/__init__.py", "gui/launcher.py"):
     assert need in names, f"the wheel lacks {need}"
 PY
@@ -38,7 +38,7 @@ for where in (Path(core.__file__), Path(resources.__file__), resource_root()):
     where = where.resolve()
     assert venv in where.parents, f"{where} is not inside the venv"
     assert repo not in where.parents, f"{where} comes from the checkout"
-for name in ("aliases.json", "style.qss", "messages/tr.json", "icons/app.png", "icons/check.png"):
+for name in ("aliases.json", "style.qss", "locale/tr/LC_MESSAGES/contact_uploader.mo", "icons/app.png", "icons/check.png"):
     assert (resource_root() / name).is_file(), f"resources/{name} is missing from the install"
 PY
 [ "$(command -v contact-uploader)" = "$work/venv/bin/contact-uploader" ]
