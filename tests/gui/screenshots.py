@@ -2,6 +2,11 @@
 
     xvfb-run -a -s "-screen 0 1400x900x24" python tests/gui/screenshots.py
     QT_QPA_PLATFORM=offscreen python tests/gui/screenshots.py      # without a display server
+    python tests/gui/screenshots.py shots-tr --lang tr              # the window in Turkish (en, tr, fr, es)
+    python tests/gui/screenshots.py shots-qps --lang qps --audit untranslated.json
+
+``--audit FILE`` (with the ``qps`` pseudo-locale) writes, for each screen, the visible texts that did not go
+through translation (tests/gui/text_audit.py); tests/gui/test_pseudo_locale.py runs it and fails on any.
 
 PNG files (22) go to ./screenshots/ (or the folder given as the first argument). Runs in ``--demo`` mode
 against the built-in sandbox, with a throw-away state directory and an in-memory keyring, so it
@@ -33,10 +38,27 @@ def _isolate() -> None:
     keyring.set_keyring(MemoryKeyring())
 
 
+def _options(argv: list[str]) -> tuple[Path, str, Path | None]:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="screenshots of every step of the window")
+    parser.add_argument("folder", nargs="?", default="screenshots")
+    parser.add_argument("--lang", default="en")
+    parser.add_argument("--audit", type=Path, default=None)
+    args = parser.parse_args(argv)
+    return Path(args.folder).resolve(), str(args.lang), args.audit
+
+
 def main(argv: list[str]) -> int:
-    out = Path(argv[0] if argv else "screenshots").resolve()
+    out, lang, audit = _options(argv)
     out.mkdir(parents=True, exist_ok=True)
     _isolate()
+    os.environ["CONTACT_UPLOADER_LANG"] = lang
+    from core import i18n
+
+    i18n.set_language(lang)
+    findings: dict[str, list[str]] = {}
+    data: list[str] = []
 
     from PySide6.QtCore import QCoreApplication, QElapsedTimer
     from PySide6.QtWidgets import QWidget
@@ -68,6 +90,10 @@ def main(argv: list[str]) -> int:
         path = out / f"{name}.png"
         widget.grab().save(str(path))
         sys.stdout.write(f"{path}\n")
+        if audit is not None:
+            from tests.gui.text_audit import untranslated
+
+            findings[name] = untranslated(widget, data)
 
     with DemoSession() as demo:
         context = AppContext("iletimerkezi", demo=demo)
@@ -125,6 +151,7 @@ def main(argv: list[str]) -> int:
         shot(dialog, "10-credentials-netcore-no-check")
         dialog.reject()
 
+        data.extend(_leads_cells())
         window.show_page(1)
         shot(window, "11-import-page")
         _import_steps(window, demo, tempfile.mkdtemp(prefix="cu-shots-file-"), shot, wait_for, settle)
@@ -149,7 +176,22 @@ def main(argv: list[str]) -> int:
         window.close()
         wait_all()
     app.processEvents()
+    if audit is not None:
+        import json
+
+        audit.write_text(json.dumps(findings, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
+
+
+def _leads_cells() -> list[str]:
+    """Every value of the file write_leads makes (data: shown as it is, never translated)."""
+    import openpyxl
+
+    folder = tempfile.mkdtemp(prefix="cu-shots-cells-")
+    book = openpyxl.load_workbook(write_leads(folder, rows=60), read_only=True)
+    cells = {str(v) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)
+             for v in row if v}
+    return sorted(cells | {"Leads", "Notes", "spring-fair-leads.xlsx"})
 
 
 def write_leads(folder: str, rows: int = 1200) -> Path:
