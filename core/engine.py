@@ -45,7 +45,7 @@ import random
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -196,11 +196,12 @@ def run_job(
     provider: Provider,
     creds: Credentials,
     base_url: str,
-    contacts: Sequence[Contact],
+    contacts: Iterable[Contact],
     options: Options,
     *,
     journal: Journal,
     job_id: int,
+    total: int | None = None,
     concurrency: int | None = None,
     progress: Callable[[Progress], None] | None = None,
     control: JobControl | None = None,
@@ -214,9 +215,11 @@ def run_job(
     """Send every contact of the job that has not ended yet; blocks until the job ends or stops.
 
     ``contacts`` are all the job's valid contacts (rows that ended in an earlier run are skipped, not
-    re-sent). ``columns`` maps field ids to the column headers they come from, so a message about a
-    field at fault names the user's column. Raises only on a programming error; network trouble,
-    refusals and bad credentials end in the rows' results and the summary.
+    re-sent), in a list or — with ``total``, their number — any iterable read as requests are built (a
+    million-row job streamed from its spool: only the contacts of requests not yet answered are held).
+    ``columns`` maps field ids to the column headers they come from, so a message about a field at fault
+    names the user's column. Raises only on a programming error; network trouble, refusals and bad
+    credentials end in the rows' results and the summary.
     """
     runner = _Runner(
         provider=provider,
@@ -227,6 +230,7 @@ def run_job(
         journal=journal,
         job_id=job_id,
         concurrency=concurrency,
+        total_given=total,
         progress=progress,
         control=control or JobControl(),
         on_result=on_result,
@@ -289,11 +293,12 @@ class _Runner:
     provider: Provider
     creds: Credentials
     base_url: str
-    contacts: Sequence[Contact]
+    contacts: Iterable[Contact]
     options: Options
     journal: Journal
     job_id: int
     concurrency: int | None
+    total_given: int | None
     progress: Callable[[Progress], None] | None
     control: JobControl
     on_result: Callable[[RowResult], None] | None
@@ -310,8 +315,13 @@ class _Runner:
         cap = self.concurrency if self.concurrency else self.provider.default_concurrency
         self.cap = max(1, min(int(cap), MAX_CONCURRENCY))
         self.limiter = _Limiter(self.cap)
-        self.by_key: dict[int, Contact] = {c.key: c for c in self.contacts}
-        self.total = len(self.by_key)
+        if self.total_given is None:
+            self.contacts = list(self.contacts)
+            self.total = len({c.key for c in self.contacts})
+        else:
+            self.total = int(self.total_given)
+        # the contacts of requests built and not answered yet (providers read them back from the answer)
+        self.by_key: dict[int, Contact] = {}
         self.secrets = tuple(s for s in self.provider.secret_values(self.creds) if s)
         self.resent_note = (
             "" if self.provider.reports_duplicates
@@ -385,7 +395,7 @@ class _Runner:
             total=self.total,
             requests=self.requests,
             retries=self.retries,
-            resent=tuple(self.resent),
+            resent=tuple(sorted(self.resent)),
         )
 
     async def _wait_for(self, workers: list[asyncio.Task[None]]) -> None:
@@ -407,30 +417,45 @@ class _Runner:
                     await everything
 
     def _load_journal(self) -> None:
-        known = self.journal.rows(self.job_id)
-        todo: list[Contact] = []
-        resend: set[int] = set()
-        for contact in self.by_key.values():
-            row = known.get(contact.key)
-            if row is not None and row.finished:
-                outcome = row.outcome
-                assert outcome is not None
+        ended, in_flight = self.journal.ended_keys(self.job_id)
+        if isinstance(self.contacts, list):  # the rows that ended among these contacts
+            for contact in self.contacts:
+                outcome = ended.get(contact.key)
+                if outcome is not None:
+                    self.counts[outcome] = self.counts.get(outcome, 0) + 1
+        else:  # streamed: every row of the job is one of its contacts
+            for outcome in ended.values():
                 self.counts[outcome] = self.counts.get(outcome, 0) + 1
-                continue
-            if row is not None and row.in_flight:
-                resend.add(contact.key)
-            todo.append(contact)
-        self.resend_keys = frozenset(resend)
-        self.resent = sorted(resend)
-        self.fresh: Iterator[_Work] | None = self._fresh_work(todo)
+        self.ended_rows = frozenset(ended)
+        del ended
+        self.resend_keys = frozenset(in_flight)
+        self.resent = []  # in source order, as they come up
+        self.fresh: Iterator[_Work] | None = self._fresh_work(iter(self.contacts))
         self.prefetched: _Work | None = None  # the next fresh request, built while the loop was idle
 
-    def _fresh_work(self, todo: list[Contact]) -> Iterator[_Work]:
+    def _fresh_work(self, contacts: Iterator[Contact]) -> Iterator[_Work]:
         size = max(1, int(self.provider.batch_size))
-        for start in range(0, len(todo), size):
-            chunk = todo[start : start + size]
+        ended = self.ended_rows
+        resend = self.resend_keys
+        by_key = self.by_key
+        seen: set[int] = set() if self.total_given is None else _NoSet()
+        while True:
+            chunk: list[Contact] = []
+            for contact in contacts:
+                key = contact.key
+                if key in ended or key in seen:
+                    continue
+                seen.add(key)
+                if key in resend:
+                    self.resent.append(key)
+                by_key[key] = contact
+                chunk.append(contact)
+                if len(chunk) >= size:
+                    break
+            if not chunk:
+                return
             for request in self.provider.build_requests(chunk, self.options, self.creds, self.base_url):
-                yield _Work(request, resend=self.resend_keys.intersection(request.keys))
+                yield _Work(request, resend=resend.intersection(request.keys))
 
     # ------------------------------------------------------------------ control
     def _wake_from_thread(self) -> None:
@@ -826,8 +851,10 @@ class _Runner:
         except JournalError as exc:  # the rows stay in_flight: re-sent on resume, never lost
             self._journal_failed(exc)
             return
+        by_key = self.by_key
         for result in final:
             counts[result.outcome] = counts.get(result.outcome, 0) + 1
+            by_key.pop(result.key, None)  # answered for good: its contact is no longer needed
         self.session_done += len(final)
         if self.on_result is not None:
             for result in final:
@@ -868,6 +895,17 @@ class _Runner:
                 waiting_message=self.waiting_message if waiting is not None else "",
             )
         )
+
+
+class _NoSet(set[int]):
+    """A set that keeps nothing: a streamed job's contacts are unique by construction (one per row), and
+    remembering a million keys would cost what streaming saves."""
+
+    def add(self, key: int) -> None:
+        pass
+
+    def __contains__(self, key: object) -> bool:
+        return False
 
 
 def _parse_after_release(request: WireRequest, response: Answer) -> bool:

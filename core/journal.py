@@ -46,7 +46,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import wraps
 from pathlib import Path
@@ -62,12 +62,15 @@ log = logging.getLogger(__name__)
 FILE_NAME = "journal.sqlite3"
 IN_FLIGHT = "in_flight"
 PENDING = "pending"
-SCHEMA_VERSION = 1  # PRAGMA user_version of the schema below; 0 = a journal from before versions
+SCHEMA_VERSION = 2  # PRAGMA user_version of the schema below; 0 = a journal from before versions
 KEEP_DAYS = 7.0  # finished and abandoned jobs are forgotten after this many days…
 KEEP_FINISHED = 10  # …and beyond the newest this many of them
-# the forward migrations: user_version N-1 -> N (0 -> 1: an index for maintain(); pages freed incrementally)
+# the forward migrations: user_version N-1 -> N (0 -> 1: an index for maintain(); pages freed incrementally;
+# 1 -> 2: the job's spec, how the file was read and mapped (core.job.JobSpec), so either front end resumes
+# any job exactly; '' for a job written before)
 _MIGRATIONS: dict[int, tuple[str, ...]] = {
     1: ("CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state, updated)",),
+    2: ("ALTER TABLE jobs ADD COLUMN spec TEXT NOT NULL DEFAULT ''",),
 }
 
 _SCHEMA = """
@@ -156,6 +159,7 @@ class JobInfo:
     updated: float
     finished_rows: int
     in_flight_rows: int
+    spec: dict[str, Any] | None = None  # the job's spec as stored (core.job.JobSpec.to_json), if any
 
 
 def canonical(value: Any) -> str:
@@ -361,8 +365,12 @@ class Journal:
         total: int,
         *,
         source: str = "",
+        spec: Mapping[str, Any] | None = None,
     ) -> int:
-        """A new open job; an older open job for the same file, account and mapping is abandoned."""
+        """A new open job; an older open job for the same file, account and mapping is abandoned.
+
+        ``spec``: the job's :class:`core.job.JobSpec` as JSON (how the file is read and mapped), kept so a
+        job is resumed exactly as it was started, by either front end."""
         now = time.time()
         mapping_text = canonical(mapping)
         with self._tx() as db:
@@ -372,10 +380,10 @@ class Journal:
                 (now, fingerprint, provider, profile, mapping_text),
             )
             cur = db.execute(
-                "INSERT INTO jobs (fingerprint, provider, profile, mapping, options, total, source, "
-                "created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO jobs (fingerprint, provider, profile, mapping, options, total, source, spec, "
+                "created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (fingerprint, provider, profile, mapping_text, canonical(dict(options)), int(total),
-                 str(source), now, now),
+                 str(source), canonical(dict(spec)) if spec else "", now, now),
             )
             job_id = cur.lastrowid
         assert job_id is not None
@@ -410,7 +418,7 @@ class Journal:
                 "j.state, j.created, j.updated, "
                 "(SELECT COUNT(*) FROM rows r WHERE r.job_id=j.id "
                 "AND r.state NOT IN ('pending','in_flight')), "
-                "(SELECT COUNT(*) FROM rows r WHERE r.job_id=j.id AND r.state='in_flight') "
+                "(SELECT COUNT(*) FROM rows r WHERE r.job_id=j.id AND r.state='in_flight'), j.spec "
                 f"FROM jobs j {where} ORDER BY j.id DESC",
                 tuple(params),
             ).fetchall()
@@ -419,6 +427,7 @@ class Journal:
                 id=int(r[0]), fingerprint=r[1], provider=r[2], profile=r[3], mapping=json.loads(r[4]),
                 options=json.loads(r[5]), total=int(r[6]), source=r[7], state=r[8], created=float(r[9]),
                 updated=float(r[10]), finished_rows=int(r[11]), in_flight_rows=int(r[12]),
+                spec=_spec_of(r[13]),
             )
             for r in found
         ]
@@ -482,6 +491,58 @@ class Journal:
                 (job_id,),
             ).fetchall()
         return {int(r[0]): JournalRow(int(r[0]), r[1], r[2], r[3], r[4], r[5], int(r[6])) for r in found}
+
+    @_guarded
+    def ended_keys(self, job_id: int) -> tuple[dict[int, Outcome], set[int]]:
+        """(the outcome of each row that ended, the keys left in flight) of a job: what the engine needs
+        to resume it, without loading every row's texts (a million-row job)."""
+        ended: dict[int, Outcome] = {}
+        in_flight: set[int] = set()
+        outcomes = {o.value: o for o in Outcome}
+        with self._lock:
+            cur = self._conn.execute("SELECT key, state FROM rows WHERE job_id=? AND state != 'pending'",
+                                     (job_id,))
+            for key, state in cur:
+                if state == IN_FLIGHT:
+                    in_flight.add(int(key))
+                else:
+                    ended[int(key)] = outcomes[state]
+        return ended, in_flight
+
+    @_guarded
+    def outcome_counts(self, job_id: int) -> dict[Outcome, int]:
+        """Rows per final outcome of a job."""
+        with self._lock:
+            found = self._conn.execute(
+                "SELECT state, COUNT(*) FROM rows WHERE job_id=? AND state NOT IN ('pending', 'in_flight') "
+                "GROUP BY state", (job_id,),
+            ).fetchall()
+        return {Outcome(state): int(n) for state, n in found}
+
+    def iter_reported(self, job_id: int, batch: int = 5000) -> Iterator[RowResult]:
+        """In key order, the result of every row that ended and the note of every row that has not
+        (``pending``, see :meth:`note`): what the report shows, read a batch at a time."""
+        last = -(1 << 62)
+        while True:
+            found = self._reported_after(job_id, last, batch)
+            for key, state, code, raw_text, message, contact_id in found:
+                if state in (PENDING, IN_FLIGHT):
+                    yield RowResult(int(key), Outcome.PENDING, code=code, raw_text=raw_text, message=message)
+                else:
+                    yield RowResult(int(key), Outcome(state), code=code, raw_text=raw_text, message=message,
+                                    contact_id=contact_id)
+            if len(found) < batch:
+                return
+            last = int(found[-1][0])
+
+    @_guarded
+    def _reported_after(self, job_id: int, last: int, batch: int) -> list[Any]:
+        with self._lock:
+            return self._conn.execute(
+                "SELECT key, state, code, raw_text, message, contact_id FROM rows WHERE job_id=? AND key > ? "
+                "AND (state NOT IN ('pending', 'in_flight') OR message != '') ORDER BY key LIMIT ?",
+                (job_id, last, batch),
+            ).fetchall()
 
     def results(self, job_id: int) -> dict[int, RowResult]:
         """The final results of the rows that ended, by key."""
@@ -602,6 +663,17 @@ _RECORD_JSON = (
     "INSERT INTO rows (job_id, key, state, code, raw_text, message, contact_id, updated) "
     "SELECT ?1, value, ?2, ?3, ?4, ?5, ?6, ?7 FROM json_each(?8) WHERE true" + _RECORD_SET
 )
+
+
+def _spec_of(text: str) -> dict[str, Any] | None:
+    """A job's stored spec, or None (a job written before specs were kept, or an unreadable one)."""
+    if not text:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def _has_json(db: sqlite3.Connection) -> bool:

@@ -70,6 +70,7 @@ __all__ = [
     "WORKBOOK_SUFFIXES",
     "RawSheet",
     "Table",
+    "TableStream",
     "cell_text",
     "column_letter",
     "detect_encoding",
@@ -79,6 +80,7 @@ __all__ = [
     "read_raw",
     "read_table",
     "sniff_delimiter",
+    "stream_table",
 ]
 
 TEXT_SUFFIXES: Final = frozenset({".csv", ".tsv", ".txt", ".tab"})
@@ -237,6 +239,213 @@ def read_table(
         header_confidence=confidence,
         notes=notes,
     )
+
+
+@dataclass(slots=True)
+class TableStream:
+    """A sheet read row by row: the headers, row numbers and cells :func:`read_table` gives, without
+    holding the rows.
+
+    A text file is read once here (to find the header row and the columns' shape, and to refuse a bad
+    file before anything is sent) and once more per iteration; memory does not grow with its rows. A
+    workbook is read whole (``table`` holds it). Iterating yields ``(row number as shown, cells)``, each
+    row exactly ``len(headers)`` cells, as ``zip(Table.row_numbers, Table.rows)`` would.
+    """
+
+    path: Path
+    sheet: str | None
+    sheets: list[str]
+    headers: list[str]
+    header_row: int
+    encoding: str | None
+    delimiter: str | None
+    count: int  # data rows
+    header_detected: bool = True
+    header_confidence: float = 1.0
+    notes: list[str] = field(default_factory=list)
+    table: Table | None = None  # a workbook, read whole
+    _rows: Any = None  # () -> Iterator[tuple[int, list[str]]] for a text file
+
+    @classmethod
+    def of(cls, table: Table) -> TableStream:
+        return cls(path=table.path, sheet=table.sheet, sheets=table.sheets, headers=table.headers,
+                   header_row=table.header_row, encoding=table.encoding, delimiter=table.delimiter,
+                   count=len(table.rows), header_detected=table.header_detected,
+                   header_confidence=table.header_confidence, notes=table.notes, table=table)
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        if self.table is not None:
+            return zip(self.table.row_numbers, self.table.rows, strict=True)
+        rows: Iterator[tuple[int, list[str]]] = self._rows()
+        return rows
+
+    def sample(self, limit: int) -> list[list[str]]:
+        """The first ``limit`` data rows (what mapping suggestions look at)."""
+        if self.table is not None:
+            return self.table.rows[:limit]
+        return [row for _number, row in itertools.islice(iter(self), limit)]
+
+
+def stream_table(
+    path: str | os.PathLike[str],
+    *,
+    sheet: str | int | None = None,
+    header_row: int | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+) -> TableStream:
+    """:func:`read_table` for a file too large to hold: the same arguments, errors and result, as a
+    :class:`TableStream` (a CSV/TXT file streamed; a workbook read whole)."""
+    p = Path(path)
+    if _kind(p, _head(p)) == "workbook":
+        return TableStream.of(read_table(p, sheet=sheet, header_row=header_row, encoding=encoding,
+                                         delimiter=delimiter))
+    first = _open_source(p, sheet=sheet, encoding=encoding, delimiter=delimiter)
+    if first.encoding is None:  # not a text source after all
+        return TableStream.of(read_table(p, sheet=sheet, header_row=header_row, encoding=encoding,
+                                         delimiter=delimiter))
+    # the reading as detected, so that every later pass reads the file the same way
+    codec_name, delim = first.encoding, first.delimiter
+
+    def records() -> Iterator[tuple[int, list[str]]]:
+        source = _open_source(p, sheet=None, encoding=codec_name, delimiter=delim)
+        strip = str.strip
+        for number, row in source.records:
+            if any(map(strip, row)):
+                yield number, row
+
+    name = first.path.name
+    strip = str.strip
+    scan = ((n, r) for n, r in first.records if any(map(strip, r)))
+    detected = True
+    confidence = 1.0
+    head: list[tuple[int, list[str]]] = []
+    header: list[str] = []
+    header_number = 0
+    if header_row is None or header_row == 0:
+        head = list(itertools.islice(scan, HEADER_SCAN_ROWS))
+        if not head:
+            raise FileProblem(f"{name} is empty: it has no rows with data{_sheet_suffix(first)}.")
+        if header_row is None:
+            rows = [r for _n, r in head]
+            index, confidence = detect_header_row(rows)
+            if headerless(rows, index):
+                header_row = 0
+            else:
+                header, header_number = head[index][1], head[index][0]
+                head = head[index + 1:]
+        else:
+            detected = False
+    else:
+        detected = False
+        numbers: list[int] = []
+        for number, row in scan:
+            numbers.append(number)
+            if number >= header_row:
+                header = row
+                break
+        if not numbers:
+            raise FileProblem(f"{name} is empty: it has no rows with data{_sheet_suffix(first)}.")
+        index = _header_index(numbers, header_row, first)
+        header_number = numbers[index]
+    shape = _StreamShape(header, headerless=header_row == 0)
+    for _number, row in itertools.chain(head, scan):
+        shape.add(row)
+    if not shape.count:
+        raise FileProblem(f"{name} has a header row (row {header_number}) but no data rows below it"
+                          f"{_sheet_suffix(first)}.")
+    headers, notes, width, keep = shape.result()
+    if header_row == 0:
+        notes.insert(0, f"{name} has no header row: row {head[0][0]} holds a contact "
+                        "like the rows below it, so every row is read as data and the columns are named by "
+                        "their letters.")
+
+    def data() -> Iterator[tuple[int, list[str]]]:
+        for number, row in records():
+            if number <= header_number:
+                continue
+            n = len(row)
+            if n < width:
+                row.extend([""] * (width - n))
+            elif n > width:
+                del row[width:]
+            yield number, (row if keep is None else [row[i] for i in keep])
+
+    return TableStream(path=first.path, sheet=first.sheet, sheets=first.sheets, headers=headers,
+                       header_row=header_number, encoding=first.encoding, delimiter=first.delimiter,
+                       count=shape.count, header_detected=detected, header_confidence=confidence,
+                       notes=notes, _rows=data)
+
+
+class _StreamShape:
+    """What :func:`_shape` decides from all the rows, gathered one row at a time."""
+
+    def __init__(self, header: list[str], *, headerless: bool) -> None:
+        self.header = header
+        self.headerless = headerless
+        width = len(header)
+        while width and not header[width - 1].strip():
+            width -= 1
+        self.header_width = width
+        self.width = width
+        self.widened_rows = 0
+        self.max_len = 0
+        self.count = 0
+        # columns without a name (within the header) and whether any row has data there
+        self.blank_named = [i for i in range(width) if not header[i].strip()]
+        self.filled: set[int] = set()
+
+    def add(self, row: list[str]) -> None:
+        self.count += 1
+        n = len(row)
+        if n > self.max_len:
+            self.max_len = n
+        if self.headerless:
+            return
+        width = self.width
+        header_width = self.header_width
+        if n > width:
+            last = n
+            while last > width and not row[last - 1].strip():
+                last -= 1
+            if last > width:
+                self.width = last
+        if n > header_width:
+            extra = [i for i in range(header_width, n) if row[i].strip()]
+            if extra:
+                self.widened_rows += 1
+                self.filled.update(extra)
+        filled = self.filled
+        for i in self.blank_named:
+            if i < n and i not in filled and row[i].strip():
+                filled.add(i)
+
+    def result(self) -> tuple[list[str], list[str], int, list[int] | None]:
+        """(headers, notes, width every row is padded or cut to, the columns kept or None for all)."""
+        if self.headerless:
+            width = self.max_len
+            return letter_headers(width), [], width, None
+        header = self.header
+        width = max(self.width, 1)
+        names = _header_names(header[:width] + [""] * max(0, width - len(header)))
+        keep: list[int] | None = None
+        filled = self.filled
+        blank = {i for i in range(width) if (i >= len(header) or not header[i].strip()) and i not in filled}
+        if blank and len(blank) < width:
+            keep = [i for i in range(width) if i not in blank]
+            names = [names[i] for i in keep]
+        notes: list[str] = []
+        if width > self.header_width and self.widened_rows:
+            kept = keep if keep is not None else list(range(width))
+            extra = ", ".join(name for i, name in zip(kept, names, strict=True) if i >= self.header_width)
+            notes.append(
+                f"{self.widened_rows} row(s) have cells to the right of the last column name; "
+                f"they are kept as {extra}."
+            )
+        return names, notes, width, keep
 
 
 def read_raw(

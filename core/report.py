@@ -12,15 +12,16 @@ import csv
 import os
 import re
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 
 from core.errors import ConfigError
+from core.i18n import N_, _
 from core.model import Outcome, RowResult
 
 HEADER = ("row", "status", "code", "message", "id")
-NOT_SENT = "Not sent yet: the upload stopped before this row. Run it again with --resume."
+NOT_SENT = N_("Not sent yet: the upload stopped before this row. Run it again with --resume.")
 
 # digits with the separators people type in phone numbers: "+90 532 123 45 67", "+33 (0)6-11.22.33.44"
 _PHONE = re.compile(r"[+-][\d\s().\-/]*\d[\d\s().\-/]*")
@@ -69,16 +70,22 @@ def report_rows(
     by_key = {c.key: c for c in checks or ()}
     for number, cells in zip(table.row_numbers, table.rows, strict=True):
         check = by_key.get(number)
-        result = results_by_key.get(number)
-        if check is not None and not check.ok:
-            status, code, message, contact_id = str(Outcome.INVALID), "", check.message, ""
-        elif result is not None:
-            status, code, message, contact_id = (
-                str(result.outcome), result.code, result.message or result.raw_text, result.contact_id
-            )
-        else:
-            status, code, message, contact_id = str(Outcome.PENDING), "", NOT_SENT, ""
-        yield [str(number), status, code, " ".join(message.split()), contact_id, *cells]
+        yield report_row(number, cells, results_by_key.get(number),
+                         check.message if check is not None and not check.ok else None)
+
+
+def report_row(number: int, cells: Sequence[str], result: RowResult | None, invalid: str | None) -> list[str]:
+    """One data row of the report (not neutralised): ``invalid`` is the row's problems when it was not
+    valid; else the ``result`` it got, or none yet (not sent)."""
+    if invalid is not None:
+        status, code, message, contact_id = str(Outcome.INVALID), "", invalid, ""
+    elif result is not None:
+        status, code, message, contact_id = (
+            str(result.outcome), result.code, result.message or result.raw_text, result.contact_id
+        )
+    else:
+        status, code, message, contact_id = str(Outcome.PENDING), "", _(NOT_SENT), ""
+    return [str(number), status, code, " ".join(message.split()), contact_id, *cells]
 
 
 def check_report_target(path: str | os.PathLike[str]) -> None:
@@ -86,8 +93,8 @@ def check_report_target(path: str | os.PathLike[str]) -> None:
     right to write there), so that an upload refuses before it sends anything rather than after."""
     target = Path(path).expanduser()
     if target.is_dir():
-        raise ConfigError(f"Cannot write the report {target}: it is a folder; give a file name such as "
-                          f"{target / 'report.csv'}.")
+            raise ConfigError(_("Cannot write the report {file}: it is a folder; give a file name such as "
+                            "{example}.").format(file=target, example=target / "report.csv"))
     fd, tmp = _temp_beside(target)
     os.close(fd)
     os.unlink(tmp)
@@ -100,7 +107,8 @@ def _temp_beside(target: Path) -> tuple[int, str]:
         directory.mkdir(parents=True, exist_ok=True)
         return tempfile.mkstemp(prefix=".report-", suffix=".csv", dir=directory)
     except OSError as exc:
-        raise ConfigError(f"Cannot write the report {target}: {exc.strerror or exc}.") from None
+        raise ConfigError(_("Cannot write the report {file}: {reason}.").format(
+            file=target, reason=exc.strerror or exc)) from None
 
 
 def write_report(
@@ -110,22 +118,33 @@ def write_report(
     checks: Sequence[CheckLike] | None = None,
 ) -> Path:
     """Write the report to ``path`` (atomically: a half-written report never replaces a good one)."""
+    return write_report_rows(path, table.headers, report_rows(table, results_by_key, checks))
+
+
+def write_report_rows(
+    path: str | os.PathLike[str], headers: Sequence[str], rows: Iterable[list[str]]
+) -> Path:
+    """Write a report of these data rows (:func:`report_row`), streamed: a million rows are never held.
+    Atomic: a report whose rows could not all be written (the iterator raised) never replaces a good one."""
     target = Path(path).expanduser()
     fd, tmp = _temp_beside(target)
     try:
         with open(fd, "w", encoding="utf-8-sig", newline="") as fh:
             writer = csv.writer(fh, lineterminator="\r\n")
-            writer.writerow([*HEADER, *(neutralise(h) for h in table.headers)])
-            for row in report_rows(table, results_by_key, checks):
+            writer.writerow([*HEADER, *(neutralise(h) for h in headers)])
+            for row in rows:
                 writer.writerow([neutralise(cell) for cell in row])
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; a report is an ordinary file
         os.replace(tmp, target)
-    except OSError as exc:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except OSError:
             pass
-        raise ConfigError(f"Cannot write the report {target}: {exc.strerror or exc}.") from None
+        if not isinstance(exc, OSError):
+            raise
+        raise ConfigError(_("Cannot write the report {file}: {reason}.").format(
+            file=target, reason=exc.strerror or exc)) from None
     return target

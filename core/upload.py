@@ -35,8 +35,9 @@ from tqdm import tqdm
 
 from core.engine import JobControl, JobSummary, Progress, run_job
 from core.errors import JournalError, UploaderError, UsageError
+from core.i18n import _
 from core.joblock import JobLock
-from core.journal import Journal, mapping_key, table_fingerprint
+from core.journal import Journal
 from core.model import Outcome, RowResult
 from core.providers import Provider, get_provider
 from core.saved_import import Reading, SavedImport
@@ -72,9 +73,10 @@ class _Upload:
 
     # ------------------------------------------------------------------ the command
     def run(self) -> int:
-        from core.mapping import parse_set_args
-        from core.reading import read_table
-        from core.validation import prepare
+        from core.job import check_file, default_region, job_key, job_profile, spec_for
+        from core.mapping import VALUE_SAMPLE, parse_set_args
+        from core.reading import stream_table
+        from core.validation import RowChecker
 
         args = self.args
         if getattr(args, "report", None):  # refused now, not after the rows were sent
@@ -93,86 +95,85 @@ class _Upload:
             encoding=getattr(args, "encoding", None) or base.encoding,
             delimiter=getattr(args, "delimiter", None) or base.delimiter,
         )
-        table = read_table(args.file, sheet=reading.sheet, header_row=reading.header_row,
-                           encoding=reading.encoding, delimiter=reading.delimiter)
-        mapping = self._mapping(table, provider, saved)
+        # read row by row (a CSV is never held whole: a million rows stay within a few hundred MB)
+        table = stream_table(args.file, sheet=reading.sheet, header_row=reading.header_row,
+                             encoding=reading.encoding, delimiter=reading.delimiter)
+        mapping = self._mapping(table, provider, saved, table.sample(VALUE_SAMPLE))
         constants = dict(saved.constants) if saved else {}
         constants.update(parse_set_args(list(getattr(args, "set", None) or []), provider))
         given_region = getattr(args, "default_region", None) or (saved.default_region if saved else None)
-        region = _default_region(provider, profile, given_region)
+        region = default_region(provider, profile, given_region)
         chosen = mapping
         if getattr(args, "extra_columns_as_attributes", False):
             from core.mapping import extra_attributes
 
             # asked for on this run only: not remembered, so a later run without the flag sends none
             mapping = {**mapping, **extra_attributes(table.headers, provider, mapping)}
-        prepared = prepare(table, mapping, constants, provider, region)
-        self._remember(table.headers, provider, chosen)
-        if getattr(args, "save", None):  # what this run used, the asked-for attribute columns included
-            _save_import(args.save, provider, profile, reading, table.headers, mapping, constants,
-                         given_region)
-        invalid = sum(1 for c in prepared.checks if not c.ok)
+        checker = RowChecker(table.headers, mapping, constants, provider, region)
+        with check_file(table, checker, provider) as checked:
+            self._remember(table.headers, provider, chosen)
+            if getattr(args, "save", None):  # what this run used, the asked-for attribute columns included
+                _save_import(args.save, provider, profile, reading, table.headers, mapping, constants,
+                             given_region)
+            invalid = checked.invalid
 
-        if getattr(args, "dry_run", False):
-            ready = {
-                c.key: RowResult(c.key, Outcome.READY, message=f"Ready to send to {provider.title}.")
-                for c in prepared.contacts
-            }
-            self._report(table, ready, prepared.checks)
-            counts = {Outcome.READY: len(ready), Outcome.INVALID: invalid}
-            self._summary(f"Dry run, nothing sent to {provider.title}", counts)
-            return EXIT_ROWS if invalid else EXIT_OK
+            if getattr(args, "dry_run", False):
+                ready = _("Ready to send to {provider}.").format(provider=provider.title)
+                self._report(table, checked, ready_message=ready)
+                counts = {Outcome.READY: checked.valid, Outcome.INVALID: invalid}
+                title = _("Dry run, nothing sent to {provider}").format(provider=provider.title)
+                self._summary(title, counts)
+                return EXIT_ROWS if invalid else EXIT_OK
 
-        if not prepared.contacts:
-            self._report(table, {}, prepared.checks)
-            self._summary(f"Nothing sent to {provider.title}", {Outcome.INVALID: invalid})
-            return EXIT_ROWS
+            if not checked.valid:
+                self._report(table, checked)
+                self._summary(_("Nothing sent to {provider}").format(provider=provider.title),
+                              {Outcome.INVALID: invalid})
+                return EXIT_ROWS
 
-        with self._account(provider, profile, demo) as (creds, base_url):
-            # one process per job (SPEC 6): taken before anything is sent, held until the report is written;
-            # taken before the journal is opened, so a second run never touches (or moves aside as damaged)
-            # the journal the owner is writing
-            job_profile = "demo" if demo else profile  # a demo job never resumes against a real account
-            self.fingerprint = table_fingerprint(table)  # hashes the file: once per run
-            self.lock = JobLock.for_job(self.fingerprint, provider.name, job_profile,
-                                        mapping_key(mapping, constants, region), provider.title)
-            self.lock.acquire()
-            try:
-                journal = Journal()
+            with self._account(provider, profile, demo) as (creds, base_url):
+                # one process per job (SPEC 6): taken before anything is sent, held until the report is
+                # written; taken before the journal is opened, so a second run never touches (or moves aside
+                # as damaged) the journal the owner is writing
+                key = job_key(table, provider, job_profile(profile, demo), mapping, constants, region)
+                self.fingerprint = key.fingerprint  # hashes the file: once per run
+                self.lock = JobLock.for_job(key.fingerprint, provider.name, key.profile, key.mapping,
+                                            provider.title)
+                self.lock.acquire()
                 try:
-                    return self._send(provider, profile, demo, creds, base_url, table, mapping, constants,
-                                      region, prepared, invalid, journal)
+                    journal = Journal()
+                    try:
+                        spec = spec_for(table, provider, profile=profile, mapping=mapping,
+                                        constants=constants, region=region)
+                        return self._send(provider, demo, creds, base_url, table, mapping, key, spec, checked,
+                                          journal)
+                    finally:
+                        journal.close()
                 finally:
-                    journal.close()
-            finally:
-                self.lock.release()
+                    self.lock.release()
 
     def _send(
-        self, provider: Provider, profile: str, demo: bool, creds: Mapping[str, str], base_url: str,
-        table: Any, mapping: Mapping[int, str], constants: Mapping[str, str], region: str | None,
-        prepared: Any, invalid: int, journal: Journal,
+        self, provider: Provider, demo: bool, creds: Mapping[str, str], base_url: str, table: Any,
+        mapping: Mapping[int, str], key: Any, spec: Any, checked: Any, journal: Journal,
     ) -> int:
+        from core.job import create_job, find_job
+
         args = self.args
-        fingerprint = self.fingerprint
-        job_profile = "demo" if demo else profile  # a demo job never resumes against a real account
-        job_mapping = mapping_key(mapping, constants, region)
+        invalid = checked.invalid
         journal.maintain()
         if getattr(args, "resume", False):
-            job_id = journal.find_unfinished(fingerprint, provider.name, job_profile, job_mapping)
+            job_id = find_job(journal, key)
             if job_id is None:
                 raise UsageError(
-                    f"There is no unfinished upload of {Path(table.path).name} to {provider.title} "
-                    f"(profile {job_profile}) with this mapping; "
-                    "run the command without --resume to start one."
+                    _("There is no unfinished upload of {file} to {provider} (profile {profile}) with this "
+                      "mapping; run the command without --resume to start one.").format(
+                        file=Path(table.path).name, provider=provider.title, profile=key.profile)
                 )
         else:
-            job_id = journal.create_job(
-                fingerprint, provider.name, job_profile, job_mapping, prepared.options,
-                len(prepared.contacts), source=str(Path(table.path).resolve()),
-            )
+            job_id = create_job(journal, key, spec, checked.options, checked.valid)
         self.record.job_id = job_id
         log.info("upload job %s: %s, %d rows to send, %d invalid", job_id, provider.name,
-                 len(prepared.contacts), invalid)
+                 checked.valid, invalid)
 
         control = JobControl()
         summary: JobSummary | None = None
@@ -180,8 +181,9 @@ class _Upload:
         try:
             with _interrupt_cancels(control):
                 summary = run_job(
-                    provider, creds, base_url, prepared.contacts, prepared.options,
-                    journal=journal, job_id=job_id, concurrency=getattr(args, "concurrency", None),
+                    provider, creds, base_url, checked.contacts(), checked.options,
+                    journal=journal, job_id=job_id, total=checked.valid,
+                    concurrency=getattr(args, "concurrency", None),
                     progress=self.bar.update if self.bar else None, control=control,
                     columns=column_headers(table.headers, mapping),
                 )
@@ -194,8 +196,7 @@ class _Upload:
                 self.bar.close()
 
         try:
-            results = journal.results(job_id)
-            notes = journal.notes(job_id)
+            ended = journal.outcome_counts(job_id)
         except JournalError:
             if journal_error is not None:  # e.g. moved aside as damaged: its sentence, not "was closed"
                 raise journal_error from None
@@ -203,17 +204,15 @@ class _Upload:
         # rows a refusal stopped keep its code and sentence in the report (still pending: resumable)
         report_error: UploaderError | None = None
         try:
-            self._report(table, {**notes, **results}, prepared.checks)
+            self._report(table, checked, results=journal.iter_reported(job_id))
         except UploaderError as exc:  # the rows were sent all the same: the summary and the journal say so
             report_error = exc
-        counts: dict[Outcome, int] = {}
-        for result in results.values():
-            counts[result.outcome] = counts.get(result.outcome, 0) + 1
+        counts: dict[Outcome, int] = dict(ended)
         counts[Outcome.INVALID] = invalid
-        counts[Outcome.PENDING] = len(prepared.contacts) - len(results)
+        counts[Outcome.PENDING] = checked.valid - sum(ended.values())
         if summary is not None and summary.finished:
             journal.finish(job_id)
-        title = f"{'Demo: ' if demo else ''}{provider.title}"
+        title = (_("Demo: {provider}").format(provider=provider.title) if demo else provider.title)
         self._summary(title, counts)
         if journal_error is not None:
             raise journal_error
@@ -224,13 +223,15 @@ class _Upload:
 
         if summary is None or summary.cancelled:
             self.stderr.write(
-                "Interrupted; rows not sent yet are kept: run the same command with --resume to continue.\n"
+                _("Interrupted; rows not sent yet are kept: run the same command with --resume to "
+                  "continue.") + "\n"
             )
             return EXIT_INTERRUPTED
         if summary.auth_error is not None:
             reason = " ".join(str(summary.auth_error).split()).rstrip(".")
             self.stderr.write(
-                f"Upload stopped: {reason}; fix the credentials, then run the same command with --resume.\n"
+                _("Upload stopped: {reason}; fix the credentials, then run the same command with "
+                  "--resume.").format(reason=reason) + "\n"
             )
             return EXIT_USAGE
         if summary.stopped_reason:
@@ -241,14 +242,15 @@ class _Upload:
         return EXIT_OK
 
     # ------------------------------------------------------------------ steps
-    def _mapping(self, table: Any, provider: Provider, saved: SavedImport | None) -> dict[int, str]:
+    def _mapping(self, table: Any, provider: Provider, saved: SavedImport | None,
+                 sample: list[list[str]]) -> dict[int, str]:
         from core.mapping import MappingMemory, auto_map, parse_map_args
 
         headers: list[str] = table.headers
         if getattr(self.args, "extra_columns_as_attributes", False) and provider.name != "netcore":
             raise UsageError(
-                f"--extra-columns-as-attributes works only with Netcore; {provider.title} takes only its own "
-                "fields, so leave the option out."
+                _("--extra-columns-as-attributes works only with Netcore; {provider} takes only its own "
+                  "fields, so leave the option out.").format(provider=provider.title)
             )
         items = list(getattr(self.args, "map", None) or [])
         if items:
@@ -259,7 +261,7 @@ class _Upload:
         remembered = None
         with contextlib.suppress(UploaderError, OSError, ValueError):
             remembered = MappingMemory().recall(headers, provider)
-        return remembered if remembered else auto_map(headers, provider, table.rows)
+        return remembered if remembered else auto_map(headers, provider, sample)
 
     def _remember(self, headers: list[str], provider: Provider, mapping: Mapping[int, str]) -> None:
         from core.mapping import MappingMemory
@@ -290,23 +292,29 @@ class _Upload:
             pass
         yield creds, base_url_for(provider, creds, getattr(self.args, "base_url", None))
 
-    def _report(self, table: Any, results: Mapping[int, RowResult], checks: Any) -> None:
+    def _report(self, table: Any, checked: Any, *, ready_message: str | None = None,
+                results: Iterator[RowResult] | None = None) -> None:
         path = getattr(self.args, "report", None)
         if not path:
             return
-        from core.report import write_report
+        import core.report
+        from core.job import report_rows
 
-        write_report(path, table, results, checks)
+        rows = report_rows(table, checked, ready_message=ready_message, results=results)
+        core.report.write_report_rows(path, table.headers, rows)
         self.record.report = str(Path(path).resolve())
 
     def _summary(self, title: str, counts: Mapping[Outcome, int]) -> None:
+        from core.i18n import ngettext, number
+
         self.record.set_counts(counts)
         total = sum(counts.values())
-        parts = [f"{counts[o]} {_label(o)}" for o in ORDER if counts.get(o)]
+        parts = [_count_text(o, counts[o]) for o in ORDER if counts.get(o)]
         elapsed = time.monotonic() - self.started
-        rows = "row" if total == 1 else "rows"
-        what = ", ".join(parts) or "nothing"
-        self.stdout.write(f"{title}: {total} {rows} in {_duration(elapsed)}: {what}.\n")
+        what = ", ".join(parts) or _("nothing")
+        line = ngettext("{title}: {n} row in {time}: {what}.", "{title}: {n} rows in {time}: {what}.", total)
+        self.stdout.write(line.format(title=title, n=number(total), time=_duration(elapsed),
+                                      what=what) + "\n")
         self.stdout.flush()
 
 
@@ -316,16 +324,38 @@ def column_headers(headers: list[str], mapping: Mapping[int, str]) -> dict[str, 
     return {field: headers[i] for i, field in mapping.items() if 0 <= i < len(headers) and headers[i].strip()}
 
 
-def _label(outcome: Outcome) -> str:
-    return "not sent" if outcome is Outcome.PENDING else str(outcome)
+def _count_text(outcome: Outcome, n: int) -> str:
+    """"3 added", "1 not sent": a count of one outcome in the summary (the outcome's English word is the
+    report's status value; the sentence around it is translated)."""
+    from core.i18n import number, pgettext
+
+    words = {
+        Outcome.READY: pgettext("summary", "ready"),
+        Outcome.ADDED: pgettext("summary", "added"),
+        Outcome.UPDATED: pgettext("summary", "updated"),
+        Outcome.EXISTS: pgettext("summary", "exists"),
+        Outcome.SKIPPED: pgettext("summary", "skipped"),
+        Outcome.INVALID: pgettext("summary", "invalid"),
+        Outcome.FAILED: pgettext("summary", "failed"),
+        Outcome.PENDING: pgettext("summary", "not sent"),
+    }
+    label = words.get(outcome) or str(outcome)
+    return _("{n} {outcome}").format(n=number(n), outcome=label)
 
 
 def _duration(seconds: float) -> str:
     if seconds < 60:
-        return f"{seconds:.1f} s"
+        return _("{seconds} s").format(seconds=localised_seconds(seconds))
     minutes, secs = divmod(round(seconds), 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def localised_seconds(seconds: float) -> str:
+    """Seconds with one decimal, written the local way (1.5 / 1,5)."""
+    from core.i18n import number
+
+    return number(seconds, 1)
 
 
 def _isatty(stream: IO[str]) -> bool:
@@ -347,8 +377,8 @@ def _refuse_overwriting_the_source(args: argparse.Namespace) -> None:
             same = False
         if same:
             raise UsageError(
-                f"{flag} {target} names the file being uploaded, which it would overwrite; "
-                f"give {flag} another file name."
+                _("{flag} {target} names the file being uploaded, which it would overwrite; give {flag} "
+                  "another file name.").format(flag=flag, target=target)
             )
 
 
@@ -362,14 +392,15 @@ def _provider(args: argparse.Namespace, saved: SavedImport | None) -> Provider:
     given = getattr(args, "provider", None)
     if not given:
         if saved is None:
-            raise UsageError("Give the provider with --provider P (or a saved import with --use FILE).")
+            raise UsageError(_("Give the provider with --provider P (or a saved import with --use FILE)."))
         return get_provider(saved.provider)
     provider = get_provider(given)
     if saved is not None and saved.provider != provider.name:
         other = get_provider(saved.provider)
         raise UsageError(
-            f"The saved import {Path(args.use).name} is for {other.title}, not {provider.title}; leave out "
-            f"--provider or use a saved import made for {provider.title}."
+            _("The saved import {file} is for {other}, not {provider}; leave out --provider or use a saved "
+              "import made for {provider}.").format(file=Path(args.use).name, other=other.title,
+                                                     provider=provider.title)
         )
     return provider
 
@@ -393,17 +424,6 @@ def _terminal_size(stream: IO[str]) -> tuple[int, int]:
     except (AttributeError, ValueError, OSError):
         return 0, 0
     return size.columns, size.lines
-
-
-def _default_region(provider: Provider, profile: str, explicit: str | None) -> str | None:
-    if explicit and explicit.strip():
-        return explicit.strip()
-    try:
-        from core import settings
-
-        return settings.load().default_country(provider.name, profile) or None
-    except (ImportError, UploaderError, OSError, ValueError):
-        return None
 
 
 def stop_signals() -> tuple[signal.Signals, ...]:
@@ -475,10 +495,10 @@ class _TerminalProgress:
         # narrow for the sentence, and a hold brings no further updates to draw it); else whether it is paused
         if progress.waiting_message and progress.waiting_message != self.status:
             self.bar.write(progress.waiting_message, file=self.stream)
-        status = progress.waiting_message or ("paused" if progress.paused else "")
+        status = progress.waiting_message or (_("paused") if progress.paused else "")
         if status != self.status:
             self.status = status
-            self.bar.set_postfix_str("waiting" if progress.waiting_message else status)
+            self.bar.set_postfix_str(_("waiting") if progress.waiting_message else status)
         self.bar.update(progress.done - self.bar.n)
         if progress.done >= progress.total:
             self.bar.refresh()  # the last step may fall inside tqdm's mininterval: show the whole count

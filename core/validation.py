@@ -20,15 +20,17 @@ phone results are cached on (value, region).
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Protocol
 
 from core import messages
 from core.errors import UsageError
+from core.i18n import _
 from core.model import Contact, FieldKind, FieldSpec
 from core.providers.base import Provider
 
@@ -37,10 +39,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ContactCheck",
+    "Duplicates",
     "InvalidValue",
     "Prepared",
     "Problem",
     "RowCheck",
+    "RowChecker",
     "TableLike",
     "build_contact",
     "check_cell",
@@ -60,12 +64,14 @@ class InvalidValue(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """Why a row (or a form entry) cannot be sent. ``message`` is a full sentence with coordinates."""
+    """Why a row (or a form entry) cannot be sent: the column and the reason as fields, and ``message``,
+    the full sentence with its coordinates (nothing needs to parse it back)."""
 
     row: int
     column: str  # the header of the column (the field label for a form entry); "" if none
     field: str  # the provider field id
-    message: str
+    message: str  # the whole sentence, in the current language: "Row 6, column 'Phone': …"
+    reason: str = ""  # the reason alone, without the row and column ("'06 12' is not a valid …")
 
 
 @dataclass(slots=True)
@@ -162,14 +168,14 @@ def _email(value: str) -> tuple[str, str]:
         info = validate_email(value, check_deliverability=False)
     except EmailNotValidError as exc:
         return "", str(exc)
-    local, _, domain = info.normalized.rpartition("@")
+    local, _at, domain = info.normalized.rpartition("@")
     return f"{local}@{domain.lower()}", ""
 
 
 def _normalise_email(spec: FieldSpec, value: str, region: str) -> str:
     result, _reason = _email(value)
     if not result:
-        raise InvalidValue(f"{_show(value)} is not a valid e-mail address.")
+        raise InvalidValue(_("{value} is not a valid e-mail address.").format(value=_show(value)))
     return result
 
 
@@ -363,10 +369,10 @@ def _slow_phone(value: str, region: str) -> tuple[str, str]:
     import phonenumbers
 
     if _SCIENTIFIC.fullmatch(value):
-        return "", (
-            f"{_show(value)} was turned into a number by Excel, which dropped its last digits; "
+        return "", _(
+            "{value} was turned into a number by Excel, which dropped its last digits; "
             "format the column as text in the spreadsheet and type the numbers again."
-        )
+        ).format(value=_show(value))
     m = _EXCEL_FLOAT.fullmatch(value)
     text = m.group(1) if m else value
     if _LETTERS.search(text) is None:
@@ -391,10 +397,10 @@ def _slow_phone(value: str, region: str) -> tuple[str, str]:
     elsewhere = _national_elsewhere(value, text, region)
     if elsewhere:
         return "", elsewhere
-    return "", (
-        f"{_show(value)} is not a valid phone number "
-        f"(numbers without a country code are read as {region}; write it as +<country code> <number>)."
-    )
+    return "", _(
+        "{value} is not a valid phone number "
+        "(numbers without a country code are read as {region}; write it as +<country code> <number>)."
+    ).format(value=_show(value), region=region)
 
 
 _DIAL_MARKS = re.compile(r"[\s().\-/]")
@@ -505,7 +511,7 @@ def _normalise_integer(spec: FieldSpec, value: str, region: str) -> str:
     if m:
         value = m.group(1)
     if not _INTEGER.fullmatch(value):
-        raise InvalidValue(f"{_show(value)} is not a whole number.")
+        raise InvalidValue(_("{value} is not a whole number.").format(value=_show(value)))
     return str(int(value))
 
 
@@ -519,7 +525,8 @@ def _normalise_boolean(spec: FieldSpec, value: str, region: str) -> str:
         return "true"
     if v in _FALSE:
         return "false"
-    raise InvalidValue(f"{_show(value)} is not yes or no (write true/false, yes/no or 1/0).")
+    raise InvalidValue(
+        _("{value} is not yes or no (write true/false, yes/no or 1/0).").format(value=_show(value)))
 
 
 _ID_SPLIT = re.compile(r"[\s,;|]+")
@@ -534,7 +541,8 @@ def _normalise_id_list(spec: FieldSpec, value: str, region: str) -> str:
         part = m.group(1) if m else part
         if not _ID.fullmatch(part):
             raise InvalidValue(
-                f"{_show(value)} is not a list of ids; write the ids separated by commas, e.g. 176,177."
+                _("{value} is not a list of ids; write the ids separated by commas, e.g. 176,177.").format(
+                    value=_show(value))
             )
         cleaned.append(part)
     return ",".join(cleaned)
@@ -545,7 +553,8 @@ def _normalise_choice(spec: FieldSpec, value: str, region: str) -> str:
     for choice in spec.choices:
         if choice.casefold() == v:
             return choice
-    raise InvalidValue(f"{_show(value)} is not one of: {', '.join(spec.choices)}.")
+    raise InvalidValue(_("{value} is not one of: {choices}.").format(value=_show(value),
+                                                                   choices=", ".join(spec.choices)))
 
 
 def _normalise_text(spec: FieldSpec, value: str, region: str) -> str:
@@ -564,7 +573,8 @@ _NORMALISERS: dict[FieldKind, Callable[[FieldSpec, str, str], str]] = {
 
 
 def _too_long(value: str, limit: int) -> str:
-    return f"{_show(value)} has {len(value)} characters; at most {limit} are allowed."
+    return _("{value} has {count} characters; at most {limit} are allowed.").format(
+        value=_show(value), count=len(value), limit=limit)
 
 
 def normalise(spec: FieldSpec, value: str, region: str) -> str:
@@ -593,8 +603,8 @@ def check_region(region: str | None, provider: Provider) -> str:
     code = region.strip().upper()
     if code not in phonenumbers.SUPPORTED_REGIONS:
         raise UsageError(
-            f"'{region}' is not a country code phones can be read with; use a two-letter code such as "
-            "TR, FR, GB, IN or US."
+            _("'{region}' is not a country code phones can be read with; use a two-letter code such as "
+              "TR, FR, GB, IN or US.").format(region=region)
         )
     return code
 
@@ -610,21 +620,22 @@ def _at_least_one(provider: Provider) -> tuple[str, ...]:
 
 def _what(spec: FieldSpec) -> str:
     if spec.kind is FieldKind.EMAIL:
-        return "an e-mail address"
+        return _("an e-mail address")
     if spec.kind is FieldKind.PHONE:
-        return "a valid mobile number" if "mobile" in spec.label.lower() else "a valid phone number"
-    return f"a {spec.label} ({spec.id})"
+        return _("a valid mobile number") if "mobile" in spec.label.lower() else _("a valid phone number")
+    return _("a {label} ({field})").format(label=spec.label, field=spec.id)
 
 
 def _required_message(provider: Provider, spec: FieldSpec, where: str) -> str:
-    return f"{provider.title} needs {_what(spec)} for every contact; {where}."
+    return _("{provider} needs {what} for every contact; {where}.").format(
+        provider=provider.title, what=_what(spec), where=where)
 
 
 def _label_list(specs: Sequence[FieldSpec]) -> str:
     labels = [s.label.lower() for s in specs]
     if len(labels) <= 1:
         return "".join(labels)
-    return ", ".join(labels[:-1]) + " or " + labels[-1]
+    return _("{first} or {last}").format(first=", ".join(labels[:-1]), last=labels[-1])
 
 
 def _identity_specs(provider: Provider) -> list[tuple[str, bool]]:
@@ -649,7 +660,8 @@ def _unknown_field(provider: Provider, field_id: str) -> UsageError:
     known = ", ".join(f.id for f in provider.fields())
     hint = provider.field_hint()
     return UsageError(
-        f"{provider.title} has no field '{field_id}'. Known fields: {known}." + (f" {hint}" if hint else "")
+        _("{provider} has no field '{field}'. Known fields: {known}.").format(
+            provider=provider.title, field=field_id, known=known) + (f" {hint}" if hint else "")
     )
 
 
@@ -669,7 +681,7 @@ def check_cell(provider: Provider, field_id: str, value: str, region: str | None
     region = check_region(region, provider)
     if not value.strip():
         if spec.required and not spec.option:
-            return f"{provider.title} needs {_what(spec)} for every contact; this cell is empty."
+            return _required_message(provider, spec, _("this cell is empty"))
         return None
     try:
         normalise(spec, value, region)
@@ -705,28 +717,21 @@ def build_contact(
         try:
             value = normalise(spec, raw, region)
         except InvalidValue as exc:
-            problems.append(Problem(key, spec.label, fid, f"{spec.label}: {exc.message}"))
+            problems.append(Problem(key, spec.label, fid, _("{label}: {reason}").format(
+                label=spec.label, reason=exc.message), exc.message))
             continue
         if value:
             (options if spec.option else fields)[fid] = value
     for spec in provider.contact_fields():
         if spec.required and spec.id not in fields and not any(p.field == spec.id for p in problems):
-            problems.append(
-                Problem(
-                    key, spec.label, spec.id, _required_message(provider, spec, f"'{spec.label}' is empty")
-                )
-            )
+            reason = _required_message(provider, spec, _("'{label}' is empty").format(label=spec.label))
+            problems.append(Problem(key, spec.label, spec.id, reason, reason))
     group = _at_least_one(provider)
     if group and not any(fields.get(f) for f in group) and not any(p.field in group for p in problems):
         group_specs = [s for s in (provider.field(f) for f in group) if s is not None]
-        problems.append(
-            Problem(
-                key,
-                "",
-                "",
-                f"{provider.title} needs at least one of {_label_list(group_specs)}; all are empty.",
-            )
-        )
+        reason = _("{provider} needs at least one of {fields}; all are empty.").format(
+            provider=provider.title, fields=_label_list(group_specs))
+        problems.append(Problem(key, "", "", reason, reason))
     for spec in provider.option_fields():
         if spec.id not in options and spec.default:
             options[spec.id] = spec.default
@@ -745,10 +750,10 @@ class _Column:
     normaliser: Callable[[FieldSpec, str, str], str]
 
 
-def _column_name(table: TableLike, index: int) -> str:
-    if 0 <= index < len(table.headers) and table.headers[index].strip():
-        return table.headers[index]
-    return f"column {_letters(index)}"
+def _column_name(headers: Sequence[str], index: int) -> str:
+    if 0 <= index < len(headers) and headers[index].strip():
+        return headers[index]
+    return _("column {letter}").format(letter=_letters(index))
 
 
 def _letters(index: int) -> str:
@@ -758,6 +763,275 @@ def _letters(index: int) -> str:
         n, r = divmod(n - 1, 26)
         out = chr(65 + r) + out
     return out
+
+
+def cell_sentence(key: int, column: str, reason: str) -> str:
+    """The whole sentence for a problem of one cell: "Row 6, column 'Phone': <reason>"."""
+    return _("Row {row}, column '{column}': {reason}").format(row=key, column=column, reason=reason)
+
+
+def row_sentence(key: int, reason: str) -> str:
+    """The whole sentence for a problem of a row: "Row 6: <reason>"."""
+    return _("Row {row}: {reason}").format(row=key, reason=reason)
+
+
+class Duplicates:
+    """Duplicate detection on the provider's identity (the first row with a value is kept).
+
+    One dictionary per identity field (value → the key of the first row that has it): what the check of a
+    whole file must hold in memory, nothing more. The window's edited cells :meth:`release` and
+    :meth:`claim` again.
+    """
+
+    def __init__(self, provider: Provider) -> None:
+        self.specs = _identity_specs(provider)
+        self.first: dict[str, dict[str, int]] = {fid: {} for fid, _fold in self.specs}
+
+    def identity(self, fields: Mapping[str, str]) -> tuple[str, str] | None:
+        return _identity(self.specs, fields)
+
+    def claim(self, key: int, fields: Mapping[str, str]) -> tuple[str, int] | None:
+        """(identity field, first row) when another row already has this contact's identity, else None
+        (the contact's identity is then recorded as ``key``'s)."""
+        ident = _identity(self.specs, fields)
+        if ident is None:
+            return None
+        fid, value = ident
+        seen = self.first[fid]
+        first = seen.get(value)
+        if first is not None and first != key:
+            return fid, first
+        seen[value] = key
+        return None
+
+    def release(self, key: int, fields: Mapping[str, str]) -> None:
+        """Forget ``key``'s identity (its row changed), if it was the first row to have it."""
+        ident = _identity(self.specs, fields)
+        if ident is not None and self.first[ident[0]].get(ident[1]) == key:
+            del self.first[ident[0]][ident[1]]
+
+    def __len__(self) -> int:
+        return sum(len(d) for d in self.first.values())
+
+
+class RowChecker:
+    """The one row check: a file's rows under a mapping, constants and a default region.
+
+    Built once per mapping (job-level problems raise :class:`UsageError` here: an unknown field, two
+    columns on one field, an invalid constant, a required field neither mapped nor set when
+    ``require_mapped``). :meth:`check` then judges one row — the whole file row by row (:func:`prepare`,
+    the command line's streaming job) and an edited cell's row in the window alike. Option columns take one
+    value over the whole file: :meth:`option_values` collects it.
+    """
+
+    def __init__(
+        self,
+        headers: Sequence[str],
+        mapping: Mapping[int, str],
+        constants: Mapping[str, str],
+        provider: Provider,
+        default_region: str | None = None,
+        *,
+        require_mapped: bool = True,
+    ) -> None:
+        region = check_region(default_region, provider)
+        self.provider = provider
+        self.region = region
+        self.headers = list(headers)
+        # -- constants: validated once
+        const_fields: dict[str, str] = {}
+        options: dict[str, str] = {}
+        for fid, raw in constants.items():
+            spec = _spec(provider, fid)
+            try:
+                value = normalise(spec, raw, region)
+            except InvalidValue as exc:
+                raise UsageError(
+                    _("The value set for {field}: {reason}").format(field=fid, reason=exc.message)
+                ) from None
+            if value:
+                (options if spec.option else const_fields)[fid] = value
+        constant_ids = set(constants)
+
+        # -- columns
+        columns: list[_Column] = []
+        option_columns: list[_Column] = []
+        used: dict[str, int] = {}
+        for index, fid in sorted(mapping.items()):
+            spec = _spec(provider, fid)
+            if fid in used:
+                raise UsageError(
+                    _("Columns '{first}' and '{second}' are both mapped to {field}; map only one.").format(
+                        first=_column_name(headers, used[fid]), second=_column_name(headers, index),
+                        field=fid)
+                )
+            used[fid] = index
+            if fid in constant_ids:
+                continue  # the constant wins
+            normaliser = _NORMALISERS.get(spec.kind, _normalise_text)
+            column = _Column(index, _column_name(headers, index), spec, normaliser)
+            (option_columns if spec.option else columns).append(column)
+
+        # -- required fields that no column or constant provides
+        provided = {c.spec.id for c in columns} | set(const_fields)
+        group = _at_least_one(provider)
+        if require_mapped:
+            for spec in provider.contact_fields():
+                if spec.required and spec.id not in provided:
+                    raise UsageError(
+                        _("{provider} needs {field} ({label}) for every contact: map a column to it or give "
+                          "one value with --set {field}=VALUE.").format(
+                            provider=provider.title, field=spec.id, label=spec.label)
+                    )
+            if group and not provided & set(group):
+                raise UsageError(
+                    _("{provider} needs at least one of {fields}: map a column to one of them.").format(
+                        provider=provider.title, fields=", ".join(group))
+                )
+        self.const_fields = const_fields
+        self.const_options = options
+        self.columns = columns
+        self.option_columns = option_columns
+        self.required_cols = [
+            (spec, next((c for c in columns if c.spec.id == spec.id), None))
+            for spec in provider.contact_fields()
+            if spec.required and spec.id not in const_fields
+        ]
+        self.group = group
+        self.group_present = bool(set(group) & set(const_fields))
+        self.group_cols = [c for c in columns if c.spec.id in group]
+        self.group_specs = [s for s in (provider.field(f) for f in group) if s is not None]
+        self.col_of = {c.spec.id: c for c in columns}
+
+    # ------------------------------------------------------------------ options
+    def option_values(self) -> _OptionValues:
+        """A collector of the option columns' single values (feed it every row, then ask for options)."""
+        return _OptionValues(self)
+
+    def options_of(self, rows: Iterable[tuple[int, Sequence[str]]]) -> dict[str, str]:
+        """The job options over ``rows`` ((key, cells) pairs): constants, option columns, defaults."""
+        collector = self.option_values()
+        if self.option_columns:
+            for key, row in rows:
+                collector.add(key, row)
+        return collector.options()
+
+    # ------------------------------------------------------------------ one row
+    def check(self, key: int, row: Sequence[str], duplicates: Duplicates | None = None) -> RowCheck:
+        """The verdict for one row (``key``: the row number shown). With ``duplicates``, a contact with the
+        identity of an earlier row is refused (and a new identity is recorded)."""
+        fields = dict(self.const_fields)
+        problems: list[Problem] | None = None
+        width = len(row)
+        region = self.region
+        for col in self.columns:
+            raw = row[col.index] if col.index < width else ""
+            value = raw.strip()
+            if not value:
+                continue
+            spec = col.spec
+            try:
+                value = col.normaliser(spec, value, region)
+                if spec.max_length is not None and len(value) > spec.max_length:
+                    raise InvalidValue(_too_long(value, spec.max_length))
+            except InvalidValue as exc:
+                if problems is None:
+                    problems = []
+                reason = exc.message
+                problems.append(Problem(key, col.header, spec.id, cell_sentence(key, col.header, reason),
+                                        reason))
+                continue
+            fields[spec.id] = value
+        provider = self.provider
+        for spec, rcol in self.required_cols:
+            if spec.id not in fields and not (problems and any(p.field == spec.id for p in problems)):
+                where = (_("column '{column}' is empty").format(column=rcol.header) if rcol
+                         else _("no column is mapped to it"))
+                if problems is None:
+                    problems = []
+                reason = _required_message(provider, spec, where)
+                problems.append(Problem(key, rcol.header if rcol else "", spec.id, row_sentence(key, reason),
+                                        reason))
+        group = self.group
+        if group and not self.group_present and not any(f in fields for f in group) and not problems:
+            reason = _("{provider} needs at least one of {fields}; all are empty in this row.").format(
+                provider=provider.title, fields=_label_list(self.group_specs))
+            columns = ", ".join(c.header for c in self.group_cols)
+            problems = [Problem(key, columns, "", row_sentence(key, reason), reason)]
+        if problems:
+            return RowCheck(key, None, problems)
+        if duplicates is not None:
+            same = duplicates.claim(key, fields)
+            if same is not None:
+                fid, first = same
+                ispec = provider.field(fid)
+                label = ispec.label.lower() if ispec else fid
+                icol = self.col_of.get(fid)
+                reason = _("same {what} as row {first} (kept row {first}).").format(what=label, first=first)
+                return RowCheck(key, None, [Problem(key, icol.header if icol else "", fid,
+                                                    row_sentence(key, reason), reason)])
+        contact = Contact(key=key, fields=fields)
+        return RowCheck(key, contact)
+
+
+class _OptionValues:
+    """The single value of each option column over the file (see :meth:`RowChecker.option_values`)."""
+
+    def __init__(self, checker: RowChecker) -> None:
+        self.checker = checker
+        self.values: list[dict[str, int]] = [{} for _c in checker.option_columns]
+
+    def add(self, key: int, row: Sequence[str]) -> None:
+        width = len(row)
+        for column, values in zip(self.checker.option_columns, self.values, strict=True):
+            raw = row[column.index].strip() if column.index < width else ""
+            if raw and raw not in values:
+                values[raw] = key
+                if len(values) > 1:
+                    a, b = list(values)[:2]
+                    raise UsageError(
+                        _("Column '{column}' is mapped to the option {option}, which takes one value for the "
+                          "whole file, but it holds {first} and {second} (row {row}); use --set "
+                          "{option}=VALUE instead.").format(
+                            column=column.header, option=column.spec.id, first=_show(a), second=_show(b),
+                            row=values[b])
+                    )
+
+    def options(self) -> dict[str, str]:
+        checker = self.checker
+        options = dict(checker.const_options)
+        for column, values in zip(checker.option_columns, self.values, strict=True):
+            if not values:
+                continue
+            (raw,) = values
+            try:
+                value = normalise(column.spec, raw, checker.region)
+            except InvalidValue as exc:
+                raise UsageError(_("Column '{column}' ({option}): {reason}").format(
+                    column=column.header, option=column.spec.id, reason=exc.message)) from None
+            if value:
+                options[column.spec.id] = value
+        for spec in checker.provider.option_fields():
+            if spec.id not in options and spec.default:
+                options[spec.id] = spec.default
+        return options
+
+
+@contextlib.contextmanager
+def checking() -> Iterator[None]:
+    """Around the check of a whole file: the cyclic collector off (the loop creates a few hundred thousand
+    small acyclic objects, which it would walk again and again — about 40 % of the time — and find nothing
+    to free), and the per-value caches emptied afterwards (kept, 65 536 distinct phone numbers or
+    addresses hold ~15 MB each for nothing)."""
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+        _phone_in.cache_clear()
+        _email.cache_clear()
 
 
 def prepare(
@@ -776,193 +1050,19 @@ def prepare(
     which must hold one value over the whole file). A constant wins over a column mapped to the same
     field. Job-level problems raise :class:`UsageError` with one sentence: an unknown field, two columns
     on one field, an invalid option or constant, and — when ``require_mapped`` — a required field that
-    is neither mapped nor set.
+    is neither mapped nor set. Each row is judged by :meth:`RowChecker.check`.
     """
-    region = check_region(default_region, provider)
-    # The loop creates a few hundred thousand small acyclic objects; the cyclic collector would
-    # walk them again and again (about 40 % of the time) and find nothing to free.
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return _prepare(table, mapping, constants, provider, region, require_mapped)
-    finally:
-        if gc_was_enabled:
-            gc.enable()
-        # The per-value caches serve repeated values within one file; kept afterwards, 65 536 distinct
-        # phone numbers or addresses hold ~15 MB each for nothing.
-        _phone_in.cache_clear()
-        _email.cache_clear()
-
-
-def _prepare(
-    table: TableLike,
-    mapping: Mapping[int, str],
-    constants: Mapping[str, str],
-    provider: Provider,
-    region: str,
-    require_mapped: bool,
-) -> Prepared:
-    # -- constants: validated once
-    const_fields: dict[str, str] = {}
-    options: dict[str, str] = {}
-    for fid, raw in constants.items():
-        spec = _spec(provider, fid)
-        try:
-            value = normalise(spec, raw, region)
-        except InvalidValue as exc:
-            raise UsageError(f"The value set for {fid}: {exc.message}") from None
-        if value:
-            (options if spec.option else const_fields)[fid] = value
-    constant_ids = set(constants)
-
-    # -- columns
-    columns: list[_Column] = []
-    used: dict[str, int] = {}
-    for index, fid in sorted(mapping.items()):
-        spec = _spec(provider, fid)
-        if fid in used:
-            raise UsageError(
-                f"Columns '{_column_name(table, used[fid])}' and '{_column_name(table, index)}' are both "
-                f"mapped to {fid}; map only one."
-            )
-        used[fid] = index
-        if fid in constant_ids:
-            continue  # the constant wins
-        normaliser = _NORMALISERS.get(spec.kind, _normalise_text)
-        column = _Column(index, _column_name(table, index), spec, normaliser)
-        if spec.option:
-            options_value = _option_from_column(table, column, region)
-            if options_value:
-                options[fid] = options_value
-            continue
-        columns.append(column)
-
-    # -- required fields that no column or constant provides
-    provided = {c.spec.id for c in columns} | set(const_fields)
-    if require_mapped:
-        for spec in provider.contact_fields():
-            if spec.required and spec.id not in provided:
-                raise UsageError(
-                    f"{provider.title} needs {spec.id} ({spec.label}) for every contact: map a column to it "
-                    f"or give one value with --set {spec.id}=VALUE."
-                )
-        group = _at_least_one(provider)
-        if group and not provided & set(group):
-            raise UsageError(
-                f"{provider.title} needs at least one of {', '.join(group)}: map a column to one of them."
-            )
-    for spec in provider.option_fields():
-        if spec.id not in options and spec.default:
-            options[spec.id] = spec.default
-
-    required_cols = [
-        (spec, next((c for c in columns if c.spec.id == spec.id), None))
-        for spec in provider.contact_fields()
-        if spec.required and spec.id not in const_fields
-    ]
-    group = _at_least_one(provider)
-    group_present = bool(set(group) & set(const_fields))
-    group_cols = [c for c in columns if c.spec.id in group]
-    group_specs = [s for s in (provider.field(f) for f in group) if s is not None]
-
-    contacts: list[Contact] = []
-    checks: list[RowCheck] = []
-    seen: dict[tuple[str, str], int] = {}
-    col_of = {c.spec.id: c for c in columns}
-    identity_specs = _identity_specs(provider)
-    for row, key in zip(table.rows, table.row_numbers, strict=False):
-        fields = dict(const_fields)
-        problems: list[Problem] | None = None
-        width = len(row)
-        for col in columns:
-            raw = row[col.index] if col.index < width else ""
-            value = raw.strip()
-            if not value:
-                continue
-            spec = col.spec
-            try:
-                value = col.normaliser(spec, value, region)
-                if spec.max_length is not None and len(value) > spec.max_length:
-                    raise InvalidValue(_too_long(value, spec.max_length))
-            except InvalidValue as exc:
-                if problems is None:
-                    problems = []
-                problems.append(Problem(key, col.header, spec.id, f"Row {key}, column '{col.header}': {exc}"))
-                continue
-            fields[spec.id] = value
-        for spec, rcol in required_cols:
-            if spec.id not in fields and not (problems and any(p.field == spec.id for p in problems)):
-                where = f"column '{rcol.header}' is empty" if rcol else "no column is mapped to it"
-                if problems is None:
-                    problems = []
-                problems.append(
-                    Problem(
-                        key,
-                        rcol.header if rcol else "",
-                        spec.id,
-                        f"Row {key}: {_required_message(provider, spec, where)}",
-                    )
-                )
-        if group and not group_present and not any(f in fields for f in group) and not problems:
-            problems = [
-                Problem(
-                    key,
-                    ", ".join(c.header for c in group_cols),
-                    "",
-                    f"Row {key}: {provider.title} needs at least one of {_label_list(group_specs)}; "
-                    "all are empty in this row.",
-                )
-            ]
-        if problems:
-            checks.append(RowCheck(key, None, problems))
-            continue
-        ident = _identity(identity_specs, fields)
-        if ident is not None:
-            first = seen.get(ident)
-            if first is not None:
-                ispec = provider.field(ident[0])
-                label = ispec.label.lower() if ispec else ident[0]
-                icol = col_of.get(ident[0])
-                checks.append(
-                    RowCheck(
-                        key,
-                        None,
-                        [
-                            Problem(
-                                key,
-                                icol.header if icol else "",
-                                ident[0],
-                                f"Row {key}: same {label} as row {first} (kept row {first}).",
-                            )
-                        ],
-                    )
-                )
-                continue
-            seen[ident] = key
-        contact = Contact(key=key, fields=fields)
-        contacts.append(contact)
-        checks.append(RowCheck(key, contact))
-    return Prepared(contacts=contacts, checks=checks, options=options)
-
-
-def _option_from_column(table: TableLike, column: _Column, region: str) -> str:
-    """The single value of an option column over the file ("" when every cell is empty)."""
-    values: dict[str, int] = {}
-    for row, key in zip(table.rows, table.row_numbers, strict=False):
-        raw = row[column.index].strip() if column.index < len(row) else ""
-        if raw and raw not in values:
-            values[raw] = key
-            if len(values) > 1:
-                a, b = list(values)[:2]
-                raise UsageError(
-                    f"Column '{column.header}' is mapped to the option {column.spec.id}, which takes one "
-                    f"value for the whole file, but it holds {_show(a)} and {_show(b)} (row {values[b]}); "
-                    f"use --set {column.spec.id}=VALUE instead."
-                )
-    if not values:
-        return ""
-    (raw,) = values
-    try:
-        return normalise(column.spec, raw, region)
-    except InvalidValue as exc:
-        raise UsageError(f"Column '{column.header}' ({column.spec.id}): {exc.message}") from None
+    with checking():
+        checker = RowChecker(table.headers, mapping, constants, provider, default_region,
+                             require_mapped=require_mapped)
+        options = checker.options_of(zip(table.row_numbers, table.rows, strict=False))
+        contacts: list[Contact] = []
+        checks: list[RowCheck] = []
+        duplicates = Duplicates(provider)
+        check = checker.check
+        for row, key in zip(table.rows, table.row_numbers, strict=False):
+            verdict = check(key, row, duplicates)
+            if verdict.contact is not None:
+                contacts.append(verdict.contact)
+            checks.append(verdict)
+        return Prepared(contacts=contacts, checks=checks, options=options)

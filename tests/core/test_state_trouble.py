@@ -285,7 +285,7 @@ def test_a_report_that_cannot_be_written_after_sending_keeps_the_counts_true(
     blocker = tmp_path / "reports"
     blocker.mkdir()
     report = blocker / "report.csv"
-    real_write = core.report.write_report
+    real_write = core.report.write_report_rows
 
     def folder_gone_meanwhile(*args: Any, **kwargs: Any) -> None:
         # writable when the upload checked it before sending; a file in its place by the time the report
@@ -294,7 +294,7 @@ def test_a_report_that_cannot_be_written_after_sending_keeps_the_counts_true(
         blocker.write_text("a file where the report's folder should be", encoding="utf-8")
         real_write(*args, **kwargs)
 
-    monkeypatch.setattr(core.report, "write_report", folder_gone_meanwhile)
+    monkeypatch.setattr(core.report, "write_report_rows", folder_gone_meanwhile)
     with Sandbox() as sandbox:
         status, out, err = run_cli(_args(source, sandbox, "--json", "--report", str(report)), monkeypatch,
                                    cred_env(PROVIDER))
