@@ -63,6 +63,7 @@ from core.client import (
     wait_text,
 )
 from core.errors import CredentialsRefused, JournalError, NetworkProblem
+from core.i18n import _
 from core.journal import Journal
 from core.model import (
     Contact,
@@ -465,7 +466,8 @@ class _Runner:
     def _on_control(self) -> None:
         if self.control.cancelled and not self.stopping:
             self.cancelled = True
-            self._stop("The upload was cancelled; run it again with --resume (or resume it in the window).")
+            self._stop(_("The upload was cancelled; run it again with --resume (or resume it in the "
+                         "window)."))
         self.loop.create_task(self._poke())
 
     async def _poke(self) -> None:
@@ -595,7 +597,7 @@ class _Runner:
             sent()  # a transport without the trace extension (a test's MockTransport), or an error
             await self._release_slot()
         # let a waiting worker put its request on the wire before this one parses and journals
-        for _ in range(YIELDS_BEFORE_PARSING):
+        for _turn in range(YIELDS_BEFORE_PARSING):
             await asyncio.sleep(0)
         if problem is None and parsed is None:
             # a batch answer: parsing 200 rows would hold up the request that just took the slot, which
@@ -668,7 +670,8 @@ class _Runner:
             return
         self.limiter.answered()
         if parsed.kind is ResponseKind.AUTH and self.auth_error is None:
-            message = parsed.message or f"{self.provider.title} refused the credentials."
+            message = parsed.message or _("{provider} refused the credentials.").format(
+                provider=self.provider.title)
             self.auth_error = CredentialsRefused(message, parsed.code, parsed.raw_text)
             self._stop(message)
 
@@ -714,7 +717,8 @@ class _Runner:
         # its rows stay resumable, but say why they stopped: the refusal's code and sentence, not "not sent"
         # (``parsed`` comes from _parse: its texts are already bounded and masked)
         code, raw = parsed.code, parsed.raw_text
-        message = parsed.message or f"{self.provider.title} refused the credentials."
+        message = parsed.message or _("{provider} refused the credentials.").format(
+            provider=self.provider.title)
         try:
             self.journal.note(self.job_id, keys, code, raw, message)
         except JournalError as exc:

@@ -62,6 +62,8 @@ from pathlib import Path
 from typing import Any, BinaryIO, Final
 
 from core.errors import FileProblem, UsageError
+from core.i18n import N_, _, ngettext, pgettext
+from core.i18n import number as localised_number
 from core.workbook_guard import check_sheet_extent, check_zip_members
 
 __all__ = [
@@ -107,11 +109,11 @@ _BINARY_BYTES: Final = bytes(b for b in range(32) if b not in (9, 10, 11, 12, 13
 _SCIENTIFIC = re.compile(r"^\s*[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+\s*$")
 _NUMBERISH = re.compile(r"^[\s+\-().,/:%€$£₺0-9]*$")
 
-_ODS_PASSWORD_SENTENCE = (
+_ODS_PASSWORD_SENTENCE = N_(
     "{name} is protected by a password; open it in LibreOffice, choose File → Save As, untick "
     "“Save with password” and save again."
 )
-_PASSWORD_SENTENCE = (
+_PASSWORD_SENTENCE = N_(
     "{name} is protected by a password; remove the password in Excel "
     "(File → Info → Protect Workbook) and save again."
 )
@@ -197,7 +199,7 @@ def read_table(
     rows, numbers = _collect(source.records, limit=None)
     name = source.path.name
     if not rows:
-        raise FileProblem(f"{name} is empty: it has no rows with data{_sheet_suffix(source)}.")
+        raise _empty_problem(name, source)
 
     if header_row is None:
         index, confidence = detect_header_row(rows[:HEADER_SCAN_ROWS])
@@ -212,18 +214,14 @@ def read_table(
     if header_row == 0:  # no header row: every row is data, the columns are named by their letters
         header_number = 0
         headers, notes = _shape(letter_headers(max(len(r) for r in rows)), rows)
-        notes.insert(0, f"{name} has no header row: row {numbers[0]} holds a contact like the rows below "
-                        "it, so every row is read as data and the columns are named by their letters.")
+        notes.insert(0, _headerless_note(name, numbers[0]))
     else:
         header = rows[index]
         header_number = numbers[index]
         del rows[: index + 1]
         del numbers[: index + 1]
         if not rows:
-            raise FileProblem(
-                f"{name} has a header row (row {header_number}) but no data rows below it"
-                f"{_sheet_suffix(source)}."
-            )
+            raise _no_data_problem(name, header_number, source)
         headers, notes = _shape(header, rows)
     return Table(
         path=source.path,
@@ -328,7 +326,7 @@ def stream_table(
     if header_row is None or header_row == 0:
         head = list(itertools.islice(scan, HEADER_SCAN_ROWS))
         if not head:
-            raise FileProblem(f"{name} is empty: it has no rows with data{_sheet_suffix(first)}.")
+            raise _empty_problem(name, first)
         if header_row is None:
             rows = [r for _n, r in head]
             index, confidence = detect_header_row(rows)
@@ -348,20 +346,17 @@ def stream_table(
                 header = row
                 break
         if not numbers:
-            raise FileProblem(f"{name} is empty: it has no rows with data{_sheet_suffix(first)}.")
+            raise _empty_problem(name, first)
         index = _header_index(numbers, header_row, first)
         header_number = numbers[index]
     shape = _StreamShape(header, headerless=header_row == 0)
     for _number, row in itertools.chain(head, scan):
         shape.add(row)
     if not shape.count:
-        raise FileProblem(f"{name} has a header row (row {header_number}) but no data rows below it"
-                          f"{_sheet_suffix(first)}.")
+        raise _no_data_problem(name, header_number, first)
     headers, notes, width, keep = shape.result()
     if header_row == 0:
-        notes.insert(0, f"{name} has no header row: row {head[0][0]} holds a contact "
-                        "like the rows below it, so every row is read as data and the columns are named by "
-                        "their letters.")
+        notes.insert(0, _headerless_note(name, head[0][0]))
 
     def data() -> Iterator[tuple[int, list[str]]]:
         for number, row in records():
@@ -441,10 +436,7 @@ class _StreamShape:
         if width > self.header_width and self.widened_rows:
             kept = keep if keep is not None else list(range(width))
             extra = ", ".join(name for i, name in zip(kept, names, strict=True) if i >= self.header_width)
-            notes.append(
-                f"{self.widened_rows} row(s) have cells to the right of the last column name; "
-                f"they are kept as {extra}."
-            )
+            notes.append(_widened_note(self.widened_rows, extra))
         return names, notes, width, keep
 
 
@@ -466,7 +458,7 @@ def read_raw(
         rows, numbers = _collect(source.records, limit=limit)
     truncated = limit is not None and len(rows) >= limit and (source.cut or _has_more(source.records))
     if not rows:
-        raise FileProblem(f"{source.path.name} is empty: it has no rows with data{_sheet_suffix(source)}.")
+        raise _empty_problem(source.path.name, source)
     index, confidence = detect_header_row(rows[:HEADER_SCAN_ROWS])
     no_header = headerless(rows[:HEADER_SCAN_ROWS], index)
     width = max(len(r) for r in rows)
@@ -658,20 +650,25 @@ def letter_headers(width: int) -> list[str]:
 
 def _header_index(numbers: list[int], header_row: int, source: _Source) -> int:
     if header_row < 1:
-        raise UsageError(f"The header row must be 1 or more, not {header_row}.")
+        raise UsageError(_("The header row must be 1 or more, not {row}.").format(row=header_row))
     for i, number in enumerate(numbers):
         if number == header_row:
             return i
         if number > header_row:
             break
     last = numbers[-1] if numbers else 0
+    sheet = _sheet_shown(source)
     if header_row > last:
-        raise UsageError(
-            f"Row {header_row} is beyond the last row with data ({last}) of {source.path.name}"
-            f"{_sheet_suffix(source)}."
-        )
-    raise UsageError(f"Row {header_row} of {source.path.name}{_sheet_suffix(source)} is empty; "
-                     "choose the row that holds the column names.")
+        if sheet is None:
+            raise UsageError(_("Row {row} is beyond the last row with data ({last}) of {name}.").format(
+                row=header_row, last=last, name=source.path.name))
+        raise UsageError(_("Row {row} is beyond the last row with data ({last}) of {name} (sheet “{sheet}”).")
+                         .format(row=header_row, last=last, name=source.path.name, sheet=sheet))
+    if sheet is None:
+        raise UsageError(_("Row {row} of {name} is empty; choose the row that holds the column names.")
+                         .format(row=header_row, name=source.path.name))
+    raise UsageError(_("Row {row} of {name} (sheet “{sheet}”) is empty; choose the row that holds the column "
+                       "names.").format(row=header_row, name=source.path.name, sheet=sheet))
 
 
 def _shape(header: list[str], rows: list[list[str]]) -> tuple[list[str], list[str]]:
@@ -716,11 +713,14 @@ def _shape(header: list[str], rows: list[list[str]]) -> tuple[list[str], list[st
     notes: list[str] = []
     if width > header_width and widened_rows:
         extra = ", ".join(name for i, name in zip(keep, names, strict=True) if i >= header_width)
-        notes.append(
-            f"{widened_rows} row(s) have cells to the right of the last column name; "
-            f"they are kept as {extra}."
-        )
+        notes.append(_widened_note(widened_rows, extra))
     return names, notes
+
+
+def _widened_note(rows: int, columns: str) -> str:
+    return ngettext("{n} row has cells to the right of the last column name; they are kept as {columns}.",
+                    "{n} rows have cells to the right of the last column name; they are kept as {columns}.",
+                    rows).format(n=localised_number(rows), columns=columns)
 
 
 def _header_names(cells: list[str]) -> list[str]:
@@ -751,8 +751,31 @@ class _Source:
     cut: bool = False   # True when ``records`` stop early (a workbook read with ``nrows``)
 
 
-def _sheet_suffix(source: _Source) -> str:
-    return f" (sheet “{source.sheet}”)" if source.sheet is not None and len(source.sheets) > 1 else ""
+def _sheet_shown(source: _Source) -> str | None:
+    """The sheet to name in a sentence: only a workbook with several sheets."""
+    return source.sheet if source.sheet is not None and len(source.sheets) > 1 else None
+
+
+def _empty_problem(name: str, source: _Source) -> FileProblem:
+    sheet = _sheet_shown(source)
+    if sheet is None:
+        return FileProblem(_("{name} is empty: it has no rows with data.").format(name=name))
+    return FileProblem(_("{name} is empty: it has no rows with data (sheet “{sheet}”).").format(name=name,
+                                                                                              sheet=sheet))
+
+
+def _no_data_problem(name: str, header_number: int, source: _Source) -> FileProblem:
+    sheet = _sheet_shown(source)
+    if sheet is None:
+        return FileProblem(_("{name} has a header row (row {row}) but no data rows below it.").format(
+            name=name, row=header_number))
+    return FileProblem(_("{name} has a header row (row {row}) but no data rows below it (sheet “{sheet}”).")
+                       .format(name=name, row=header_number, sheet=sheet))
+
+
+def _headerless_note(name: str, first: int) -> str:
+    return _("{name} has no header row: row {row} holds a contact like the rows below it, so every row is "
+             "read as data and the columns are named by their letters.").format(name=name, row=first)
 
 
 # Columns whose values repeat (a city, a country, a list name) share one string object per distinct value
@@ -819,19 +842,23 @@ def _head(path: Path) -> bytes:
         mode = path.stat().st_mode
         if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
             # opening a named pipe waits for a writer for ever; a device never ends
-            kind = "a named pipe" if stat.S_ISFIFO(mode) else "a device or socket"
-            raise FileProblem(f"{name} is {kind}, not a spreadsheet file; save the spreadsheet as a "
-                              "file and choose that file.")
+            if stat.S_ISFIFO(mode):
+                raise FileProblem(_("{name} is a named pipe, not a spreadsheet file; save the spreadsheet as "
+                                    "a file and choose that file.").format(name=name))
+            raise FileProblem(_("{name} is a device or socket, not a spreadsheet file; save the spreadsheet "
+                                "as a file and choose that file.").format(name=name))
         with path.open("rb") as fh:
             return fh.read(_SAMPLE_BYTES)
     except FileNotFoundError:
-        raise FileProblem(f"{name} does not exist (looked for {path}).") from None
+        raise FileProblem(_("{name} does not exist (looked for {path}).").format(name=name, path=path)) \
+            from None
     except IsADirectoryError:
-        raise FileProblem(f"{name} is a folder, not a spreadsheet file.") from None
+        raise FileProblem(_("{name} is a folder, not a spreadsheet file.").format(name=name)) from None
     except PermissionError:
-        raise FileProblem(f"{name} cannot be opened: permission denied.") from None
+        raise FileProblem(_("{name} cannot be opened: permission denied.").format(name=name)) from None
     except OSError as exc:
-        raise FileProblem(f"{name} cannot be read: {exc.strerror or exc}.") from None
+        raise FileProblem(_("{name} cannot be read: {reason}.").format(
+            name=name, reason=exc.strerror or exc)) from None
 
 
 def _kind(path: Path, head: bytes) -> str:
@@ -846,7 +873,7 @@ def _open_source(path: Path, *, sheet: str | int | None, encoding: str | None,
     head = _head(path)
     name = path.name
     if not head:
-        raise FileProblem(f"{name} is empty (0 bytes).")
+        raise FileProblem(_("{name} is empty (0 bytes).").format(name=name))
     if _kind(path, head) == "workbook":
         return _workbook_source(path, head, sheet, nrows)
     suffix = path.suffix.lower()
@@ -854,12 +881,13 @@ def _open_source(path: Path, *, sheet: str | int | None, encoding: str | None,
         probe = head.lstrip()[:512].lower()
         if probe.startswith(b"<") and (b"<html" in probe or b"<table" in probe or b"<!doctype" in probe):
             raise FileProblem(
-                f"{name} is a web page saved with a spreadsheet name, not a real workbook; "
-                "open it in Excel and save it as .xlsx or .csv."
+                _("{name} is a web page saved with a spreadsheet name, not a real workbook; "
+                  "open it in Excel and save it as .xlsx or .csv.").format(name=name)
             )
         if _looks_binary(head):
             raise FileProblem(
-                f"{name} is damaged or is not a spreadsheet: it is not a valid {suffix[1:].upper()} workbook."
+                _("{name} is damaged or is not a spreadsheet: it is not a valid {kind} workbook.").format(
+                    name=name, kind=suffix[1:].upper())
             )
         # Many programs export tab- or comma-separated text with an .xls name: read it as text.
     return _text_source(path, head, encoding=encoding, delimiter=delimiter)
@@ -909,9 +937,11 @@ def detect_encoding(path: str | os.PathLike[str], sample: bytes | None = None) -
         guess = _utf16_without_bom(head)
         if guess:
             return guess
-        raise FileProblem(f"{name} does not look like a text or spreadsheet file: it contains binary data.")
+        raise FileProblem(_("{name} does not look like a text or spreadsheet file: it contains binary data.")
+                          .format(name=name))
     if _looks_binary(head):
-        raise FileProblem(f"{name} does not look like a text or spreadsheet file: it contains binary data.")
+        raise FileProblem(_("{name} does not look like a text or spreadsheet file: it contains binary data.")
+                          .format(name=name))
 
     utf8 = codecs.getincrementaldecoder("utf-8")()
     valid_utf8 = True
@@ -1069,14 +1099,15 @@ def _check_encoding(name: str) -> str:
     try:
         return codecs.lookup(name).name
     except LookupError:
-        raise UsageError(f"“{name}” is not an encoding this program knows (try utf-8, cp1254 or cp1252).") \
-            from None
+        raise UsageError(_("“{name}” is not an encoding this program knows (try utf-8, cp1254 or cp1252).")
+                         .format(name=name)) from None
 
 
 def _normalise_delimiter(delimiter: str) -> str:
     value = DELIMITER_NAMES.get(delimiter.lower(), delimiter) if len(delimiter) > 1 else delimiter
     if len(value) != 1 or value in "\"\r\n":
-        raise UsageError(f"“{delimiter}” cannot separate columns: give one character such as , ; | or tab.")
+        raise UsageError(_("“{delimiter}” cannot separate columns: give one character such as , ; | or tab.")
+                         .format(delimiter=delimiter))
     return value
 
 
@@ -1140,7 +1171,7 @@ def _text_source(path: Path, head: bytes, *, encoding: str | None, delimiter: st
     except UnicodeDecodeError as exc:
         raise _decode_problem(name, reported, exc) from None
     except LookupError:
-        raise UsageError(f"“{encoding}” is not an encoding this program knows.") from None
+        raise UsageError(_("“{name}” is not an encoding this program knows.").format(name=encoding)) from None
 
     skip_first = False
     first_line = sample.split("\n", 1)[0].rstrip("\r").lstrip("\ufeff")
@@ -1167,12 +1198,14 @@ def _text_source(path: Path, head: bytes, *, encoding: str | None, delimiter: st
 
 def _decode_problem(name: str, encoding: str, exc: UnicodeDecodeError, offset: int = 0) -> FileProblem:
     """``offset``: where in the file ``exc.object`` starts, so the position given is the file's."""
-    return FileProblem(
-        f"{name} cannot be read as {encoding}: byte 0x{exc.object[exc.start]:02X} near position "
-        f"{offset + exc.start} is not valid there; choose another encoding."
-        if exc.start < len(exc.object)
-        else f"{name} cannot be read as {encoding}: the file ends in the middle of a character."
-    )
+    if exc.start < len(exc.object):
+        return FileProblem(
+            _("{name} cannot be read as {encoding}: byte {byte} near position {position} is not valid there; "
+              "choose another encoding.").format(name=name, encoding=encoding,
+                                                 byte=f"0x{exc.object[exc.start]:02X}",
+                                                 position=offset + exc.start))
+    return FileProblem(_("{name} cannot be read as {encoding}: the file ends in the middle of a character.")
+                       .format(name=name, encoding=encoding))
 
 
 def _text_lines(fh: BinaryIO, codec: str, name: str, reported: str) -> Iterator[list[str]]:
@@ -1239,7 +1272,8 @@ def _text_records(path: Path, codec: str, reported: str, delim: str,
     try:
         fh = path.open("rb")
     except OSError as exc:
-        raise FileProblem(f"{name} cannot be read: {exc.strerror or exc}.") from None
+        raise FileProblem(_("{name} cannot be read: {reason}.").format(
+            name=name, reason=exc.strerror or exc)) from None
     with fh:
         lines = itertools.chain.from_iterable(_text_lines(fh, codec, name, reported))
         reader = csv.reader(lines, delimiter=delim, quotechar='"', doublequote=True, strict=False)
@@ -1260,9 +1294,9 @@ def _text_records(path: Path, codec: str, reported: str, delim: str,
         except _TextTrouble as trouble:
             if str(trouble) == "nul":
                 raise FileProblem(
-                    f"{name} contains binary data (a NUL character) in row {number + 1}, so it is damaged "
-                    "or not a text file; nothing was read: open it in Excel or LibreOffice, check that row "
-                    "and save the file again."
+                    _("{name} contains binary data (a NUL character) in row {row}, so it is damaged or not a "
+                      "text file; nothing was read: open it in Excel or LibreOffice, check that row and save "
+                      "the file again.").format(name=name, row=number + 1)
                 ) from None
             raise _huge_cell(name, number + 1, MAX_LINE_CHARS) from None
         except csv.Error as exc:
@@ -1271,8 +1305,8 @@ def _text_records(path: Path, codec: str, reported: str, delim: str,
                     raise _huge_cell(name, number + 1, csv.field_size_limit()) from None
                 raise _unclosed_quote(name, number + 1) from None
             raise FileProblem(
-                f"{name} cannot be read as a {_delimiter_label(delim)}-separated file near row "
-                f"{number + 1}: {_short(exc)}."
+                _("{name} cannot be read as a file separated by {delimiter} near row {row}: {reason}.")
+                .format(name=name, delimiter=_delimiter_label(delim), row=number + 1, reason=_short(exc))
             ) from None
         # A quote that is never closed swallows the rest of the file (line breaks included) into the last
         # cell; a closed multi-line last cell would leave the file ending with its closing quote instead.
@@ -1290,20 +1324,23 @@ def _ends_with_quote(path: Path) -> bool:
 def _huge_cell(name: str, row: int, limit: int) -> FileProblem:
     size = f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
     return FileProblem(
-        f"{name} has a cell of more than {size} of text in row {row}; a contact list has no cells this "
-        "large, so the file is damaged or not a contact list: check that row and save the file again."
+        _("{name} has a cell of more than {size} of text in row {row}; a contact list has no cells this "
+          "large, so the file is damaged or not a contact list: check that row and save the file again.")
+        .format(name=name, size=size, row=row)
     )
 
 
 def _unclosed_quote(name: str, row: int) -> FileProblem:
     return FileProblem(
-        f"{name} has a quote (\") that is never closed in row {row}, so the rest of the file would be "
-        "read as one cell; correct that row or save the file again from Excel."
+        _("{name} has a quote (\") that is never closed in row {row}, so the rest of the file would be read "
+          "as one cell; correct that row or save the file again from Excel.").format(name=name, row=row)
     )
 
 
 def _delimiter_label(delim: str) -> str:
-    return {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}.get(delim, repr(delim))
+    names = {",": pgettext("delimiter", "commas"), ";": pgettext("delimiter", "semicolons"),
+             "\t": pgettext("delimiter", "tabs"), "|": pgettext("delimiter", "pipes")}
+    return names.get(delim, repr(delim))
 
 
 # ------------------------------------------------------------------------------------------ workbooks
@@ -1320,7 +1357,7 @@ def _open_workbook(path: Path, head: bytes) -> Any:
     suffixes: tuple[str, ...] = ()
     if head.startswith(_OLE_MAGIC):
         if _ole_is_encrypted(path):
-            raise FileProblem(_PASSWORD_SENTENCE.format(name=name))
+            raise FileProblem(_(_PASSWORD_SENTENCE).format(name=name))
         suffixes = (".xls",)
     elif head.startswith(_ZIP_MAGIC):
         suffixes = _check_zip(path)
@@ -1332,12 +1369,13 @@ def _open_workbook(path: Path, head: bytes) -> Any:
         with path.open("rb") as fh:
             return pc.CalamineWorkbook.from_filelike(fh)
     except pc.PasswordError:
-        raise FileProblem(_PASSWORD_SENTENCE.format(name=name)) from None
+        raise FileProblem(_(_PASSWORD_SENTENCE).format(name=name)) from None
     except OSError as exc:
-        raise FileProblem(f"{name} cannot be read: {exc.strerror or exc}.") from None
+        raise FileProblem(_("{name} cannot be read: {reason}.").format(
+            name=name, reason=exc.strerror or exc)) from None
     except Exception as exc:  # noqa: BLE001 - calamine raises several types, incl. plain ValueError
-        raise FileProblem(f"{name} is damaged or incomplete and cannot be opened as a workbook "
-                          f"({_short(exc)}).") from None
+        raise FileProblem(_("{name} is damaged or incomplete and cannot be opened as a workbook "
+                            "({reason}).").format(name=name, reason=_short(exc))) from None
 
 
 def _short(exc: BaseException) -> str:
@@ -1364,10 +1402,11 @@ def _check_zip(path: Path) -> tuple[str, ...]:
                     # (an encrypted content.xml is no XML to measure: its password sentence follows)
                     check_sheet_extent(zf, name)  # calamine lays out every ODS table when it opens
     except (zipfile.BadZipFile, EOFError, OSError):
-        raise FileProblem(f"{name} is damaged or incomplete (it may have been cut off while copying); "
-                          "open it in Excel or LibreOffice and save it again.") from None
+        raise FileProblem(_("{name} is damaged or incomplete (it may have been cut off while copying); "
+                            "open it in Excel or LibreOffice and save it again.").format(name=name)) from None
     if not {"xl/workbook.xml", "xl/workbook.bin", "content.xml"} & names:
-        raise FileProblem(f"{name} is a zip archive or another kind of document, not a spreadsheet workbook.")
+        raise FileProblem(_("{name} is a zip archive or another kind of document, not a spreadsheet "
+                            "workbook.").format(name=name))
     if "META-INF/manifest.xml" in names:
         try:
             with zipfile.ZipFile(path) as zf:
@@ -1375,7 +1414,7 @@ def _check_zip(path: Path) -> tuple[str, ...]:
         except (zipfile.BadZipFile, EOFError, OSError, zlib.error):
             manifest = b""  # a damaged manifest is calamine's to report
         if b"encryption-data" in manifest:
-            raise FileProblem(_ODS_PASSWORD_SENTENCE.format(name=name))
+            raise FileProblem(_(_ODS_PASSWORD_SENTENCE).format(name=name))
     if "xl/workbook.bin" in names:
         return (".xlsb",)
     if "xl/workbook.xml" in names:
@@ -1395,8 +1434,9 @@ def _check_extent(path: Path, sheet: str) -> None:
         with zipfile.ZipFile(path) as zf:
             check_sheet_extent(zf, path.name, sheet)
     except (zipfile.BadZipFile, EOFError, OSError, zlib.error):
-        raise FileProblem(f"{path.name} is damaged or incomplete (it may have been cut off while copying); "
-                          "open it in Excel or LibreOffice and save it again.") from None
+        raise FileProblem(_("{name} is damaged or incomplete (it may have been cut off while copying); "
+                            "open it in Excel or LibreOffice and save it again.").format(name=path.name)) \
+            from None
 
 
 def _worksheet_names(book: Any) -> list[str]:
@@ -1420,7 +1460,7 @@ def _default_sheet(book: Any) -> str | None:
 def _pick_sheet(path: Path, sheets: list[str], sheet: str | int | None, book: Any) -> str:
     name = path.name
     if not sheets:
-        raise FileProblem(f"{name} has no worksheets.")
+        raise FileProblem(_("{name} has no worksheets.").format(name=name))
     if sheet is None:
         return _default_sheet(book) or sheets[0]
     if isinstance(sheet, int):
@@ -1434,7 +1474,8 @@ def _pick_sheet(path: Path, sheets: list[str], sheet: str | int | None, book: An
             if candidate.strip().casefold() == wanted:
                 return candidate
     listing = ", ".join(f"“{s}”" for s in sheets)
-    raise UsageError(f"{name} has no sheet “{sheet}”; its sheets are {listing}.")
+    raise UsageError(_("{name} has no sheet “{sheet}”; its sheets are {sheets}.").format(
+        name=name, sheet=sheet, sheets=listing))
 
 
 def _workbook_source(path: Path, head: bytes, sheet: str | int | None, nrows: int | None) -> _Source:
@@ -1461,7 +1502,8 @@ def _workbook_source(path: Path, head: bytes, sheet: str | int | None, nrows: in
 
 
 def _sheet_problem(name: str, sheet: str, exc: BaseException) -> FileProblem:
-    return FileProblem(f"{name} is damaged: sheet “{sheet}” cannot be read ({_short(exc)}).")
+    return FileProblem(_("{name} is damaged: sheet “{sheet}” cannot be read ({reason}).").format(
+        name=name, sheet=sheet, reason=_short(exc)))
 
 
 def _workbook_records(found: Any, name: str, sheet: str,

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import UsageError
+from core.i18n import _, ngettext
 from core.providers import PROVIDERS, Provider, get_provider
 
 FORMAT = 1
@@ -110,16 +111,23 @@ class SavedImport:
         credential_ids = {c.id.casefold() for c in provider.credential_fields}
         for name in self.constants:
             if name.strip().casefold() in credential_ids:
+                if source:
+                    raise UsageError(
+                        _("The saved import {file} would hold the credential {name}; credentials are never "
+                          "kept in a saved import (they stay in the keyring or the environment).").format(
+                            file=source, name=name))
                 raise UsageError(
-                    f"{_subject(source)} would hold the credential {name}; credentials are never kept in a "
-                    "saved import (they stay in the keyring or the environment)."
-                )
+                    _("The saved import would hold the credential {name}; credentials are never kept in a "
+                      "saved import (they stay in the keyring or the environment).").format(name=name))
 
         def field_id(name: str) -> str:
             try:
                 return resolve_field(provider, name)
             except UsageError as exc:
-                raise UsageError(f"{_subject(source)}: {exc}") from None
+                if source:
+                    raise UsageError(_("The saved import {file}: {reason}").format(file=source, reason=exc)) \
+                        from None
+                raise UsageError(_("The saved import: {reason}").format(reason=exc)) from None
 
         return SavedImport(
             provider=provider.name, profile=self.profile, reading=self.reading,
@@ -158,11 +166,19 @@ class SavedImport:
         fit = self.fit(headers)
         if fit.missing:
             names = ", ".join(f"'{m}'" for m in fit.missing)
-            word = "column" if len(fit.missing) == 1 else "columns"
-            raise UsageError(
-                f"{_subject(source)} maps the {word} {names}, which {file_name} does not have "
-                f"(its columns: {_list(headers)})."
-            )
+            n = len(fit.missing)
+            values = {"file": source or "", "columns": names, "name": file_name, "its": _list(headers)}
+            if source:
+                text = ngettext("The saved import {file} maps the column {columns}, which {name} does not "
+                                "have (its columns: {its}).",
+                                "The saved import {file} maps the columns {columns}, which {name} does not "
+                                "have (its columns: {its}).", n)
+            else:
+                text = ngettext("The saved import maps the column {columns}, which {name} does not have "
+                                "(its columns: {its}).",
+                                "The saved import maps the columns {columns}, which {name} does not have "
+                                "(its columns: {its}).", n)
+            raise UsageError(text.format(**values))
         return fit.mapping
 
     # ------------------------------------------------------------------ the file
@@ -185,8 +201,8 @@ class SavedImport:
         for value in [*self.constants.values(), *self.mapping]:
             if value in refused:
                 raise UsageError(
-                    f"{target.name} was not written: one of its values is a credential, and credentials are "
-                    "never saved in a saved import."
+                    _("{name} was not written: one of its values is a credential, and credentials are never "
+                      "saved in a saved import.").format(name=target.name)
                 )
         checked = self.checked(source=target.name)
         text = json.dumps(checked.to_json(), ensure_ascii=False, indent=2) + "\n"
@@ -201,7 +217,8 @@ class SavedImport:
                 Path(tmp).unlink(missing_ok=True)
                 raise
         except OSError as exc:
-            raise UsageError(f"Cannot write the saved import {target}: {exc.strerror or exc}.") from None
+            raise UsageError(_("Cannot write the saved import {file}: {reason}.").format(
+                file=target, reason=exc.strerror or exc)) from None
         return target
 
     @classmethod
@@ -211,45 +228,52 @@ class SavedImport:
         name = source.name
         try:
             if source.is_dir():
-                raise UsageError(f"{name} is a folder, not a saved import.")
+                raise UsageError(_("{name} is a folder, not a saved import.").format(name=name))
             with open(source, "rb") as fh:
                 raw = fh.read(MAX_BYTES + 1)
         except FileNotFoundError:
-            raise UsageError(f"There is no saved import {source}.") from None
+            raise UsageError(_("There is no saved import {file}.").format(file=source)) from None
         except OSError as exc:
-            raise UsageError(f"Cannot read the saved import {name}: {exc.strerror or exc}.") from None
+            raise UsageError(_("Cannot read the saved import {name}: {reason}.").format(
+                name=name, reason=exc.strerror or exc)) from None
         if len(raw) > MAX_BYTES:
-            raise UsageError(f"{name} is not a saved import (far too large).")
+            raise UsageError(_("{name} is not a saved import (far too large).").format(name=name))
         try:
             data = json.loads(raw.decode("utf-8-sig"))
         except UnicodeDecodeError:
-            raise UsageError(f"{name} is not a saved import (not UTF-8 text).") from None
+            raise UsageError(_("{name} is not a saved import (not UTF-8 text).").format(name=name)) from None
         except json.JSONDecodeError as exc:
-            raise UsageError(f"{name} is not a saved import (broken JSON at line {exc.lineno}).") from None
+            raise UsageError(_("{name} is not a saved import (broken JSON at line {line}).").format(
+                name=name, line=exc.lineno)) from None
         return cls.from_json(data, source=name)
 
     @classmethod
-    def from_json(cls, data: Any, *, source: str = "The data") -> SavedImport:
+    def from_json(cls, data: Any, *, source: str | None = None) -> SavedImport:
+        if source is None:
+            source = _("The data")
         if not isinstance(data, dict) or "format" not in data:
-            raise UsageError(f"{source} is not a saved import (it has no \"format\").")
+            raise UsageError(_("{name} is not a saved import (it has no \"format\").").format(name=source))
         version = data.get("format")
         if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-            raise UsageError(f"{source} is not a saved import (its \"format\" is not a version number).")
+            raise UsageError(_("{name} is not a saved import (its \"format\" is not a version number).")
+                             .format(name=source))
         if version > FORMAT:
             raise UsageError(
-                f"{source} was saved by a newer version of Contact Uploader (format {version}); "
-                "update the program to use it."
+                _("{name} was saved by a newer version of Contact Uploader (format {version}); update the "
+                  "program to use it.").format(name=source, version=version)
             )
         provider = data.get("provider")
         if not isinstance(provider, str) or provider.strip().lower() not in PROVIDERS:
-            raise UsageError(f"{source} names no known provider (one of: {', '.join(PROVIDERS)}).")
+            raise UsageError(_("{name} names no known provider (one of: {providers}).").format(
+                name=source, providers=", ".join(PROVIDERS)))
         reading = data.get("reading") or {}
         if not isinstance(reading, dict):
-            raise UsageError(f"{source}: \"reading\" must be an object.")
+            raise UsageError(_("{name}: \"reading\" must be an object.").format(name=source))
         header_row = reading.get("header_row")
         if header_row is not None and (not isinstance(header_row, int) or isinstance(header_row, bool)
                                        or header_row < 0):
-            raise UsageError(f"{source}: \"header_row\" must be a row number (0 for none) or null.")
+            raise UsageError(_("{name}: \"header_row\" must be a row number (0 for none) or null.").format(
+                name=source))
         saved = cls(
             provider=provider.strip().lower(),
             profile=_text(data.get("profile"), source, "profile") or "default",
@@ -272,7 +296,7 @@ def _text(value: Any, source: str, key: str, *, strip: bool = True) -> str | Non
     if value is None:
         return None
     if not isinstance(value, str):
-        raise UsageError(f"{source}: \"{key}\" must be text or null.")
+        raise UsageError(_("{name}: \"{key}\" must be text or null.").format(name=source, key=key))
     if strip:
         value = value.strip()
     return value or None
@@ -283,7 +307,7 @@ def _pairs(value: Any, source: str, key: str) -> dict[str, str]:
         return {}
     if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str)
                                               for k, v in value.items()):
-        raise UsageError(f"{source}: \"{key}\" must be an object of texts.")
+        raise UsageError(_("{name}: \"{key}\" must be an object of texts.").format(name=source, key=key))
     return dict(value)
 
 
@@ -291,7 +315,7 @@ def _names(value: Any, source: str) -> tuple[str, ...]:
     if value is None:
         return ()
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise UsageError(f"{source}: \"columns\" must be a list of texts.")
+        raise UsageError(_("{name}: \"columns\" must be a list of texts.").format(name=source))
     return tuple(value)
 
 
@@ -302,10 +326,6 @@ def _loose(name: str) -> str:
 def _list(headers: Sequence[str]) -> str:
     shown = [f"'{h}'" for h in headers[:30]]
     return ", ".join(shown) + (", …" if len(headers) > 30 else "")
-
-
-def _subject(source: str | None) -> str:
-    return f"The saved import {source}" if source else "The saved import"
 
 
 __all__ = ["FORMAT", "SUFFIX", "Fit", "Reading", "SavedImport"]
