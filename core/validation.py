@@ -72,6 +72,17 @@ class Problem:
     field: str  # the provider field id
     message: str  # the whole sentence, in the current language: "Row 6, column 'Phone': …"
     reason: str = ""  # the reason alone, without the row and column ("'06 12' is not a valid …")
+    cell: bool = False  # about the value of one cell (column ``column``), not the row as a whole
+
+    @property
+    def short(self) -> str:
+        """The problem without its row (a grid shows the row already): "Phone: '06 12' is not a valid…" for a
+        cell, the reason alone for the row; the whole message when no reason was given."""
+        if not self.reason:
+            return self.message
+        if self.cell:
+            return _("{column}: {reason}").format(column=self.column, reason=self.reason)
+        return self.reason[:1].upper() + self.reason[1:]
 
 
 @dataclass(slots=True)
@@ -93,6 +104,11 @@ class RowCheck:
     def message(self) -> str:
         """All problems of the row as one text (empty when the row is fine)."""
         return " ".join(p.message for p in self.problems)
+
+    @property
+    def short(self) -> str:
+        """All problems of the row without the row's number (:attr:`Problem.short`)."""
+        return " ".join(p.short for p in self.problems)
 
 
 @dataclass
@@ -939,7 +955,7 @@ class RowChecker:
                     problems = []
                 reason = exc.message
                 problems.append(Problem(key, col.header, spec.id, cell_sentence(key, col.header, reason),
-                                        reason))
+                                        reason, cell=True))
                 continue
             fields[spec.id] = value
         provider = self.provider

@@ -224,3 +224,15 @@ def test_the_cli_dry_run_report_of_a_streamed_csv_is_the_same_as_before(
     assert [r["status"] for r in read_report(report)].count("invalid") == 4
     with Journal() as journal:
         assert journal.unfinished_jobs() == []  # a dry run starts no job
+
+
+def test_a_problem_without_its_row_for_a_grid(tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "c.csv", [CONTACT_HEADERS, *messy_rows()])
+    table = read_table(source)
+    checks = prepare(table, MAPPING, {}, OCTOPUSH, "TR").checks
+    short = checks[2]
+    assert short.short == f"Cep Telefonu: {short.problems[0].reason}"
+    assert short.message == f"Row {short.key}, column 'Cep Telefonu': {short.problems[0].reason}"
+    empty = checks[7]
+    assert empty.short == empty.problems[0].reason[:1].upper() + empty.problems[0].reason[1:]
+    assert not empty.short.startswith("Row")
