@@ -89,6 +89,13 @@ class JobSpec:
         file lacks)."""
         return self.settings.mapping_for(headers, file_name=Path(self.file).name)
 
+    def fingerprint(self) -> str:
+        """The fingerprint of the file read this way (what the journal keys the job by): it differs once
+        the file changed."""
+        reading = self.reading
+        return file_fingerprint(self.file, reading.sheet, reading.header_row, reading.encoding,
+                                reading.delimiter)
+
     def to_json(self) -> dict[str, Any]:
         return {"spec": SPEC_FORMAT, "file": self.file, **self.settings.to_json()}
 
@@ -178,10 +185,7 @@ def job_key(table: Any, provider: Provider | str, profile: str, mapping: Mapping
 
 def spec_key(spec: JobSpec, headers: Sequence[str], *, demo: bool = False) -> JobKey:
     """The journal key of a stored spec's job, for a file with these ``headers``."""
-    reading = spec.reading
-    fingerprint = file_fingerprint(spec.file, reading.sheet, reading.header_row, reading.encoding,
-                                   reading.delimiter)
-    return JobKey(fingerprint, spec.provider, job_profile(spec.profile, demo),
+    return JobKey(spec.fingerprint(), spec.provider, job_profile(spec.profile, demo),
                   mapping_key(spec.mapping_for(headers), spec.settings.constants, spec.default_region))
 
 

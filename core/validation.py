@@ -131,6 +131,9 @@ class Prepared:
     contacts: list[Contact]
     checks: list[RowCheck]
     options: dict[str, str]
+    # the row check and the identities seen, to check an edited row again the same way (the window)
+    checker: RowChecker | None = None
+    duplicates: Duplicates | None = None
 
     @property
     def invalid(self) -> list[RowCheck]:
@@ -1081,4 +1084,5 @@ def prepare(
             if verdict.contact is not None:
                 contacts.append(verdict.contact)
             checks.append(verdict)
-        return Prepared(contacts=contacts, checks=checks, options=options)
+        return Prepared(contacts=contacts, checks=checks, options=options, checker=checker,
+                        duplicates=duplicates)

@@ -142,6 +142,7 @@ def test_the_journal_keeps_the_spec_and_an_older_journal_is_migrated(tmp_path: P
                                        "Soyad": "last_name"}
     assert key.fingerprint == table_fingerprint(table)
     assert spec_key(stored, table.headers) == key  # the key comes back from the stored spec alone
+    assert stored.fingerprint() == key.fingerprint
 
 
 def test_a_cli_job_keeps_its_spec_so_it_resumes_without_guessing(
