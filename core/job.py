@@ -13,15 +13,14 @@ The pieces both front ends call, and nothing else computes:
   for a demo job —, columns → fields, constants, region) and :func:`find_job` / :func:`create_job`;
 - :class:`core.validation.RowChecker` — the one row check, for the whole file and an edited cell;
 - :class:`CheckedFile` / :func:`check_file` — the check of a whole file streamed (the command line): the
-  rows are read twice more, never held; the verdicts go to a private spool on disk, and what stays in
-  memory is what duplicate detection needs;
+  rows are never held; the verdicts (and the cells, for the report) go to a private spool on disk, and
+  what stays in memory is what duplicate detection needs;
 - :func:`report_rows` — the report of a checked file, with or without a job's results, streamed.
 """
 
 from __future__ import annotations
 
 import contextlib
-import itertools
 import logging
 import os
 import pickle
@@ -31,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from core.errors import FileProblem, UploaderError
+from core.errors import UploaderError
 from core.i18n import _
 from core.journal import JobInfo, Journal, file_fingerprint, mapping_key
 from core.model import Contact, RowResult
@@ -213,8 +212,9 @@ class CheckedFile:
     options: dict[str, str] = field(default_factory=dict)
     path: str = ""
 
-    def verdicts(self) -> Iterator[tuple[int, Mapping[str, str] | None, str]]:
-        """(key, the contact's fields or None when invalid, the problems' sentence) per row, in order."""
+    def verdicts(self) -> Iterator[tuple[int, Mapping[str, str] | None, str, list[str]]]:
+        """(key, the contact's fields or None when invalid, the problems' sentence, the row's cells) per
+        row, in order (the cells are kept for the report, so the file is not read a third time)."""
         with open(self.path, "rb") as fh:
             while True:
                 try:
@@ -225,7 +225,7 @@ class CheckedFile:
 
     def contacts(self) -> Iterator[Contact]:
         """The valid contacts, in source order."""
-        for key, fields, _message in self.verdicts():
+        for key, fields, _message, _cells in self.verdicts():
             if fields is not None:
                 yield Contact(key=key, fields=fields)
 
@@ -264,17 +264,17 @@ def _check_into(
     collector = checker.option_values()
     collect = collector.add if checker.option_columns else None
     check = checker.check
-    batch: list[tuple[int, Mapping[str, str] | None, str]] = []
+    batch: list[tuple[int, Mapping[str, str] | None, str, list[str]]] = []
     valid = invalid = 0
     for key, cells in rows:
         if collect is not None:
             collect(key, cells)
         verdict = check(key, cells, duplicates)
         if verdict.contact is not None:
-            batch.append((key, verdict.contact.fields, ""))
+            batch.append((key, verdict.contact.fields, "", cells))
             valid += 1
         else:
-            batch.append((key, None, verdict.message))
+            batch.append((key, None, verdict.message, cells))
             invalid += 1
         if len(batch) >= SPOOL_BATCH:
             pickle.dump(batch, fh, protocol=pickle.HIGHEST_PROTOCOL)
@@ -287,42 +287,33 @@ def _check_into(
 
 # ---------------------------------------------------------------------------------------------- report
 def report_rows(
-    rows: Any,
     checked: CheckedFile,
     *,
     ready_message: str | None = None,
     results: Iterator[RowResult] | None = None,
 ) -> Iterator[list[str]]:
     """The report's data rows (:func:`core.report.report_row`) of a checked file, in source order: each
-    source row (``rows``: (row number, cells) pairs, read again) beside its verdict; a valid row is
-    ``ready`` with ``ready_message`` (a dry run) or has its result from ``results`` (a job's results and
-    notes in key order, :meth:`core.journal.Journal.iter_reported`), else not sent."""
+    row's cells beside its verdict; a valid row is ``ready`` with ``ready_message`` (a dry run) or has its
+    result from ``results`` (a job's results and notes in key order,
+    :meth:`core.journal.Journal.iter_reported`), else it was not sent."""
     from core.model import Outcome
     from core.report import report_row
 
     ready = RowResult(0, Outcome.READY, message=ready_message) if ready_message is not None else None
     pending = next(results, None) if results is not None else None
-    verdicts = checked.verdicts()
-    source: Iterator[tuple[int | None, list[str]]] = iter(rows)
-    for row, verdict in itertools.zip_longest(source, verdicts, fillvalue=None):
-        number, cells = row if row is not None else (None, [])
-        key, fields, message = verdict if verdict is not None else (None, None, "")
-        if number is None or key is None or number != key:
-            name = Path(getattr(rows, "path", "the file")).name
-            raise FileProblem(_("{name} changed while it was being uploaded, so the report cannot be "
-                                "written; the journal keeps what was sent.").format(name=name))
+    for key, fields, message, cells in checked.verdicts():
         if fields is None:
-            yield report_row(number, cells, None, message)
+            yield report_row(key, cells, None, message)
             continue
         if ready is not None:
-            yield report_row(number, cells, ready, None)
+            yield report_row(key, cells, ready, None)
             continue
         result = None
         while pending is not None and results is not None and pending.key < key:
             pending = next(results, None)
         if pending is not None and pending.key == key:
             result = pending
-        yield report_row(number, cells, result, None)
+        yield report_row(key, cells, result, None)
 
 
 def provider_of(spec: JobSpec) -> Provider:

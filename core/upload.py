@@ -300,7 +300,7 @@ class _Upload:
         import core.report
         from core.job import report_rows
 
-        rows = report_rows(table, checked, ready_message=ready_message, results=results)
+        rows = report_rows(checked, ready_message=ready_message, results=results)
         core.report.write_report_rows(path, table.headers, rows)
         self.record.report = str(Path(path).resolve())
 

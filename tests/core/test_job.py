@@ -98,7 +98,7 @@ def test_the_streamed_check_and_report_match_the_whole_table(tmp_path: Path) -> 
         assert checked.options == prepared.options
         from core.job import report_rows
 
-        streamed = list(report_rows(stream, checked))
+        streamed = list(report_rows(checked))
     assert not spool.exists()  # the spool goes with the check
     whole = tmp_path / "whole.csv"
     write_report(whole, table, {}, prepared.checks)
