@@ -54,6 +54,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from core import messages
 from core.errors import ConfigError, JournalError
+from core.i18n import _
 from core.model import Outcome, RowResult
 from core.paths import state_dir
 
@@ -175,7 +176,8 @@ def file_fingerprint(path: str | Path, *extra: object) -> str:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(block)
     except OSError as exc:
-        raise ConfigError(f"Cannot read {path} to fingerprint it: {exc.strerror or exc}.") from None
+        raise ConfigError(_("Cannot read {file} to fingerprint it: {reason}.").format(
+            file=path, reason=exc.strerror or exc)) from None
     for item in extra:
         digest.update(b"\0" + json.dumps(item, ensure_ascii=False, default=str).encode("utf-8"))
     return digest.hexdigest()
@@ -403,7 +405,7 @@ class Journal:
     def job(self, job_id: int) -> JobInfo:
         infos = self._jobs("WHERE j.id=?", (job_id,))
         if not infos:
-            raise ConfigError(f"Job {job_id} is not in the journal.")
+            raise ConfigError(_("Job {id} is not in the journal.").format(id=job_id))
         return infos[0]
 
     def unfinished_jobs(self) -> list[JobInfo]:
