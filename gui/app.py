@@ -19,9 +19,8 @@ import os
 import sys
 import time
 from collections.abc import Sequence
-from typing import Any
-
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTimer, QTranslator
 from PySide6.QtGui import QIcon
@@ -71,7 +70,7 @@ def start_language(given: str | None = None) -> str:
         from core import settings
 
         saved = settings.load().language()
-    except Exception:  # noqa: BLE001 - a damaged or unreadable settings file never stops the window
+    except Exception:
         log.debug("no saved language", exc_info=True)
     system = [*system_languages(), *i18n.os_languages()]
     return i18n.set_language(i18n.choose_language(given, saved=saved, system=system))
@@ -120,7 +119,7 @@ def install_translations(app: QCoreApplication, lang: str) -> QTranslator | None
                 translator = candidate
                 break
         else:
-            log.warning("Qt's own translation qtbase_%s.qm was not found; Qt's buttons stay in English.", lang)
+            log.warning("Qt's translation qtbase_%s.qm was not found; Qt's buttons stay in English.", lang)
     if translator is not None:
         app.installTranslator(translator)
         _translators.append(translator)
