@@ -363,6 +363,7 @@ class MainWindow(QMainWindow):
         for code, label in choices:
             action = QAction(label, self)
             action.setCheckable(True)
+            action.setMenuRole(QAction.MenuRole.NoRole)  # macOS: never moved to the application menu
             action.setData(code or "")
             action.setChecked(code == saved)
             self.language_group.addAction(action)
