@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QDragEnterEvent, QDragLeaveEvent, QDropEvent, QFont
@@ -30,6 +30,9 @@ from PySide6.QtWidgets import (
 )
 
 from gui import theme
+
+if TYPE_CHECKING:
+    from core.reading import RawSheet, Table
 
 PREVIEW_ROWS = 30
 MAX_PREVIEW_WIDTH = 260  # pixels: a long cell is cut there (its whole text is in the tooltip)
@@ -177,7 +180,7 @@ class FileStep(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.path: Path | None = None
-        self._raw: Any = None
+        self._raw: RawSheet | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(10)
@@ -251,6 +254,26 @@ class FileStep(QWidget):
         if path:
             self.fileChosen.emit(path)
 
+    @property
+    def raw(self) -> RawSheet | None:
+        """The first rows as last read (None before the preview arrives)."""
+        return self._raw
+
+    def show_choices(self, encoding: str | None, delimiter: str | None, header_row: int | None) -> None:
+        """Show these reading choices (a saved import's) instead of the detected ones, without reading
+        the file again; None leaves a choice as it is."""
+        for combo, value in ((self.encoding, encoding), (self.delimiter, delimiter)):
+            pos = combo.findData(value) if value is not None else -1
+            if pos >= 0:
+                combo.blockSignals(True)
+                combo.setCurrentIndex(pos)
+                combo.blockSignals(False)
+        if header_row is not None:
+            self.header_row.blockSignals(True)
+            self.header_row.setValue(header_row)
+            self.header_row.blockSignals(False)
+            self._fill_preview()  # marks it
+
     def settings(self, *, with_header: bool = True) -> ReadSettings:
         sheet = self.sheet.currentText() if self.sheet.count() else None
         return ReadSettings(
@@ -300,7 +323,7 @@ class FileStep(QWidget):
         self.status.setStyleSheet("")
         self._set_enabled(False, text_file=path.suffix.lower() in TEXT_SUFFIXES)
 
-    def show_raw(self, sheets: list[str], raw: Any) -> None:
+    def show_raw(self, sheets: list[str], raw: RawSheet) -> None:
         """The first rows as read, with the detected header row preselected."""
         self._raw = raw
         text_file = not sheets
@@ -318,7 +341,7 @@ class FileStep(QWidget):
         self._set_enabled(True, text_file=text_file)
         self._fill_preview()
 
-    def show_table_info(self, table: Any) -> None:
+    def show_table_info(self, table: Table) -> None:
         notes = " ".join(getattr(table, "notes", []) or [])
         self.status.setStyleSheet("")
         where = (f"below the header on row {table.header_row}" if table.header_row

@@ -235,8 +235,9 @@ class MappingView(QWidget):
                 combo.setToolTip(provider.field_hint())
             self._select(combo, mapping.get(index, ""))
             combo.currentIndexChanged.connect(self._changed)
-            if combo.isEditable():
-                combo.lineEdit().editingFinished.connect(self._changed)
+            editor = combo.lineEdit() if combo.isEditable() else None
+            if editor is not None:
+                editor.editingFinished.connect(self._changed)
             self.combos.append(combo)
             combo.setMinimumWidth(240)
             self._grid.addWidget(name, index + 1, 0)
