@@ -8,6 +8,7 @@ dialog lists them with their licence and where its text is.
 
 from __future__ import annotations
 
+import html
 import re
 from importlib import metadata
 from pathlib import Path
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from core import APP_NAME, APP_TITLE, __version__
+from core.i18n import N_, _
 from core.paths import state_dir
 from core.resources import resource_path
 from gui import theme
@@ -35,15 +37,16 @@ LICENCE_FILE = "THIRD-PARTY-LICENSES"
 
 
 def data_locations() -> list[tuple[str, Path]]:
-    """(what, where) for the files the program keeps, in the state folder (``CONTACT_UPLOADER_HOME``)."""
+    """(what, where) for the files the program keeps, in the state folder (``CONTACT_UPLOADER_HOME``);
+    ``what`` in English (translate it with ``_()`` where shown)."""
     from core import journal, logsetup, settings
 
     home = state_dir(create=False)
     return [
-        ("Settings", home / settings.FILE_NAME),
-        ("Window layout", home / "window.ini"),
-        ("Upload journal", home / journal.FILE_NAME),
-        ("Logs", logsetup.log_path().parent),
+        (N_("Settings"), home / settings.FILE_NAME),
+        (N_("Window layout"), home / "window.ini"),
+        (N_("Upload journal"), home / journal.FILE_NAME),
+        (N_("Logs"), logsetup.log_path().parent),
     ]
 
 
@@ -57,8 +60,8 @@ def licence_text() -> str:
 
 def installed_components() -> str:
     lines = [
-        f"{APP_TITLE} runs here from a Python installation. The third-party packages it uses are installed "
-        "beside it, each with its own licence text:",
+        _("{app} runs here from a Python installation. The third-party packages it uses are installed "
+          "beside it, each with its own licence text:").format(app=APP_TITLE),
         "",
     ]
     try:
@@ -76,12 +79,12 @@ def installed_components() -> str:
         except metadata.PackageNotFoundError:
             continue
         meta = dist.metadata
-        licence = meta.get("License-Expression") or meta.get("License") or "see its metadata"
-        licence = licence.splitlines()[0] if licence.strip() else "see its metadata"
+        found = [*(meta.get_all("License-Expression") or ()), *(meta.get_all("License") or ())]
+        licence = next((str(v).splitlines()[0] for v in found if str(v).strip()), _("see its metadata"))
         files = [f for f in dist.files or () if "licen" in f.name.lower() or "copying" in f.name.lower()]
         where = f"\n    {Path(str(files[0].locate()))}" if files else ""
         lines.append(f"- {meta['Name']} {dist.version}: {licence}{where}")
-    lines += ["", "Qt for Python (PySide6) and Qt are used under the GNU LGPL version 3."]
+    lines += ["", _("Qt for Python (PySide6) and Qt are used under the GNU LGPL version 3.")]
     return "\n".join(lines)
 
 
@@ -89,7 +92,7 @@ class AboutDialog(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("AboutDialog")
-        self.setWindowTitle(f"About {APP_TITLE}")
+        self.setWindowTitle(_("About {app}").format(app=APP_TITLE))
         self.resize(720, 600)
         layout = QVBoxLayout(self)
 
@@ -102,8 +105,8 @@ class AboutDialog(QDialog):
         self.version_label.setObjectName("AboutVersion")
         title.addWidget(self.version_label)
         blurb = QLabel(
-            "Add contacts to Netcore, İleti Merkezi, Aptania and Octopush one at a time or from a "
-            "spreadsheet. API keys stay in your system keyring; every answer is shown in plain words."
+            _("Add contacts to Netcore, İleti Merkezi, Aptania and Octopush one at a time or from a "
+              "spreadsheet. API keys stay in your system keyring; every answer is shown in plain words.")
         )
         blurb.setWordWrap(True)
         title.addWidget(blurb)
@@ -117,13 +120,13 @@ class AboutDialog(QDialog):
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             label.setWordWrap(True)
             self.location_labels[what] = label
-            places.addRow(f"{what}:", label)
+            places.addRow(_("{place}:").format(place=_(what)), label)
         layout.addLayout(places)
-        self.open_folder_button = QPushButton("Open the data folder")
+        self.open_folder_button = QPushButton(_("Open the data folder"))
         self.open_folder_button.clicked.connect(self.open_data_folder)
         layout.addWidget(self.open_folder_button, 0, Qt.AlignmentFlag.AlignLeft)
 
-        layout.addWidget(QLabel("<b>Third-party licences</b>"))
+        layout.addWidget(QLabel("<b>" + html.escape(_("Third-party licences")) + "</b>"))
         self.licences = QPlainTextEdit()
         self.licences.setObjectName("LicenceText")
         self.licences.setReadOnly(True)

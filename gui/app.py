@@ -1,4 +1,10 @@
-"""Start the window: the QApplication, its icon and style sheet, the excepthook, and ``--demo``.
+"""Start the window: the language, the QApplication, its icon and style sheet, the excepthook, and ``--demo``.
+
+The language (:func:`start_language`): ``--lang``, else ``CONTACT_UPLOADER_LANG``, else the one chosen in
+the window's Settings → Language menu, else the operating system's UI languages (as Qt reads them), else
+English. :func:`install_translations` then loads Qt's own ``qtbase_<lang>.qm`` (standard buttons, file
+dialogs) and sets Qt's default locale; under the ``qps`` pseudo-locale a :class:`PseudoTranslator` makes
+Qt's own texts pseudo-translated too.
 
 ``--demo`` starts :class:`core.demo.DemoSession` (the loopback sandbox with demo credentials) for the
 life of the window and shows a DEMO banner, so a newcomer can try every step without an account.
@@ -13,13 +19,14 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTimer, QTranslator
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
-from core import APP_TITLE, __version__
+from core import APP_TITLE, __version__, i18n
 from core.providers import PROVIDERS
 from core.resources import resource_path
 
@@ -44,13 +51,84 @@ def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
     parser.add_argument("--demo", action="store_true", help="use the built-in sandbox with demo credentials")
     parser.add_argument("--provider", choices=sorted(PROVIDERS), help="the platform to start with")
     parser.add_argument("--profile", help="the credential profile to start with")
+    parser.add_argument("--lang", help="the language of the window (en, tr, fr, es)")
     parser.add_argument("--smoke-test", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("file", nargs="?", help="a spreadsheet to open in the import view")
     return parser.parse_known_args(list(argv))
 
 
+def system_languages() -> list[str]:
+    """The operating system's UI languages, best first, as Qt reads them (the Windows UI language, macOS
+    preferred languages, ``LANGUAGE``/``LC_ALL``/``LC_MESSAGES``/``LANG``)."""
+    return [str(name) for name in QLocale.system().uiLanguages()]
+
+
+def start_language(given: str | None = None) -> str:
+    """Choose the window's language (``given`` is ``--lang``) and speak it from now on; returns its code."""
+    saved: str | None = None
+    try:
+        from core import settings
+
+        saved = settings.load().language()
+    except Exception:
+        log.debug("no saved language", exc_info=True)
+    system = [*system_languages(), *i18n.os_languages()]
+    return i18n.set_language(i18n.choose_language(given, saved=saved, system=system))
+
+
+class PseudoTranslator(QTranslator):
+    """Qt's own texts (standard buttons, file dialogs) under the ``qps`` pseudo-locale."""
+
+    def translate(self, context: str, sourceText: str, disambiguation: str | None = None,
+                  n: int = -1) -> str:
+        if not sourceText or sourceText == "QT_LAYOUT_DIRECTION":
+            return ""  # "" means "no translation": Qt keeps the source (left-to-right stays)
+        return i18n.pseudo(sourceText)
+
+    def isEmpty(self) -> bool:
+        return False
+
+
+def qt_translation_dirs() -> list[Path]:
+    """Where Qt's ``qtbase_<lang>.qm`` are: Qt's translations folder, and in the PyInstaller bundle the
+    ``PySide6/Qt/translations`` folder the bundle keeps them in (build.spec keeps en, tr, fr, es)."""
+    dirs = [Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath))]
+    bundle = getattr(sys, "_MEIPASS", None)
+    if getattr(sys, "frozen", False) and bundle:
+        dirs += [Path(bundle) / "PySide6" / "Qt" / "translations", Path(bundle) / "PySide6" / "translations"]
+    return list(dict.fromkeys(dirs))
+
+
+_translators: list[QTranslator] = []
+
+
+def install_translations(app: QCoreApplication, lang: str) -> QTranslator | None:
+    """Qt's own texts in ``lang`` and Qt's default locale (numbers in spin boxes, dates); replaces the
+    translator installed before. Returns the translator (None for English or a missing ``.qm``)."""
+    for old in _translators:
+        app.removeTranslator(old)
+    _translators.clear()
+    QLocale.setDefault(QLocale(i18n.DEFAULT if lang == i18n.PSEUDO else lang))
+    translator: QTranslator | None = None
+    if lang == i18n.PSEUDO:
+        translator = PseudoTranslator(app)
+    elif lang != i18n.DEFAULT:
+        for folder in qt_translation_dirs():
+            candidate = QTranslator(app)
+            if candidate.load(f"qtbase_{lang}", str(folder)):
+                translator = candidate
+                break
+        else:
+            log.warning("Qt's translation qtbase_%s.qm was not found; Qt's buttons stay in English.", lang)
+    if translator is not None:
+        app.installTranslator(translator)
+        _translators.append(translator)
+    return translator
+
+
 def create_application(qt_args: Sequence[str] = ()) -> QApplication:
-    """The QApplication with our names (for QSettings), icon and style sheet."""
+    """The QApplication with our names (for QSettings), icon, style sheet and Qt's own texts in the
+    current language (:func:`core.i18n.language`)."""
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0], *qt_args])
     app.setApplicationName(APP_TITLE)
@@ -64,6 +142,7 @@ def create_application(qt_args: Sequence[str] = ()) -> QApplication:
     from gui import theme
 
     app.setStyleSheet(theme.style_sheet())
+    install_translations(app, i18n.language())
     return app
 
 
@@ -79,6 +158,7 @@ def _setup_logging() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     ns, qt_args = parse_args(sys.argv[1:] if argv is None else argv)
     _setup_logging()
+    start_language(ns.lang)
     app = create_application(qt_args)
     from gui.errors import install_excepthook, show_error
 

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.errors import CredentialError, CredentialsRefused, NetworkProblem, UploaderError
+from core.i18n import N_, _, ngettext, number
 from core.model import Credentials, FieldKind, FieldSpec, Options, Outcome, RowResult
 from core.providers import Provider
 from gui import theme
@@ -40,9 +41,10 @@ from gui.import_widgets import make_card
 
 PLACEHOLDERS = {
     FieldKind.EMAIL: "name@example.com",
-    FieldKind.INTEGER: "e.g. 12",
-    FieldKind.ID_LIST: "e.g. 176,177",
+    FieldKind.INTEGER: N_("e.g. {example}"),
+    FieldKind.ID_LIST: N_("e.g. {example}"),
 }
+EXAMPLES = {FieldKind.INTEGER: "12", FieldKind.ID_LIST: "176,177"}
 PHONE_EXAMPLES = {
     "TR": "+90 532 123 45 67",
     "FR": "+33 6 12 34 56 78",
@@ -89,8 +91,8 @@ class FieldRow(QWidget):
         self.label.setObjectName("FieldLabel")
         self.label.setTextFormat(Qt.TextFormat.RichText)
         marker = ' <span style="color:#D92D20">*</span>' if spec.required else ""
-        self.label.setText(html.escape(spec.label) + marker)
-        self.label.setToolTip(spec.id)
+        self.label.setText(html.escape(_(spec.label)) + marker)
+        self.label.setToolTip(_("Sent as {field}").format(field=spec.id))
         layout.addWidget(self.label)
 
         self.editor: QWidget
@@ -99,7 +101,7 @@ class FieldRow(QWidget):
             picker.changed.connect(self._changed)
             self.editor = picker
         elif spec.kind is FieldKind.BOOLEAN:
-            box = QCheckBox(spec.label)
+            box = QCheckBox(_(spec.label))
             box.setObjectName("FieldCheck")
             box.toggled.connect(self._changed)
             self.label.hide()
@@ -121,7 +123,7 @@ class FieldRow(QWidget):
             edit.textEdited.connect(self._edited)
             edit.editingFinished.connect(self._left)
             self.editor = edit
-        self.editor.setAccessibleName(spec.label)
+        self.editor.setAccessibleName(_(spec.label))
         self.label.setBuddy(self.editor)
         layout.addWidget(self.editor)
 
@@ -167,9 +169,10 @@ class FieldRow(QWidget):
             return
         if self.spec.kind is FieldKind.PHONE:
             region = self.form.region()
-            text = PHONE_EXAMPLES.get(region, "+ country code and number")
+            text = PHONE_EXAMPLES.get(region) or _("+ country code and number")
         else:
             text = PLACEHOLDERS.get(self.spec.kind, "")
+            text = _(text).format(example=EXAMPLES.get(self.spec.kind, "")) if text else ""
         self.editor.setPlaceholderText(text)
 
     # ------------------------------------------------------------------ checking
@@ -186,11 +189,13 @@ class FieldRow(QWidget):
         self.validate()
 
     def show_help(self) -> None:
-        text = self.spec.help
+        text = _(self.spec.help) if self.spec.help else ""
         if not text and self.spec.kind is FieldKind.PHONE:
-            text = f"Numbers without a country code are read as {self.form.region()}."
+            text = _("Numbers without a country code are read as {country}.").format(
+                country=self.form.region())
         if not text and self.spec.max_length:
-            text = f"Up to {self.spec.max_length} characters."
+            text = ngettext("Up to {n} character.", "Up to {n} characters.", self.spec.max_length).format(
+                n=number(self.spec.max_length))
         self._hint(text, "help")
 
     def _hint(self, text: str, state: str) -> None:
@@ -208,7 +213,7 @@ class FieldRow(QWidget):
         text = self.editor.text()
         if not text.strip():
             if self.spec.required and not self.spec.option and (final or self.touched):
-                problem = f"{self.spec.label} is required."
+                problem = _("{field} is required.").format(field=_(self.spec.label))
                 self._hint(problem, "error")
                 return problem
             self.show_help()
@@ -218,12 +223,10 @@ class FieldRow(QWidget):
         except InvalidValue as exc:
             self._hint(exc.message, "error")
             return exc.message
-        if self.spec.kind is FieldKind.PHONE:
-            self._hint(f"✓  Will be sent as {sent}", "ok")
-        elif sent != text.strip():
-            self._hint(f"✓  Will be sent as {sent}", "ok")
+        if self.spec.kind is FieldKind.PHONE or sent != text.strip():
+            self._hint("✓  " + _("Will be sent as {value}").format(value=sent), "ok")
         elif self.spec.kind is FieldKind.EMAIL:
-            self._hint("✓  Looks like a valid e-mail address", "ok")
+            self._hint("✓  " + _("Looks like a valid e-mail address"), "ok")
         else:
             self.show_help()
         return None
@@ -244,16 +247,16 @@ class ExtraRow(QWidget):
         grid.setVerticalSpacing(4)
         self.id_edit = QLineEdit()
         self.id_edit.setObjectName("ExtraId")
-        self.id_edit.setPlaceholderText(DYNAMIC_EXAMPLES.get(form.provider.name, "field id"))
-        self.id_edit.setAccessibleName("Field id")
+        self.id_edit.setPlaceholderText(DYNAMIC_EXAMPLES.get(form.provider.name) or _("field id"))
+        self.id_edit.setAccessibleName(_("Field id"))
         self.value_edit = QLineEdit()
         self.value_edit.setObjectName("ExtraValue")
-        self.value_edit.setPlaceholderText("Value")
-        self.value_edit.setAccessibleName("Field value")
+        self.value_edit.setPlaceholderText(_("Value"))
+        self.value_edit.setAccessibleName(_("Field value"))
         self.remove_button = QToolButton()
         self.remove_button.setObjectName("RemoveButton")
         self.remove_button.setText("✕")
-        self.remove_button.setToolTip("Remove this field")
+        self.remove_button.setToolTip(_("Remove this field"))
         self.remove_button.clicked.connect(lambda: self.removed.emit(self))
         grid.addWidget(self.id_edit, 0, 0)
         grid.addWidget(self.value_edit, 0, 1)
@@ -282,10 +285,11 @@ class ExtraRow(QWidget):
         problem: str | None = None
         spec = self.form.provider.field(fid) if fid else None
         if not fid:
-            problem = "Give the field id from your panel." if value.strip() else None
+            problem = _("Give the field id from your panel.") if value.strip() else None
         elif spec is None or spec.option:
             title, hint = self.form.provider.title, self.form.provider.field_hint()
-            problem = f"{title} has no field '{fid}'. {hint}".strip()
+            problem = _("{provider} has no field '{field}'.").format(provider=title, field=fid)
+            problem = f"{problem} {hint}".strip()  # two whole sentences
         elif value.strip():
             try:
                 normalise(spec, value, self.form.region())
@@ -386,15 +390,15 @@ class ContactForm(QWidget):
         actions = QHBoxLayout()
         actions.setSpacing(10)
         actions.addStretch(1)
-        self.clear_button = QPushButton("Clear")
+        self.clear_button = QPushButton(_("Clear"))
         self.clear_button.setObjectName("SecondaryButton")
         self.clear_button.clicked.connect(self.clear)
         actions.addWidget(self.clear_button)
-        self.send_button = QPushButton("Add contact")
+        self.send_button = QPushButton(_("Add contact"))
         self.send_button.setObjectName("PrimaryButton")
         self.send_button.setDefault(True)
         self.send_button.setShortcut("Ctrl+Return")
-        self.send_button.setToolTip("Send this contact (Ctrl+Enter)")
+        self.send_button.setToolTip(_("Send this contact ({key})").format(key="Ctrl+Enter"))
         self.send_button.clicked.connect(self.send)
         actions.addWidget(self.send_button)
         outer.addLayout(actions)
@@ -440,7 +444,7 @@ class ContactForm(QWidget):
             picker.stop()
         while self.body_layout.count():
             item = self.body_layout.takeAt(0)
-            widget = item.widget()
+            widget = item.widget() if item is not None else None
             if widget is not None:
                 widget.hide()
                 widget.deleteLater()
@@ -448,18 +452,19 @@ class ContactForm(QWidget):
         self.extra_rows.clear()
         self.region_combo = None
         provider = self.provider
-        self.heading.setText(f"Add one contact to {provider.title}")
+        self.heading.setText(_("Add one contact to {provider}").format(provider=provider.title))
         self.subheading.setText(
-            "Fields marked * are required. Each value is checked as you type, and phone numbers are "
-            "converted to the international format before sending."
+            _("Fields marked * are required. Each value is checked as you type, and phone numbers are "
+              "converted to the international format before sending.")
         )
 
         group = tuple(getattr(provider, "at_least_one_of", ()) or ())
-        labels = [spec.label.lower() for spec in (provider.field(f) for f in group) if spec is not None]
+        labels = [_(spec.label) for spec in (provider.field(f) for f in group) if spec is not None]
         needs = ""
         if len(labels) > 1:
-            needs = f"{provider.title} needs at least one of {', '.join(labels[:-1])} or {labels[-1]}."
-        card, layout = make_card("Contact", needs)
+            needs = _("{provider} needs at least one of these fields: {fields}.").format(
+                provider=provider.title, fields=", ".join(labels))
+        card, layout = make_card(_("Contact"), needs)
         grid = QGridLayout()
         grid.setHorizontalSpacing(24)
         grid.setVerticalSpacing(14)
@@ -476,11 +481,11 @@ class ContactForm(QWidget):
 
         hint = provider.field_hint()
         if hint and provider.name in DYNAMIC_EXAMPLES:
-            card, layout = make_card("More fields", hint)
+            card, layout = make_card(_("More fields"), hint)
             self.extra_box = QVBoxLayout()
             self.extra_box.setSpacing(8)
             layout.addLayout(self.extra_box)
-            add = QPushButton("+  Add field")
+            add = QPushButton("+  " + _("Add field"))
             add.setObjectName("LinkButton")
             add.setCursor(Qt.CursorShape.PointingHandCursor)
             add.clicked.connect(lambda: self.add_extra_row())
@@ -491,7 +496,7 @@ class ContactForm(QWidget):
             layout.addLayout(row_l)
             self.body_layout.addWidget(card)
 
-        card, layout = make_card("Options", "Apply to this contact only.")
+        card, layout = make_card(_("Options"), _("Apply to this contact only."))
         grid = QGridLayout()
         grid.setHorizontalSpacing(24)
         grid.setVerticalSpacing(14)
@@ -507,7 +512,7 @@ class ContactForm(QWidget):
         region_layout = QVBoxLayout(region_box)
         region_layout.setContentsMargins(0, 0, 0, 0)
         region_layout.setSpacing(4)
-        region_label = QLabel("Country for phone numbers")
+        region_label = QLabel(_("Country for phone numbers"))
         region_label.setObjectName("FieldLabel")
         region_layout.addWidget(region_label)
         self.region_combo = QComboBox()
@@ -515,7 +520,7 @@ class ContactForm(QWidget):
         self._fill_regions()
         region_label.setBuddy(self.region_combo)
         region_layout.addWidget(self.region_combo)
-        region_hint = QLabel("Used for numbers written without + and a country code.")
+        region_hint = QLabel(_("Used for numbers written without + and a country code."))
         region_hint.setObjectName("Hint")
         region_hint.setWordWrap(True)
         region_layout.addWidget(region_hint)
@@ -613,7 +618,7 @@ class ContactForm(QWidget):
     # ------------------------------------------------------------------ sending
     def _set_busy(self, busy: bool) -> None:
         self.send_button.setEnabled(not busy)
-        self.send_button.setText("Sending…" if busy else "Add contact")
+        self.send_button.setText(_("Sending…") if busy else _("Add contact"))
         self.clear_button.setEnabled(not busy)
 
     def check(self) -> Any:
@@ -634,11 +639,11 @@ class ContactForm(QWidget):
             return None
         if checked.problems:
             for problem in checked.problems:
-                row = self.rows.get(problem.field)
-                if row is not None:
-                    row._hint(problem.message, "error")
+                bad_row = self.rows.get(problem.field)
+                if bad_row is not None:
+                    bad_row._hint(problem.message, "error")
                     if first_bad is None:
-                        first_bad = row.editor
+                        first_bad = bad_row.editor
             self._local_problem(" ".join(dict.fromkeys(p.message for p in checked.problems)))
             if first_bad is not None:
                 first_bad.setFocus()
@@ -646,7 +651,7 @@ class ContactForm(QWidget):
         return checked
 
     def _local_problem(self, message: str) -> None:
-        self.result_panel.show_result("error", "Please check the highlighted fields", message)
+        self.result_panel.show_result("error", _("Please check the highlighted fields"), message)
         self.result_panel.tone = "error-local"
 
     def send(self) -> None:
@@ -687,30 +692,33 @@ class ContactForm(QWidget):
         if provider.name != self.provider.name:
             return  # the user switched platform while it was on its way
         titles = {
-            Outcome.ADDED: ("success", f"Added to {provider.title}"),
-            Outcome.UPDATED: ("success", f"Updated in {provider.title}"),
-            Outcome.EXISTS: ("info", f"Already in {provider.title}"),
-            Outcome.SKIPPED: ("warning", f"Skipped by {provider.title}"),
-            Outcome.INVALID: ("error", "Not sent"),
-            Outcome.FAILED: ("error", f"{provider.title} did not add the contact"),
+            Outcome.ADDED: ("success", _("Added to {provider}")),
+            Outcome.UPDATED: ("success", _("Updated in {provider}")),
+            Outcome.EXISTS: ("info", _("Already in {provider}")),
+            Outcome.SKIPPED: ("warning", _("Skipped by {provider}")),
+            Outcome.INVALID: ("error", _("Not sent")),
+            Outcome.FAILED: ("error", _("{provider} did not add the contact")),
         }
         tone, title = titles.get(result.outcome, ("info", str(result.outcome)))
         if result.outcome is Outcome.ADDED and result.code == "accepted":
-            title = f"Accepted by {provider.title} (not verified)"
+            title = _("Accepted by {provider} (not verified)")
+        title = title.format(provider=provider.title)
         if who and result.outcome.is_success:
             title += f"  ·  {who}"
         raw_bits = []
         if result.code:
-            raw_bits.append(f"Code {result.code}")
+            raw_bits.append(_("Code {code}").format(code=result.code))
         if result.raw_text and result.raw_text.strip() not in result.message:
-            raw_bits.append(f"{provider.title} said: {result.raw_text.strip()[:300]}")
+            raw_bits.append(_("{provider} said: {text}").format(provider=provider.title,
+                                                               text=result.raw_text.strip()[:300]))
         if result.contact_id:
-            raw_bits.append(f"Contact id {result.contact_id}")
+            raw_bits.append(_("Contact id {id}").format(id=result.contact_id))
         message = result.message or str(result.outcome)
         self.result_panel.show_result(tone, title, message, "   ·   ".join(raw_bits))
         self.sent.emit(result)
         if result.outcome.is_success:
-            self.context.record_verdict(True, f"{provider.title} accepted the last contact.")
+            self.context.record_verdict(
+                True, _("{provider} accepted the last contact.").format(provider=provider.title))
             for row in self.rows.values():
                 if not row.spec.option:
                     row.clear()
@@ -728,12 +736,12 @@ class ContactForm(QWidget):
             return
         provider = self.provider
         if isinstance(exc, CredentialsRefused):
-            title = f"{provider.title} refused the credentials"
+            title = _("{provider} refused the credentials").format(provider=provider.title)
             self.context.record_verdict(False, str(exc))
         elif isinstance(exc, CredentialError):
-            title = "Credentials needed"
+            title = _("Credentials needed")
         elif isinstance(exc, NetworkProblem):
-            title = f"Could not reach {provider.title}"
+            title = _("Could not reach {provider}").format(provider=provider.title)
         else:
             from gui.errors import title_for
 
@@ -741,13 +749,13 @@ class ContactForm(QWidget):
         raw = ""
         code = getattr(exc, "code", "")
         if code:
-            raw = f"Code {code}"
+            raw = _("Code {code}").format(code=code)
             said = getattr(exc, "raw_text", "")
             if said:
-                raw += f"   ·   {provider.title} said: {said}"
+                raw += "   ·   " + _("{provider} said: {text}").format(provider=provider.title, text=said)
         self.result_panel.show_result("error", title, str(exc), raw)
         if isinstance(exc, CredentialError):
-            self.result_panel.action.setText("Open credentials…")
+            self.result_panel.action.setText(_("Open credentials…"))
             self.result_panel.action.show()
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from core.errors import CredentialError, KeyringUnavailable, MissingCredentials, UploaderError
+from core.i18n import _
 from core.providers import PROVIDERS, Provider, get_provider
 
 DEFAULT_PROFILE = "default"
@@ -123,7 +124,7 @@ class AppContext(QObject):
         try:
             from core.credentials import load_credentials
         except ImportError as exc:  # pragma: no cover - only while core.credentials is being written
-            raise KeyringUnavailable("The credential store is not available in this build.") from exc
+            raise KeyringUnavailable(_("The credential store is not available in this build.")) from exc
         return dict(load_credentials(self._provider.name, self._profile))
 
     def base_url(self, creds: dict[str, str] | None = None) -> str:
@@ -160,8 +161,8 @@ class AppContext(QObject):
         if self._demo is not None:
             return CredentialStatus(
                 CredentialState.DEMO,
-                "Demo credentials",
-                "Working against the built-in sandbox; nothing leaves this computer.",
+                _("Demo credentials"),
+                _("Working against the built-in sandbox; nothing leaves this computer."),
             )
         verdict = self._verdict.get((self._provider.name, self._profile))
         if verdict is not None:
@@ -169,24 +170,25 @@ class AppContext(QObject):
         try:
             self.credentials()
         except KeyringUnavailable as exc:
-            return CredentialStatus(CredentialState.NO_KEYRING, "No keyring", str(exc))
+            return CredentialStatus(CredentialState.NO_KEYRING, _("No keyring"), str(exc))
         except MissingCredentials as exc:
-            return CredentialStatus(CredentialState.MISSING, "Not set up", str(exc))
+            return CredentialStatus(CredentialState.MISSING, _("Not set up"), str(exc))
         except CredentialError as exc:
-            return CredentialStatus(CredentialState.MISSING, "Not set up", str(exc))
+            return CredentialStatus(CredentialState.MISSING, _("Not set up"), str(exc))
         return CredentialStatus(
             CredentialState.STORED,
-            "Stored, not tested",
-            f"Credentials for profile '{self._profile}' are stored; Account → Test connection checks them.",
+            _("Stored, not tested"),
+            _("Credentials for profile '{profile}' are stored; Account → Test connection checks them.")
+            .format(profile=self._profile),
         )
 
     def record_verdict(self, ok: bool, message: str) -> None:
         """Remember the last test or upload verdict for the current provider and profile."""
         key = (self._provider.name, self._profile)
         if ok:
-            self._verdict[key] = CredentialStatus(CredentialState.VERIFIED, "Connected", message)
+            self._verdict[key] = CredentialStatus(CredentialState.VERIFIED, _("Connected"), message)
         else:
-            self._verdict[key] = CredentialStatus(CredentialState.REFUSED, "Refused", message)
+            self._verdict[key] = CredentialStatus(CredentialState.REFUSED, _("Refused"), message)
         self.credentialsChanged.emit()
 
     def notify_credentials_changed(self) -> None:

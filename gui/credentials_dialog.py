@@ -29,8 +29,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core import messages
+from core import APP_TITLE, messages
 from core.errors import KeyringUnavailable, NetworkProblem, UploaderError
+from core.i18n import N_, _
 from core.model import CheckResult, Credentials, CredentialSpec
 from core.providers import Provider
 from gui import theme
@@ -49,7 +50,8 @@ def no_check_sentence(provider: Provider) -> str:
     if messages.known(provider.name, "no_check"):
         return messages.text(provider.name, "no_check")
     return (
-        f"{provider.title} offers no way to check a key without adding a contact; the first upload will tell."
+        _("{provider} offers no way to check a key without adding a contact; the first upload will tell.")
+        .format(provider=provider.title)
     )
 
 
@@ -60,13 +62,13 @@ def credentials_note(provider: Provider) -> str:
     return messages.text(provider.name, "credentials_note")
 
 
-REGION_NAMES = {"us": "United States", "in": "India", "eu": "Europe"}  # data-centre codes → names
+REGION_NAMES = {"us": N_("United States"), "in": N_("India"), "eu": N_("Europe")}  # data-centre codes → names
 
 
 def choice_text(field_id: str, code: str) -> str:
     """How a fixed credential choice is shown: "India (in)" for a region code, else the value itself."""
     name = REGION_NAMES.get(code.lower()) if "region" in field_id.lower() else None
-    return f"{name} ({code})" if name else code
+    return _("{region} ({code})").format(region=_(name), code=code) if name else code
 
 
 class Notice(QFrame):
@@ -109,7 +111,7 @@ class CredentialRow:
 
     def __init__(self, spec: CredentialSpec, provider: Provider) -> None:
         self.spec = spec
-        self.label = QLabel(spec.label)
+        self.label = QLabel(_(spec.label))
         self.label.setObjectName("FieldLabel")
         self.reveal: QToolButton | None = None
         self.widget = QWidget()
@@ -132,27 +134,27 @@ class CredentialRow:
                     Qt.InputMethodHint.ImhHiddenText | Qt.InputMethodHint.ImhNoPredictiveText
                     | Qt.InputMethodHint.ImhSensitiveData
                 )
-                edit.setPlaceholderText("Paste it from your panel")
+                edit.setPlaceholderText(_("Paste it from your panel"))
                 self.reveal = QToolButton()
                 self.reveal.setObjectName("RevealButton")
-                self.reveal.setText("Show")
+                self.reveal.setText(_("Show"))
                 self.reveal.setCheckable(True)
-                self.reveal.setToolTip("Show or hide the value")
+                self.reveal.setToolTip(_("Show or hide the value"))
                 self.reveal.toggled.connect(self._toggle)
-            elif "mail" in spec.label.lower():
+            elif "mail" in spec.label.lower():  # the English label: a choice of placeholder, not shown
                 edit.setPlaceholderText("you@example.com")
             self.editor = edit
-        self.editor.setAccessibleName(spec.label)
+        self.editor.setAccessibleName(_(spec.label))
         self.label.setBuddy(self.editor)
         row.addWidget(self.editor, 1)
         if self.reveal is not None:
             row.addWidget(self.reveal)
-        help_text = spec.help
+        help_text = _(spec.help) if spec.help else ""
         if spec.choices and all(choice_text(spec.id, c) != c for c in spec.choices):
-            help_text = "The data centre of your account, as the address of your panel shows."
+            help_text = _("The data centre of your account, as the address of your panel shows.")
         env = spec.env_var(provider.name)
         if os.environ.get(env, "").strip():
-            note = f"Set by {env} in the environment, which wins."
+            note = _("Set by {variable} in the environment, which wins.").format(variable=env)
             help_text = f"{help_text} {note}" if help_text else note
         self.help = QLabel(help_text)
         self.help.setObjectName("Hint")
@@ -163,7 +165,7 @@ class CredentialRow:
         assert isinstance(self.editor, QLineEdit)
         assert self.reveal is not None
         self.editor.setEchoMode(QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password)
-        self.reveal.setText("Hide" if shown else "Show")
+        self.reveal.setText(_("Hide") if shown else _("Show"))
 
     def value(self) -> str:
         if isinstance(self.editor, QComboBox):
@@ -190,7 +192,7 @@ class CredentialsDialog(QDialog):
         self.provider = context.provider
         self.task: Any = None
         self.setObjectName("CredentialsDialog")
-        self.setWindowTitle(f"{self.provider.title} credentials")
+        self.setWindowTitle(_("{provider} credentials").format(provider=self.provider.title))
         self.setMinimumWidth(560)
 
         # everything above the buttons scrolls: the layout's minimum size ignores word wrap, so on a short
@@ -201,22 +203,22 @@ class CredentialsDialog(QDialog):
         frame.setSpacing(14)
         self.body = QWidget()
         self.body.setObjectName("CredentialsBody")
-        self.scroll = QScrollArea()
-        self.scroll.setObjectName("CredentialsScroll")
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.scroll.setWidget(self.body)
-        frame.addWidget(self.scroll, 1)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setObjectName("CredentialsScroll")
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll_area.setWidget(self.body)
+        frame.addWidget(self.scroll_area, 1)
         outer = QVBoxLayout(self.body)
         outer.setContentsMargins(24, 20, 24, 0)
         outer.setSpacing(14)
-        title = QLabel(f"{self.provider.title} credentials")
+        title = QLabel(_("{provider} credentials").format(provider=self.provider.title))
         title.setObjectName("DialogTitle")
         outer.addWidget(title)
         intro = QLabel(
-            "Secrets are kept in your system keyring, never in a file, and are masked on screen. "
-            "Other values (such as a region or login e-mail) go to the settings file."
+            _("Secrets are kept in your system keyring, never in a file, and are masked on screen. "
+              "Other values (such as a region or login e-mail) go to the settings file.")
         )
         intro.setObjectName("DialogIntro")
         intro.setWordWrap(True)
@@ -229,10 +231,10 @@ class CredentialsDialog(QDialog):
         if context.is_demo:
             self.demo_notice.show_notice(
                 "demo",
-                "Demo mode",
-                "These are the sandbox's demo credentials: try Test connection, or change a value to see a "
-                "refusal. Nothing is saved in demo mode; start Contact Uploader without --demo to store "
-                "your own.",
+                _("Demo mode"),
+                _("These are the sandbox's demo credentials: try Test connection, or change a value to see a "
+                  "refusal. Nothing is saved in demo mode; start {app} without {option} to store "
+                  "your own.").format(app=APP_TITLE, option="--demo"),
             )
         outer.addWidget(self.demo_notice)
 
@@ -241,13 +243,13 @@ class CredentialsDialog(QDialog):
         grid.setVerticalSpacing(6)
         grid.setColumnMinimumWidth(0, 150)
         r = 0
-        profile_label = QLabel("Profile")
+        profile_label = QLabel(_("Profile"))
         profile_label.setObjectName("FieldLabel")
         self.profile_combo = QComboBox()
         self.profile_combo.setObjectName("ProfileEdit")
         self.profile_combo.setEditable(True)
         self.profile_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.profile_combo.setToolTip("Type a new name to create another profile (another account).")
+        self.profile_combo.setToolTip(_("Type a new name to create another profile (another account)."))
         for name in context.profiles():
             self.profile_combo.addItem(name)
         self.profile_combo.setCurrentText(context.profile)
@@ -255,7 +257,7 @@ class CredentialsDialog(QDialog):
         grid.addWidget(profile_label, r, 0, Qt.AlignmentFlag.AlignVCenter)
         grid.addWidget(self.profile_combo, r, 1)
         r += 1
-        profile_help = QLabel("Several accounts per platform: type a new name to add one.")
+        profile_help = QLabel(_("Several accounts per platform: type a new name to add one."))
         profile_help.setObjectName("Hint")
         grid.addWidget(profile_help, r, 1)
         r += 1
@@ -282,7 +284,7 @@ class CredentialsDialog(QDialog):
         outer.addWidget(self.credentials_note)
 
         test_row = QHBoxLayout()
-        self.test_button = QPushButton("Test connection")
+        self.test_button = QPushButton(_("Test connection"))
         self.test_button.setObjectName("SecondaryButton")
         self.test_button.clicked.connect(self.test_connection)
         test_row.addWidget(self.test_button)
@@ -292,22 +294,22 @@ class CredentialsDialog(QDialog):
         outer.addWidget(self.check_panel)
         if not self.provider.has_credential_check:
             self.test_button.setEnabled(False)
-            self.test_button.setToolTip("This platform offers no connection test.")
-            self.check_panel.show_notice("info", "No connection test", no_check_sentence(self.provider))
+            self.test_button.setToolTip(_("This platform offers no connection test."))
+            self.check_panel.show_notice("info", _("No connection test"), no_check_sentence(self.provider))
 
         outer.addStretch(1)
         buttons = QHBoxLayout()
         buttons.setContentsMargins(24, 0, 24, 0)
-        self.delete_button = QPushButton("Delete profile…")
+        self.delete_button = QPushButton(_("Delete profile…"))
         self.delete_button.setObjectName("DangerLink")
         self.delete_button.clicked.connect(self.delete_profile)
         buttons.addWidget(self.delete_button)
         buttons.addStretch(1)
-        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button = QPushButton(_("Cancel"))
         self.cancel_button.setObjectName("SecondaryButton")
         self.cancel_button.clicked.connect(self.reject)
         buttons.addWidget(self.cancel_button)
-        self.save_button = QPushButton("Save")
+        self.save_button = QPushButton(_("Save"))
         self.save_button.setObjectName("PrimaryButton")
         self.save_button.setDefault(True)
         self.save_button.clicked.connect(self.save)
@@ -320,8 +322,8 @@ class CredentialsDialog(QDialog):
             self.profile_combo.setEnabled(False)
             self.delete_button.hide()
             self.save_button.setEnabled(False)
-            self.save_button.setToolTip("Nothing is saved in demo mode.")
-            self.cancel_button.setText("Close")
+            self.save_button.setToolTip(_("Nothing is saved in demo mode."))
+            self.cancel_button.setText(_("Close"))
         else:
             self.load_profile()
 
@@ -335,11 +337,11 @@ class CredentialsDialog(QDialog):
             return
         body.activate()
         # the body never scrolls sideways: the dialog is as wide as its widest row (plus a scroll bar)
-        wide = body.totalMinimumSize().width() + self.scroll.verticalScrollBar().sizeHint().width()
+        wide = body.totalMinimumSize().width() + self.scroll_area.verticalScrollBar().sizeHint().width()
         if wide > self.minimumWidth():
             self.setMinimumWidth(wide)
-        chrome = frame.totalSizeHint().height() - self.scroll.sizeHint().height()
-        need = body.totalHeightForWidth(self.scroll.viewport().width()) + chrome
+        chrome = frame.totalSizeHint().height() - self.scroll_area.sizeHint().height()
+        need = body.totalHeightForWidth(self.scroll_area.viewport().width()) + chrome
         screen = self.screen()
         if screen is not None:
             outside = self.frameGeometry().height() - self.height()
@@ -392,9 +394,11 @@ class CredentialsDialog(QDialog):
         env_vars = ", ".join(s.env_var(self.provider.name) for s in self.provider.credential_fields)
         self.keyring_notice.show_notice(
             "error",
-            "No keyring available",
-            f"{exc} Nothing is stored in plain text, so the credentials cannot be saved until a keyring "
-            f"works. Headless runs can use the environment variables instead ({env_vars}).",
+            _("No keyring available"),
+            f"{exc} "
+            + _("Nothing is stored in plain text, so the credentials cannot be saved until a keyring "
+                "works. Headless runs can use the environment variables instead ({variables}).").format(
+                variables=env_vars),
         )
 
     # ------------------------------------------------------------------ save / delete
@@ -410,7 +414,7 @@ class CredentialsDialog(QDialog):
             self.show_keyring_problem(exc)
             return False
         except UploaderError as exc:
-            self.check_panel.show_notice("error", "Not saved", str(exc))
+            self.check_panel.show_notice("error", _("Not saved"), str(exc))
             return False
         self.context.set_profile(profile)
         self.context.notify_credentials_changed()
@@ -424,8 +428,9 @@ class CredentialsDialog(QDialog):
         profile = self.profile()
         answer = QMessageBox.question(
             self,
-            "Delete profile",
-            f"Delete the {self.provider.title} credentials of profile '{profile}' from the keyring?",
+            _("Delete profile"),
+            _("Delete the {provider} credentials of profile '{profile}' from the keyring?").format(
+                provider=self.provider.title, profile=profile),
         )
         if answer != QMessageBox.StandardButton.Yes:
             return
@@ -435,34 +440,37 @@ class CredentialsDialog(QDialog):
             self.show_keyring_problem(exc)
             return
         except UploaderError as exc:
-            self.check_panel.show_notice("error", "Not deleted", str(exc))
+            self.check_panel.show_notice("error", _("Not deleted"), str(exc))
             return
         for row in self.rows.values():
             row.set_value(None)
         self.context.notify_credentials_changed()
-        self.check_panel.show_notice("info", "Deleted", f"Profile '{profile}' was removed.")
+        self.check_panel.show_notice("info", _("Deleted"),
+                                     _("Profile '{profile}' was removed.").format(profile=profile))
 
     # ------------------------------------------------------------------ test
     def test_connection(self) -> None:
         """Check the values in the form (saved or not) against the provider, off the GUI thread."""
         if not self.provider.has_credential_check:
-            self.check_panel.show_notice("info", "No connection test", no_check_sentence(self.provider))
+            self.check_panel.show_notice("info", _("No connection test"), no_check_sentence(self.provider))
             return
         if self.task is not None and not self.task.done:
             return
         creds = self.values()
         used = self.provider.check_fields
-        empty = [self.rows[c].spec.label for c, v in creds.items() if not v and (used is None or c in used)]
+        empty = [_(self.rows[c].spec.label) for c, v in creds.items()
+                 if not v and (used is None or c in used)]
         if empty:
             missing = ", ".join(empty)
-            self.check_panel.show_notice("warning", "Something is missing", f"Fill in {missing} first.")
+            self.check_panel.show_notice("warning", _("Something is missing"),
+                                         _("Fill in {fields} first.").format(fields=missing))
             return
         base_url = self.context.base_url(creds)
         from gui.workers import start_task
 
         self.test_button.setEnabled(False)
-        self.test_button.setText("Testing…")
-        self.check_panel.show_notice("info", "", f"Asking {self.provider.title}…")
+        self.test_button.setText(_("Testing…"))
+        self.check_panel.show_notice("info", "", _("Asking {provider}…").format(provider=self.provider.title))
         self.task = start_task(
             check_credentials,
             self.provider,
@@ -477,17 +485,20 @@ class CredentialsDialog(QDialog):
 
     def _on_test_finished(self) -> None:
         self.test_button.setEnabled(True)
-        self.test_button.setText("Test connection")
+        self.test_button.setText(_("Test connection"))
 
     def _on_checked(self, result: CheckResult) -> None:
         if not result.available:
-            self.check_panel.show_notice("info", "No connection test", result.message)
+            self.check_panel.show_notice("info", _("No connection test"), result.message)
         elif result.ok:
-            self.check_panel.show_notice("success", "Connection works", result.message)
+            self.check_panel.show_notice("success", _("Connection works"), result.message)
         else:
-            code = f" (code {result.code})" if result.code else ""
-            self.check_panel.show_notice("error", f"{self.provider.title} refused these credentials{code}",
-                                         result.message)
+            if result.code:
+                title = _("{provider} refused these credentials (code {code})").format(
+                    provider=self.provider.title, code=result.code)
+            else:
+                title = _("{provider} refused these credentials").format(provider=self.provider.title)
+            self.check_panel.show_notice("error", title, result.message)
         if result.available and self.profile() == self.context.profile and not self.context.is_demo:
             self.context.record_verdict(result.ok, result.message)
         self.checked.emit(result)
@@ -498,9 +509,9 @@ class CredentialsDialog(QDialog):
 
             errors.show_error(self, exc)
         else:
-            title = "Test failed"
+            title = _("Test failed")
             if isinstance(exc, NetworkProblem):
-                title = f"Could not reach {self.provider.title}"
+                title = _("Could not reach {provider}").format(provider=self.provider.title)
             self.check_panel.show_notice("error", title, str(exc))
         self.checked.emit(exc)
 

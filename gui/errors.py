@@ -34,40 +34,41 @@ from core.errors import (
     UploaderError,
     UsageError,
 )
+from core.i18n import N_, _
 
 log = logging.getLogger(__name__)
 
 _TITLES: tuple[tuple[type[BaseException], str], ...] = (
-    (JobBusy, "Already being uploaded"),
-    (JournalError, "Job journal problem"),
-    (KeyringUnavailable, "No keyring available"),
-    (MissingCredentials, "Credentials needed"),
-    (CredentialsRefused, "Credentials refused"),
-    (CredentialError, "Credentials problem"),
-    (NetworkProblem, "Network problem"),
-    (FileProblem, "Cannot read the file"),
-    (ConfigError, "Settings problem"),
-    (ProviderError, "Unexpected answer"),
-    (UsageError, "Cannot do that"),
-    (UploaderError, "Problem"),
+    (JobBusy, N_("Already being uploaded")),
+    (JournalError, N_("Job journal problem")),
+    (KeyringUnavailable, N_("No keyring available")),
+    (MissingCredentials, N_("Credentials needed")),
+    (CredentialsRefused, N_("Credentials refused")),
+    (CredentialError, N_("Credentials problem")),
+    (NetworkProblem, N_("Network problem")),
+    (FileProblem, N_("Cannot read the file")),
+    (ConfigError, N_("Settings problem")),
+    (ProviderError, N_("Unexpected answer")),
+    (UsageError, N_("Cannot do that")),
+    (UploaderError, N_("Problem")),
 )
 
 
 def title_for(exc: BaseException) -> str:
     for cls, title in _TITLES:
         if isinstance(exc, cls):
-            return title
-    return "Something went wrong"
+            return _(title)
+    return _("Something went wrong")
 
 
 def readable(exc: BaseException) -> str:
     """One sentence for the user: ours as they are, anything else as an apology."""
     if isinstance(exc, UploaderError):
         return str(exc) or title_for(exc)
-    return (
-        "Contact Uploader ran into an unexpected problem and could not finish this step. "
+    return _(
+        "{app} ran into an unexpected problem and could not finish this step. "
         "Your data is safe; please try again, and send the details below to support if it happens again."
-    )
+    ).format(app=APP_TITLE)
 
 
 def _details(exc: BaseException) -> str:
@@ -92,7 +93,7 @@ def show_error(parent: QWidget | None, exc: object) -> QMessageBox | None:
         return None
     box = QMessageBox(parent)
     box.setObjectName("ErrorDialog")
-    box.setWindowTitle(f"{title_for(exc)} — {APP_TITLE}")
+    box.setWindowTitle(_("{title} — {app}").format(title=title_for(exc), app=APP_TITLE))
     box.setIcon(QMessageBox.Icon.Warning if expected else QMessageBox.Icon.Critical)
     box.setText(title_for(exc))
     box.setInformativeText(readable(exc))

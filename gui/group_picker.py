@@ -18,6 +18,7 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from core.groups_cmd import fetch_groups, group_label
+from core.i18n import _, ngettext, number
 from core.providers.iletimerkezi import Group
 
 # where the groups are fetched from: () -> (credentials, base URL); raises UploaderError when unknown
@@ -48,19 +49,24 @@ class GroupPicker(QWidget):
         self.combo.setEditable(True)
         self.combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.combo.setMinimumContentsLength(18)
-        self.combo.lineEdit().setPlaceholderText("Choose a group, or type its id")
-        self.combo.setToolTip("The İleti Merkezi group to add the contacts to; a group id can be typed.")
-        self.combo.setAccessibleName("Group")
+        edit = self.combo.lineEdit()
+        assert edit is not None  # an editable combo has its line edit
+        edit.setPlaceholderText(_("Choose a group, or type its id"))
+        self.combo.setToolTip(
+            _("The {provider} group to add the contacts to; a group id can be typed.").format(
+                provider="İleti Merkezi"))
+        self.combo.setAccessibleName(_("Group"))
         self.combo.addItem("", "")  # no group
         self.combo.currentIndexChanged.connect(lambda _i: self.changed.emit())
         # a chosen long name shows its beginning, not its end (the editable combo puts the cursor last)
-        self.combo.currentIndexChanged.connect(lambda _i: self.combo.lineEdit().setCursorPosition(0))
-        self.combo.lineEdit().textEdited.connect(lambda _t: self.changed.emit())
+        self.combo.currentIndexChanged.connect(lambda _i: edit.setCursorPosition(0))
+        edit.textEdited.connect(lambda _t: self.changed.emit())
         row.addWidget(self.combo, 1)
         self.refresh_button = QToolButton()
         self.refresh_button.setObjectName("GroupRefresh")
-        self.refresh_button.setText("Refresh")
-        self.refresh_button.setToolTip("Fetch the account's groups from İleti Merkezi again")
+        self.refresh_button.setText(_("Refresh"))
+        self.refresh_button.setToolTip(_("Fetch the account's groups from {provider} again").format(
+            provider="İleti Merkezi"))
         self.refresh_button.clicked.connect(self.refresh)
         row.addWidget(self.refresh_button)
         layout.addLayout(row)
@@ -70,7 +76,8 @@ class GroupPicker(QWidget):
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.status)
         self.set_value(value)
-        self._say("Refresh to list your groups, or type a group id." if source else "Type the group id.")
+        self._say(_("Refresh to list your groups, or type a group id.") if source
+                  else _("Type the group id."))
         self.refresh_button.setEnabled(source is not None)
 
     # ------------------------------------------------------------------ value
@@ -111,7 +118,7 @@ class GroupPicker(QWidget):
         from gui.workers import start_task
 
         self.refresh_button.setEnabled(False)
-        self._say("Fetching the groups…")
+        self._say(_("Fetching the groups…"))
         self.task = start_task(
             fetch_groups, creds, base_url, parent=self, name="get-groups",
             on_result=self._loaded, on_failed=self._failed, on_finished=self._finished,
@@ -131,12 +138,15 @@ class GroupPicker(QWidget):
         self.combo.addItem("", "")
         for group in self.groups:
             self.combo.addItem(group_label(group), group.id)
-            tip = f"Group id {group.id}" + (f", inside group {group.parent}" if group.parent else "")
+            tip = (_("Group id {id}, inside group {parent}").format(id=group.id, parent=group.parent)
+                   if group.parent else _("Group id {id}").format(id=group.id))
             self.combo.setItemData(self.combo.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
         self.combo.blockSignals(False)
         self.set_value(kept)
         if self.groups:
-            self._say(f"{len(self.groups)} groups. A group id can also be typed.")
+            count = len(self.groups)
+            self._say(ngettext("{n} group. A group id can also be typed.",
+                               "{n} groups. A group id can also be typed.", count).format(n=number(count)))
         else:
             from core import messages
 
@@ -149,12 +159,14 @@ class GroupPicker(QWidget):
         from core.errors import MissingCredentials
 
         if isinstance(exc, MissingCredentials):  # its sentence is the command line's advice
-            self._say("No İleti Merkezi credentials are stored for this profile yet: add them with "
-                      "Credentials… to list the groups. You can still type a group id.", error=True)
+            self._say(_("No {provider} credentials are stored for this profile yet: add them with "
+                        "Credentials… to list the groups. You can still type a group id.").format(
+                provider="İleti Merkezi"), error=True)
             self.loaded.emit(exc)
             return
         sentence = " ".join(str(exc).split()) or type(exc).__name__
-        self._say(f"Could not list the groups: {sentence} You can still type a group id.", error=True)
+        self._say(_("Could not list the groups: {reason} You can still type a group id.").format(
+            reason=sentence), error=True)
         self.loaded.emit(exc)
 
     def _say(self, text: str, *, error: bool = False) -> None:

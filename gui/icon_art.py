@@ -201,11 +201,11 @@ def write_all(folder: Path) -> list[Path]:
         ("drop-file.png", drop_file(96)),
     ):
         path = folder / name
-        if not image.save(str(path), "PNG"):
+        if not image.save(str(path)):
             raise OSError(f"could not write {path}")
         written.append(path)
     ico = folder / "app.ico"
-    if app_icon(256).save(str(ico), "ICO"):
+    if app_icon(256).save(str(ico)):
         written.append(ico)
     return written
 

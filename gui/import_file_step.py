@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QDragEnterEvent, QDragLeaveEvent, QDropEvent, QFont
@@ -29,25 +29,31 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.i18n import N_, _, ngettext, number, pgettext
 from gui import theme
+
+if TYPE_CHECKING:
+    from core.reading import RawSheet, Table
 
 PREVIEW_ROWS = 30
 MAX_PREVIEW_WIDTH = 260  # pixels: a long cell is cut there (its whole text is in the tooltip)
-FILE_FILTER = "Spreadsheets (*.xlsx *.xlsm *.xls *.ods *.csv *.tsv *.txt);;All files (*)"
+FILE_FILTER = N_("Spreadsheets (*.xlsx *.xlsm *.xls *.ods *.csv *.tsv *.txt);;All files (*)")
+# (label, value): the labels are translated where shown
 ENCODINGS = (
-    ("Detect", None),
-    ("UTF-8", "utf-8"),
-    ("UTF-8 with BOM", "utf-8-sig"),
-    ("UTF-16", "utf-16"),
-    ("Turkish (Windows-1254)", "cp1254"),
-    ("Turkish (ISO-8859-9)", "iso-8859-9"),
-    ("Western (Windows-1252)", "cp1252"),
-    ("Central European (Windows-1250)", "cp1250"),
-    ("Cyrillic (Windows-1251)", "cp1251"),
-    ("Western (Mac Roman)", "mac_roman"),
-    ("Turkish (Mac)", "mac_turkish"),
+    (N_("Detect"), None),
+    (N_("UTF-8"), "utf-8"),
+    (N_("UTF-8 with BOM"), "utf-8-sig"),
+    (N_("UTF-16"), "utf-16"),
+    (N_("Turkish (Windows-1254)"), "cp1254"),
+    (N_("Turkish (ISO-8859-9)"), "iso-8859-9"),
+    (N_("Western (Windows-1252)"), "cp1252"),
+    (N_("Central European (Windows-1250)"), "cp1250"),
+    (N_("Cyrillic (Windows-1251)"), "cp1251"),
+    (N_("Western (Mac Roman)"), "mac_roman"),
+    (N_("Turkish (Mac)"), "mac_turkish"),
 )
-DELIMITERS = (("Detect", None), ("Comma ,", ","), ("Semicolon ;", ";"), ("Tab", "\t"), ("Pipe |", "|"))
+DELIMITERS = ((N_("Detect"), None), (N_("Comma ,"), ","), (N_("Semicolon ;"), ";"), (N_("Tab"), "\t"),
+              (N_("Pipe |"), "|"))
 TEXT_SUFFIXES = {".csv", ".tsv", ".txt", ".tab"}
 
 
@@ -86,25 +92,25 @@ class DropZone(QFrame):
         self.icon.setPixmap(theme.pixmap("drop-file", 48))
         self.icon.setAlignment(Qt.AlignmentFlag.AlignCenter)
         col.addWidget(self.icon)
-        self.label = QLabel("Drop a spreadsheet here")
+        self.label = QLabel(_("Drop a spreadsheet here"))
         self.label.setObjectName("DropTitle")
         self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         col.addWidget(self.label)
-        self.hint = QLabel("Excel (.xlsx, .xls), OpenDocument (.ods) or CSV — the first rows are shown "
-                           "before anything is sent.")
+        self.hint = QLabel(_("Excel (.xlsx, .xls), OpenDocument (.ods) or CSV — the first rows are shown "
+                             "before anything is sent."))
         self.hint.setObjectName("DropHint")
         self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.hint.setWordWrap(True)
         col.addWidget(self.hint)
         line = QHBoxLayout()
         line.addStretch(1)
-        self.or_label = QLabel("or")
+        self.or_label = QLabel(_("or"))
         self.or_label.setObjectName("DropHint")
         line.addWidget(self.or_label)
-        self.open_button = QPushButton("Open…")
+        self.open_button = QPushButton(_("Open…"))
         self.open_button.setObjectName("openButton")
         self.open_button.setProperty("primary", True)
-        self.open_button.setToolTip("Choose a spreadsheet on this computer (Ctrl+O)")
+        self.open_button.setToolTip(_("Choose a spreadsheet on this computer (Ctrl+O)"))
         line.addWidget(self.open_button)
         line.addStretch(1)
         col.addLayout(line)
@@ -124,11 +130,11 @@ class DropZone(QFrame):
         self.file_name = QLabel()
         self.file_name.setObjectName("DropTitle")
         names.addWidget(self.file_name)
-        again = QLabel("Drop another file here to replace it.")
+        again = QLabel(_("Drop another file here to replace it."))
         again.setObjectName("DropHint")
         names.addWidget(again)
         bar.addLayout(names, 1)
-        self.change_button = QPushButton("Open another…")
+        self.change_button = QPushButton(_("Open another…"))
         self.change_button.setObjectName("changeFileButton")
         bar.addWidget(self.change_button)
         outer.addWidget(self.loaded)
@@ -177,7 +183,7 @@ class FileStep(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.path: Path | None = None
-        self._raw: Any = None
+        self._raw: RawSheet | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(10)
@@ -192,17 +198,18 @@ class FileStep(QWidget):
         self.header_row = QSpinBox()
         self.header_row.setObjectName("headerRowSpin")
         self.header_row.setRange(0, 1_000_000)
-        self.header_row.setSpecialValueText("None")  # 0: the sheet has no header row, every row is data
-        self.header_row.setToolTip("The row that holds the column names; rows above it are ignored. "
-                                   "None: the sheet has no column names and every row is a contact.")
+        # 0: the sheet has no header row, every row is data
+        self.header_row.setSpecialValueText(pgettext("header row", "None"))
+        self.header_row.setToolTip(_("The row that holds the column names; rows above it are ignored. "
+                                     "None: the sheet has no column names and every row is a contact."))
         self.encoding = QComboBox()
         self.encoding.setObjectName("encodingCombo")
         for text, value in ENCODINGS:
-            self.encoding.addItem(text, value)
+            self.encoding.addItem(_(text), value)
         self.delimiter = QComboBox()
         self.delimiter.setObjectName("delimiterCombo")
         for text, value in DELIMITERS:
-            self.delimiter.addItem(text, value)
+            self.delimiter.addItem(_(text), value)
         # one row of compact choices (they hold a sheet name or a number, not a paragraph)
         self.header_row.setMinimumWidth(90)
         self.sheet.setMinimumWidth(200)
@@ -214,8 +221,8 @@ class FileStep(QWidget):
         details.setSpacing(8)
         choices = QHBoxLayout()
         choices.setSpacing(8)
-        for text, widget in (("Sheet", self.sheet), ("Header row", self.header_row),
-                             ("Encoding", self.encoding), ("Delimiter", self.delimiter)):
+        for text, widget in ((_("Sheet"), self.sheet), (_("Header row"), self.header_row),
+                             (_("Encoding"), self.encoding), (_("Delimiter"), self.delimiter)):
             label = QLabel(text)
             label.setObjectName("FieldLabel")
             label.setBuddy(widget)
@@ -225,7 +232,7 @@ class FileStep(QWidget):
         choices.addStretch(1)
         details.addLayout(choices)
 
-        self.status = QLabel("No file yet.")
+        self.status = QLabel(_("No file yet."))
         self.status.setObjectName("fileStatus")
         self.status.setWordWrap(True)
         details.addWidget(self.status)
@@ -247,9 +254,29 @@ class FileStep(QWidget):
 
     # ------------------------------------------------------------------ choices
     def _browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a spreadsheet", "", FILE_FILTER)
+        path, _filter = QFileDialog.getOpenFileName(self, _("Open a spreadsheet"), "", _(FILE_FILTER))
         if path:
             self.fileChosen.emit(path)
+
+    @property
+    def raw(self) -> RawSheet | None:
+        """The first rows as last read (None before the preview arrives)."""
+        return self._raw
+
+    def show_choices(self, encoding: str | None, delimiter: str | None, header_row: int | None) -> None:
+        """Show these reading choices (a saved import's) instead of the detected ones, without reading
+        the file again; None leaves a choice as it is."""
+        for combo, value in ((self.encoding, encoding), (self.delimiter, delimiter)):
+            pos = combo.findData(value) if value is not None else -1
+            if pos >= 0:
+                combo.blockSignals(True)
+                combo.setCurrentIndex(pos)
+                combo.blockSignals(False)
+        if header_row is not None:
+            self.header_row.blockSignals(True)
+            self.header_row.setValue(header_row)
+            self.header_row.blockSignals(False)
+            self._fill_preview()  # marks it
 
     def settings(self, *, with_header: bool = True) -> ReadSettings:
         sheet = self.sheet.currentText() if self.sheet.count() else None
@@ -281,7 +308,7 @@ class FileStep(QWidget):
         self.preview.clear()
         self.preview.setRowCount(0)
         self.preview.setColumnCount(0)
-        self.status.setText("No file yet.")
+        self.status.setText(_("No file yet."))
         self.status.setObjectName("fileStatus")
         self.status.setStyleSheet("")
         self.drop.show_file(None)
@@ -296,11 +323,11 @@ class FileStep(QWidget):
         self._forget_choices()
         self.preview.clear()
         self.preview.setRowCount(0)
-        self.status.setText(f"Reading {path.name}…")
+        self.status.setText(_("Reading {file}…").format(file=path.name))
         self.status.setStyleSheet("")
         self._set_enabled(False, text_file=path.suffix.lower() in TEXT_SUFFIXES)
 
-    def show_raw(self, sheets: list[str], raw: Any) -> None:
+    def show_raw(self, sheets: list[str], raw: RawSheet) -> None:
         """The first rows as read, with the detected header row preselected."""
         self._raw = raw
         text_file = not sheets
@@ -318,15 +345,20 @@ class FileStep(QWidget):
         self._set_enabled(True, text_file=text_file)
         self._fill_preview()
 
-    def show_table_info(self, table: Any) -> None:
-        notes = " ".join(getattr(table, "notes", []) or [])
+    def show_table_info(self, table: Table) -> None:
+        notes = " ".join(table.notes)
         self.status.setStyleSheet("")
-        where = (f"below the header on row {table.header_row}" if table.header_row
-                 else "and no header row")
-        self.status.setText(
-            f"{table.path.name}: {len(table.rows):,} rows with data {where}, {len(table.headers)} columns. "
-            f"{notes}".strip()
-        )
+        rows, columns = len(table.rows), len(table.headers)
+        if table.header_row:
+            text = ngettext(
+                "{file}: {rows} rows with data below the header on row {header}, {columns} column.",
+                "{file}: {rows} rows with data below the header on row {header}, {columns} columns.", columns)
+        else:
+            text = ngettext("{file}: {rows} rows with data and no header row, {columns} column.",
+                            "{file}: {rows} rows with data and no header row, {columns} columns.", columns)
+        summary = text.format(file=table.path.name, rows=number(rows), header=table.header_row,
+                              columns=columns)
+        self.status.setText(f"{summary} {notes}".strip())
 
     def show_problem(self, text: str) -> None:
         self.status.setStyleSheet("color: #B42318; font-weight: 600;")
@@ -362,15 +394,15 @@ class FileStep(QWidget):
         bold = QFont(self.preview.font())
         bold.setBold(True)
         grey = QBrush(QColor(150, 150, 150))
-        for r, (cells, number) in enumerate(zip(rows, raw.row_numbers, strict=False)):
-            self.preview.setVerticalHeaderItem(r, QTableWidgetItem(str(number)))
+        for r, (cells, row_number) in enumerate(zip(rows, raw.row_numbers, strict=False)):
+            self.preview.setVerticalHeaderItem(r, QTableWidgetItem(str(row_number)))
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if len(text) > 30:
                     item.setToolTip(text)
-                if number == header:
+                if row_number == header:
                     item.setFont(bold)
-                elif number < header:
+                elif row_number < header:
                     item.setForeground(grey)
                 self.preview.setItem(r, c, item)
         # widths from the rows below the title lines (a long title must not widen column A)

@@ -10,12 +10,19 @@ from collections.abc import Mapping, Sequence
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from core.i18n import _, ngettext, number, pgettext
 from gui import theme
 
 # outcome → chip tone: what went in is green, what did not is red, the rest neutral
 GOOD = frozenset({"added", "updated", "exists", "skipped"})
 BAD = frozenset({"invalid", "failed"})
 COUNT_ORDER = ("added", "updated", "exists", "skipped", "failed", "invalid", "ready", "pending")
+# a step's state as a screen reader says it (the machine value is the ``state`` property)
+STEP_STATES = {
+    "current": lambda: pgettext("step", "current"),
+    "done": lambda: pgettext("step", "done"),
+    "todo": lambda: pgettext("step", "todo"),
+}
 
 
 def make_card(title: str, subtitle: str = "") -> tuple[QFrame, QVBoxLayout]:
@@ -69,7 +76,8 @@ class StepIndicator(QWidget):
         for i, (pill, title) in enumerate(zip(self.pills, self.titles, strict=True)):
             state = "current" if i == index else "done" if i < index else "todo"
             pill.setText(f"✓  {title}" if state == "done" else f"{i + 1}  {title}")
-            pill.setAccessibleName(f"Step {i + 1} of {len(self.titles)}: {title} ({state})")
+            pill.setAccessibleName(_("Step {n} of {total}: {title} ({state})").format(
+                n=i + 1, total=len(self.titles), title=title, state=STEP_STATES[state]()))
             theme.set_prop(pill, "state", state)
         for i, line in enumerate(self.lines):
             theme.set_prop(line, "state", "done" if i < index else "todo")
@@ -82,9 +90,46 @@ def count_tone(outcome: str) -> str:
     return "good" if outcome in GOOD else "bad" if outcome in BAD else "neutral"
 
 
+def status_label(outcome: str) -> str:
+    """A row status (a machine value: ``added``, ``invalid``…) as the window shows it."""
+    labels = {
+        "pending": pgettext("row status", "pending"),
+        "ready": pgettext("row status", "ready"),
+        "added": pgettext("row status", "added"),
+        "updated": pgettext("row status", "updated"),
+        "exists": pgettext("row status", "exists"),
+        "skipped": pgettext("row status", "skipped"),
+        "invalid": pgettext("row status", "invalid"),
+        "failed": pgettext("row status", "failed"),
+    }
+    return labels.get(outcome, outcome)
+
+
+def outcome_count(outcome: str, n: int) -> str:
+    """"1,196 added", "4 invalid": how many rows have a status, in the user's language."""
+    count = number(n)
+    if outcome == "added":
+        return ngettext("{n} added", "{n} added", n).format(n=count)
+    if outcome == "updated":
+        return ngettext("{n} updated", "{n} updated", n).format(n=count)
+    if outcome == "exists":
+        return ngettext("{n} exists", "{n} exist", n).format(n=count)
+    if outcome == "skipped":
+        return ngettext("{n} skipped", "{n} skipped", n).format(n=count)
+    if outcome == "failed":
+        return ngettext("{n} failed", "{n} failed", n).format(n=count)
+    if outcome == "invalid":
+        return ngettext("{n} invalid", "{n} invalid", n).format(n=count)
+    if outcome == "ready":
+        return ngettext("{n} ready", "{n} ready", n).format(n=count)
+    if outcome == "pending":
+        return ngettext("{n} pending", "{n} pending", n).format(n=count)
+    return f"{count} {outcome}"
+
+
 def counts_text(counts: Mapping[str, int]) -> str:
-    parts = [f"{counts[k]:,} {k}" for k in COUNT_ORDER if counts.get(k)]
-    return " · ".join(parts) if parts else "nothing yet"
+    parts = [outcome_count(k, counts[k]) for k in COUNT_ORDER if counts.get(k)]
+    return " · ".join(parts) if parts else _("nothing yet")
 
 
 class ChipRow(QWidget):
@@ -107,14 +152,14 @@ class ChipRow(QWidget):
             # the same outcomes (the upload's ten updates a second): new numbers only; a new styled
             # label per chip each time costs milliseconds of the GUI thread
             for outcome, chip in self.chips.items():
-                chip.setText(f"{self._counts[outcome]:,} {outcome}")
+                chip.setText(outcome_count(outcome, self._counts[outcome]))
             return
         for chip in self.chips.values():
             self._row.removeWidget(chip)
             chip.deleteLater()
         self.chips = {}
         for pos, outcome in enumerate(ordered):
-            chip = QLabel(f"{self._counts[outcome]:,} {outcome}")
+            chip = QLabel(outcome_count(outcome, self._counts[outcome]))
             chip.setObjectName("Chip")
             chip.setProperty("tone", count_tone(outcome))
             self.chips[outcome] = chip
@@ -128,4 +173,5 @@ class ChipRow(QWidget):
         return str(chip.property("tone")) if chip is not None else ""
 
 
-__all__ = ["ChipRow", "StepIndicator", "count_tone", "counts_text", "make_card"]
+__all__ = ["ChipRow", "StepIndicator", "count_tone", "counts_text", "make_card", "outcome_count",
+           "status_label"]

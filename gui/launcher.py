@@ -36,7 +36,6 @@ HEADLESS_PLATFORMS = frozenset({
     "offscreen", "minimal", "minimalegl", "vnc", "eglfs", "linuxfb", "vkkhrdisplay", "directfb", "bsdfb",
 })
 EXIT_USAGE = 2
-LANGUAGES = ("en", "tr", "fr", "es")
 
 
 def wants_cli(argv: Sequence[str]) -> bool:
@@ -199,22 +198,19 @@ def commands() -> list[str]:
 
 
 def language(argv: Sequence[str] = (), environ: Mapping[str, str] | None = None) -> str:
-    """``--lang``, else ``CONTACT_UPLOADER_LANG``, else the locale variables; English when none fits."""
-    env = os.environ if environ is None else environ
-    candidates: list[str] = []
-    for i, arg in enumerate(argv):
-        if arg == "--lang" and i + 1 < len(argv):
-            candidates.append(argv[i + 1])
-        elif arg.startswith("--lang="):
-            candidates.append(arg.split("=", 1)[1])
-    candidates += [env.get(name, "") for name in ("CONTACT_UPLOADER_LANG", "LC_ALL", "LC_MESSAGES", "LANG")]
-    for value in candidates:
-        code = value.strip().lower()[:2]
-        if code in LANGUAGES:
-            return code
-        if value.strip() and value.strip().upper() not in ("C", "POSIX", "C.UTF-8"):
-            break  # the first variable set decides, as in setlocale
-    return "en"
+    """``--lang``, else ``CONTACT_UPLOADER_LANG``, else the language chosen in the window, else the operating
+    system's (:func:`core.i18n.choose_language`); English when none fits. ``environ`` replaces the process
+    environment (and then the system's UI languages are not asked)."""
+    from core import i18n
+
+    saved: str | None = None
+    try:
+        from core.settings import load
+
+        saved = load().language()
+    except Exception:  # noqa: BLE001 - a damaged or unreadable settings file never stops the launcher
+        saved = None
+    return i18n.choose_language(i18n.lang_from_argv(argv), saved=saved, environ=environ)
 
 
 def _say(key: str, lang: str, **params: str) -> str:

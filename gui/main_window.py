@@ -11,13 +11,23 @@ from __future__ import annotations
 import contextlib
 import html
 import logging
+import sys
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from PySide6.QtCore import QEvent, QObject, QSettings, QSize, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QKeySequence
+from PySide6.QtCore import QEvent, QObject, QProcess, QProcessEnvironment, QSettings, QSize, Qt, QTimer
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QGuiApplication,
+    QKeySequence,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -28,6 +38,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QStackedWidget,
@@ -35,7 +46,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core import APP_TITLE
+from core import APP_TITLE, i18n
+from core.i18n import _
 from core.paths import state_dir
 from core.providers import PROVIDERS
 from gui import theme
@@ -46,12 +58,51 @@ log = logging.getLogger(__name__)
 PAGE_FORM = 0
 PAGE_IMPORT = 1
 PILL_DOTS = {"demo": "#F79009", "ok": "#12B76A", "warn": "#F79009", "error": "#F04438"}  # status pill dot
-SPREADSHEET_FILTER = (
-    "Spreadsheets (*.csv *.tsv *.txt *.xlsx *.xlsm *.xls *.ods);;All files (*)"
-)
-SAVED_IMPORT_FILTER = "Saved imports (*.cuimport);;All files (*)"
+SPREADSHEET_PATTERNS = "*.csv *.tsv *.txt *.xlsx *.xlsm *.xls *.ods"
 RECENT_KEY = "recentSavedImports"
 RECENT_MAX = 8
+
+
+def spreadsheet_filter() -> str:
+    return _("Spreadsheets ({patterns})").format(patterns=SPREADSHEET_PATTERNS) + ";;" + _("All files (*)")
+
+
+def saved_import_filter() -> str:
+    return _("Saved imports ({patterns})").format(patterns="*.cuimport") + ";;" + _("All files (*)")
+
+
+def restart_command(argv: Sequence[str] | None = None) -> tuple[str, list[str]]:
+    """The program and arguments that start this program again with the same arguments, except ``--lang``
+    (the language just chosen must win): the bundle's executable when frozen, else ``python -m gui``."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    kept: list[str] = []
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+            continue
+        if arg == "--lang":
+            skip = True
+            continue
+        if arg.startswith("--lang="):
+            continue
+        kept.append(arg)
+    if getattr(sys, "frozen", False):
+        return sys.executable, kept
+    return sys.executable, ["-m", "gui", *kept]
+
+
+def launch_detached(program: str, arguments: Sequence[str]) -> bool:
+    """Start ``program`` on its own (it outlives this one), without ``CONTACT_UPLOADER_LANG``, so the
+    language chosen in the window applies; True when it started."""
+    process = QProcess()
+    process.setProgram(program)
+    process.setArguments(list(arguments))
+    env = QProcessEnvironment.systemEnvironment()
+    env.remove(i18n.ENV_LANG)
+    process.setProcessEnvironment(env)
+    started = process.startDetached()
+    return bool(started)
 
 
 def window_settings() -> QSettings:
@@ -78,7 +129,8 @@ class MainWindow(QMainWindow):
         self._import_failed = False
         self._pending_file: str | None = None
         self.setObjectName("MainWindow")
-        self.setWindowTitle(APP_TITLE + (" — DEMO" if context.is_demo else ""))
+        self.setWindowTitle(_("{app} — DEMO").format(app=APP_TITLE) if context.is_demo else APP_TITLE)
+        self.language_notice: QMessageBox | None = None
         self.setAcceptDrops(True)
         self.setMinimumSize(QSize(760, 520))
 
@@ -102,8 +154,10 @@ class MainWindow(QMainWindow):
         self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.nav.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         for text, icon_name, tip in (
-            ("Add one contact", "nav-contact", "Type one contact and send it (Ctrl+1)"),
-            ("Import a spreadsheet", "nav-sheet", "Upload many contacts from a file (Ctrl+2)"),
+            (_("Add one contact"), "nav-contact",
+             _("Type one contact and send it ({key})").format(key="Ctrl+1")),
+            (_("Import a spreadsheet"), "nav-sheet",
+             _("Upload many contacts from a file ({key})").format(key="Ctrl+2")),
         ):
             item = QListWidgetItem(theme.icon(icon_name), text)
             item.setToolTip(tip)
@@ -156,7 +210,7 @@ class MainWindow(QMainWindow):
             if isinstance(app, QGuiApplication):
                 app.commitDataRequest.connect(self._on_commit_data)
         self.statusBar().showMessage(
-            "Demo mode: everything goes to the built-in sandbox." if context.is_demo else "Ready.", 6000
+            _("Demo mode: everything goes to the built-in sandbox.") if context.is_demo else _("Ready."), 6000
         )
         self.show_notices()
 
@@ -184,24 +238,24 @@ class MainWindow(QMainWindow):
         row.addWidget(title)
         row.addStretch(1)
 
-        platform_label = QLabel("Platform")
+        platform_label = QLabel(_("Platform"))
         platform_label.setObjectName("HeaderLabel")
         row.addWidget(platform_label)
         self.provider_combo = QComboBox()
         self.provider_combo.setObjectName("ProviderCombo")
         self.provider_combo.setMinimumWidth(200)
-        self.provider_combo.setToolTip("The marketing platform contacts are sent to")
+        self.provider_combo.setToolTip(_("The marketing platform contacts are sent to"))
         platform_label.setBuddy(self.provider_combo)
         row.addWidget(self.provider_combo)
         row.addSpacing(8)
 
-        profile_label = QLabel("Account")
+        profile_label = QLabel(_("Account"))
         profile_label.setObjectName("HeaderLabel")
         row.addWidget(profile_label)
         self.profile_combo = QComboBox()
         self.profile_combo.setObjectName("ProfileCombo")
         self.profile_combo.setMinimumWidth(120)
-        self.profile_combo.setToolTip("The credential profile (several accounts per platform)")
+        self.profile_combo.setToolTip(_("The credential profile (several accounts per platform)"))
         profile_label.setBuddy(self.profile_combo)
         row.addWidget(self.profile_combo)
         row.addSpacing(8)
@@ -210,7 +264,7 @@ class MainWindow(QMainWindow):
         self.status_pill.setObjectName("StatusPill")
         row.addWidget(self.status_pill)
 
-        self.credentials_button = QPushButton(" Credentials…")  # a space between the key and the word
+        self.credentials_button = QPushButton(" " + _("Credentials…"))  # a space between the key and the word
         self.credentials_button.setObjectName("CredentialsButton")
         self.credentials_button.setIcon(theme.icon("key"))
         self.credentials_button.clicked.connect(lambda: self.open_credentials())
@@ -230,8 +284,8 @@ class MainWindow(QMainWindow):
         tag.setObjectName("DemoTag")
         row.addWidget(tag)
         text = QLabel(
-            "You are trying Contact Uploader against its built-in sandbox with demo credentials. "
-            "Nothing is sent to a real platform."
+            _("You are trying {app} against its built-in sandbox with demo credentials. "
+              "Nothing is sent to a real platform.").format(app=APP_TITLE)
         )
         text.setObjectName("DemoText")
         text.setWordWrap(True)
@@ -240,58 +294,172 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        self.open_action = QAction("&Open spreadsheet…", self)
+        file_menu = bar.addMenu(_("&File"))
+        self.open_action = QAction(_("&Open spreadsheet…"), self)
         self.open_action.setShortcut(QKeySequence.StandardKey.Open)
         self.open_action.triggered.connect(self.choose_file)
         file_menu.addAction(self.open_action)
         file_menu.addSeparator()
-        self.open_saved_action = QAction("Open &saved import…", self)
-        self.open_saved_action.setToolTip("Apply the settings of a .cuimport file to a spreadsheet")
+        self.open_saved_action = QAction(_("Open &saved import…"), self)
+        self.open_saved_action.setToolTip(_("Apply the settings of a .cuimport file to a spreadsheet"))
         self.open_saved_action.triggered.connect(self.choose_saved_import)
         file_menu.addAction(self.open_saved_action)
-        self.recent_menu = file_menu.addMenu("&Recent saved imports")
+        self.recent_menu = file_menu.addMenu(_("&Recent saved imports"))
         self.recent_menu.setObjectName("recentSavedImports")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         self._fill_recent_menu()
-        self.save_settings_action = QAction("Save import &settings…", self)
-        self.save_settings_action.setToolTip("After the check: keep this import's settings in a "
-                                             ".cuimport file")
+        self.save_settings_action = QAction(_("Save import &settings…"), self)
+        self.save_settings_action.setToolTip(_("After the check: keep this import's settings in a "
+                                               ".cuimport file"))
         self.save_settings_action.setEnabled(False)
         self.save_settings_action.triggered.connect(self._save_settings)
         file_menu.addAction(self.save_settings_action)
         file_menu.addSeparator()
-        self.quit_action = QAction("&Quit", self)
+        self.quit_action = QAction(_("&Quit"), self)
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         self.quit_action.triggered.connect(self.close)
         file_menu.addAction(self.quit_action)
 
-        view_menu = bar.addMenu("&View")
-        self.form_action = QAction("&Add one contact", self)
+        view_menu = bar.addMenu(_("&View"))
+        self.form_action = QAction(_("&Add one contact"), self)
         self.form_action.setShortcut(QKeySequence("Ctrl+1"))
         self.form_action.triggered.connect(lambda: self.show_page(PAGE_FORM))
         view_menu.addAction(self.form_action)
-        self.import_action = QAction("&Import a spreadsheet", self)
+        self.import_action = QAction(_("&Import a spreadsheet"), self)
         self.import_action.setShortcut(QKeySequence("Ctrl+2"))
         self.import_action.triggered.connect(lambda: self.show_page(PAGE_IMPORT))
         view_menu.addAction(self.import_action)
 
-        account_menu = bar.addMenu("&Account")
-        self.credentials_action = QAction("&Credentials…", self)
+        account_menu = bar.addMenu(_("&Account"))
+        self.credentials_action = QAction(_("&Credentials…"), self)
         self.credentials_action.setShortcut(QKeySequence("Ctrl+K"))
         self.credentials_action.triggered.connect(lambda: self.open_credentials())
         account_menu.addAction(self.credentials_action)
-        self.test_action = QAction("&Test connection", self)
+        self.test_action = QAction(_("&Test connection"), self)
         self.test_action.setShortcut(QKeySequence("Ctrl+T"))
         self.test_action.triggered.connect(lambda: self.open_credentials(test=True))
         account_menu.addAction(self.test_action)
 
-        help_menu = bar.addMenu("&Help")
-        self.about_action = QAction("&About Contact Uploader", self)
+        self._build_settings_menu()
+
+        help_menu = bar.addMenu(_("&Help"))
+        self.about_action = QAction(_("&About {app}").format(app=APP_TITLE), self)
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
         self.about_action.triggered.connect(self.show_about)
         help_menu.addAction(self.about_action)
+
+    def _build_settings_menu(self) -> None:
+        """Settings → Language: the system's language, or one of the program's (each named in itself)."""
+        settings_menu = self.menuBar().addMenu(_("&Settings"))
+        self.language_menu = settings_menu.addMenu(_("&Language"))
+        self.language_menu.setObjectName("languageMenu")
+        self.language_group = QActionGroup(self)
+        self.language_group.setExclusive(True)
+        self.language_actions: dict[str | None, QAction] = {}
+        saved = self._saved_language()
+        choices: list[tuple[str | None, str]] = [(None, _("&Automatic (system language)"))]
+        choices += [(code, i18n.NATIVE_NAMES[code]) for code in i18n.LANGUAGES]
+        for code, label in choices:
+            action = QAction(label, self)
+            action.setCheckable(True)
+            action.setMenuRole(QAction.MenuRole.NoRole)  # macOS: never moved to the application menu
+            action.setData(code or "")
+            action.setChecked(code == saved)
+            self.language_group.addAction(action)
+            self.language_menu.addAction(action)
+            self.language_actions[code] = action
+            if code is None:
+                self.language_menu.addSeparator()
+        self.language_group.triggered.connect(self._on_language_action)
+
+    @staticmethod
+    def _saved_language() -> str | None:
+        from core import settings
+
+        try:
+            saved = i18n.normalise(settings.load().language())
+        except Exception:
+            log.debug("saved language not read", exc_info=True)
+            return None
+        return saved if saved in i18n.LANGUAGES else None
+
+    def _on_language_action(self, action: QAction) -> None:
+        self.choose_language(str(action.data() or "") or None)
+
+    def choose_language(self, code: str | None) -> None:
+        """Remember ``code`` (None: follow the system) for the next start, window and command line, and
+        say so, offering to restart now unless an upload is running."""
+        from core import settings
+        from core.errors import UploaderError
+        from gui.errors import show_error
+
+        if code == self._saved_language():
+            return
+        try:
+            with settings.edit() as edited:
+                edited.set_language(code)
+        except UploaderError as exc:
+            show_error(self, exc)
+            return
+        action = self.language_actions.get(code)
+        if action is not None and not action.isChecked():
+            action.setChecked(True)
+        self.show_language_notice()
+
+    def show_language_notice(self) -> QMessageBox:
+        """The (non-blocking) message after a language change, with "Restart now" unless an upload runs."""
+        if self.language_notice is not None:
+            self.language_notice.close()
+        box = QMessageBox(self)
+        box.setObjectName("LanguageNotice")
+        box.setWindowTitle(_("Language"))
+        box.setIcon(QMessageBox.Icon.Information)
+        box.setText(_("The window switches to the new language when {app} restarts.").format(app=APP_TITLE))
+        running = self.upload_running()
+        if running:
+            box.setInformativeText(_("An upload is running: restart once it has ended."))
+            box.setStandardButtons(QMessageBox.StandardButton.Ok)
+            self.restart_button: QPushButton | None = None
+        else:
+            self.restart_button = box.addButton(_("&Restart now"), QMessageBox.ButtonRole.AcceptRole)
+            box.addButton(_("&Later"), QMessageBox.ButtonRole.RejectRole)
+            box.setDefaultButton(self.restart_button)
+            self.restart_button.clicked.connect(self.restart)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.destroyed.connect(self._forget_language_notice)
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+        box.open()
+        self.language_notice = box
+        return box
+
+    def _forget_language_notice(self, *_args: object) -> None:
+        self.language_notice = None
+
+    def upload_running(self) -> bool:
+        view = self._import_view
+        running = getattr(view, "has_running_upload", None)
+        return bool(callable(running) and running())
+
+    def restart(self) -> bool:
+        """Start the program again with the same arguments and close this window (refused while an upload
+        runs); True when the new one started."""
+        if self.upload_running():
+            return False
+        program, arguments = restart_command()
+        if not launch_detached(program, arguments):
+            from core.errors import UsageError
+            from gui.errors import show_error
+
+            show_error(self, UsageError(_("{app} could not be started again: please start it yourself.")
+                                        .format(app=APP_TITLE)))
+            return False
+        log.info("restarting for a new language: %s %s", program, arguments)
+        self.close()
+        app = QApplication.instance()
+        if app is not None:
+            QTimer.singleShot(0, app.quit)
+        return True
 
     # ------------------------------------------------------------------ state
     def _restore(self) -> None:
@@ -364,9 +532,9 @@ class MainWindow(QMainWindow):
         self.profile_combo.blockSignals(True)
         self.profile_combo.clear()
         if self.context.is_demo:
-            self.profile_combo.addItem("demo", self.context.profile)
+            self.profile_combo.addItem(_("demo"), self.context.profile)
             self.profile_combo.setEnabled(False)
-            self.profile_combo.setToolTip("Demo mode uses the sandbox's demo account.")
+            self.profile_combo.setToolTip(_("Demo mode uses the sandbox's demo account."))
         else:
             for name in self.context.profiles():
                 self.profile_combo.addItem(name, name)
@@ -388,13 +556,13 @@ class MainWindow(QMainWindow):
         dot = PILL_DOTS[tone]
         self.status_pill.setTextFormat(Qt.TextFormat.RichText)
         self.status_pill.setText(f'<span style="color:{dot}">●</span>&nbsp;&nbsp;{html.escape(status.text)}')
-        self.status_pill.setAccessibleName(f"Credentials: {status.text}")
+        self.status_pill.setAccessibleName(_("Credentials: {state}").format(state=status.text))
         self.status_pill.setToolTip(status.detail)
         theme.set_prop(self.status_pill, "tone", tone)
         self.test_action.setEnabled(self.context.provider.has_credential_check)
         self.test_action.setToolTip(
             "" if self.context.provider.has_credential_check
-            else f"{self.context.provider.title} offers no connection test."
+            else _("{provider} offers no connection test.").format(provider=self.context.provider.title)
         )
         self._refresh_endpoint()
 
@@ -404,7 +572,7 @@ class MainWindow(QMainWindow):
         except Exception:  # noqa: BLE001 - the status bar must never break the window
             url = ""
         host = urlsplit(url).netloc if url else ""
-        where = f"Sandbox · {host}" if self.context.is_demo else host
+        where = _("Sandbox · {host}").format(host=host) if self.context.is_demo and host else host
         self.endpoint_label.setText(f"{self.context.provider.title}  →  {where}" if where else "")
         self.endpoint_label.setToolTip(url.split("?")[0])
 
@@ -426,7 +594,8 @@ class MainWindow(QMainWindow):
             self.provider_combo.blockSignals(False)
         self._refresh_profiles()
         self._refresh_status()
-        self.statusBar().showMessage(f"Now sending to {self.context.provider.title}.", 4000)
+        self.statusBar().showMessage(
+            _("Now sending to {provider}.").format(provider=self.context.provider.title), 4000)
 
     def _on_profile_changed(self, profile: str) -> None:
         self._refresh_profiles()
@@ -454,7 +623,7 @@ class MainWindow(QMainWindow):
             if exc.name not in ("gui.import_view",):
                 raise
             self._import_failed = True
-            placeholder = QLabel("The spreadsheet import is not part of this build yet.")
+            placeholder = QLabel(_("The spreadsheet import is not part of this build yet."))
             placeholder.setObjectName("Placeholder")
             placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
             self._import_layout.addWidget(placeholder)
@@ -480,7 +649,8 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ files
     def choose_file(self) -> None:
         start = str(self.settings.value("lastFolder", "") or Path.home())
-        path, _ = QFileDialog.getOpenFileName(self, "Open a spreadsheet", start, SPREADSHEET_FILTER)
+        path, _filter = QFileDialog.getOpenFileName(self, _("Open a spreadsheet"), start,
+                                                    spreadsheet_filter())
         if path:
             self.open_file(path)
 
@@ -491,9 +661,9 @@ class MainWindow(QMainWindow):
         self.show_page(PAGE_IMPORT)
         view = self._import_view
         if view is None:
-            self.statusBar().showMessage("The spreadsheet import is not available in this build.", 6000)
+            self.statusBar().showMessage(_("The spreadsheet import is not available in this build."), 6000)
             return
-        self.statusBar().showMessage(f"Opening {Path(path).name}…", 4000)
+        self.statusBar().showMessage(_("Opening {file}…").format(file=Path(path).name), 4000)
         view.open_file(path)
 
     def _open_path(self, path: str) -> None:
@@ -509,7 +679,8 @@ class MainWindow(QMainWindow):
     def choose_saved_import(self) -> None:
         start = str(self.settings.value("lastSavedFolder", "") or self.settings.value("lastFolder", "")
                     or Path.home())
-        path, _ = QFileDialog.getOpenFileName(self, "Open a saved import", start, SAVED_IMPORT_FILTER)
+        path, _filter = QFileDialog.getOpenFileName(self, _("Open a saved import"), start,
+                                                    saved_import_filter())
         if path:
             self.open_saved_import(path)
 
@@ -531,17 +702,19 @@ class MainWindow(QMainWindow):
         self.show_page(PAGE_IMPORT)
         view = self._import_view
         if view is None:
-            self.statusBar().showMessage("The spreadsheet import is not available in this build.", 6000)
+            self.statusBar().showMessage(_("The spreadsheet import is not available in this build."), 6000)
             return False
         if view.has_running_upload():
-            show_error(self, UsageError(f"{path.name} can be applied once the running upload has ended."))
+            show_error(self, UsageError(
+                _("{file} can be applied once the running upload has ended.").format(file=path.name)))
             return False
         if saved.provider != self.context.provider.name:
             other = PROVIDERS[saved.provider].title
             answer = self._ask(
-                f"Switch to {other}?",
-                f"{path.name} was saved for {other}, but {self.context.provider.title} is selected. "
-                f"Switch to {other} and apply it?",
+                _("Switch to {provider}?").format(provider=other),
+                _("{file} was saved for {provider}, but {current} is selected. "
+                  "Switch to {provider} and apply it?").format(file=path.name, provider=other,
+                                                               current=self.context.provider.title),
             )
             if not answer:
                 return False
@@ -551,12 +724,14 @@ class MainWindow(QMainWindow):
                 self.context.set_profile(saved.profile)
             else:
                 self.statusBar().showMessage(
-                    f"{path.name} names the account '{saved.profile}', which has no credentials here; "
-                    f"'{self.context.profile}' is used.", 10000)
+                    _("{file} names the account '{account}', which has no credentials here; "
+                      "'{used}' is used.").format(file=path.name, account=saved.profile,
+                                                  used=self.context.profile), 10000)
         if view.apply_saved(saved, path.name):
-            self.statusBar().showMessage(f"Applied {path.name}.", 6000)
+            self.statusBar().showMessage(_("Applied {file}.").format(file=path.name), 6000)
             return True
-        self.statusBar().showMessage(f"Open the spreadsheet to apply {path.name} to.", 10000)
+        self.statusBar().showMessage(
+            _("Open the spreadsheet to apply {file} to.").format(file=path.name), 10000)
         self.choose_file()
         return True
 
@@ -589,13 +764,13 @@ class MainWindow(QMainWindow):
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()
         recent = self.recent_saved_imports()
-        for number, item in enumerate(recent, 1):
-            action = self.recent_menu.addAction(f"&{number} {Path(item).name}")
+        for position, item in enumerate(recent, 1):
+            action = self.recent_menu.addAction(f"&{position} {Path(item).name}")
             action.setToolTip(item)
             action.setData(item)
             action.triggered.connect(lambda _checked=False, p=item: self.open_saved_import(p))
         if not recent:
-            empty = self.recent_menu.addAction("(none yet)")
+            empty = self.recent_menu.addAction(_("(none yet)"))
             empty.setEnabled(False)
 
     def _update_save_action(self, *_: Any) -> None:

@@ -35,14 +35,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.i18n import N_, _, ngettext
 from core.mapping import extra_attributes
 from core.model import FieldKind, FieldSpec
 from core.providers.base import Provider
 from gui.group_picker import GroupPicker, Source, has_groups
 from gui.import_widgets import make_card
 
-IGNORE = "— ignore —"
-HINT = "Check which column goes to which field; suggestions are filled in. Fields marked * are required."
+IGNORE = N_("— ignore —")  # the combo entry of a column not sent (shown translated)
+HINT = N_("Check which column goes to which field; suggestions are filled in. Fields marked * are required.")
 _SAMPLES = 3
 NAME_WIDTH = 220  # a column name takes at most this width (a longer one ends in "…", whole in its tooltip)
 REASON_WIDTH = 220  # the "Why" column never gets narrower than this, however long the names or examples
@@ -126,8 +127,8 @@ class MappingView(QWidget):
         layout.setContentsMargins(0, 0, 4, 0)
         layout.setSpacing(14)
 
-        self._columns_card, columns = make_card("Columns")
-        self.hint = QLabel(HINT)
+        self._columns_card, columns = make_card(_("Columns"))
+        self.hint = QLabel(_(HINT))
         self.hint.setObjectName("CardSubtitle")
         self.hint.setWordWrap(True)
         columns.addWidget(self.hint)
@@ -142,10 +143,10 @@ class MappingView(QWidget):
         self.saved_new.hide()
         columns.addWidget(self.saved_new)
         # above the columns, not below them: with 80 columns the user would have to scroll to find it
-        self.extra = QCheckBox("Also send the other columns as Netcore attributes")
+        self.extra = QCheckBox(_("Also send the other columns as Netcore attributes"))
         self.extra.setObjectName("extraAttributes")
-        self.extra.setToolTip("Off: only the columns mapped to a field below are sent. On: every other "
-                              "column is sent too, as an attribute named after its header.")
+        self.extra.setToolTip(_("Off: only the columns mapped to a field below are sent. On: every other "
+                                "column is sent too, as an attribute named after its header."))
         self.extra.toggled.connect(self._changed)
         self.extra.hide()
         columns.addWidget(self.extra)
@@ -168,7 +169,8 @@ class MappingView(QWidget):
         columns.addWidget(self.warning)
         layout.addWidget(self._columns_card)
 
-        self._options_card, options = make_card("Options", "The same value for every contact of this file.")
+        self._options_card, options = make_card(_("Options"),
+                                                 _("The same value for every contact of this file."))
         self._options_box = QWidget()
         self._options_form = QGridLayout(self._options_box)
         self._options_form.setContentsMargins(0, 0, 0, 0)
@@ -202,7 +204,7 @@ class MappingView(QWidget):
         self._provider = provider
         self._headers = list(headers)
         self._saved_source, self._saved_missing, self._saved_new = "", {}, set()
-        self.hint.setText(HINT)
+        self.hint.setText(_(HINT))
         self._suggested = {
             s.column: (s.field, _why(s)) for s in suggestions if mapping.get(s.column) == s.field
         }
@@ -210,14 +212,15 @@ class MappingView(QWidget):
         self._extras = {}
         self.combos = []
         self.reasons = []
-        for title, col in (("Column", 0), ("Examples", 1), (f"{provider.title} field", 2), ("Why", 3)):
+        titles = (_("Column"), _("Examples"), _("{platform} field").format(platform=provider.title), _("Why"))
+        for col, title in enumerate(titles):
             label = QLabel(title)
             label.setObjectName("ColumnHeader")
             self._grid.addWidget(label, 0, col)
         open_ended = bool(provider.field_hint())
         contact_fields = provider.contact_fields()
         for index, header in enumerate(self._headers):
-            name = ElidedLabel(header or f"Column {index + 1}", NAME_WIDTH)
+            name = ElidedLabel(header or _("Column {n}").format(n=index + 1), NAME_WIDTH)
             name.setObjectName("ColumnName")
             values = [r[index].strip() for r in samples if index < len(r) and r[index].strip()][:_SAMPLES]
             # long samples end in "…" within the card, never widening it
@@ -226,17 +229,19 @@ class MappingView(QWidget):
             combo = QComboBox()
             combo.setObjectName(f"mapColumn{index}")
             combo.setEditable(open_ended)
-            combo.addItem(IGNORE, "")
+            combo.addItem(_(IGNORE), "")
             for spec in contact_fields:
                 combo.addItem(_field_text(spec), spec.id)
-                combo.setItemData(combo.count() - 1, f"{provider.title} field '{spec.id}'",
+                tip = _("{platform} field '{field}'").format(platform=provider.title, field=spec.id)
+                combo.setItemData(combo.count() - 1, tip,
                                   Qt.ItemDataRole.ToolTipRole)
             if open_ended:
                 combo.setToolTip(provider.field_hint())
             self._select(combo, mapping.get(index, ""))
             combo.currentIndexChanged.connect(self._changed)
-            if combo.isEditable():
-                combo.lineEdit().editingFinished.connect(self._changed)
+            editor = combo.lineEdit() if combo.isEditable() else None
+            if editor is not None:
+                editor.editingFinished.connect(self._changed)
             self.combos.append(combo)
             combo.setMinimumWidth(240)
             self._grid.addWidget(name, index + 1, 0)
@@ -269,8 +274,9 @@ class MappingView(QWidget):
         for spec in provider.contact_fields():
             if _settable(provider, spec):
                 edit = QLineEdit(constants.get(spec.id, ""))
-                edit.setPlaceholderText("Only when no column holds it")
-                edit.setToolTip(f"{spec.help} The same {spec.label.lower()} for every contact.".strip())
+                edit.setPlaceholderText(_("Only when no column holds it"))
+                same = _("The same {field} for every contact.").format(field=spec.label.lower())
+                edit.setToolTip(f"{spec.help} {same}".strip())
                 rows.append((f"{spec.label} *", self._option_widget(spec.id, edit)))
         for spec in provider.option_fields():
             widget: QWidget
@@ -281,7 +287,7 @@ class MappingView(QWidget):
             rows.append((spec.label + (" *" if spec.required else ""), self._option_widget(spec.id, widget)))
         self.region = _region_input(region or provider.default_region)
         self.region.textEdited.connect(self._changed)
-        rows.append(("Default country for phones", self.region))
+        rows.append((_("Default country for phones"), self.region))
         # a group picker has a status line under its combo: its grid line is aligned on the combo's line
         # (labels and fields at the top, each label as tall as the combo), not on the middle of the picker
         picker_lines = {pos // 2 for pos, (_t, widget) in enumerate(rows) if isinstance(widget, GroupPicker)}
@@ -315,8 +321,9 @@ class MappingView(QWidget):
         self._saved_missing = dict(missing)
         self._saved_new = {i for i in new if 0 <= i < len(self._headers)}
         for index, fid in self.chosen_mapping().items():  # why: the saved import, until changed
-            self._suggested[index] = (fid, f"as in {source}")
-        self.hint.setText(f"Filled in from {source}; your changes here win. Fields marked * are required.")
+            self._suggested[index] = (fid, _("as in {source}").format(source=source))
+        self.hint.setText(_("Filled in from {source}; your changes here win. Fields marked * are required.")
+                          .format(source=source))
         for index in range(len(self.reasons)):
             self._show_reason(index)
         self._update_saved()
@@ -338,13 +345,14 @@ class MappingView(QWidget):
             fid = self._saved_missing[column]
             spec = provider.field(fid) if provider is not None else None
             label = spec.label if spec is not None else fid
-            lines.append(f"✖  {label} stays unmapped: the column '{column}' of {self._saved_source} is not "
-                         "in this file.")
+            lines.append("✖  " + _("{field} stays unmapped: the column '{column}' of {source} is not in this "
+                                   "file.").format(field=label, column=column, source=self._saved_source))
         self.saved_missing.setText("\n".join(lines))
         self.saved_missing.setVisible(bool(lines))
         names = ", ".join(f"'{h}'" for h in new)
         self.saved_new.setText(
-            f"New in this file, not in {self._saved_source} (left unmapped): {names}." if new else "")
+            _("New in this file, not in {source} (left unmapped): {names}.").format(
+                source=self._saved_source, names=names) if new else "")
         self.saved_new.setVisible(bool(new))
 
     def _option_widget(self, field_id: str, widget: QWidget) -> QWidget:
@@ -372,9 +380,9 @@ class MappingView(QWidget):
         suggested = self._suggested.get(index)
         text = suggested[1] if suggested is not None and self._field_of(combo) == suggested[0] else ""
         if not text and index in self._extras:
-            text = f"sent as the attribute {self._extras[index]} (the box above)"
+            text = _("sent as the attribute {name} (the box above)").format(name=self._extras[index])
         if index in self._saved_new and not self._field_of(combo):
-            text = "new column: not in the saved import"
+            text = _("new column: not in the saved import")
         label.setText(text)
         label.setToolTip(text)
         combo.setToolTip(text or (self._provider.field_hint() if self._provider else ""))
@@ -406,7 +414,7 @@ class MappingView(QWidget):
             pos = combo.findText(text)
             if pos >= 0:
                 return str(combo.itemData(pos) or "")
-            return "" if text == IGNORE else text
+            return "" if text in (IGNORE, _(IGNORE)) else text
         return str(combo.currentData() or "")
 
     def constants(self) -> dict[str, str]:
@@ -452,12 +460,11 @@ class MappingView(QWidget):
         seen: dict[str, int] = {}
         for index, fid in self.mapping().items():
             if provider.field(fid) is None:
-                out.append(f"{provider.title} has no field '{fid}' (column '{self._headers[index]}').")
+                out.append(_("{platform} has no field '{field}' (column '{column}').").format(
+                    platform=provider.title, field=fid, column=self._headers[index]))
             elif fid in seen:
-                out.append(
-                    f"Columns '{self._headers[seen[fid]]}' and '{self._headers[index]}' both go to "
-                    f"{fid}; choose only one."
-                )
+                out.append(_("Columns '{first}' and '{second}' both go to {field}; choose only one.").format(
+                    first=self._headers[seen[fid]], second=self._headers[index], field=fid))
             seen.setdefault(fid, index)
         return out + self.missing_required()
 
@@ -468,15 +475,16 @@ class MappingView(QWidget):
             return []
         given = set(self.mapping().values()) | set(self.constants())
         return [
-            f"{provider.title} needs {spec.label} *: choose the column that holds it, or type one value "
-            "for every contact under Options."
-            if spec.id in self.option_inputs and not spec.option else
-            f"{provider.title} needs {spec.label} *: choose the column that holds it."
+            (_("{platform} needs {field} *: choose the column that holds it, or type one value for every "
+               "contact under Options.")
+             if spec.id in self.option_inputs and not spec.option else
+             _("{platform} needs {field} *: choose the column that holds it."))
+            .format(platform=provider.title, field=spec.label)
             for spec in provider.fields()
             if spec.required and spec.id not in given
         ]
 
-    def _changed(self, *_: Any) -> None:
+    def _changed(self, *_args: object) -> None:
         self._extras = self.extra_attributes()
         for index in range(len(self.reasons)):
             self._show_reason(index)
@@ -491,15 +499,26 @@ class MappingView(QWidget):
         if would:
             pairs = [f"{self._headers[i]} → {name}" for i, name in would.items()]
             listing = ", ".join(pairs[:_LISTED])
-            if len(pairs) > _LISTED:
-                listing += f" and {len(pairs) - _LISTED} more"
-                listing += (" (each shown beside its column below)" if self.extra.isChecked()
-                            else " (hover here for the whole list)")
-            verb = "Sends" if self.extra.isChecked() else "Would send"
-            self.extra_list.setText(f"{verb} {len(would)} more column(s): {listing}")
+            more = len(pairs) - _LISTED
+            if more > 0 and self.extra.isChecked():
+                listing = ngettext("{listing} and {n} more (each shown beside its column below)",
+                                   "{listing} and {n} more (each shown beside its column below)",
+                                   more).format(listing=listing, n=more)
+            elif more > 0:
+                listing = ngettext("{listing} and {n} more (hover here for the whole list)",
+                                   "{listing} and {n} more (hover here for the whole list)",
+                                   more).format(listing=listing, n=more)
+            n = len(would)
+            if self.extra.isChecked():
+                text = ngettext("Sends {n} more column(s): {listing}",
+                                "Sends {n} more column(s): {listing}", n)
+            else:
+                text = ngettext("Would send {n} more column(s): {listing}",
+                                "Would send {n} more column(s): {listing}", n)
+            self.extra_list.setText(text.format(n=n, listing=listing))
             self.extra_list.setToolTip("\n".join(pairs))
         else:
-            self.extra_list.setText("Every column is mapped below; there is nothing else to send.")
+            self.extra_list.setText(_("Every column is mapped below; there is nothing else to send."))
             self.extra_list.setToolTip("")
         self.extra_list.setVisible(self._provider is not None and self._provider.name == "netcore")
 
@@ -512,7 +531,7 @@ class MappingView(QWidget):
 
 def _why(suggestion: Any) -> str:
     if suggestion.basis == "remembered":
-        return "as mapped for the last file with these columns"
+        return _("as mapped for the last file with these columns")
     return str(suggestion.reason)
 
 
@@ -530,10 +549,10 @@ def _field_text(spec: FieldSpec) -> str:
 def _option_input(spec: FieldSpec, value: str) -> QWidget:
     if spec.kind is FieldKind.BOOLEAN or spec.choices:
         combo = QComboBox()
-        combo.addItem("(provider default)", "")
+        combo.addItem(_("(provider default)"), "")
         choices: Sequence[tuple[str, str]]
         if spec.kind is FieldKind.BOOLEAN:
-            choices = (("Yes", "true"), ("No", "false"))
+            choices = ((_("Yes"), "true"), (_("No"), "false"))
         else:
             choices = tuple((c, c) for c in spec.choices)
         for text, data in choices:
@@ -545,7 +564,7 @@ def _option_input(spec: FieldSpec, value: str) -> QWidget:
     edit = QLineEdit(value)
     if spec.max_length:
         edit.setMaxLength(spec.max_length)
-    edit.setPlaceholderText(spec.help or "(none)")
+    edit.setPlaceholderText(spec.help or _("(none)"))
     edit.setToolTip(spec.help)
     return edit
 
@@ -554,8 +573,8 @@ def _region_input(value: str) -> QLineEdit:
     edit = QLineEdit(value)
     edit.setObjectName("defaultRegion")
     edit.setMaxLength(2)
-    edit.setPlaceholderText("e.g. FR")
-    edit.setToolTip("Country used to read phone numbers written without a country code.")
+    edit.setPlaceholderText(_("e.g. FR"))
+    edit.setToolTip(_("Country used to read phone numbers written without a country code."))
     return edit
 
 

@@ -11,13 +11,14 @@ from collections.abc import Mapping
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
+from core.i18n import _
 from core.model import Contact
 from core.providers.base import Provider
 
 
 def placeholder_credentials(provider: Provider) -> dict[str, str]:
     """Stand-in credentials for a preview when none are stored (secrets are masked anyway)."""
-    return {c.id: (c.default or f"<{c.label}>") for c in provider.credential_fields}
+    return {c.id: (c.default or f"<{c.id}>") for c in provider.credential_fields}
 
 
 def payload_text(
@@ -30,7 +31,7 @@ def payload_text(
     """The masked text of the first request carrying ``contact``."""
     requests = provider.build_requests([contact], options, creds, base_url)
     if not requests:
-        return "(nothing would be sent)"
+        return _("(nothing would be sent)")
     return requests[0].preview()
 
 
@@ -42,14 +43,14 @@ class PayloadPreview(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
-        self.title = QLabel("Request for the selected row (secrets masked)")
+        self.title = QLabel(_("Request for the selected row (secrets masked)"))
         self.title.setObjectName("FieldLabel")
         layout.addWidget(self.title)
         self.text = QPlainTextEdit()
         self.text.setObjectName("payloadPreview")
         self.text.setReadOnly(True)
         self.text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.text.setPlaceholderText("Select a row to see what would be sent.")
+        self.text.setPlaceholderText(_("Select a row to see what would be sent."))
         layout.addWidget(self.text)
 
     def show_contact(
@@ -60,11 +61,11 @@ class PayloadPreview(QWidget):
         creds: Mapping[str, str],
         base_url: str,
     ) -> None:
-        self.title.setText(f"Request for row {contact.key} (secrets masked)")
+        self.title.setText(_("Request for row {row} (secrets masked)").format(row=contact.key))
         self.text.setPlainText(payload_text(provider, contact, options, creds, base_url))
 
     def show_message(self, text: str) -> None:
-        self.title.setText("Request for the selected row (secrets masked)")
+        self.title.setText(_("Request for the selected row (secrets masked)"))
         self.text.setPlainText(text)
 
     def preview_text(self) -> str:

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from core.i18n import _, ngettext, number
 from gui.import_widgets import BAD, ChipRow, make_card
 from gui.table_model import PreviewProxy
 from gui.table_view import PreviewTable
@@ -28,15 +29,15 @@ class ResultsView(QWidget):
         self.summary.setObjectName("CardTitle")
         self.summary.setWordWrap(True)
         top.addWidget(self.summary, 1)
-        self.resume_button = QPushButton("Resume upload")
+        self.resume_button = QPushButton(_("Resume upload"))
         self.resume_button.setObjectName("resumeUploadButton")
-        self.resume_button.setToolTip("Send the rows the interrupted upload did not reach.")
-        self.export_button = QPushButton("Export report…")
+        self.resume_button.setToolTip(_("Send the rows the interrupted upload did not reach."))
+        self.export_button = QPushButton(_("Export report…"))
         self.export_button.setObjectName("exportButton")
-        self.export_button.setToolTip("A CSV with every row of the file and how it ended.")
-        self.retry_button = QPushButton("Retry failed")
+        self.export_button.setToolTip(_("A CSV with every row of the file and how it ended."))
+        self.retry_button = QPushButton(_("Retry failed"))
         self.retry_button.setObjectName("retryButton")
-        self.retry_button.setToolTip("Send again only the rows that failed (not the invalid ones).")
+        self.retry_button.setToolTip(_("Send again only the rows that failed (not the invalid ones)."))
         top.addWidget(self.resume_button)
         top.addWidget(self.export_button)
         top.addWidget(self.retry_button)
@@ -45,7 +46,7 @@ class ResultsView(QWidget):
         self.counts.setObjectName("resultsCounts")
         row = QHBoxLayout()
         row.addWidget(self.counts, 1)
-        self.errors_only = QCheckBox("Only rows that need attention")
+        self.errors_only = QCheckBox(_("Only rows that need attention"))
         self.errors_only.setObjectName("resultsErrorsOnly")
         self.errors_only.toggled.connect(proxy.set_errors_only)
         row.addWidget(self.errors_only)
@@ -58,7 +59,8 @@ class ResultsView(QWidget):
         self.summary.setText(summary)
         self.counts.set_counts(counts)
         problems = sum(v for k, v in counts.items() if k in BAD)
-        self.summary.setToolTip(f"{problems:,} rows need attention." if problems else "")
+        self.summary.setToolTip(ngettext("{n} row needs attention.", "{n} rows need attention.", problems)
+                                .format(n=number(problems)) if problems else "")
         self.retry_button.setEnabled(counts.get("failed", 0) > 0)
 
     def clear(self) -> None:

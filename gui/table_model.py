@@ -39,13 +39,15 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor
 
+from core.i18n import N_, _
 from core.model import Outcome, RowResult
+from gui.import_widgets import status_label
 
 COL_ROW = 0
 COL_STATUS = 1
 COL_MESSAGE = 2
 FIRST_SOURCE_COLUMN = 3
-FIXED_HEADERS = ("Row", "Status", "Message")
+FIXED_HEADERS = (N_("Row"), N_("Status"), N_("Message"))  # the grid's own columns (translated when shown)
 
 SORT_ROLE = int(Qt.ItemDataRole.UserRole) + 1  # native values for sorting
 STATUS_ROLE = int(Qt.ItemDataRole.UserRole) + 2  # the row's status text, for the errors-only filter
@@ -182,6 +184,7 @@ class PreviewModel(QAbstractTableModel):
         self._row_of_key: dict[int, int] | None = None  # None: keys ascend, see row_of_key()
         self._counts: Counter[str] = Counter()
         self._editable = False
+        self._status_label = _status_labels()  # status -> what the Status column shows
 
     # ------------------------------------------------------------------ loading
     def set_rows(self, data: GridData) -> None:
@@ -197,6 +200,7 @@ class PreviewModel(QAbstractTableModel):
         self._cells = data.cell_problems
         self._row_of_key = data.row_of_key
         self._counts = Counter(data.counts)
+        self._status_label = _status_labels()  # in the language chosen now
         self.endResetModel()
         self.countsChanged.emit()
 
@@ -254,10 +258,10 @@ class PreviewModel(QAbstractTableModel):
         if orientation == Qt.Orientation.Horizontal:
             if role == _DISPLAY:
                 if section < FIRST_SOURCE_COLUMN:
-                    return FIXED_HEADERS[section]
+                    return _(FIXED_HEADERS[section])
                 col = section - FIRST_SOURCE_COLUMN
-                if col < len(self._headers):
-                    return self._headers[col] or f"Column {col + 1}"
+                if col < len(self._headers):  # the file's own column names, as they are
+                    return self._headers[col] or _("Column {n}").format(n=col + 1)
             return None
         if role == _DISPLAY and 0 <= section < len(self._keys):
             return str(self._keys[section])
@@ -277,7 +281,10 @@ class PreviewModel(QAbstractTableModel):
                     return None
                 return _BAD_CELL if role == _BACKGROUND else problems[src]
         elif col == COL_STATUS:
-            if role == _DISPLAY or role == SORT_ROLE or role == STATUS_ROLE:
+            if role == _DISPLAY:
+                status = self._status[row]
+                return self._status_label.get(status, status)
+            if role == SORT_ROLE or role == STATUS_ROLE:
                 return self._status[row]
             if role == _BACKGROUND:
                 return _STATUS_BRUSH.get(self._status[row])
@@ -432,6 +439,10 @@ class PreviewModel(QAbstractTableModel):
         new_indexes = [self.index(new_row_of_old[i.row()], i.column()) for i in old_indexes]
         self.changePersistentIndexList(old_indexes, new_indexes)
         self.layoutChanged.emit()
+
+
+def _status_labels() -> dict[str, str]:
+    return {o: status_label(o) for o in _STATUS_TEXT.values()}
 
 
 def _ranges(rows: list[int], gap: int = 32) -> list[tuple[int, int]]:

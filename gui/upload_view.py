@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
+from core.i18n import _, ngettext, number, pgettext
 from gui.import_widgets import ChipRow, counts_text, make_card
 from gui.table_model import PreviewProxy
+
+if TYPE_CHECKING:
+    from core.engine import Progress
 
 __all__ = ["UploadPanel", "counts_text", "format_eta"]
 
@@ -17,12 +21,12 @@ def format_eta(seconds: float | None) -> str:
         return "—"
     secs = round(seconds)
     if secs < 60:
-        return f"{secs} s"
+        return _("{s} s").format(s=secs)
     minutes, secs = divmod(secs, 60)
     if minutes < 60:
-        return f"{minutes} min {secs:02d} s"
+        return _("{m} min {s} s").format(m=minutes, s=f"{secs:02d}")
     hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
+    return _("{h} h {m} min").format(h=hours, m=f"{minutes:02d}")
 
 
 class UploadPanel(QWidget):
@@ -35,7 +39,7 @@ class UploadPanel(QWidget):
         self.card.setMaximumWidth(760)
         inner.setContentsMargins(28, 22, 28, 22)
         inner.setSpacing(12)
-        self.title = QLabel("Uploading…")
+        self.title = QLabel(_("Uploading…"))
         self.title.setObjectName("CardTitle")
         self.title.setWordWrap(True)
         inner.addWidget(self.title)
@@ -58,13 +62,13 @@ class UploadPanel(QWidget):
         self.chips = ChipRow()
         inner.addWidget(self.chips)
         buttons = QHBoxLayout()
-        self.pause_button = QPushButton("Pause")
+        self.pause_button = QPushButton(_("Pause"))
         self.pause_button.setObjectName("pauseButton")
-        self.resume_button = QPushButton("Resume")
+        self.resume_button = QPushButton(pgettext("button", "Resume"))
         self.resume_button.setObjectName("resumeButton")
-        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button = QPushButton(_("Cancel"))
         self.cancel_button.setObjectName("cancelButton")
-        self.cancel_button.setToolTip("Stop the upload; it can be resumed later.")
+        self.cancel_button.setToolTip(_("Stop the upload; it can be resumed later."))
         buttons.addWidget(self.pause_button)
         buttons.addWidget(self.resume_button)
         buttons.addWidget(self.cancel_button)
@@ -72,10 +76,10 @@ class UploadPanel(QWidget):
         inner.addLayout(buttons)
         # No grid here: repainting a grid of Python-backed cells ten times a second competes with the
         # upload thread for the GIL (tens of ms per repaint). The grid shows every outcome in Results.
-        self.note = QLabel(
+        self.note = QLabel(_(
             "Every row's outcome is shown in the next step. You can pause, or cancel and resume later: "
             "rows already sent are never sent twice."
-        )
+        ))
         self.note.setWordWrap(True)
         self.note.setObjectName("Hint")
         inner.addWidget(self.note)
@@ -91,9 +95,9 @@ class UploadPanel(QWidget):
         self.title.setText(title)
         self.bar.setRange(0, max(total, 1))
         self.bar.setValue(0)
-        self.bar.setFormat(f"0 of {total:,} rows (%p%)")
-        self.progress_text.setText(f"0 of {total:,} rows")
-        self.counts.setText("Starting…")
+        self.bar.setFormat(_rows_done(0, total) + " (%p%)")
+        self.progress_text.setText(_rows_done(0, total))
+        self.counts.setText(_("Starting…"))
         self.chips.set_counts({})
         self.rate.setText("")
         self.set_running(True)
@@ -103,17 +107,25 @@ class UploadPanel(QWidget):
         self.resume_button.setEnabled(running and paused)
         self.cancel_button.setEnabled(running)
 
-    def show_progress(self, progress: Any) -> None:
+    def show_progress(self, progress: Progress) -> None:
         self.bar.setRange(0, max(progress.total, 1))
         self.bar.setValue(progress.done)
-        self.bar.setFormat(f"{progress.done:,} of {progress.total:,} rows (%p%)")
+        done = _rows_done(progress.done, progress.total)
+        self.bar.setFormat(done + " (%p%)")
         pct = 100 * progress.done // max(progress.total, 1)
-        self.progress_text.setText(f"{progress.done:,} of {progress.total:,} rows ({pct}%)")
+        self.progress_text.setText(f"{done} ({pct}%)")
         counts = {str(k): v for k, v in progress.counts.items()}
         self.counts.setText(counts_text(counts))
         self.chips.set_counts(counts)
-        state = "paused · " if progress.paused else ""
-        self.rate.setText(f"{state}{progress.rate:,.0f} rows/s · {format_eta(progress.eta)} left")
-        waiting = getattr(progress, "waiting_message", "")
-        if waiting:  # the provider asked us to hold new requests: say when the upload continues
-            self.rate.setText(f"{state}{waiting}")
+        if progress.waiting_message:  # the provider asked us to hold new requests: say when it continues
+            rate = progress.waiting_message
+        else:
+            rate = _("{rate} rows/s · {eta} left").format(rate=number(round(progress.rate)),
+                                                         eta=format_eta(progress.eta))
+        self.rate.setText(_("paused · {rate}").format(rate=rate) if progress.paused else rate)
+
+
+def _rows_done(done: int, total: int) -> str:
+    """"1,200 of 100,000 rows"."""
+    return ngettext("{done} of {total} row", "{done} of {total} rows", total).format(
+        done=number(done), total=number(total))

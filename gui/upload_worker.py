@@ -1,14 +1,16 @@
-"""The upload worker: :func:`core.engine.run_job` on its own QThread, reported in throttled batches.
+"""The upload worker: :func:`core.engine.run_job` as a :mod:`gui.workers` task, reported in throttled batches.
 
-Same signal set as :mod:`gui.workers`: ``started``, ``progress`` (an :class:`UploadBatch`: the latest
-:class:`~core.engine.Progress` and the row results that arrived since the previous batch), ``result`` (the
-:class:`~core.engine.JobSummary`), ``failed`` (the exception object) and ``finished``, always emitted once.
+:class:`UploadJob` is the task's body, so the upload has the signal set of every other worker: ``started``,
+``progress`` (an :class:`UploadBatch`: the latest :class:`~core.engine.Progress` and the row results that
+arrived since the previous batch), ``result`` (the :class:`~core.engine.JobSummary`, also after a cancel),
+``failed`` (the exception object) and ``finished``, always emitted once.
 
 The engine calls back once per row; emitting a signal per row would flood the GUI thread with 100 000
 queued calls. Results are buffered under a lock instead and handed over at most every
 :data:`BATCH_INTERVAL` seconds, so the window redraws ten times a second whatever the throughput.
 
-Pause, resume and cancel go straight to the engine's thread-safe :class:`~core.engine.JobControl`.
+Pause and resume go straight to the engine's thread-safe :class:`~core.engine.JobControl`; the task's cancel
+flag is forwarded to it.
 A cancelled job stays open in the journal, so it can be resumed later.
 """
 
@@ -18,16 +20,18 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from PySide6.QtCore import QCoreApplication, QElapsedTimer, QObject, QThread, Signal, Slot
+from typing import TYPE_CHECKING, Any
 
 from core.model import Contact, RowResult
 from core.providers.base import Provider
 from gui.memory import release_free_memory
+from gui.workers import CancelFlag
+
+if TYPE_CHECKING:
+    from core.engine import JobSummary, Progress
 
 log = logging.getLogger(__name__)
 
@@ -150,23 +154,22 @@ class UploadRequest:
 class UploadBatch:
     """What the GUI thread gets ten times a second."""
 
-    progress: Any  # core.engine.Progress | None
+    progress: Progress | None
     results: list[RowResult]
     job_id: int | None = None
 
 
-class UploadWorker(QObject):
-    """Runs one job; lives on its own QThread (see :class:`UploadTask`)."""
+class UploadJob:
+    """The body of an upload task: ``start_task(job, pass_cancel=True, pass_report=True,
+    result_on_cancel=True)`` runs it on a worker thread like every other background job (:mod:`gui.workers`),
+    so ``cancel_all``/``wait_all`` see it. Pause and resume (any thread) go to the engine's
+    :class:`~core.engine.JobControl`; the task's cancel flag is forwarded to it.
 
-    started = Signal()
-    progress = Signal(object)  # UploadBatch
-    result = Signal(object)  # JobSummary
-    failed = Signal(object)  # the exception
-    finished = Signal()
-    jobCreated = Signal(int)
+    ``report`` receives :class:`UploadBatch` values: one as soon as the job has its id in the journal, then
+    at most one per :data:`BATCH_INTERVAL`, and a last one before the summary is returned.
+    """
 
     def __init__(self, request: UploadRequest, journal_path: str | None = None) -> None:
-        super().__init__()
         from core.engine import JobControl
 
         self.request = request
@@ -175,8 +178,9 @@ class UploadWorker(QObject):
         self._journal_path = journal_path
         self._lock = threading.Lock()
         self._pending: list[RowResult] = []
-        self._latest: Any = None
+        self._latest: Progress | None = None
         self._last_emit = 0.0
+        self._report: Callable[[UploadBatch], None] = _ignore
 
     # ------------------------------------------------------------------ control (any thread)
     def pause(self) -> None:
@@ -188,21 +192,20 @@ class UploadWorker(QObject):
     def cancel(self) -> None:
         self.control.cancel()
 
-    # ------------------------------------------------------------------ body (worker thread)
-    @Slot()
-    def run(self) -> None:
-        self.started.emit()
-        try:
-            summary = self._run()
-            self._flush()
-            self.result.emit(summary)
-        except Exception as exc:  # noqa: BLE001 - handed to the GUI as an object
-            self._flush()
-            self.failed.emit(exc)
-        finally:
-            self.finished.emit()
+    @property
+    def paused(self) -> bool:
+        return bool(self.control.paused)
 
-    def _run(self) -> Any:
+    # ------------------------------------------------------------------ body (worker thread)
+    def __call__(self, *, cancel_flag: CancelFlag, report: Callable[[UploadBatch], None]) -> JobSummary:
+        self._report = report
+        cancel_flag.on_set(self.control.cancel)
+        try:
+            return self._run()
+        finally:
+            self._flush()
+
+    def _run(self) -> JobSummary:
         from core.engine import run_job
         from core.joblock import JobLock
         from core.journal import Journal
@@ -236,7 +239,7 @@ class UploadWorker(QObject):
                 earlier = list(journal.results(self.job_id).values())
                 with self._lock:
                     self._pending.extend(earlier)
-            self.jobCreated.emit(self.job_id)
+            self._report(UploadBatch(None, [], self.job_id))  # the job's id, before any row is sent
             summary = run_job(
                 req.provider,
                 req.creds,
@@ -264,7 +267,7 @@ class UploadWorker(QObject):
             self._pending.append(result)
         self._maybe_emit()
 
-    def _on_progress(self, progress: Any) -> None:
+    def _on_progress(self, progress: Progress) -> None:
         with self._lock:
             self._latest = progress
         self._maybe_emit()
@@ -280,73 +283,8 @@ class UploadWorker(QObject):
             latest = self._latest
         self._last_emit = time.monotonic() if now is None else now
         if results or latest is not None:
-            self.progress.emit(UploadBatch(latest, results, self.job_id))
+            self._report(UploadBatch(latest, results, self.job_id))
 
 
-class UploadTask(QObject):
-    """The GUI-thread handle: owns the QThread, relays the worker's signals on the GUI thread."""
-
-    started = Signal()
-    progress = Signal(object)
-    result = Signal(object)
-    failed = Signal(object)
-    finished = Signal()
-    jobCreated = Signal(int)
-
-    def __init__(self, request: UploadRequest, parent: QObject | None = None,
-                 journal_path: str | None = None) -> None:
-        super().__init__(parent)
-        self.worker = UploadWorker(request, journal_path)
-        self.thread = QThread()
-        self.thread.setObjectName("worker:upload")
-        self.worker.moveToThread(self.thread)
-        self._running = False
-        self.worker.started.connect(self.started)
-        self.worker.progress.connect(self.progress)
-        self.worker.result.connect(self.result)
-        self.worker.failed.connect(self.failed)
-        self.worker.jobCreated.connect(self.jobCreated)
-        self.worker.finished.connect(self._on_finished)
-        self.thread.started.connect(self.worker.run)
-
-    @property
-    def running(self) -> bool:
-        return self._running
-
-    @property
-    def job_id(self) -> int | None:
-        return self.worker.job_id
-
-    def start(self) -> None:
-        self._running = True
-        self.thread.start()
-
-    def pause(self) -> None:
-        self.worker.pause()
-
-    def resume(self) -> None:
-        self.worker.resume()
-
-    def cancel(self) -> None:
-        self.worker.cancel()
-
-    @property
-    def paused(self) -> bool:
-        return bool(self.worker.control.paused)
-
-    @Slot()
-    def _on_finished(self) -> None:
-        self._running = False
-        self.thread.quit()
-        self.thread.wait()
-        self.finished.emit()
-
-    def wait(self, timeout_ms: int = 15000) -> bool:
-        """Process events until the worker has finished (True) or ``timeout_ms`` passed (False)."""
-        timer = QElapsedTimer()
-        timer.start()
-        while self._running and timer.elapsed() < timeout_ms:
-            QCoreApplication.processEvents()
-            self.thread.wait(10)
-        QCoreApplication.processEvents()
-        return not self._running
+def _ignore(_batch: UploadBatch) -> None:
+    """Where batches go before the job runs."""

@@ -8,7 +8,13 @@ and ``finished()``, which is emitted exactly once whatever happened (result, fai
 The body is a plain callable from ``core/``. If it is a generator, each yielded value is reported as
 ``progress`` and the cancel flag is checked between yields; its ``return`` value is the ``result``.
 A plain callable can watch for a cancel by accepting the :class:`CancelFlag` passed as
-``cancel_flag=...`` when ``start_task(..., pass_cancel=True)``.
+``cancel_flag=...`` when ``start_task(..., pass_cancel=True)``, and report progress itself (from any thread,
+e.g. from a ``core`` callback) through the ``report=...`` callable given when ``pass_report=True``.
+A cancelled task emits no ``result``, unless ``result_on_cancel=True`` (a body whose value says how far it
+got, as an upload's summary does).
+
+Every background job of the window is one of these tasks, the upload included
+(:class:`gui.upload_worker.UploadJob` is its body), so :func:`cancel_all` and :func:`wait_all` see them all.
 
 Failures go to the task's own handler when one is given, otherwise to the one shared
 :func:`gui.errors.show_error`. BaseExceptions (KeyboardInterrupt, SystemExit) are never swallowed.
@@ -26,10 +32,11 @@ from __future__ import annotations
 import inspect
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QElapsedTimer, QObject, QThread, Signal, Slot
+from PySide6.QtWidgets import QWidget
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +48,23 @@ class CancelFlag:
 
     def __init__(self) -> None:
         self._event = threading.Event()
+        self._lock = threading.Lock()
+        self._callbacks: list[Callable[[], None]] = []
 
     def set(self) -> None:
-        self._event.set()
+        with self._lock:
+            self._event.set()
+            callbacks, self._callbacks = self._callbacks, []
+        for callback in callbacks:
+            callback()
+
+    def on_set(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` (in the cancelling thread) when the flag is set; at once if it already is."""
+        with self._lock:
+            if not self._event.is_set():
+                self._callbacks.append(callback)
+                return
+        callback()
 
     def is_set(self) -> bool:
         return self._event.is_set()
@@ -60,12 +81,26 @@ class Worker(QObject):
     failed = Signal(object)
     finished = Signal()
 
-    def __init__(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    def __init__(self, fn: Callable[..., Any], *args: Any, result_on_cancel: bool = False,
+                 **kwargs: Any) -> None:
         super().__init__()
         self._fn = fn
         self._args = args
         self._kwargs = kwargs
+        self._result_on_cancel = result_on_cancel
         self.cancel_flag = CancelFlag()
+
+    @property
+    def name(self) -> str:
+        return str(getattr(self._fn, "__name__", type(self._fn).__name__))
+
+    def pass_cancel(self) -> None:
+        """Give the body this worker's flag as ``cancel_flag=``."""
+        self._kwargs["cancel_flag"] = self.cancel_flag
+
+    def pass_report(self) -> None:
+        """Give the body ``report=``: a callable that emits ``progress`` (safe from any thread)."""
+        self._kwargs["report"] = self.progress.emit
 
     def cancel(self) -> None:
         self.cancel_flag.set()
@@ -77,14 +112,14 @@ class Worker(QObject):
             value = self._fn(*self._args, **self._kwargs)
             if inspect.isgenerator(value):
                 value = self._drive(value)
-            if not self.cancel_flag.is_set():
+            if self._result_on_cancel or not self.cancel_flag.is_set():
                 self.result.emit(value)
         except Exception as exc:  # noqa: BLE001 - every failure is handed over as an object
             self.failed.emit(exc)
         finally:
             self.finished.emit()
 
-    def _drive(self, gen: Any) -> Any:
+    def _drive(self, gen: Generator[Any, Any, Any]) -> Any:
         try:
             while True:
                 if self.cancel_flag.is_set():
@@ -107,25 +142,27 @@ class Task(QObject):
     def __init__(self, worker: Worker, name: str = "") -> None:
         super().__init__()
         self.worker = worker
-        self.name = name or getattr(worker._fn, "__name__", "task")
-        self.thread = QThread()
-        self.thread.setObjectName(f"worker:{self.name}")
+        self.name = name or worker.name
+        # not ``thread``: that is QObject.thread(), the thread this handle lives in (the GUI thread)
+        self.worker_thread = QThread()
+        self.worker_thread.setObjectName(f"worker:{self.name}")
+        self._started = False
         self._done = False
-        self._failure_handled = False
-        worker.moveToThread(self.thread)
+        worker.moveToThread(self.worker_thread)
         # The handle lives on the GUI thread, so these connections are queued: slots run there.
         worker.started.connect(self._on_started)
         worker.progress.connect(self._on_progress)
         worker.result.connect(self._on_result)
         worker.failed.connect(self._on_failed)
         worker.finished.connect(self._on_finished)
-        self.thread.started.connect(worker.run)
-        self.thread.finished.connect(self._on_thread_finished)
+        self.worker_thread.started.connect(worker.run)
+        self.worker_thread.finished.connect(self._on_thread_finished)
 
     # ------------------------------------------------------------------ control
     def start(self) -> Task:
         _ACTIVE.add(self)
-        self.thread.start()
+        self._started = True
+        self.worker_thread.start()
         return self
 
     def cancel(self) -> None:
@@ -139,6 +176,21 @@ class Task(QObject):
     @property
     def done(self) -> bool:
         return self._done
+
+    @property
+    def running(self) -> bool:
+        """Started and ``finished`` not delivered yet."""
+        return self._started and not self._done
+
+    def wait(self, timeout_ms: int = 15000) -> bool:
+        """Process events until ``finished`` was delivered (True) or ``timeout_ms`` passed (False)."""
+        timer = QElapsedTimer()
+        timer.start()
+        while self.running and timer.elapsed() < timeout_ms:
+            QCoreApplication.processEvents()
+            self.worker_thread.wait(10)
+        QCoreApplication.processEvents()
+        return not self.running
 
     # ------------------------------------------------------------------ relays (GUI thread)
     @Slot()
@@ -161,24 +213,26 @@ class Task(QObject):
     def _on_finished(self) -> None:
         self._done = True
         self.finished.emit()
-        self.thread.quit()
+        self.worker_thread.quit()
 
     @Slot()
     def _on_thread_finished(self) -> None:
-        self.thread.wait()
+        self.worker_thread.wait()
         _ACTIVE.discard(self)
 
 
 def start_task(
     fn: Callable[..., Any],
     *args: Any,
-    parent: Any = None,
+    parent: QWidget | None = None,
     on_result: Callable[[Any], None] | None = None,
     on_failed: Callable[[BaseException], None] | None = None,
     on_progress: Callable[[Any], None] | None = None,
     on_started: Callable[[], None] | None = None,
     on_finished: Callable[[], None] | None = None,
     pass_cancel: bool = False,
+    pass_report: bool = False,
+    result_on_cancel: bool = False,
     name: str = "",
     **kwargs: Any,
 ) -> Task:
@@ -187,9 +241,11 @@ def start_task(
     ``on_failed`` handles failures; without it they go to :func:`gui.errors.show_error` with
     ``parent``. All callbacks run on the GUI thread.
     """
-    worker = Worker(fn, *args, **kwargs)
+    worker = Worker(fn, *args, result_on_cancel=result_on_cancel, **kwargs)
     if pass_cancel:
-        worker._kwargs = {**kwargs, "cancel_flag": worker.cancel_flag}
+        worker.pass_cancel()
+    if pass_report:
+        worker.pass_report()
     task = Task(worker, name)
     if on_started is not None:
         task.started.connect(on_started)
@@ -230,7 +286,7 @@ def wait_all(timeout_ms: int = 5000) -> bool:
         if app is not None:
             QCoreApplication.processEvents()
         for task in list(_ACTIVE):
-            if task.thread.wait(10):
+            if task.worker_thread.wait(10):
                 # the finished signal may not have been delivered yet; deliver it now
                 if app is not None:
                     QCoreApplication.processEvents()

@@ -27,9 +27,10 @@ def isolated_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("CONTACT_UPLOADER_HOME", str(home))
     # English unless a test asks for another language, whatever the machine's locale (child processes too)
     monkeypatch.setenv("CONTACT_UPLOADER_LANG", "en")
-    from core import i18n
+    from core import i18n, settings
 
     i18n.set_language("en")
+    settings.take_notices()  # a notice another test left pending is not this test's
     return home
 
 

@@ -69,8 +69,8 @@ def no_leaked_threads(qapp: QApplication, monkeypatch: pytest.MonkeyPatch) -> It
     report = []
     for task in tasks:
         report.append(f"gui.workers task {task.name!r} is still active, started at:\n"
-                      f"{_where(stacks.get(id(task.thread), ['(unknown)']))}")
-    task_threads = {id(task.thread) for task in tasks}
+                      f"{_where(stacks.get(id(task.worker_thread), ['(unknown)']))}")
+    task_threads = {id(task.worker_thread) for task in tasks}
     for thread, stack in threads:
         if id(thread) not in task_threads:
             report.append(f"QThread {thread.objectName() or '(unnamed)'!r} is still running, started at:\n"

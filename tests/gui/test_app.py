@@ -145,7 +145,7 @@ def test_menus_and_shortcuts(qtbot: Any) -> None:
     assert window.open_action.shortcut() == QKeySequence(QKeySequence.StandardKey.Open)
     assert window.quit_action.shortcut() == QKeySequence("Ctrl+Q")
     titles = [a.text().replace("&", "") for a in window.menuBar().actions()]
-    assert titles == ["File", "View", "Account", "Help"]
+    assert titles == ["File", "View", "Account", "Settings", "Help"]
     window.import_action.trigger()
     assert window.pages.currentIndex() == PAGE_IMPORT
     window.form_action.trigger()

@@ -219,7 +219,7 @@ def assert_nothing_squashed(qtbot: Any, dialog: CredentialsDialog) -> None:
         return (all(editor.height() >= editor.sizeHint().height() for editor in editors)
                 and all(label.height() >= label.heightForWidth(label.width())
                         for label in labels if label.isVisible())
-                and dialog.body.width() <= dialog.scroll.viewport().width())  # nothing cut on the right
+                and dialog.body.width() <= dialog.scroll_area.viewport().width())  # nothing cut on the right
 
     qtbot.waitUntil(fitted, timeout=3000)
     screen = dialog.screen().availableGeometry()

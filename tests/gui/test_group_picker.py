@@ -37,7 +37,7 @@ def test_the_form_lists_groups_by_name_with_counts_and_nesting(qtbot: Any, demo:
     assert picker is not None
     with qtbot.waitSignal(picker.loaded, timeout=10000) as blocker:
         form.show()  # first shown: the groups are fetched on a worker thread
-        threads.append(picker.task.thread)
+        threads.append(picker.task.worker_thread)
     qtbot.waitUntil(lambda: picker.task.done, timeout=5000)
     assert threads[0] is not QThread.currentThread()
     assert [g.id for g in blocker.args[0]] == ["1001", "1002", "2001", "1003"]

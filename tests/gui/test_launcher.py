@@ -218,10 +218,22 @@ def test_first_word(argv: list[str], word: str | None) -> None:
     ("argv", "env", "lang"),
     [([], {}, "en"), ([], {"LANG": "fr_FR.UTF-8"}, "fr"), ([], {"LC_ALL": "de_DE", "LANG": "fr_FR"}, "en"),
      (["--lang", "es"], {"CONTACT_UPLOADER_LANG": "tr"}, "es"), ([], {"CONTACT_UPLOADER_LANG": "tr"}, "tr"),
-     ([], {"LC_ALL": "C", "LANG": "tr_TR.UTF-8"}, "tr")],
+     # LC_ALL=C overrides LANG, as in setlocale: the C locale has no language, so English (as the CLI does)
+     ([], {"LC_ALL": "C", "LANG": "tr_TR.UTF-8"}, "en"), ([], {"LANGUAGE": "es:fr", "LANG": "fr_FR"}, "es"),
+     (["--lang=fr"], {}, "fr")],
 )
 def test_language(argv: list[str], env: dict[str, str], lang: str) -> None:
     assert language(argv, env) == lang
+
+
+def test_the_language_chosen_in_the_window_is_used_unless_given() -> None:
+    from core import settings
+
+    with settings.edit() as s:
+        s.set_language("fr")
+    assert language([], {"LANG": "tr_TR.UTF-8"}) == "fr"
+    assert language(["--lang", "es"], {"LANG": "tr_TR.UTF-8"}) == "es"
+    assert language([], {"CONTACT_UPLOADER_LANG": "tr"}) == "tr"
 
 
 @pytest.mark.parametrize("lang", ["en", "tr", "fr", "es"])

@@ -155,8 +155,8 @@ def test_saved_by_the_command_line_opens_in_the_window(qtbot: Any, window: Any, 
     mv.set_field(columns.index("Soyad"), "last_name")
     view.go_next()
     qtbot.waitUntil(lambda: view.step is Step.CHECK and not view.is_busy(), timeout=20000)
-    assert view._mapping[columns.index("Soyad")] == "last_name"
-    assert view._constants == {"list_name": "vip", "do_not_overwrite": "true"}
+    assert view.state.mapping[columns.index("Soyad")] == "last_name"
+    assert view.state.constants == {"list_name": "vip", "do_not_overwrite": "true"}
 
 
 # ---------------------------------------------------------------------------------------- differences

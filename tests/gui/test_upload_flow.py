@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QMessageBox
 from core.journal import Journal
 from core.sandbox import DEMO_CREDENTIALS
 from gui.context import AppContext
+from gui.import_state import ImportState
 from gui.import_view import ImportView, Step
 from gui.table_model import COL_MESSAGE, COL_STATUS, FIRST_SOURCE_COLUMN, INVALID, READY
 
@@ -177,6 +178,24 @@ def test_full_flow_fix_upload_results_export(qtbot, view, sandbox, tmp_path):
     assert all(r[1] in {"updated", "exists", "added"} for r in lines[1:])
 
 
+def test_the_upload_is_a_worker_task_the_window_can_cancel_and_wait_for(qtbot, view, sandbox, tmp_path):
+    from gui import workers
+
+    rows = [[f"N{i}", "X", _phone(i), "Paris"] for i in range(1, 1201)]
+    open_and_check(qtbot, view, write_xlsx(tmp_path / "many.xlsx", rows))
+    sandbox.latency = 0.4
+    view.go_next()
+    qtbot.waitUntil(lambda: view.model.counts().get("added", 0) > 0, timeout=20000)
+    assert [t.name for t in workers.active_tasks()] == ["upload"]
+    workers.cancel_all()  # what the main window does on the way out
+    assert workers.wait_all(30000)
+    assert not view.has_running_upload()
+    assert view.step is Step.RESULTS
+    assert 0 < view.model.counts().get("added", 0) < 1200
+    assert "cancelled" in view.results_view.summary.text()
+    assert view.resume_button.isVisible()  # the job stays open in the journal
+
+
 def test_cancel_midway_then_resume(qtbot, view, sandbox, tmp_path):
     rows = [[f"N{i}", "X", _phone(i), "Paris"] for i in range(1, 1201)]
     path = write_xlsx(tmp_path / "many.xlsx", rows)
@@ -306,6 +325,7 @@ def test_import_another_file_starts_over_clean(qtbot, view, sandbox, tmp_path):
 
     view.new_button.click()
     assert view.step is Step.FILE
+    assert view.state == ImportState()  # every remembered thing went with the one reset
     assert [view.steps.state_of(i) for i in range(5)] == ["current"] + ["todo"] * 4
     assert view.table is None
     assert view.job_id is None

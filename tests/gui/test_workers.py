@@ -119,7 +119,7 @@ def test_every_thread_ends_and_is_released(qtbot: object) -> None:
     assert active_tasks() == []
     for task in tasks:
         assert task.done
-        assert task.thread.isFinished()
+        assert task.worker_thread.isFinished()
 
 
 def test_show_error_uses_the_readable_sentence_and_keeps_details_for_bugs(qtbot: object) -> None:
@@ -164,3 +164,31 @@ def test_excepthook_routes_uncaught_exceptions_to_the_error_display(
     thread.join()
     qtbot.waitUntil(lambda: bool(shown), timeout=5000)  # type: ignore[attr-defined]
     assert shown == [boom]
+
+
+def test_a_cancel_flag_calls_what_waits_on_it_once() -> None:
+    flag = workers.CancelFlag()
+    calls: list[str] = []
+    flag.on_set(lambda: calls.append("before"))
+    flag.set()
+    flag.set()
+    flag.on_set(lambda: calls.append("after"))  # already set: at once
+    assert calls == ["before", "after"]
+
+
+def test_a_body_reporting_from_its_own_callbacks_and_a_result_after_cancel(qtbot: object) -> None:
+    seen: list[object] = []
+    results: list[object] = []
+
+    def body(*, cancel_flag: workers.CancelFlag, report: object) -> str:
+        for i in range(3):
+            report(i)  # type: ignore[operator]
+        cancel_flag.set()
+        return "stopped at 3"
+
+    task = start_task(body, pass_cancel=True, pass_report=True, result_on_cancel=True,
+                      on_progress=seen.append, on_result=results.append)
+    assert task.wait(5000)
+    assert seen == [0, 1, 2]
+    assert results == ["stopped at 3"]
+    assert task.cancelled

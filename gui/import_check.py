@@ -1,0 +1,248 @@
+"""Step 3 of the import, the check: every row validated on a worker thread, problems shown in the grid.
+
+:func:`check_table` runs :func:`core.validation.prepare` and builds the grid's data off the GUI thread;
+:class:`CheckStep` swaps it in (one model reset), re-checks a row when one of its cells is edited, and shows
+the request a selected row would send.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QItemSelection
+
+from core.errors import CredentialError, UploaderError
+from core.i18n import _, ngettext, number
+from core.model import FieldKind
+from core.providers.base import Provider
+from gui import theme
+from gui.import_host import ImportHost
+from gui.import_reading import bulk_work
+from gui.import_state import Checked, Identities, Step
+from gui.memory import forget_source_lines
+from gui.payload_preview import placeholder_credentials
+from gui.table_model import INVALID, READY, build_grid, cell_problems_of, short_message
+
+if TYPE_CHECKING:
+    from core.reading import Table
+    from core.validation import Problem
+
+log = logging.getLogger(__name__)
+
+
+def field_columns(mapping: dict[int, str]) -> dict[str, int]:
+    return {fid: index for index, fid in mapping.items()}
+
+
+def column_resolver(headers: list[str], mapping: dict[int, str]) -> Callable[[Problem], int | None]:
+    """The source column index a problem belongs to: its field's column, else its header's; None: the row."""
+    by_field = field_columns(mapping)
+    by_header = {h: i for i, h in enumerate(headers)}
+
+    def column_of(problem: Problem) -> int | None:
+        if problem.field in by_field:
+            return by_field[problem.field]
+        return by_header.get(problem.column)
+
+    return column_of
+
+
+def identity(provider: Provider, fields: Mapping[str, str]) -> tuple[str, str] | None:
+    """(field id, comparable value) the provider identifies a contact by (as core.validation does)."""
+    for fid in provider.identity_fields:
+        value = fields.get(fid)
+        if value:
+            spec = provider.field(fid)
+            if spec is not None and spec.kind is FieldKind.EMAIL:
+                folded = value.casefold()
+                if folded != value:  # keep the contact's own string when folding changes nothing
+                    value = folded
+            return fid, value
+    return None
+
+
+def check_table(table: Table, mapping: dict[int, str], constants: dict[str, str], provider: Provider,
+                region: str, chosen: dict[int, str] | None = None) -> Checked:
+    """Validate every row (worker thread) and build what the grid shows. ``chosen``: the mapping to
+    remember for this file shape when it differs from ``mapping`` (without the Netcore attributes the
+    user asked for on this file only)."""
+    from core.mapping import MappingMemory
+    from core.validation import prepare
+
+    with bulk_work():
+        prepared = prepare(table, mapping, constants, provider, region or None)
+        grid = build_grid(table.headers, table.rows, table.row_numbers, prepared.checks,
+                          column_resolver(table.headers, mapping))
+        identities = Identities()
+        for contact in prepared.contacts:
+            ident = identity(provider, contact.fields)
+            if ident is not None:
+                identities.setdefault(ident, contact.key)
+    try:
+        MappingMemory().remember(table.headers, provider, mapping if chosen is None else chosen)
+    except (UploaderError, OSError) as exc:
+        log.warning("could not remember the mapping: %s", exc)
+    # the upload step needs these; import them here rather than on the GUI thread
+    import core.engine
+    import core.report  # noqa: F401
+    from core.journal import table_fingerprint
+
+    return Checked(grid, prepared.checks, prepared.options, len(prepared.contacts), identities,
+                   table_fingerprint(table))
+
+
+class CheckStep(ImportHost):
+    """Step 3 of :class:`gui.import_view.ImportView`: the checked rows, editable in place."""
+
+    def _check(self) -> None:
+        table = self.state.table
+        if table is None:
+            return
+        self.state.mapping = self.mapping_view.mapping()
+        self.state.constants = self.mapping_view.constants()
+        self.state.region = self.mapping_view.default_region()
+        provider = self._provider
+        self.state.job_id = None if self.state.resume is None else self.state.resume[0]
+        self.state.job_open = False
+        self.state.results = {}
+        self.state.unapplied = []
+        self.model.clear()
+        rows = len(table.rows)
+        self._run(check_table, table, dict(self.state.mapping), dict(self.state.constants), provider,
+                  self.state.region, self.mapping_view.chosen_mapping(),
+                  text=ngettext("Checking {n} row…", "Checking {n} rows…", rows).format(n=number(rows)),
+                  on_result=self._checked, on_failed=self._check_failed)
+
+    def _check_failed(self, exc: BaseException) -> None:
+        self.state.resume = None
+        if isinstance(exc, UploaderError):
+            self.mapping_view.problem.setText(str(exc))
+            self._go(Step.COLUMNS)
+        else:
+            from gui.errors import show_error
+
+            show_error(self, exc)
+
+    def _checked(self, checked: Checked) -> None:
+        self.state.checks = checked.checks
+        self.state.ready = checked.ready
+        self.state.identities = checked.identities
+        self.state.options = checked.options
+        self.state.fingerprint = checked.fingerprint
+        self.state.preview_creds = None
+        self.model.set_rows(checked.grid)
+        self._go(Step.CHECK)
+        forget_source_lines()  # of the validation and upload modules, imported on the way
+        if self.state.resume is not None:
+            job_id, _spec = self.state.resume
+            self.state.resume = None
+            self._start(job_id=job_id, contacts=self.state.ready_contacts())
+
+    def _update_counts(self) -> None:
+        counts = self.model.counts()
+        ready = counts.get(READY, 0)
+        invalid = counts.get(INVALID, 0)
+        self.check_counts.setText(_("{ready} ready · {invalid} with problems (not sent)")
+                                  .format(ready=number(ready), invalid=number(invalid)))
+        chips = {"ready": ready}
+        if invalid:
+            chips["invalid"] = invalid
+        self.check_chips.set_counts(chips, order=("ready", "invalid"))
+        bad = self.check_chips.chips.get("invalid")
+        if bad is not None:
+            bad.setText(_("{n} with problems (not sent)").format(n=number(invalid)))
+        good = self.check_chips.chips.get("ready")
+        if good is not None:
+            theme.set_prop(good, "tone", "good")
+        if self.step is Step.CHECK:
+            self._update_buttons()
+
+    def _revalidate(self, row: int, column: int) -> None:
+        """A cell was edited: check its row again, as :func:`core.validation.prepare` would."""
+        from core.validation import Problem, RowCheck, build_contact, check_cell
+
+        provider = self._provider
+        key = self.model.key_at(row)
+        cells = self.model.source_rows()[row]
+        table = self.state.table
+        assert table is not None
+        headers = table.headers
+        # the same sentences as core.validation.prepare's (the grid's short_message takes their prefix off)
+        problems: list[Problem] = []
+        values: dict[str, str] = {}
+        for index, fid in self.state.mapping.items():
+            spec = provider.field(fid)
+            if spec is None or spec.option or fid in self.state.constants:
+                continue
+            value = cells[index] if index < len(cells) else ""
+            values[fid] = value
+            reason = check_cell(provider, fid, value, self.state.region or None)
+            if reason:
+                message = f"Row {key}, column '{headers[index]}': {reason}"
+                problems.append(Problem(key, headers[index], fid, message))
+        for fid, value in self.state.constants.items():
+            spec = provider.field(fid)
+            if spec is not None and not spec.option:
+                values[fid] = value
+        contact = None
+        if not problems:
+            verdict = build_contact(provider, values, key=key, default_region=self.state.region or None)
+            problems = [Problem(key, p.column, p.field, f"Row {key}: {p.message}") for p in verdict.problems]
+            contact = verdict.contact
+        pos = self.state.check_index(key)
+        old = self.state.checks[pos].contact if pos is not None else None
+        if old is not None:
+            old_ident = identity(provider, old.fields)
+            if old_ident is not None and self.state.identities.get(old_ident) == key:
+                del self.state.identities[old_ident]
+        if contact is not None and not problems:
+            ident = identity(provider, contact.fields)
+            first = self.state.identities.get(ident) if ident is not None else None
+            if ident is not None and first is not None and first != key:
+                spec = provider.field(ident[0])
+                label = spec.label.lower() if spec else ident[0]
+                col = field_columns(self.state.mapping).get(ident[0])
+                problems = [Problem(key, headers[col] if col is not None else "", ident[0],
+                                     f"Row {key}: same {label} as row {first} (kept row {first}).")]
+                contact = None
+            elif ident is not None:
+                self.state.identities[ident] = key
+        check = RowCheck(key, contact if not problems else None, list(problems))
+        if pos is not None:
+            self.state.checks[pos] = check
+            self.state.ready += (check.contact is not None) - (old is not None)
+        cells_bad = cell_problems_of(problems, column_resolver(headers, self.state.mapping))
+        self.model.set_row_check(row, READY if check.ok else INVALID, check.message, cells_bad)
+        self._show_payload_for_row(row)
+
+    def _selection_changed(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
+        indexes = selected.indexes()
+        if indexes:
+            self._show_payload_for_row(self.proxy.mapToSource(indexes[0]).row())
+
+    def select_row(self, source_row: int) -> None:
+        index = self.proxy.mapFromSource(self.model.index(source_row, 0))
+        self.grid.selectRow(index.row())
+
+    def _show_payload_for_row(self, row: int) -> None:
+        if row < 0 or row >= self.model.rowCount():
+            return
+        key = self.model.key_at(row)
+        contact = self.state.contact_of(key)
+        if contact is None:
+            reason = short_message(self.model.message_at(row))
+            self.payload.show_message(_("Row {row} is not sent.").format(row=key) + "\n\n" + reason)
+            return
+        if self.state.preview_creds is None:
+            try:
+                self.state.preview_creds = dict(self.context.credentials())
+            except CredentialError:
+                self.state.preview_creds = placeholder_credentials(self._provider)
+        try:
+            base_url = self.context.base_url(self.state.preview_creds)
+        except UploaderError:
+            base_url = self._provider.default_base_url(self.state.preview_creds)
+        self.payload.show_contact(self._provider, contact, self.state.options, self.state.preview_creds,
+                                  base_url)

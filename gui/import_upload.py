@@ -1,0 +1,347 @@
+"""Step 4 of the import, the upload: the ready rows sent on a worker thread, with pause, resume and cancel.
+
+The upload is a :mod:`gui.workers` task whose body is :class:`gui.upload_worker.UploadJob`; its results
+arrive in batches ten times a second and are shown in the grid in chunks of :data:`APPLY_CHUNK` rows per turn
+of the event loop. A job lives in the :class:`core.journal.Journal`: cancelling, closing the window or a crash
+leaves it open, and :meth:`UploadStep.offer_resume` offers it again at the next start.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QTimer
+
+from core.errors import JobBusy, JournalError, UploaderError
+from core.i18n import _, ngettext, number
+from core.model import Contact, RowResult
+from core.upload import column_headers
+from gui.import_file_step import ReadSettings
+from gui.import_host import Buttons, ImportHost
+from gui.import_state import DEMO_PROFILE, Step
+from gui.memory import forget_source_lines
+from gui.table_model import READY
+from gui.upload_worker import JobSpec, UploadBatch, UploadJob, UploadRequest
+from gui.workers import start_task
+
+if TYPE_CHECKING:
+    from core.engine import JobSummary
+    from core.journal import JobInfo
+
+log = logging.getLogger(__name__)
+
+APPLY_CHUNK = 1500  # upload results shown in the grid per turn of the event loop (about 2 ms of work)
+
+
+class UploadStep(ImportHost):
+    """Step 4 of :class:`gui.import_view.ImportView`: the upload and its resumption."""
+
+    def request_close(self) -> bool:
+        """True when the window may close; during an upload, ask first and leave the job resumable."""
+        if not self.has_running_upload():
+            return True
+        answer = self._ask(
+            _("Stop the upload?"),
+            _("An upload is running. Stop it and close? Rows already sent are kept, and the upload is "
+              "offered for resumption the next time you start Contact Uploader."),
+            Buttons.Yes | Buttons.No,
+            Buttons.No,
+        )
+        if answer != Buttons.Yes:
+            return False
+        assert self._task is not None
+        self._task.cancel()
+        self._task.wait(20000)
+        return True
+
+    def stop_for_shutdown(self, timeout_ms: int = 20000) -> None:
+        """The session ends or the application quits: stop the upload as Cancel does, without asking —
+        the requests already out get the engine's grace period to answer and are recorded, the job stays
+        open in the journal and is offered for resumption at the next start."""
+        if self.has_running_upload():
+            assert self._task is not None
+            log.info("session ending: stopping the running upload (it stays resumable)")
+            self._task.cancel()
+            self._task.wait(timeout_ms)
+
+    def offer_resume(self) -> bool:
+        """At start: offer the newest unfinished upload of the window; True when one is resumed."""
+        from core.journal import Journal
+        from core.providers import PROVIDERS
+
+        try:
+            journal = Journal()
+        except UploaderError as exc:
+            log.warning("journal unavailable: %s", exc)
+            self._journal_trouble(exc)
+            return False
+        demo = self.context.is_demo
+        try:
+            jobs = journal.unfinished_jobs()
+            for job in jobs:
+                spec = JobSpec.from_job(job)
+                if spec is None or job.provider not in PROVIDERS or not Path(spec.path).is_file():
+                    continue
+                if (spec.profile == DEMO_PROFILE) != demo:
+                    continue  # a demo job resumes only in the demo, a real one only with real credentials
+                name = Path(spec.path).name
+                answer = self._ask(
+                    _("Resume the unfinished upload?"),
+                    ngettext("The upload of {file} to {platform} stopped after {done} of {total} row. "
+                             "Resume it now? Rows already sent are not sent again.",
+                             "The upload of {file} to {platform} stopped after {done} of {total} rows. "
+                             "Resume it now? Rows already sent are not sent again.", job.total)
+                    .format(file=name, platform=PROVIDERS[job.provider].title,
+                            done=number(job.finished_rows), total=number(job.total)),
+                    Buttons.Yes | Buttons.No | Buttons.Discard,
+                    Buttons.Yes,
+                )
+                if answer == Buttons.Discard:
+                    journal.finish(job.id)
+                    continue
+                if answer != Buttons.Yes:
+                    return False
+                self._start_resume(job.id, job.provider, job.fingerprint, spec)
+                return True
+        except UploaderError as exc:
+            log.warning("journal unavailable: %s", exc)
+            self._journal_trouble(exc)
+        finally:
+            journal.close()
+        return False
+
+    def start_upload(self) -> None:
+        """Send every ready row; an unfinished job of the same file, account and mapping (one the window
+        or the command line left) is offered first, as ``upload --resume`` would continue it."""
+        if self.has_running_upload():
+            return
+        job_id = None
+        try:
+            found = self._find_unfinished()
+        except UploaderError as exc:  # the journal is damaged, newer or unwritable: send nothing
+            self._journal_trouble(exc)
+            return
+        if found is not None:
+            answer = self._ask(
+                _("Continue the unfinished upload?"),
+                ngettext("An earlier upload of this file with these columns stopped after {done} of {total} "
+                         "row. Continue it (rows already sent are not sent again), or start over and send "
+                         "every row?",
+                         "An earlier upload of this file with these columns stopped after {done} of {total} "
+                         "rows. Continue it (rows already sent are not sent again), or start over and send "
+                         "every row?", found.total)
+                .format(done=number(found.finished_rows), total=number(found.total)),
+                Buttons.Yes | Buttons.No | Buttons.Cancel,
+                Buttons.Yes,
+            )
+            if answer == Buttons.Cancel:
+                return
+            if answer == Buttons.Yes:
+                job_id = found.id
+        self._start(job_id=job_id, contacts=self.state.ready_contacts())
+
+    def _job_spec(self) -> JobSpec:
+        """The journal identity of an upload of the current table, exactly as ``core.upload`` makes it."""
+        table = self.state.table
+        assert table is not None
+        profile = self.context.profile or "default"
+        return JobSpec(
+            path=str(Path(table.path).resolve()), sheet=table.sheet, header_row=table.header_row,
+            encoding=table.encoding, delimiter=table.delimiter, mapping=dict(self.state.mapping),
+            constants=dict(self.state.constants), region=self._key_region(profile),
+            profile=DEMO_PROFILE if self.context.is_demo else profile,
+        )
+
+    def _key_region(self, profile: str) -> str:
+        """The region as the CLI puts it in the journal key: ``--default-region``, else the profile's
+        default country, else "" (the provider's default). The window always has a region in its field,
+        so the default one is written as the CLI writes it when no region is given."""
+        settings_default = ""
+        try:
+            from core import settings
+
+            settings_default = str(settings.load().default_country(self._provider.name, profile) or "")
+        except (ImportError, OSError, ValueError, UploaderError):
+            settings_default = ""
+        implicit = settings_default or self._provider.default_region or ""
+        region = self.state.region.strip()
+        if region.upper() == implicit.upper():
+            return settings_default
+        return region
+
+    def _find_unfinished(self) -> JobInfo | None:
+        """The open job :meth:`core.journal.Journal.find_unfinished` finds for this upload, or None."""
+        if self.state.table is None or not self.state.fingerprint:
+            return None
+        from core.journal import Journal
+
+        spec = self._job_spec()
+        try:
+            with Journal() as journal:
+                job_id = journal.find_unfinished(self.state.fingerprint, self._provider.name, spec.profile,
+                                                 spec.journal_mapping())
+                return None if job_id is None else journal.job(job_id)
+        except UploaderError as exc:
+            log.warning("journal unavailable: %s", exc)
+            if isinstance(exc, JournalError):
+                raise  # start_upload says so and sends nothing, as the command line does
+            return None
+
+    def _journal_trouble(self, exc: UploaderError) -> None:
+        """A journal that is damaged (now moved aside), newer or unwritable is said in a dialog."""
+        if isinstance(exc, JournalError):
+            from gui.errors import show_error
+
+            show_error(self, exc)
+
+    def resume_upload(self) -> None:
+        """Continue the open job (rows that ended are not sent again)."""
+        if self.state.job_id is not None and not self.has_running_upload():
+            self._start(job_id=self.state.job_id, contacts=self.state.ready_contacts())
+
+    def retry_failed(self) -> None:
+        """A new job with only the rows that failed."""
+        keys = self.model.keys_with_status("failed")
+        contacts = [c for c in map(self.state.contact_of, keys) if c is not None]
+        if contacts and not self.has_running_upload():
+            self.model.reset_statuses(keys, READY, "")
+            self._start(job_id=None, contacts=contacts)
+
+    def _start(self, *, job_id: int | None, contacts: list[Contact]) -> None:
+        table = self.state.table
+        if not contacts or table is None:
+            return
+        try:
+            creds = dict(self.context.credentials())
+            base_url = self.context.base_url(creds)
+        except UploaderError as exc:
+            from gui.errors import show_error
+
+            show_error(self, exc)
+            return
+        spec = self._job_spec()
+        request = UploadRequest(
+            provider=self._provider, creds=creds, base_url=base_url, contacts=contacts,
+            options=dict(self.state.options), spec=spec, fingerprint=self.state.fingerprint, job_id=job_id,
+            total_rows=len(contacts), columns=column_headers(table.headers, self.state.mapping),
+        )
+        self.state.job_id = job_id
+        self.state.job_open = True
+        self.model.set_editable(False)
+        title = ngettext("Uploading {n} contact to {platform}…", "Uploading {n} contacts to {platform}…",
+                         len(contacts)).format(n=number(len(contacts)), platform=self._provider.title)
+        self.upload_panel.start(len(contacts), title)
+        self._go(Step.UPLOAD)
+        # one worker like every other (gui.workers): the window's cancel_all/wait_all see it too
+        job = UploadJob(request)
+        self._upload = job
+        self._task = start_task(job, parent=self, on_progress=self._upload_batch, on_result=self._upload_done,
+                                on_failed=self._upload_failed, on_finished=self._upload_finished,
+                                pass_cancel=True, pass_report=True, result_on_cancel=True, name="upload")
+        self.uploadRunningChanged.emit(True)
+        self._update_buttons()
+
+    def pause_upload(self) -> None:
+        if self._upload is not None and self.has_running_upload():
+            self._upload.pause()
+            self.upload_panel.set_running(True, paused=True)
+
+    def resume_paused(self) -> None:
+        if self._upload is not None and self.has_running_upload():
+            self._upload.resume()
+            self.upload_panel.set_running(True, paused=False)
+
+    def cancel_upload(self) -> None:
+        if self._task is not None and self._task.running:
+            self.upload_panel.cancel_button.setEnabled(False)
+            self.upload_panel.title.setText(_("Cancelling… (waiting for the requests already sent)"))
+            self._task.cancel()
+
+    def _upload_batch(self, batch: UploadBatch) -> None:
+        if batch.job_id is not None:  # the first batch comes as soon as the journal has the job
+            self.state.job_id = batch.job_id
+        if batch.results:
+            self.state.unapplied.extend(batch.results)
+            if not self._apply_due:  # else the chunks already scheduled take these too
+                self._apply_some()
+        if batch.progress is not None:
+            self.upload_panel.show_progress(batch.progress)
+
+    def _apply_some(self) -> None:
+        """Show at most :data:`APPLY_CHUNK` waiting results, the rest in later turns of the event loop:
+        a batch of several thousand rows applied at once would hold the GUI thread for 10 ms or more."""
+        self._apply_due = False
+        pending = self.state.unapplied
+        if not pending:
+            return
+        chunk = pending[:APPLY_CHUNK]
+        del pending[:APPLY_CHUNK]
+        self._record(chunk)
+        if pending:
+            self._apply_due = True
+            QTimer.singleShot(0, self, self._apply_some)
+
+    def _apply_all(self) -> None:
+        pending, self.state.unapplied = self.state.unapplied, []
+        if pending:
+            self._record(pending)
+
+    def _record(self, results: list[RowResult]) -> None:
+        kept = self.state.results
+        for result in results:
+            kept[result.key] = result
+        self.model.apply_results(results)
+
+    def _upload_done(self, summary: JobSummary) -> None:
+        self._apply_all()
+        self.state.job_open = not summary.finished or summary.cancelled or summary.auth_error is not None
+        if summary.auth_error is not None:
+            from gui.errors import show_error
+
+            show_error(self, summary.auth_error)
+            self.context.record_verdict(False, str(summary.auth_error))
+        counts = self.model.counts()
+        if summary.cancelled:
+            text = _("The upload was cancelled. Rows already sent are kept; 'Resume upload' sends the rest.")
+        elif summary.stopped_reason:
+            text = summary.stopped_reason
+        else:
+            text = _("Upload finished in {seconds} s.").format(seconds=number(summary.elapsed, 1))
+        self.results_view.show_counts(counts, text)
+
+    def _upload_failed(self, exc: BaseException) -> None:
+        self._apply_all()
+        from gui.errors import show_error
+
+        show_error(self, exc)
+        self.results_view.show_counts(self.model.counts(),
+                                      _("The upload stopped: {reason}").format(reason=exc))
+
+        # refused before anything was sent (another window or a CLI run owns the job): back to the check
+        self._upload_refused = isinstance(exc, JobBusy)
+
+    def _upload_finished(self) -> None:
+        self._apply_all()
+        self.upload_panel.set_running(False)
+        self.uploadRunningChanged.emit(False)
+        # the task itself is released by gui.workers once its thread has ended
+        self._task = None
+        self._upload = None
+        refused, self._upload_refused = self._upload_refused, False
+        self._go(Step.CHECK if refused else Step.RESULTS)
+        forget_source_lines()  # of httpx and the engine's other modules
+
+    def _start_resume(self, job_id: int, provider: str, fingerprint: str, spec: JobSpec) -> None:
+        if self.context.provider.name != provider:
+            self.context.set_provider(provider)
+        if spec.profile != DEMO_PROFILE:
+            self.context.set_profile(spec.profile)
+        path = Path(spec.path)
+        self.file_step.start(path)
+        self.state.table = None
+        self.state.resume = (job_id, spec)
+        self._go(Step.FILE)
+        settings = ReadSettings(spec.sheet, spec.header_row, spec.encoding, spec.delimiter)
+        self._read(path, settings, fingerprint, spec)

@@ -1,0 +1,66 @@
+"""The upload as a gui.workers task: batches for the grid, the job id first, cancel through the task."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from core.model import Contact
+from core.providers import get_provider
+from core.sandbox import DEMO_CREDENTIALS
+from gui import workers
+from gui.upload_worker import UploadBatch, UploadJob, UploadRequest
+from gui.workers import start_task
+from tests.gui.test_upload_flow import _phone
+
+
+def _request(sandbox, tmp_path: Path, rows: int) -> UploadRequest:
+    from gui.upload_worker import JobSpec
+
+    source = tmp_path / "contacts.csv"
+    source.write_text("phone\n" + "\n".join(_phone(i) for i in range(rows)) + "\n", encoding="utf-8")
+    spec = JobSpec(path=str(source), sheet=None, header_row=1, encoding="utf-8", delimiter=",",
+                   mapping={0: "phone_number"}, constants={}, region="", profile="demo")
+    contacts = [Contact(i + 2, {"phone_number": _phone(i)}) for i in range(rows)]
+    return UploadRequest(provider=get_provider("octopush"), creds=dict(DEMO_CREDENTIALS["octopush"]),
+                         base_url=sandbox.base_url("octopush"), contacts=contacts, options={"list_name": "t"},
+                         spec=spec, fingerprint="f" * 16, total_rows=rows)
+
+
+def test_results_arrive_batched_after_the_job_id(qtbot, sandbox, tmp_path):
+    job = UploadJob(_request(sandbox, tmp_path, 1000))
+    batches: list[UploadBatch] = []
+    summaries: list[object] = []
+    task = start_task(job, on_progress=batches.append, on_result=summaries.append, pass_cancel=True,
+                      pass_report=True, result_on_cancel=True, name="upload")
+    assert task in workers.active_tasks()  # the window's cancel_all/wait_all see the upload
+    assert task.worker_thread.objectName() == "worker:upload"
+    assert task.wait(30000)
+    assert len(summaries) == 1
+    first = batches[0]
+    assert first.job_id is not None
+    assert first.results == []
+    assert first.progress is None
+    assert job.job_id == first.job_id
+    keys = [r.key for b in batches for r in b.results]
+    assert sorted(keys) == list(range(2, 1002))  # every row once
+    assert len(batches) < 100  # batched (ten a second), not one signal per row
+
+
+def test_cancel_all_stops_the_upload_and_its_summary_still_arrives(qtbot, sandbox, tmp_path):
+    sandbox.latency = 0.4  # 200 per request: several rounds
+    job = UploadJob(_request(sandbox, tmp_path, 1200))
+    batches: list[UploadBatch] = []
+    summaries: list[object] = []
+    finished: list[bool] = []
+    start_task(job, on_progress=batches.append, on_result=summaries.append,
+               on_finished=lambda: finished.append(True), pass_cancel=True, pass_report=True,
+               result_on_cancel=True, name="upload")
+    qtbot.waitUntil(lambda: any(b.results for b in batches), timeout=20000)
+    workers.cancel_all()
+    assert workers.wait_all(30000)
+    assert finished == [True]
+    assert len(summaries) == 1
+    summary = summaries[0]
+    assert summary.cancelled  # type: ignore[attr-defined]
+    sent = sum(len(b.results) for b in batches)
+    assert 0 < sent < 1200
