@@ -8,22 +8,21 @@ the request a selected row would send.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelection
 
 from core.errors import CredentialError, UploaderError
 from core.i18n import _, ngettext, number
-from core.model import FieldKind
 from core.providers.base import Provider
 from gui import theme
 from gui.import_host import ImportHost
 from gui.import_reading import bulk_work
-from gui.import_state import Checked, Identities, Step
+from gui.import_state import Checked, Step
 from gui.memory import forget_source_lines
 from gui.payload_preview import placeholder_credentials
-from gui.table_model import INVALID, READY, build_grid, cell_problems_of, short_message
+from gui.table_model import INVALID, READY, build_grid, cell_problems_of
 
 if TYPE_CHECKING:
     from core.reading import Table
@@ -49,20 +48,6 @@ def column_resolver(headers: list[str], mapping: dict[int, str]) -> Callable[[Pr
     return column_of
 
 
-def identity(provider: Provider, fields: Mapping[str, str]) -> tuple[str, str] | None:
-    """(field id, comparable value) the provider identifies a contact by (as core.validation does)."""
-    for fid in provider.identity_fields:
-        value = fields.get(fid)
-        if value:
-            spec = provider.field(fid)
-            if spec is not None and spec.kind is FieldKind.EMAIL:
-                folded = value.casefold()
-                if folded != value:  # keep the contact's own string when folding changes nothing
-                    value = folded
-            return fid, value
-    return None
-
-
 def check_table(table: Table, mapping: dict[int, str], constants: dict[str, str], provider: Provider,
                 region: str, chosen: dict[int, str] | None = None) -> Checked:
     """Validate every row (worker thread) and build what the grid shows. ``chosen``: the mapping to
@@ -75,11 +60,6 @@ def check_table(table: Table, mapping: dict[int, str], constants: dict[str, str]
         prepared = prepare(table, mapping, constants, provider, region or None)
         grid = build_grid(table.headers, table.rows, table.row_numbers, prepared.checks,
                           column_resolver(table.headers, mapping))
-        identities = Identities()
-        for contact in prepared.contacts:
-            ident = identity(provider, contact.fields)
-            if ident is not None:
-                identities.setdefault(ident, contact.key)
     try:
         MappingMemory().remember(table.headers, provider, mapping if chosen is None else chosen)
     except (UploaderError, OSError) as exc:
@@ -89,8 +69,10 @@ def check_table(table: Table, mapping: dict[int, str], constants: dict[str, str]
     import core.report  # noqa: F401
     from core.journal import table_fingerprint
 
-    return Checked(grid, prepared.checks, prepared.options, len(prepared.contacts), identities,
-                   table_fingerprint(table))
+    assert prepared.checker is not None
+    assert prepared.duplicates is not None
+    return Checked(grid, prepared.checks, prepared.options, len(prepared.contacts), prepared.checker,
+                   prepared.duplicates, table_fingerprint(table))
 
 
 class CheckStep(ImportHost):
@@ -128,7 +110,8 @@ class CheckStep(ImportHost):
     def _checked(self, checked: Checked) -> None:
         self.state.checks = checked.checks
         self.state.ready = checked.ready
-        self.state.identities = checked.identities
+        self.state.checker = checked.checker
+        self.state.duplicates = checked.duplicates
         self.state.options = checked.options
         self.state.fingerprint = checked.fingerprint
         self.state.preview_creds = None
@@ -160,61 +143,23 @@ class CheckStep(ImportHost):
             self._update_buttons()
 
     def _revalidate(self, row: int, column: int) -> None:
-        """A cell was edited: check its row again, as :func:`core.validation.prepare` would."""
-        from core.validation import Problem, RowCheck, build_contact, check_cell
-
-        provider = self._provider
-        key = self.model.key_at(row)
-        cells = self.model.source_rows()[row]
+        """A cell was edited: check its row again with the row check of the whole file
+        (:class:`core.validation.RowChecker`, the identities of the other rows included)."""
+        checker, duplicates = self.state.checker, self.state.duplicates
         table = self.state.table
-        assert table is not None
-        headers = table.headers
-        # the same sentences as core.validation.prepare's (the grid's short_message takes their prefix off)
-        problems: list[Problem] = []
-        values: dict[str, str] = {}
-        for index, fid in self.state.mapping.items():
-            spec = provider.field(fid)
-            if spec is None or spec.option or fid in self.state.constants:
-                continue
-            value = cells[index] if index < len(cells) else ""
-            values[fid] = value
-            reason = check_cell(provider, fid, value, self.state.region or None)
-            if reason:
-                message = f"Row {key}, column '{headers[index]}': {reason}"
-                problems.append(Problem(key, headers[index], fid, message))
-        for fid, value in self.state.constants.items():
-            spec = provider.field(fid)
-            if spec is not None and not spec.option:
-                values[fid] = value
-        contact = None
-        if not problems:
-            verdict = build_contact(provider, values, key=key, default_region=self.state.region or None)
-            problems = [Problem(key, p.column, p.field, f"Row {key}: {p.message}") for p in verdict.problems]
-            contact = verdict.contact
+        if checker is None or duplicates is None or table is None:
+            return
+        key = self.model.key_at(row)
         pos = self.state.check_index(key)
         old = self.state.checks[pos].contact if pos is not None else None
         if old is not None:
-            old_ident = identity(provider, old.fields)
-            if old_ident is not None and self.state.identities.get(old_ident) == key:
-                del self.state.identities[old_ident]
-        if contact is not None and not problems:
-            ident = identity(provider, contact.fields)
-            first = self.state.identities.get(ident) if ident is not None else None
-            if ident is not None and first is not None and first != key:
-                spec = provider.field(ident[0])
-                label = spec.label.lower() if spec else ident[0]
-                col = field_columns(self.state.mapping).get(ident[0])
-                problems = [Problem(key, headers[col] if col is not None else "", ident[0],
-                                     f"Row {key}: same {label} as row {first} (kept row {first}).")]
-                contact = None
-            elif ident is not None:
-                self.state.identities[ident] = key
-        check = RowCheck(key, contact if not problems else None, list(problems))
+            duplicates.release(key, old.fields)  # its identity is free again unless it stays the same
+        check = checker.check(key, self.model.source_rows()[row], duplicates)
         if pos is not None:
             self.state.checks[pos] = check
             self.state.ready += (check.contact is not None) - (old is not None)
-        cells_bad = cell_problems_of(problems, column_resolver(headers, self.state.mapping))
-        self.model.set_row_check(row, READY if check.ok else INVALID, check.message, cells_bad)
+        cells_bad = cell_problems_of(check.problems, column_resolver(table.headers, self.state.mapping))
+        self.model.set_row_check(row, READY if check.ok else INVALID, check.message, cells_bad, check.short)
         self._show_payload_for_row(row)
 
     def _selection_changed(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
@@ -232,7 +177,7 @@ class CheckStep(ImportHost):
         key = self.model.key_at(row)
         contact = self.state.contact_of(key)
         if contact is None:
-            reason = short_message(self.model.message_at(row))
+            reason = self.model.short_message_at(row)
             self.payload.show_message(_("Row {row} is not sent.").format(row=key) + "\n\n" + reason)
             return
         if self.state.preview_creds is None:

@@ -23,6 +23,7 @@ from gui.import_state import ImportState, Step
 from gui.workers import Task, start_task
 
 if TYPE_CHECKING:
+    from core.job import JobSpec
     from gui.context import AppContext
     from gui.import_file_step import FileStep, ReadSettings
     from gui.import_widgets import ChipRow, StepIndicator
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from gui.table_model import PreviewModel, PreviewProxy
     from gui.table_view import PreviewTable
     from gui.upload_view import UploadPanel
-    from gui.upload_worker import JobSpec, UploadJob
+    from gui.upload_worker import UploadJob
 
 Buttons = QMessageBox.StandardButton
 

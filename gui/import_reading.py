@@ -23,9 +23,9 @@ from gui.import_file_step import ReadSettings
 from gui.import_host import ImportHost
 from gui.import_state import Step
 from gui.memory import forget_source_lines, release_free_memory
-from gui.upload_worker import JobSpec, find_read_settings
 
 if TYPE_CHECKING:
+    from core.job import JobSpec
     from core.mapping import Suggestion
     from core.reading import RawSheet, Table
 
@@ -39,8 +39,9 @@ def load_file(path: Path, settings: ReadSettings, expect_fingerprint: str | None
               spec: JobSpec | None = None) -> Generator[tuple[list[str], RawSheet], None, Table]:
     """Generator: yields (sheets, RawSheet) for the preview, returns the whole Table.
 
-    Resuming (``expect_fingerprint``): the file must read exactly as when the job started. A job the
-    command line started does not say how it read the file; the reading that matches is looked up.
+    Resuming (``expect_fingerprint``): the file must read exactly as when the job started; the job's
+    spec (:class:`core.job.JobSpec`, kept by the journal) says how it was read, whichever front end
+    started it.
     """
     from core.journal import table_fingerprint
     from core.reading import list_sheets, read_raw
@@ -49,16 +50,8 @@ def load_file(path: Path, settings: ReadSettings, expect_fingerprint: str | None
         "{file} has changed since the upload was interrupted, so it cannot be resumed safely; "
         "open it again and start a new upload (rows already sent will be reported as existing)."
     ).format(file=path.name))
-    if spec is not None and expect_fingerprint is not None:
-        if spec.reading_known:
-            if spec.fingerprint() != expect_fingerprint:
-                raise changed
-        else:
-            found = find_read_settings(path, expect_fingerprint)
-            if found is None:
-                raise changed
-            raw, header_row = found
-            settings = ReadSettings(raw.sheet, header_row, raw.encoding, raw.delimiter)
+    if spec is not None and expect_fingerprint is not None and spec.fingerprint() != expect_fingerprint:
+        raise changed
     sheets = list_sheets(path)
     raw = read_raw(path, sheet=settings.sheet, encoding=settings.encoding, delimiter=settings.delimiter,
                    limit=RAW_LIMIT)
@@ -181,7 +174,12 @@ class ReadingStep(ImportHost):
                       on_result=lambda m: self._suggestion(gen, provider.name, m), on_failed=lambda _e: None)
         if self.state.resume is not None:
             _job_id, spec = self.state.resume
-            self._show_mapping(spec.mapping, spec.constants, spec.region or None)
+            try:
+                mapping = spec.mapping_for(table.headers)
+            except UploaderError as exc:
+                self._file_failed(exc)
+                return
+            self._show_mapping(mapping, spec.settings.constants, spec.default_region)
             self._check()
 
     def _suggestion(self, gen: int, provider: str,

@@ -18,11 +18,11 @@ from core.model import Contact, RowResult
 from core.saved_import import Reading, SavedImport
 
 if TYPE_CHECKING:
+    from core.job import JobSpec
     from core.mapping import Suggestion
     from core.reading import Table
-    from core.validation import RowCheck
+    from core.validation import Duplicates, RowCheck, RowChecker
     from gui.table_model import GridData
-    from gui.upload_worker import JobSpec
 
 DEMO_PROFILE = "demo"  # the journal profile of demo jobs, as core.upload names it
 
@@ -38,35 +38,6 @@ class Step(IntEnum):
 STEP_TITLES = (N_("File"), N_("Columns"), N_("Check"), N_("Upload"), N_("Results"))
 
 
-class Identities:
-    """(field id, comparable value) → the key of the first row with it, for the duplicate check of an
-    edited row. Nested dicts rather than one dict of tuples: no tuple per contact (100 000 of them)."""
-
-    def __init__(self) -> None:
-        self._by_field: dict[str, dict[str, int]] = {}
-
-    def get(self, ident: tuple[str, str]) -> int | None:
-        values = self._by_field.get(ident[0])
-        return None if values is None else values.get(ident[1])
-
-    def setdefault(self, ident: tuple[str, str], key: int) -> int:
-        return self._by_field.setdefault(ident[0], {}).setdefault(ident[1], key)
-
-    def __setitem__(self, ident: tuple[str, str], key: int) -> None:
-        self._by_field.setdefault(ident[0], {})[ident[1]] = key
-
-    def __delitem__(self, ident: tuple[str, str]) -> None:
-        del self._by_field[ident[0]][ident[1]]
-
-    def __len__(self) -> int:
-        return sum(map(len, self._by_field.values()))
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Identities) and other._by_field == self._by_field
-
-    __hash__ = None  # type: ignore[assignment]  # mutable
-
-
 @dataclass
 class Checked:
     """The outcome of :func:`gui.import_check.check_table` for the grid and the upload.
@@ -79,7 +50,8 @@ class Checked:
     checks: list[RowCheck]
     options: dict[str, str]
     ready: int  # how many rows are ready to send
-    identities: Identities = field(default_factory=Identities)
+    checker: RowChecker  # the row check of this mapping, for an edited row
+    duplicates: Duplicates  # the identities of the rows, for the duplicate check of an edited row
     fingerprint: str = ""  # core.journal.table_fingerprint(table): the journal key of the CLI
 
 
@@ -96,7 +68,8 @@ class ImportState:
     fingerprint: str = ""  # core.journal.table_fingerprint of the checked table
     checks: list[RowCheck] = field(default_factory=list)  # one per source row, in source order
     ready: int = 0  # how many checks hold a contact ready to send
-    identities: Identities = field(default_factory=Identities)
+    checker: RowChecker | None = None  # the check's row check (core.validation), for an edited row
+    duplicates: Duplicates | None = None  # the identities of the checked rows
     results: dict[int, RowResult] = field(default_factory=dict)  # row key -> the upload's outcome
     unapplied: list[RowResult] = field(default_factory=list)  # arrived, not yet shown in the grid
     job_id: int | None = None  # the journal job of the upload shown

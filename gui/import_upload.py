@@ -16,6 +16,7 @@ from PySide6.QtCore import QTimer
 
 from core.errors import JobBusy, JournalError, UploaderError
 from core.i18n import _, ngettext, number
+from core.job import JobSpec
 from core.model import Contact, RowResult
 from core.upload import column_headers
 from gui.import_file_step import ReadSettings
@@ -23,11 +24,12 @@ from gui.import_host import Buttons, ImportHost
 from gui.import_state import DEMO_PROFILE, Step
 from gui.memory import forget_source_lines
 from gui.table_model import READY
-from gui.upload_worker import JobSpec, UploadBatch, UploadJob, UploadRequest
+from gui.upload_worker import UploadBatch, UploadJob, UploadRequest
 from gui.workers import start_task
 
 if TYPE_CHECKING:
     from core.engine import JobSummary
+    from core.job import JobKey
     from core.journal import JobInfo
 
 log = logging.getLogger(__name__)
@@ -81,12 +83,12 @@ class UploadStep(ImportHost):
         try:
             jobs = journal.unfinished_jobs()
             for job in jobs:
-                spec = JobSpec.from_job(job)
-                if spec is None or job.provider not in PROVIDERS or not Path(spec.path).is_file():
+                spec = JobSpec.from_job(job)  # how the job read and mapped its file, as it was run
+                if spec is None or job.provider not in PROVIDERS or not Path(spec.file).is_file():
                     continue
-                if (spec.profile == DEMO_PROFILE) != demo:
+                if (job.profile == DEMO_PROFILE) != demo:
                     continue  # a demo job resumes only in the demo, a real one only with real credentials
-                name = Path(spec.path).name
+                name = Path(spec.file).name
                 answer = self._ask(
                     _("Resume the unfinished upload?"),
                     ngettext("The upload of {file} to {platform} stopped after {done} of {total} row. "
@@ -103,7 +105,7 @@ class UploadStep(ImportHost):
                     continue
                 if answer != Buttons.Yes:
                     return False
-                self._start_resume(job.id, job.provider, job.fingerprint, spec)
+                self._start_resume(job.id, job.fingerprint, spec)
                 return True
         except UploaderError as exc:
             log.warning("journal unavailable: %s", exc)
@@ -142,46 +144,43 @@ class UploadStep(ImportHost):
                 job_id = found.id
         self._start(job_id=job_id, contacts=self.state.ready_contacts())
 
-    def _job_spec(self) -> JobSpec:
-        """The journal identity of an upload of the current table, exactly as ``core.upload`` makes it."""
+    def _job(self) -> tuple[JobSpec, JobKey]:
+        """The spec and journal key of an upload of the current table: :mod:`core.job`'s, the command
+        line's own, so either front end resumes the other's jobs."""
+        from core.job import job_key, job_profile, spec_for
+
         table = self.state.table
         assert table is not None
         profile = self.context.profile or "default"
-        return JobSpec(
-            path=str(Path(table.path).resolve()), sheet=table.sheet, header_row=table.header_row,
-            encoding=table.encoding, delimiter=table.delimiter, mapping=dict(self.state.mapping),
-            constants=dict(self.state.constants), region=self._key_region(profile),
-            profile=DEMO_PROFILE if self.context.is_demo else profile,
-        )
+        region = self._key_region(profile)
+        spec = spec_for(table, self._provider, profile=profile, mapping=self.state.mapping,
+                        constants=self.state.constants, region=region)
+        key = job_key(table, self._provider, job_profile(profile, self.context.is_demo), self.state.mapping,
+                      self.state.constants, region, fingerprint=self.state.fingerprint or None)
+        return spec, key
 
-    def _key_region(self, profile: str) -> str:
-        """The region as the CLI puts it in the journal key: ``--default-region``, else the profile's
-        default country, else "" (the provider's default). The window always has a region in its field,
-        so the default one is written as the CLI writes it when no region is given."""
-        settings_default = ""
-        try:
-            from core import settings
+    def _key_region(self, profile: str) -> str | None:
+        """The region as the command line applies it (:func:`core.job.default_region`): the one chosen,
+        else the profile's default country. The window always has a region in its field, so one equal to
+        the default is taken as not chosen, as a command line without ``--default-region``."""
+        from core.job import default_region
 
-            settings_default = str(settings.load().default_country(self._provider.name, profile) or "")
-        except (ImportError, OSError, ValueError, UploaderError):
-            settings_default = ""
-        implicit = settings_default or self._provider.default_region or ""
+        implicit = default_region(self._provider, profile, None) or self._provider.default_region or ""
         region = self.state.region.strip()
-        if region.upper() == implicit.upper():
-            return settings_default
-        return region
+        chosen = None if region.upper() == implicit.upper() else region
+        return default_region(self._provider, profile, chosen)
 
     def _find_unfinished(self) -> JobInfo | None:
-        """The open job :meth:`core.journal.Journal.find_unfinished` finds for this upload, or None."""
+        """The open job :func:`core.job.find_job` finds for this upload, or None."""
         if self.state.table is None or not self.state.fingerprint:
             return None
+        from core.job import find_job
         from core.journal import Journal
 
-        spec = self._job_spec()
+        _spec, key = self._job()
         try:
             with Journal() as journal:
-                job_id = journal.find_unfinished(self.state.fingerprint, self._provider.name, spec.profile,
-                                                 spec.journal_mapping())
+                job_id = find_job(journal, key)
                 return None if job_id is None else journal.job(job_id)
         except UploaderError as exc:
             log.warning("journal unavailable: %s", exc)
@@ -221,10 +220,10 @@ class UploadStep(ImportHost):
 
             show_error(self, exc)
             return
-        spec = self._job_spec()
+        spec, key = self._job()
         request = UploadRequest(
             provider=self._provider, creds=creds, base_url=base_url, contacts=contacts,
-            options=dict(self.state.options), spec=spec, fingerprint=self.state.fingerprint, job_id=job_id,
+            options=dict(self.state.options), spec=spec, key=key, job_id=job_id,
             total_rows=len(contacts), columns=column_headers(table.headers, self.state.mapping),
         )
         self.state.job_id = job_id
@@ -333,15 +332,16 @@ class UploadStep(ImportHost):
         self._go(Step.CHECK if refused else Step.RESULTS)
         forget_source_lines()  # of httpx and the engine's other modules
 
-    def _start_resume(self, job_id: int, provider: str, fingerprint: str, spec: JobSpec) -> None:
-        if self.context.provider.name != provider:
-            self.context.set_provider(provider)
-        if spec.profile != DEMO_PROFILE:
+    def _start_resume(self, job_id: int, fingerprint: str, spec: JobSpec) -> None:
+        if self.context.provider.name != spec.provider:
+            self.context.set_provider(spec.provider)
+        if not self.context.is_demo:
             self.context.set_profile(spec.profile)
-        path = Path(spec.path)
+        path = Path(spec.file)
         self.file_step.start(path)
         self.state.table = None
         self.state.resume = (job_id, spec)
         self._go(Step.FILE)
-        settings = ReadSettings(spec.sheet, spec.header_row, spec.encoding, spec.delimiter)
+        reading = spec.reading  # exactly as the job read the file (no guessing)
+        settings = ReadSettings(reading.sheet, reading.header_row, reading.encoding, reading.delimiter)
         self._read(path, settings, fingerprint, spec)

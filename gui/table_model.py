@@ -20,7 +20,6 @@ into Python per row at all.
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -60,22 +59,6 @@ ERROR_STATUSES = (INVALID, str(Outcome.FAILED))
 # one shared text per outcome (str() of a StrEnum member makes a new string each time: 100 000 of them)
 _STATUS_TEXT: dict[Outcome, str] = {o: str(o) for o in Outcome}
 
-_ROW_PREFIX = re.compile(r"Row \d+(?:, column '(?P<column>[^']*)')?: ")
-
-
-def short_message(text: str) -> str:
-    """A row's message without the "Row 6, column 'Phone': " that the grid's Row column already shows
-    (the report and the tooltip keep the whole sentence): "Phone: '06 12 ab' is not a valid…"."""
-    match = _ROW_PREFIX.match(text)
-    if match is None:
-        return text
-    rest = text[match.end():]
-    column = match.group("column")
-    if column:
-        return f"{column}: {rest}"
-    return rest[:1].upper() + rest[1:]
-
-
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _EDIT = int(Qt.ItemDataRole.EditRole)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
@@ -107,6 +90,10 @@ class GridData:
     message: list[str]
     # row index -> {source column index -> reason}; only rows with a problem have an entry
     cell_problems: dict[int, dict[int, str]] = field(default_factory=dict)
+    # row index -> the row's problems without its row number, which the grid's Row column shows already
+    # ("Phone: '06 12 ab' is not a valid…", from the problems' fields: core.validation.RowCheck.short);
+    # only rows whose message names its row have an entry (the tooltip and the report keep the sentence)
+    short: dict[int, str] = field(default_factory=dict)
     # key -> row index, computed by finish() off the GUI thread; None when the keys ascend (a table in
     # source order), where a binary search over ``keys`` finds a row without a 100 000-entry dict
     row_of_key: dict[int, int] | None = None
@@ -137,12 +124,14 @@ def build_grid(
     ``column_of(problem)`` names the source column index a problem belongs to (None: the whole row)."""
     status: list[str] = []
     message: list[str] = []
+    short: dict[int, str] = {}
     cell_problems: dict[int, dict[int, str]] = {}
     for index, check in enumerate(checks):
         problems = check.problems
         if problems or check.contact is None:
             status.append(INVALID)
-            message.append(" ".join(p.message for p in problems))
+            message.append(check.message)
+            short[index] = check.short
             cells = cell_problems_of(problems, column_of)
             if cells:
                 cell_problems[index] = cells
@@ -154,7 +143,7 @@ def build_grid(
         status.extend([PENDING] * missing)
         message.extend([""] * missing)
     return GridData(list(headers), rows, keys if isinstance(keys, list) else list(keys), status, message,
-                    cell_problems).finish()
+                    cell_problems, short).finish()
 
 
 def cell_problems_of(problems: Iterable[Any], column_of: Callable[[Any], int | None]) -> dict[int, str]:
@@ -181,6 +170,7 @@ class PreviewModel(QAbstractTableModel):
         self._status: list[str] = []
         self._message: list[str] = []
         self._cells: dict[int, dict[int, str]] = {}
+        self._short: dict[int, str] = {}  # see GridData.short
         self._row_of_key: dict[int, int] | None = None  # None: keys ascend, see row_of_key()
         self._counts: Counter[str] = Counter()
         self._editable = False
@@ -198,6 +188,7 @@ class PreviewModel(QAbstractTableModel):
         self._status = data.status
         self._message = data.message
         self._cells = data.cell_problems
+        self._short = data.short
         self._row_of_key = data.row_of_key
         self._counts = Counter(data.counts)
         self._status_label = _status_labels()  # in the language chosen now
@@ -234,6 +225,11 @@ class PreviewModel(QAbstractTableModel):
 
     def message_at(self, row: int) -> str:
         return self._message[row]
+
+    def short_message_at(self, row: int) -> str:
+        """The row's message as the grid shows it: without the row number the Row column shows."""
+        short = self._short.get(row)
+        return self._message[row] if short is None else short
 
     def cell_problem(self, row: int, column: int) -> str:
         """The reason a source cell (source column index) is invalid, or ""."""
@@ -292,7 +288,7 @@ class PreviewModel(QAbstractTableModel):
                 return self._message[row] or None
         elif col == COL_MESSAGE:
             if role == _DISPLAY:
-                return short_message(self._message[row])
+                return self.short_message_at(row)
             if role == SORT_ROLE or role == _TOOLTIP:
                 return self._message[row] or (None if role == _TOOLTIP else "")
         elif col == COL_ROW:
@@ -337,10 +333,15 @@ class PreviewModel(QAbstractTableModel):
         return True
 
     # ------------------------------------------------------------------ updates
-    def set_row_check(self, row: int, status: str, message: str, cells: Mapping[int, str]) -> None:
-        """A re-validated row: its status, message and invalid cells."""
+    def set_row_check(self, row: int, status: str, message: str, cells: Mapping[int, str],
+                      short: str = "") -> None:
+        """A re-validated row: its status, message (``short``: without the row number) and invalid cells."""
         self._set_status(row, status)
         self._message[row] = message
+        if short:
+            self._short[row] = short
+        else:
+            self._short.pop(row, None)
         if cells:
             self._cells[row] = dict(cells)
         else:
@@ -362,6 +363,7 @@ class PreviewModel(QAbstractTableModel):
         status_text = _STATUS_TEXT
         status = self._status
         message = self._message
+        shorts = self._short
         counts = self._counts
         for result in results:
             row = row_of(result.key)
@@ -374,6 +376,8 @@ class PreviewModel(QAbstractTableModel):
                 counts[new] += 1
                 status[row] = new
             message[row] = result.message
+            if shorts:
+                shorts.pop(row, None)
             touched.append(row)
         if not touched:
             return
@@ -389,6 +393,7 @@ class PreviewModel(QAbstractTableModel):
             if row is not None:
                 self._set_status(row, status)
                 self._message[row] = message
+                self._short.pop(row, None)
                 touched.append(row)
         for first, last in _ranges(touched):
             self.dataChanged.emit(self.index(first, COL_STATUS), self.index(last, COL_MESSAGE))
@@ -432,6 +437,7 @@ class PreviewModel(QAbstractTableModel):
         self._status = [self._status[i] for i in new_order]
         self._message = [self._message[i] for i in new_order]
         self._cells = {new_row_of_old[r]: cells for r, cells in self._cells.items()}
+        self._short = {new_row_of_old[r]: text for r, text in self._short.items()}
         keys = self._keys
         ascending = column == COL_ROW and not reverse and _ascending(keys)
         self._row_of_key = None if ascending else {k: i for i, k in enumerate(keys)}

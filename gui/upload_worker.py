@@ -16,14 +16,12 @@ A cancelled job stays open in the journal, so it can be resumed later.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from core.model import Contact, RowResult
 from core.providers.base import Provider
@@ -32,110 +30,17 @@ from gui.workers import CancelFlag
 
 if TYPE_CHECKING:
     from core.engine import JobSummary, Progress
+    from core.job import JobKey, JobSpec
 
 log = logging.getLogger(__name__)
 
 BATCH_INTERVAL = 0.1  # seconds between two batches handed to the GUI thread
 
 
-READ_OPTION = "window.read"  # the job option under which the window keeps how it read the file
-
-
-@dataclass(frozen=True)
-class JobSpec:
-    """Everything that identifies a job in the journal, so the window and the CLI resume each other's jobs.
-
-    The journal key is the CLI's (:mod:`core.upload`): :func:`core.journal.table_fingerprint` of the file as
-    read, the profile (``"demo"`` for demo jobs) and :func:`core.journal.mapping_key` of columns, ``--set``
-    values and region. The journal has no place for how the file was read (sheet, header row, encoding,
-    delimiter), so the window keeps that as one extra job option, :data:`READ_OPTION` (the engine is given
-    the options separately; the journal's copy is only a record). A job the CLI started has no such
-    option: :func:`find_read_settings` then finds the reading that gives the job's fingerprint.
-    """
-
-    path: str
-    sheet: str | None
-    header_row: int | None  # None: not known (a CLI job), see find_read_settings
-    encoding: str | None
-    delimiter: str | None
-    mapping: dict[int, str]
-    constants: dict[str, str]
-    region: str  # the region as the journal key has it ("" = the default, as the CLI writes it)
-    profile: str  # the journal profile: the credentials profile, or "demo"
-
-    @property
-    def reading_known(self) -> bool:
-        return self.header_row is not None
-
-    def journal_mapping(self) -> dict[str, Any]:
-        """The job's 'mapping' as the journal stores it, the same as the CLI's."""
-        from core.journal import mapping_key
-
-        return mapping_key(self.mapping, self.constants, self.region or None)
-
-    def read_option(self) -> dict[str, str]:
-        """The extra job option that tells the window how to read the file again."""
-        value = {"sheet": self.sheet, "header_row": self.header_row, "encoding": self.encoding,
-                 "delimiter": self.delimiter}
-        return {READ_OPTION: json.dumps(value, ensure_ascii=False, sort_keys=True)}
-
-    @classmethod
-    def from_job(cls, job: Any) -> JobSpec | None:
-        """The spec of a journal job (:class:`core.journal.JobInfo`) started by the window or the CLI;
-        None for a job that is not an upload of a file (benchmarks, tests)."""
-        mapping = job.mapping
-        if not isinstance(mapping, dict) or not isinstance(mapping.get("columns"), dict) or not job.source:
-            return None
-        sheet = header_row = encoding = delimiter = None
-        read = (job.options or {}).get(READ_OPTION)
-        try:
-            if read:
-                settings = json.loads(read)
-                sheet, encoding, delimiter = settings["sheet"], settings["encoding"], settings["delimiter"]
-                header_row = int(settings["header_row"])
-            return cls(
-                path=str(job.source),
-                sheet=sheet,
-                header_row=header_row,
-                encoding=encoding,
-                delimiter=delimiter,
-                mapping={int(k): str(v) for k, v in mapping["columns"].items()},
-                constants={str(k): str(v) for k, v in dict(mapping.get("set") or {}).items()},
-                region=str(mapping.get("region") or ""),
-                profile=str(job.profile),
-            )
-        except (KeyError, TypeError, ValueError, AttributeError):
-            return None
-
-    def fingerprint(self) -> str:
-        """The same value :func:`core.journal.table_fingerprint` gives for the table read this way."""
-        from core.journal import file_fingerprint
-
-        return file_fingerprint(self.path, self.sheet, self.header_row, self.encoding, self.delimiter)
-
-
-def find_read_settings(path: str | Path, fingerprint: str, scan_rows: int = 10) -> tuple[Any, int] | None:
-    """(RawSheet, header row) whose reading of ``path`` has ``fingerprint``, or None (worker thread).
-
-    For a job the CLI started: it read the first sheet with a detected header unless told otherwise,
-    so that is tried first (one hash of the file), then the other header rows and sheets.
-    """
-    from core.journal import file_fingerprint
-    from core.reading import list_sheets, read_raw
-
-    sheets: list[str | None] = list(list_sheets(path)) or [None]
-    for sheet in sheets:
-        raw = read_raw(path, sheet=sheet, limit=max(scan_rows, 20))
-        candidates = [raw.header_row] + [n for n in raw.row_numbers[:scan_rows] if n != raw.header_row]
-        for header_row in candidates:
-            if file_fingerprint(path, raw.sheet, header_row, raw.encoding, raw.delimiter) == fingerprint:
-                return raw, header_row
-    return None
-
-
 @dataclass
 class UploadRequest:
-    """One run of a job. ``job_id`` None creates a new job from ``spec`` (in the worker thread)."""
+    """One run of a job. ``job_id`` None creates a new job from ``spec`` under ``key`` (in the worker
+    thread): the import job of :mod:`core.job`, the same as the command line's, so either resumes it."""
 
     provider: Provider
     creds: dict[str, str] = field(repr=False)
@@ -143,7 +48,7 @@ class UploadRequest:
     contacts: Sequence[Contact]
     options: dict[str, str]
     spec: JobSpec
-    fingerprint: str = ""  # core.journal.table_fingerprint of the table the contacts came from
+    key: JobKey
     job_id: int | None = None
     concurrency: int | None = None
     total_rows: int = 0  # rows of the job (for the journal), valid or not
@@ -207,15 +112,16 @@ class UploadJob:
 
     def _run(self) -> JobSummary:
         from core.engine import run_job
+        from core.job import create_job
         from core.joblock import JobLock
         from core.journal import Journal
 
         req = self.request
-        fingerprint = req.fingerprint or req.spec.fingerprint()
+        key = req.key
         # one process per job, shared with the command line (core.joblock): a second window or a CLI
         # run of the same job is refused (JobBusy → the failed signal → a dialog) before anything is sent
-        lock = JobLock.for_job(fingerprint, req.provider.name, req.spec.profile, req.spec.journal_mapping(),
-                               req.provider.title, program="window")
+        lock = JobLock.for_job(key.fingerprint, key.provider, key.profile, key.mapping, req.provider.title,
+                               program="window")
         lock.acquire()
         try:
             journal = Journal(self._journal_path)
@@ -225,15 +131,8 @@ class UploadJob:
         try:
             journal.maintain()
             if self.job_id is None:
-                self.job_id = journal.create_job(
-                    fingerprint,
-                    req.provider.name,
-                    req.spec.profile,
-                    req.spec.journal_mapping(),
-                    {**req.options, **req.spec.read_option()},
-                    req.total_rows or len(req.contacts),
-                    source=req.spec.path,
-                )
+                self.job_id = create_job(journal, key, req.spec, req.options,
+                                         req.total_rows or len(req.contacts))
             else:
                 # rows that ended in an earlier run: show them at once (the engine will not send them)
                 earlier = list(journal.results(self.job_id).values())

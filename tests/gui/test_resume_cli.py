@@ -12,11 +12,11 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QMessageBox
 
+from core.job import JobSpec
 from core.journal import Journal, mapping_key, table_fingerprint
 from core.reading import read_table
 from gui.context import AppContext
 from gui.import_view import ImportView, Step
-from gui.upload_worker import READ_OPTION
 from tests.gui.test_upload_flow import _phone, write_xlsx
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,7 +71,10 @@ def test_window_finishes_a_job_the_cli_was_killed_in(qtbot, sandbox, octopush_en
     assert 0 < sent_by_cli < ROWS
     with Journal() as journal:
         [job] = journal.unfinished_jobs()
-        assert READ_OPTION not in job.options  # the CLI does not say how it read the file
+        spec = JobSpec.from_job(job)  # the CLI keeps how it read the file: the window needs no guessing
+        assert spec is not None
+        assert spec.reading.sheet == "Leads"
+        assert spec.reading.header_row == 3
         done_by_cli = {k for k, r in journal.rows(job.id).items() if r.finished}
 
     sandbox.latency = 0.0
@@ -136,7 +139,7 @@ def test_cli_resume_finishes_a_job_the_window_left(qtbot, sandbox, octopush_env,
     done = subprocess.run(_cli(str(path), "--resume"), cwd=ROOT, env=octopush_env, capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert f"{ROWS} rows" in done.stdout
+    assert f"{ROWS:,} rows" in done.stdout  # numbers shown as in the language (English: 1,000)
     phones = _stored(sandbox)
     assert len(phones) == ROWS == len(set(phones))
     assert sandbox.create_requests("octopush") <= ROWS // 200 + 2  # at most the batch in flight re-sent

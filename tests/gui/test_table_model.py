@@ -157,14 +157,26 @@ def test_sort_keeps_table_order_and_selection(model):
     assert [model.key_at(r) for r in range(3)] == [2, 3, 4]
 
 
-def test_short_message_drops_the_row_prefix_only() -> None:
-    from gui.table_model import short_message
-
-    assert short_message("Row 7, column 'Tél': '06' is too short.") == "Tél: '06' is too short."
-    assert short_message("Row 1007: same mobile phone as row 14 (kept row 14).") == (
-        "Same mobile phone as row 14 (kept row 14).")
-    assert short_message("Octopush added the contact.") == "Octopush added the contact."
-    assert short_message("") == ""
+def test_the_grid_shows_problems_without_their_row_from_their_fields(qtbot) -> None:
+    """The Row column shows the row: the message column shows the problem from its fields (column and
+    reason), the tooltip the whole sentence; nothing parses a sentence back."""
+    model = PreviewModel()
+    _table, data = _grid([["+33612345678", "Ann"], ["06 12", "Bob"], ["+33612345678", "Cy"]])
+    model.set_rows(data)
+    shown = model.data(model.index(1, COL_MESSAGE))
+    tooltip = model.data(model.index(1, COL_MESSAGE), Qt.ItemDataRole.ToolTipRole)
+    assert shown.startswith("Mobile: '06 12' is not a valid phone number")
+    assert tooltip == f"Row 3, column 'Mobile': {shown.removeprefix('Mobile: ')}"
+    assert model.data(model.index(2, COL_MESSAGE)) == "Same mobile phone as row 2 (kept row 2)."
+    assert model.data(model.index(0, COL_MESSAGE)) == ""
+    # sorted, the short texts move with their rows
+    model.sort(COL_MESSAGE, Qt.SortOrder.DescendingOrder)
+    row = model.row_of_key(3)
+    assert row is not None
+    assert model.data(model.index(row, COL_MESSAGE)) == shown
+    # an upload result replaces it: a provider's sentence is shown whole
+    model.apply_results([RowResult(3, Outcome.FAILED, message="Octopush refused the number.")])
+    assert model.data(model.index(row, COL_MESSAGE)) == "Octopush refused the number."
 
 
 def test_rows_are_found_by_key_in_source_order_and_after_sorting(qtbot):

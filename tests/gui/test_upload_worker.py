@@ -14,16 +14,20 @@ from tests.gui.test_upload_flow import _phone
 
 
 def _request(sandbox, tmp_path: Path, rows: int) -> UploadRequest:
-    from gui.upload_worker import JobSpec
+    from core.job import job_key, spec_for
+    from core.reading import read_table
 
     source = tmp_path / "contacts.csv"
     source.write_text("phone\n" + "\n".join(_phone(i) for i in range(rows)) + "\n", encoding="utf-8")
-    spec = JobSpec(path=str(source), sheet=None, header_row=1, encoding="utf-8", delimiter=",",
-                   mapping={0: "phone_number"}, constants={}, region="", profile="demo")
+    table = read_table(source)
+    octopush = get_provider("octopush")
+    spec = spec_for(table, octopush, profile="default", mapping={0: "phone_number"}, constants={},
+                    region=None)
+    key = job_key(table, octopush, "demo", {0: "phone_number"}, {}, None)
     contacts = [Contact(i + 2, {"phone_number": _phone(i)}) for i in range(rows)]
     return UploadRequest(provider=get_provider("octopush"), creds=dict(DEMO_CREDENTIALS["octopush"]),
                          base_url=sandbox.base_url("octopush"), contacts=contacts, options={"list_name": "t"},
-                         spec=spec, fingerprint="f" * 16, total_rows=rows)
+                         spec=spec, key=key, total_rows=rows)
 
 
 def test_results_arrive_batched_after_the_job_id(qtbot, sandbox, tmp_path):
