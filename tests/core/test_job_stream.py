@@ -81,3 +81,34 @@ def test_stream_table_cp1254(tmp_path: Path) -> None:
     path.write_bytes("Ad;Soyad;Cep Telefonu\nŞule;Işık;0532 123 45 67\nĞül;Çağ;0533\n".encode("cp1254"))
     _both(path)
     _both(path, encoding="cp1254", delimiter="semicolon")
+
+
+def _realworld_files() -> list[Path]:
+    import os
+
+    folder = Path(os.environ.get("REALWORLD_FILES") or Path(__file__).resolve().parents[3] / "shared" /
+                  "realworld" / "files")
+    return sorted(p for p in folder.glob("*") if p.is_file()) if folder.is_dir() else []
+
+
+@pytest.mark.parametrize("path", _realworld_files(), ids=lambda p: p.name)
+def test_stream_table_reads_the_real_world_corpus_like_read_table(path: Path) -> None:
+    """Every real export (skipped without the corpus): the same rows, or the same refusal."""
+    refused: FileProblem | UsageError | None = None
+    try:
+        table = read_table(path)
+    except (FileProblem, UsageError) as exc:
+        refused = exc
+    if refused is not None:
+        with pytest.raises(type(refused)) as streamed:
+            stream_table(path)
+        assert str(streamed.value) == str(refused)
+        return
+    stream = stream_table(path)
+    assert stream.headers == table.headers
+    assert stream.notes == table.notes
+    assert (stream.header_row, stream.encoding, stream.delimiter) == (
+        table.header_row, table.encoding, table.delimiter)
+    rows = list(stream)
+    assert [n for n, _r in rows] == table.row_numbers
+    assert [r for _n, r in rows] == table.rows
