@@ -1,9 +1,12 @@
 """``contact-uploader upload``: a spreadsheet to a provider, the whole SPEC section 8 command.
 
-file → :func:`core.reading.read_table` → mapping (``--map``, else remembered, else automatic) and
-``--set`` constants → :func:`core.validation.prepare` → (dry run: stop here, every valid row ``ready``)
-→ credentials → journal job (new, or the unfinished one with ``--resume``) → :func:`core.engine.run_job`
-→ report CSV (``--report``) → one summary line on stdout → exit status:
+A thin caller of the import job of :mod:`core.job`, streamed so that a million-row CSV stays within a few
+hundred MB: file → :func:`core.reading.stream_table` (read row by row) → mapping (``--map``, else
+remembered, else automatic) and ``--set`` constants → :func:`core.job.check_file` (the one row check,
+:class:`core.validation.RowChecker`; verdicts spooled on disk) → (dry run: stop here, every valid row
+``ready``) → credentials → journal job under :func:`core.job.job_key` with its :class:`core.job.JobSpec`
+(new, or the unfinished one with ``--resume``) → :func:`core.engine.run_job` reading the spooled contacts →
+report CSV (``--report``, from the spool and the journal) → one summary line on stdout → exit status:
 
 - 0 every row ended ``added``/``updated``/``exists``/``skipped`` (``ready`` in a dry run);
 - 1 at least one row ``invalid`` or ``failed`` (or the provider stayed unreachable);
