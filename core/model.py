@@ -66,6 +66,13 @@ _KIND_TEXTS = {
 }
 
 
+def _choice(value: str, labels: tuple[tuple[str, str], ...]) -> str:
+    for code, label in labels:
+        if code == value:
+            return _(label)
+    return value
+
+
 def _shown(text: str, template: str, values: tuple[tuple[str, str], ...]) -> str:
     """A label or help text in the current language: ``template`` (a msgid with {fields}) filled with
     ``values`` when given, else ``text`` translated (an empty text stays empty)."""
@@ -99,6 +106,13 @@ class FieldSpec:
     label_template: str = ""
     label_values: tuple[tuple[str, str], ...] = ()
     translate: bool = True
+    # (choice, how a list shows it, marked N_): "addsync" → "Check and report duplicates (addsync)"
+    choice_labels: tuple[tuple[str, str], ...] = ()
+
+    def choice_text(self, value: str) -> str:
+        """How a list shows the choice ``value``, in the current language (the value itself when it has
+        no display text); the value is what is stored and sent."""
+        return _choice(value, self.choice_labels)
 
     def label_text(self) -> str:
         """The label in the current language."""
@@ -172,6 +186,13 @@ class CredentialSpec:
     choices: tuple[str, ...] = ()  # wire values (Netcore's region "us", "in", "eu"), never translated
     default: str | None = None
     help: str = ""  # English, marked N_: shown with help_text()
+    # (choice, how a list shows it, marked N_): "in" → "India (in)"
+    choice_labels: tuple[tuple[str, str], ...] = ()
+
+    def choice_text(self, value: str) -> str:
+        """How a list shows the choice ``value``, in the current language (the value itself when it has
+        no display text); the value is what is stored and sent."""
+        return _choice(value, self.choice_labels)
 
     def label_text(self) -> str:
         """The label in the current language."""

@@ -54,6 +54,8 @@ _FIELDS: tuple[FieldSpec, ...] = (
         FieldKind.CHOICE,
         option=True,
         choices=ACTIVITIES,
+        choice_labels=(("addsync", N_("Check and report duplicates (addsync)")),
+                       ("add", N_("Fast, results not verified (add)"))),
         default="addsync",
         help=N_("addsync checks and reports duplicates; add is asynchronous (upsert) and only "
         "acknowledges the request (results are 'accepted, not verified')."),
@@ -85,6 +87,8 @@ class Netcore(Provider):
             N_("Region (data centre)"),
             secret=False,
             choices=tuple(REGIONS),
+            choice_labels=(("us", N_("United States (us)")), ("in", N_("India (in)")),
+                           ("eu", N_("Europe (eu)"))),
             default="us",
             help=N_("us, in (India) or eu, as your panel address shows."),
         ),
