@@ -92,8 +92,8 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         text = message.strip().rstrip(".")
         text = text[:1].upper() + text[1:]
-        raise UsageError(_("{error}. Run '{command} --help' to see what it takes.").format(
-            error=text, command=self.prog))
+        raise UsageError(_("{error}. Run '{help}' to see what it takes.").format(
+            error=text, help=f"{self.prog} --help"))
 
 
 def unrecognized_sentence(
@@ -159,11 +159,12 @@ def _add_provider_options(parser: argparse.ArgumentParser, *, saved: bool = Fals
     # saved: --use may give the provider and profile, so neither is required nor defaulted here
     names = ", ".join(PROVIDERS)
     parser.add_argument("--provider", required=not saved, metavar="P",
-                        help=(_("one of: {providers} (or from --use)") if saved else _("one of: {providers}"))
-                        .format(providers=names))
+                        help=(_("one of: {providers} (or from {option})") if saved
+                              else _("one of: {providers}")).format(providers=names, option="--use"))
     parser.add_argument(
         "--profile", default=None if saved else "default", metavar="NAME",
-        help=_("credentials profile (default: default, or the one of --use)") if saved else _profile_help(),
+        help=_("credentials profile (default: {profile}, or the one of {option})").format(
+            profile="default", option="--use") if saved else _profile_help(),
     )
 
 
@@ -201,7 +202,8 @@ def env_credentials(providers: Sequence[Provider] | None = None) -> list[tuple[s
 
 
 def env_base_urls(providers: Sequence[Provider] | None = None) -> list[tuple[str, str]]:
-    return [(base_url_env(p), _("{provider} address, as --base-url (which wins)").format(provider=p.title))
+    return [(base_url_env(p), _("{provider} address, as {option} (which wins)").format(
+        provider=p.title, option="--base-url"))
             for p in (providers or list(PROVIDERS.values()))]
 
 
@@ -278,7 +280,8 @@ def build_parser() -> argparse.ArgumentParser:
             [env_home(), *env_credentials(), *env_base_urls(),
              ("DISPLAY, WAYLAND_DISPLAY, QT_QPA_PLATFORM", _("the desktop session the window needs")),
              ("CONTACT_UPLOADER_LANG, LC_ALL, LC_MESSAGES, LANG",
-              _("language of the messages, the window and the report (--lang wins)"))],
+              _("language of the messages, the window and the report ({option} wins)").format(
+                  option="--lang"))],
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -298,7 +301,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help=_("print JSON instead of text"))
     _sub_help(p, EXITS_PLAIN, [env_home()])
 
-    p = sub.add_parser("add", help=_("add one contact given with --set FIELD=VALUE"))
+    p = sub.add_parser("add", help=_("add one contact given with {option}").format(
+        option="--set FIELD=VALUE"))
     _add_lang(p)
     _add_provider_options(p)
     p.add_argument(
@@ -516,8 +520,8 @@ def provider_text(provider: Provider) -> str:
         lines.append("  " + _("Connection test: no (the provider offers none)"))
     lines.append("  " + _("Contacts per request: {count}; default phone country: {country}").format(
         count=number(provider.batch_size), country=provider.default_region))
-    lines.append("  " + _("Base URL: {url} (override: --base-url or {variable})").format(
-        url=provider.default_base_url({}), variable=base_url_env(provider)))
+    lines.append("  " + _("Base URL: {url} (override: {option} or {variable})").format(
+        url=provider.default_base_url({}), option="--base-url", variable=base_url_env(provider)))
     return "\n".join(lines)
 
 
@@ -559,8 +563,8 @@ def cmd_add(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     values = parse_assignments(args.set)
     if not values:
         raise UsageError(
-            _("Give the contact with --set FIELD=VALUE (see '{command}' for {provider}).").format(
-                command=f"{PROG} providers", provider=provider.name)
+            _("Give the contact with {option} (see '{command}' for {provider}).").format(
+                option="--set FIELD=VALUE", command=f"{PROG} providers", provider=provider.name)
         )
     check = build_contact(
         provider, values, key=1, default_region=_default_region(provider, args.profile, args.default_region)
@@ -701,13 +705,41 @@ def use_language(argv: Sequence[str]) -> str:
     from core import i18n
 
     saved = None
+    # the settings are read before the log file is set up: what they log (a damaged file moved aside) is
+    # held and written to the log once it exists (_replay_early_records), never dumped raw on stderr
+    held = _HeldRecords()
+    root = logging.getLogger()
+    root.addHandler(held)
     try:
         from core.settings import load
 
         saved = load().language()
     except Exception:  # a damaged or unreadable settings file never stops the command  # noqa: BLE001
         saved = None
+    finally:
+        root.removeHandler(held)
+    _early_records.extend(held.records)
     return i18n.set_language(i18n.choose_language(i18n.lang_from_argv(argv), saved=saved))
+
+
+class _HeldRecords(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+_early_records: list[logging.LogRecord] = []
+
+
+def _replay_early_records() -> None:
+    """Write the records held while the language was chosen to the log (now set up)."""
+    records = list(_early_records)
+    _early_records.clear()
+    for record in records:
+        logging.getLogger(record.name).handle(record)
 
 
 @contextmanager
@@ -755,7 +787,10 @@ def _run(argv: list[str], out: IO[str], err: IO[str], record: RunRecord) -> int:
 
             setup_logging()
         except (ImportError, OSError, UploaderError):
-            pass  # no log file is no reason to refuse the work
+            _early_records.clear()
+            # no log file is no reason to refuse the work
+        else:
+            _replay_early_records()
         log.info("command %s", args.command)
         try:
             return COMMANDS[args.command](args, out, err)
