@@ -705,41 +705,13 @@ def use_language(argv: Sequence[str]) -> str:
     from core import i18n
 
     saved = None
-    # the settings are read before the log file is set up: what they log (a damaged file moved aside) is
-    # held and written to the log once it exists (_replay_early_records), never dumped raw on stderr
-    held = _HeldRecords()
-    root = logging.getLogger()
-    root.addHandler(held)
     try:
         from core.settings import load
 
         saved = load().language()
     except Exception:  # a damaged or unreadable settings file never stops the command  # noqa: BLE001
         saved = None
-    finally:
-        root.removeHandler(held)
-    _early_records.extend(held.records)
     return i18n.set_language(i18n.choose_language(i18n.lang_from_argv(argv), saved=saved))
-
-
-class _HeldRecords(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
-_early_records: list[logging.LogRecord] = []
-
-
-def _replay_early_records() -> None:
-    """Write the records held while the language was chosen to the log (now set up)."""
-    records = list(_early_records)
-    _early_records.clear()
-    for record in records:
-        logging.getLogger(record.name).handle(record)
 
 
 @contextmanager
@@ -787,10 +759,7 @@ def _run(argv: list[str], out: IO[str], err: IO[str], record: RunRecord) -> int:
 
             setup_logging()
         except (ImportError, OSError, UploaderError):
-            _early_records.clear()
-            # no log file is no reason to refuse the work
-        else:
-            _replay_early_records()
+            pass  # no log file is no reason to refuse the work
         log.info("command %s", args.command)
         try:
             return COMMANDS[args.command](args, out, err)
