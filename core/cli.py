@@ -703,15 +703,9 @@ def use_language(argv: Sequence[str]) -> str:
     """Speak ``--lang``, ``CONTACT_UPLOADER_LANG``, the window's choice or the system's language (in that
     order) from now on; before the parser is built, so its help and errors speak it too."""
     from core import i18n
+    from core.settings import saved_language
 
-    saved = None
-    try:
-        from core.settings import load
-
-        saved = load().language()
-    except Exception:  # a damaged or unreadable settings file never stops the command  # noqa: BLE001
-        saved = None
-    return i18n.set_language(i18n.choose_language(i18n.lang_from_argv(argv), saved=saved))
+    return i18n.set_language(i18n.choose_language(i18n.lang_from_argv(argv), saved=saved_language()))
 
 
 @contextmanager

@@ -265,3 +265,15 @@ def edit(path: Path | None = None) -> Iterator[Settings]:
 def load(path: Path | None = None) -> Settings:
     with _lock:
         return Settings.load(path)
+
+
+def saved_language(path: Path | None = None) -> str | None:
+    """The language chosen in the window, read without side effects (nothing moved aside, nothing logged):
+    the command line asks before its logging is set up, and a damaged file is dealt with later by
+    :meth:`Settings.load`."""
+    try:
+        data = json.loads((path or settings_path()).read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):  # unreadable, not JSON, or nested beyond the parser
+        return None
+    value = data.get("language") if isinstance(data, dict) else None
+    return value if isinstance(value, str) and value else None

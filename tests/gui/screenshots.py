@@ -5,8 +5,9 @@
     python tests/gui/screenshots.py shots-tr --lang tr              # the window in Turkish (en, tr, fr, es)
     python tests/gui/screenshots.py shots-qps --lang qps --audit untranslated.json
 
-``--audit FILE`` (with the ``qps`` pseudo-locale) writes, for each screen, the visible texts that did not go
-through translation (tests/gui/text_audit.py); tests/gui/test_pseudo_locale.py runs it and fails on any.
+``--audit FILE`` writes, for each screen, the visible texts that did not go through translation (with the
+``qps`` pseudo-locale), or in another language the buttons and labels too narrow for their text
+(tests/gui/text_audit.py); tests/gui/test_pseudo_locale.py runs it and fails on any.
 
 PNG files (22) go to ./screenshots/ (or the folder given as the first argument). Runs in ``--demo`` mode
 against the built-in sandbox, with a throw-away state directory and an in-memory keyring, so it
@@ -91,9 +92,11 @@ def main(argv: list[str]) -> int:
         widget.grab().save(str(path))
         sys.stdout.write(f"{path}\n")
         if audit is not None:
-            from tests.gui.text_audit import untranslated
+            from tests.gui.text_audit import clipped, untranslated
 
-            findings[name] = untranslated(widget, data)
+            findings[name] = untranslated(widget, data) if lang == "qps" else clipped(widget)
+            if os.environ.get("CU_CLIP_TOO"):
+                findings[name] += clipped(widget)
 
     with DemoSession() as demo:
         context = AppContext("iletimerkezi", demo=demo)

@@ -129,3 +129,21 @@ def untranslated(widget: QWidget, data: Iterable[str] = ()) -> list[str]:
         if rest:
             out.append(f"{where}: {text!r} (untranslated: {rest!r})")
     return out
+
+
+def clipped(widget: QWidget) -> list[str]:
+    """Lines "where: text" for each visible button or one-line label narrower than its text needs."""
+    out = []
+    for w in [widget, *widget.findChildren(QWidget)]:
+        if w is not widget and not w.isVisibleTo(widget):
+            continue
+        if isinstance(w, QAbstractButton) and w.text():
+            need = w.sizeHint().width()
+        elif isinstance(w, QLabel) and w.text() and not w.wordWrap() and w.pixmap().isNull():
+            need = w.sizeHint().width()
+        else:
+            continue
+        if w.width() + 2 < need:
+            name = w.objectName() or type(w).__name__
+            out.append(f"{name}: {w.text()!r} is {w.width()} px wide, needs {need}")
+    return out
