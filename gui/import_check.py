@@ -202,7 +202,7 @@ class CheckStep(ImportHost):
             first = self.state.identities.get(ident) if ident is not None else None
             if ident is not None and first is not None and first != key:
                 spec = provider.field(ident[0])
-                label = spec.label.lower() if spec else ident[0]
+                label = spec.label_text().lower() if spec else ident[0]
                 col = field_columns(self.state.mapping).get(ident[0])
                 problems = [Problem(key, headers[col] if col is not None else "", ident[0],
                                      f"Row {key}: same {label} as row {first} (kept row {first}).")]
