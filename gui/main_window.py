@@ -163,6 +163,10 @@ class MainWindow(QMainWindow):
             item.setToolTip(tip)
             item.setSizeHint(QSize(200, 44))
             self.nav.addItem(item)
+        # wide enough for the longest page name in any language ("Tablo dosyası içe aktarın" is long)
+        widest = max(self.nav.fontMetrics().horizontalAdvance(self.nav.item(i).text())
+                     for i in range(self.nav.count()))
+        self.nav.setFixedWidth(max(220, widest + 80))
         body.addWidget(self.nav)
 
         self.pages = QStackedWidget()

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QLabel,
     QLineEdit,
+    QListWidget,
     QMainWindow,
     QMenu,
     QPlainTextEdit,
@@ -112,6 +113,10 @@ def texts_of(widget: QWidget) -> list[tuple[str, str]]:
         elif isinstance(w, QComboBox):
             for i in range(w.count()):
                 add(w, f"item{i}", w.itemText(i))
+        elif isinstance(w, QListWidget):
+            for i in range(w.count()):
+                add(w, f"item{i}", w.item(i).text())
+                add(w, f"itemToolTip{i}", w.item(i).toolTip())
         elif isinstance(w, QTabBar):
             for i in range(w.count()):
                 add(w, f"tab{i}", w.tabText(i))
@@ -150,7 +155,10 @@ def clipped(widget: QWidget) -> list[str]:
     for w in [widget, *widget.findChildren(QWidget)]:
         if w is not widget and not w.isVisibleTo(widget):
             continue
-        if isinstance(w, QAbstractButton) and w.text():
+        if isinstance(w, QListWidget) and w.count():
+            metrics = w.fontMetrics()
+            need = max(metrics.horizontalAdvance(w.item(i).text()) for i in range(w.count())) + 56
+        elif isinstance(w, QAbstractButton) and w.text():
             need = w.sizeHint().width()
         elif isinstance(w, QLabel) and w.text() and not w.wordWrap() and w.pixmap().isNull():
             need = w.sizeHint().width()
