@@ -26,13 +26,14 @@ from dataclasses import dataclass, field
 from types import FrameType
 from typing import IO, Any, NoReturn
 
-from core import APP_NAME, APP_TITLE, __version__
-from core.errors import JobInterrupted, UploaderError, UsageError
-from core.i18n import _
+from core import APP_NAME, APP_TITLE, __version__, argparse_texts
+from core.errors import JobInterrupted, UploaderError, UsageError, one_line
+from core.i18n import N_, _, ngettext, number, pgettext
 from core.model import FieldSpec, Outcome, RowResult
 from core.providers import PROVIDERS, Provider, get_provider
 
 log = logging.getLogger(__name__)
+argparse_texts.install()  # argparse's own texts ("usage:", its errors) speak the program's language
 
 PROG = APP_NAME
 EXIT_OK = 0
@@ -91,7 +92,8 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         text = message.strip().rstrip(".")
         text = text[:1].upper() + text[1:]
-        raise UsageError(f"{text}. Run '{self.prog} --help' to see what it takes.")
+        raise UsageError(_("{error}. Run '{help}' to see what it takes.").format(
+            error=text, help=f"{self.prog} --help"))
 
 
 def unrecognized_sentence(
@@ -108,29 +110,39 @@ def unrecognized_sentence(
     options = [o for o in target._option_string_actions if o.startswith("--")]
     typed = next((e.split("=", 1)[0] for e in extras if e.startswith("--")), "")
     close = difflib.get_close_matches(typed, options, n=1, cutoff=0.6) if typed else []
-    hint = f" Did you mean '{close[0]}'?" if close else ""
-    if typed in options:  # the command's own option, given before the command's name
-        hint = f" Give {typed} after '{command}'."
     prog = f"{PROG} {command}" if command else PROG
-    return f"Unrecognized arguments: {' '.join(extras)}.{hint} Run '{prog} --help' to see what it takes."
+    words = " ".join(extras)
+    if typed in options:  # the command's own option, given before the command's name
+        return _("Unrecognized arguments: {words}. Give {option} after '{command}'. Run '{help}' to see what "
+                 "it takes.").format(words=words, option=typed, command=command, help=f"{prog} --help")
+    if close:
+        return _("Unrecognized arguments: {words}. Did you mean '{option}'? Run '{help}' to see what it "
+                 "takes.").format(words=words, option=close[0], help=f"{prog} --help")
+    return _("Unrecognized arguments: {words}. Run '{help}' to see what it takes.").format(
+        words=words, help=f"{prog} --help")
 
 
-def _whole_number(value: str, minimum: int, what: str) -> int:
+def _whole_number(value: str) -> int:
     try:
-        number = int(value)
+        return int(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{value}' is not a whole number") from None
-    if number < minimum:
-        raise argparse.ArgumentTypeError(f"'{value}' must be {what}")
-    return number
+        raise argparse.ArgumentTypeError(_("'{value}' is not a whole number").format(value=value)) from None
 
 
 def _positive(value: str) -> int:
-    return _whole_number(value, 1, "1 or more")
+    found = _whole_number(value)
+    if found < 1:
+        raise argparse.ArgumentTypeError(_("'{value}' must be {minimum} or more").format(
+            value=value, minimum=number(1)))
+    return found
 
 
 def _header_row(value: str) -> int:
-    return _whole_number(value, 0, "a row number, or 0 for a sheet without one")
+    found = _whole_number(value)
+    if found < 0:
+        raise argparse.ArgumentTypeError(
+            _("'{value}' must be a row number, or 0 for a sheet without one").format(value=value))
+    return found
 
 
 def _add_demo(parser: argparse.ArgumentParser) -> None:
@@ -139,54 +151,73 @@ def _add_demo(parser: argparse.ArgumentParser) -> None:
         "--demo",
         action="store_true",
         default=argparse.SUPPRESS,
-        help="run against the built-in sandbox with demo credentials (nothing leaves this computer)",
+        help=_("run against the built-in sandbox with demo credentials (nothing leaves this computer)"),
     )
 
 
 def _add_provider_options(parser: argparse.ArgumentParser, *, saved: bool = False) -> None:
     # saved: --use may give the provider and profile, so neither is required nor defaulted here
+    names = ", ".join(PROVIDERS)
     parser.add_argument("--provider", required=not saved, metavar="P",
-                        help=f"one of: {', '.join(PROVIDERS)}" + (" (or from --use)" if saved else ""))
+                        help=(_("one of: {providers} (or from {option})") if saved
+                              else _("one of: {providers}")).format(providers=names, option="--use"))
     parser.add_argument(
         "--profile", default=None if saved else "default", metavar="NAME",
-        help="credentials profile (default: default" + (", or the one of --use)" if saved else ")"),
+        help=_("credentials profile (default: {profile}, or the one of {option})").format(
+            profile="default", option="--use") if saved else _profile_help(),
     )
 
 
+def _profile_help() -> str:
+    return _("credentials profile (default: {profile})").format(profile="default")
+
+
 # ---------------------------------------------------------------------------------------- help epilogs
+# (exit status, its description): the numbers are the contract, the descriptions are texts (marked N_ and
+# translated by :func:`epilog`); likewise (variable names, description) for the environment
 EXITS_ROWS: tuple[tuple[str, str], ...] = (
-    ("0", "every row ended added, updated, exists or skipped (ready in a dry run)"),
-    ("1", "at least one row ended invalid or failed"),
-    ("2", "nothing was sent because of the command, the file or the credentials"),
-    ("130", "interrupted (Ctrl-C, SIGTERM); the journal keeps the state for --resume"),
+    ("0", N_("every row ended added, updated, exists or skipped (ready in a dry run)")),
+    ("1", N_("at least one row ended invalid or failed")),
+    ("2", N_("nothing was sent because of the command, the file or the credentials")),
+    ("130", N_("interrupted (Ctrl-C, SIGTERM); the journal keeps the state for --resume")),
 )
 EXITS_PLAIN: tuple[tuple[str, str], ...] = (
-    ("0", "done"),
-    ("2", "a bad command"),
+    ("0", N_("done")),
+    ("2", N_("a bad command")),
 )
-ENV_HOME = ("CONTACT_UPLOADER_HOME", "where settings, the job journal and logs live (default: per user)")
+ENV_HOME = ("CONTACT_UPLOADER_HOME", N_("where settings, the job journal and logs live (default: per user)"))
+
+
+def env_home() -> tuple[str, str]:
+    return ENV_HOME[0], _(ENV_HOME[1])
 
 
 def env_credentials(providers: Sequence[Provider] | None = None) -> list[tuple[str, str]]:
     """One help line per provider (default: all): the variables that override its stored credentials."""
     return [
         (", ".join(c.env_var(p.name) for c in p.credential_fields),
-         f"{p.title} credentials (override the keyring)")
+         _("{provider} credentials (override the keyring)").format(provider=p.title))
         for p in (providers or list(PROVIDERS.values()))
     ]
 
 
 def env_base_urls(providers: Sequence[Provider] | None = None) -> list[tuple[str, str]]:
-    return [(base_url_env(p), f"{p.title} address, as --base-url (which wins)")
+    return [(base_url_env(p), _("{provider} address, as {option} (which wins)").format(
+        provider=p.title, option="--base-url"))
             for p in (providers or list(PROVIDERS.values()))]
 
 
 def epilog(exits: Sequence[tuple[str, str]], env: Sequence[tuple[str, str]]) -> str:
-    """The end of every ``--help``: the exit statuses, then the environment variables the command reads."""
-    lines = ["exit status:"]
-    lines += [f"  {code:<5}{what}" for code, what in exits]
-    lines.append(f"  {EXIT_INTERNAL:<5}an internal error of the program (a bug); the log has the details")
-    lines.append("environment:")
+    """The end of every ``--help``: the exit statuses, then the environment variables the command reads.
+
+    ``exits`` holds (status, English description marked ``N_``), translated here; ``env`` holds (variable
+    names, description already translated). The statuses and variable names never change with the language.
+    """
+    lines = [_("exit status:")]
+    lines += [f"  {code:<5}{_(what)}" for code, what in exits]
+    internal = _("an internal error of the program (a bug); the log has the details")
+    lines.append(f"  {EXIT_INTERNAL:<5}{internal}")
+    lines.append(_("environment:"))
     for name, what in env:
         lines.append(f"  {name}")
         lines.append(f"        {what}")
@@ -199,11 +230,20 @@ def _sub_help(parser: argparse.ArgumentParser, exits: Sequence[tuple[str, str]],
     parser.epilog = epilog(exits, env)
 
 
+class _LanguageChoices(tuple[str, ...]):
+    """The languages --lang offers (shown in --help and errors), also taking the test pseudo-locale."""
+
+    def __contains__(self, value: object) -> bool:
+        from core.i18n import PSEUDO
+
+        return value == PSEUDO or super().__contains__(value)
+
+
 def _add_lang(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
     from core.i18n import LANGUAGES
 
     parser.add_argument(
-        "--lang", choices=LANGUAGES, default=None if top else argparse.SUPPRESS,
+        "--lang", choices=_LanguageChoices(LANGUAGES), default=None if top else argparse.SUPPRESS,
         help=_("language of the messages, the summary and the report (default: the one chosen in the window, "
                "else the system's)"),
     )
@@ -213,8 +253,8 @@ def _add_json(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--json",
         action="store_true",
-        help="print one JSON object at the end on stdout (counts, elapsed_s, report, job_id, exit_status); "
-        "the summary and errors go to stderr",
+        help=_("print one JSON object at the end on stdout (counts, elapsed_s, report, job_id, exit_status); "
+               "the summary and errors go to stderr"),
     )
 
 
@@ -231,34 +271,38 @@ def build_parser() -> argparse.ArgumentParser:
     """
     parser = _Parser(
         prog=PROG,
-        description=f"{APP_TITLE}: add contacts to SMS and e-mail marketing platforms.",
-        epilog="Without a command the window opens (it needs a desktop session).\n"
+        description=_("{program}: add contacts to SMS and e-mail marketing platforms.").format(
+            program=APP_TITLE),
+        epilog=_("Without a command the window opens (it needs a desktop session).") + "\n"
         + epilog(
-            (*EXITS_ROWS[:2], ("2", "nothing was sent (command, file or credentials), an unknown command, or "
-                               "the window without a desktop session"), EXITS_ROWS[3]),
-            [ENV_HOME, *env_credentials(), *env_base_urls(),
-             ("DISPLAY, WAYLAND_DISPLAY, QT_QPA_PLATFORM", "the desktop session the window needs"),
+            (*EXITS_ROWS[:2], ("2", N_("nothing was sent (command, file or credentials), an unknown command, "
+                                       "or the window without a desktop session")), EXITS_ROWS[3]),
+            [env_home(), *env_credentials(), *env_base_urls(),
+             ("DISPLAY, WAYLAND_DISPLAY, QT_QPA_PLATFORM", _("the desktop session the window needs")),
              ("CONTACT_UPLOADER_LANG, LC_ALL, LC_MESSAGES, LANG",
-              "language of the window's start-up messages")],
+              _("language of the messages, the window and the report ({option} wins)").format(
+                  option="--lang"))],
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}",
+                        help=_("show the program's version number and exit"))
     _add_lang(parser, top=True)
     parser.add_argument(
         "--demo",
         action="store_true",
         default=False,
-        help="run against the built-in sandbox with demo credentials (nothing leaves this computer)",
+        help=_("run against the built-in sandbox with demo credentials (nothing leaves this computer)"),
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    p = sub.add_parser("providers", help="list the providers, their fields, options and credentials")
+    p = sub.add_parser("providers", help=_("list the providers, their fields, options and credentials"))
     _add_lang(p)
-    p.add_argument("--json", action="store_true", help="print JSON instead of text")
-    _sub_help(p, EXITS_PLAIN, [ENV_HOME])
+    p.add_argument("--json", action="store_true", help=_("print JSON instead of text"))
+    _sub_help(p, EXITS_PLAIN, [env_home()])
 
-    p = sub.add_parser("add", help="add one contact given with --set FIELD=VALUE")
+    p = sub.add_parser("add", help=_("add one contact given with {option}").format(
+        option="--set FIELD=VALUE"))
     _add_lang(p)
     _add_provider_options(p)
     p.add_argument(
@@ -266,85 +310,87 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="FIELD=VALUE",
-        help="a field or option of the contact (repeat it)",
+        help=_("a field or option of the contact (repeat it)"),
     )
-    p.add_argument("--default-region", metavar="CC", help="country for phone numbers without a prefix")
-    p.add_argument("--base-url", metavar="URL", help="send to this address instead of the provider's")
+    p.add_argument("--default-region", metavar="CC", help=_("country for phone numbers without a prefix"))
+    p.add_argument("--base-url", metavar="URL", help=_("send to this address instead of the provider's"))
     _add_demo(p)
     _add_json(p)
-    _sub_help(p, (("0", "the contact ended added, updated, exists or skipped"),
-                  ("1", "the contact was refused (failed)"), *EXITS_ROWS[2:]),
-              [ENV_HOME, *env_credentials(), *env_base_urls()])
+    _sub_help(p, (("0", N_("the contact ended added, updated, exists or skipped")),
+                  ("1", N_("the contact was refused (failed)")), *EXITS_ROWS[2:]),
+              [env_home(), *env_credentials(), *env_base_urls()])
 
-    p = sub.add_parser("upload", help="add every row of a spreadsheet")
+    p = sub.add_parser("upload", help=_("add every row of a spreadsheet"))
     _add_lang(p)
-    p.add_argument("file", metavar="FILE", help="CSV, TSV, TXT, XLSX, XLSM, XLS or ODS file")
+    p.add_argument("file", metavar="FILE", help=_("CSV, TSV, TXT, XLSX, XLSM, XLS or ODS file"))
     _add_provider_options(p, saved=True)
-    p.add_argument("--sheet", metavar="NAME", help="the sheet to read (default: the first)")
+    p.add_argument("--sheet", metavar="NAME", help=_("the sheet to read (default: the first)"))
     p.add_argument("--header-row", type=_header_row, metavar="N",
-                   help="the row holding the column names (0: the sheet has none, every row is a contact)")
+                   help=_("the row holding the column names (0: the sheet has none, every row is a contact)"))
     p.add_argument(
         "--map",
         action="append",
         default=[],
         metavar="COLUMN=FIELD",
-        help="use only these columns, sent as these fields (repeat it); default: automatic",
+        help=_("use only these columns, sent as these fields (repeat it); default: automatic"),
     )
     p.add_argument(
         "--set",
         action="append",
         default=[],
         metavar="FIELD=VALUE",
-        help="give every row this value for a field or option (repeat it), e.g. list_name=vip",
+        help=_("give every row this value for a field or option (repeat it), e.g. list_name=vip"),
     )
     p.add_argument(
         "--extra-columns-as-attributes",
         action="store_true",
-        help="Netcore only: also send every column that matches no field as an attribute named after its "
-        "header (default: only matching columns are sent)",
+        help=_("Netcore only: also send every column that matches no field as an attribute named after its "
+               "header (default: only matching columns are sent)"),
     )
-    p.add_argument("--default-region", metavar="CC", help="country for phone numbers without a prefix")
-    p.add_argument("--dry-run", action="store_true", help="check every row, send nothing")
-    p.add_argument("--report", metavar="PATH", help="write one CSV row per source row here")
-    p.add_argument("--resume", action="store_true", help="continue the unfinished job for this file")
-    p.add_argument("--concurrency", type=_positive, metavar="N", help="requests in flight at once")
-    p.add_argument("--base-url", metavar="URL", help="send to this address instead of the provider's")
-    p.add_argument("--encoding", metavar="NAME", help="text file encoding (default: detected)")
-    p.add_argument("--delimiter", metavar="CHAR", help="text file delimiter (default: detected)")
+    p.add_argument("--default-region", metavar="CC", help=_("country for phone numbers without a prefix"))
+    p.add_argument("--dry-run", action="store_true", help=_("check every row, send nothing"))
+    p.add_argument("--report", metavar="PATH", help=_("write one CSV row per source row here"))
+    p.add_argument("--resume", action="store_true", help=_("continue the unfinished job for this file"))
+    p.add_argument("--concurrency", type=_positive, metavar="N", help=_("requests in flight at once"))
+    p.add_argument("--base-url", metavar="URL", help=_("send to this address instead of the provider's"))
+    p.add_argument("--encoding", metavar="NAME", help=_("text file encoding (default: detected)"))
+    p.add_argument("--delimiter", metavar="CHAR", help=_("text file delimiter (default: detected)"))
     p.add_argument("--use", metavar="SAVED.cuimport",
-                   help="apply a saved import (provider, profile, reading, mapping by column name, --set "
-                   "values, default region); the flags given here win over it")
+                   help=_("apply a saved import (provider, profile, reading, mapping by column name, --set "
+                          "values, default region); the flags given here win over it"))
     p.add_argument("--save", metavar="SAVED.cuimport",
-                   help="save the settings this run uses to this file (never a credential)")
+                   help=_("save the settings this run uses to this file (never a credential)"))
     _add_demo(p)
     _add_json(p)
-    _sub_help(p, EXITS_ROWS, [ENV_HOME, *env_credentials(), *env_base_urls()])
+    _sub_help(p, EXITS_ROWS, [env_home(), *env_credentials(), *env_base_urls()])
 
-    p = sub.add_parser("groups", help="list the İleti Merkezi account's groups: id, name, count")
+    p = sub.add_parser("groups", help=_("list the İleti Merkezi account's groups: id, name, count"))
     _add_lang(p)
-    p.add_argument("provider", metavar="P", help="iletimerkezi (the platform with contact groups)")
+    p.add_argument("provider", metavar="P", help=_("iletimerkezi (the platform with contact groups)"))
     p.add_argument(
-        "--profile", default="default", metavar="NAME", help="credentials profile (default: default)"
+        "--profile", default="default", metavar="NAME", help=_profile_help()
     )
-    p.add_argument("--json", action="store_true", help="print JSON (one object per group, with parent_id)")
-    p.add_argument("--base-url", metavar="URL", help="ask this address instead of the provider's")
+    p.add_argument("--json", action="store_true", help=_("print JSON (one object per group, with parent_id)"))
+    p.add_argument("--base-url", metavar="URL", help=_("ask this address instead of the provider's"))
     _add_demo(p)
     ileti = [get_provider("iletimerkezi")]  # the only platform with groups: only its variables are read
-    _sub_help(p, (("0", "the groups were listed"),
-                  ("2", "credentials missing or refused, the platform unreachable, or a bad command")),
-              [ENV_HOME, *env_credentials(ileti), *env_base_urls(ileti)])
+    _sub_help(p, (("0", N_("the groups were listed")),
+                  ("2", N_("credentials missing or refused, the platform unreachable, or a bad command"))),
+              [env_home(), *env_credentials(ileti), *env_base_urls(ileti)])
 
-    p = sub.add_parser("credentials", help="store, test or delete a provider's credentials")
+    p = sub.add_parser("credentials", help=_("store, test or delete a provider's credentials"))
     _add_lang(p)
-    p.add_argument("action", choices=("set", "test", "delete"), help="set (prompt or stdin), test or delete")
-    p.add_argument("provider", metavar="P", help=f"one of: {', '.join(PROVIDERS)}")
+    p.add_argument("action", choices=("set", "test", "delete"),
+                   help=_("set (prompt or stdin), test or delete"))
+    p.add_argument("provider", metavar="P",
+                   help=_("one of: {providers}").format(providers=", ".join(PROVIDERS)))
     p.add_argument(
-        "--profile", default="default", metavar="NAME", help="credentials profile (default: default)"
+        "--profile", default="default", metavar="NAME", help=_profile_help()
     )
-    _sub_help(p, (("0", "done"), ("1", "the connection test could not reach the provider"),
-                  ("2", "credentials missing or refused, the keyring unusable, or a bad command")),
-              [ENV_HOME, *env_credentials(), *env_base_urls(),
-               ("PYTHON_KEYRING_BACKEND", "the keyring backend to use (keyring's own setting)")])
+    _sub_help(p, (("0", N_("done")), ("1", N_("the connection test could not reach the provider")),
+                  ("2", N_("credentials missing or refused, the keyring unusable, or a bad command"))),
+              [env_home(), *env_credentials(), *env_base_urls(),
+               ("PYTHON_KEYRING_BACKEND", _("the keyring backend to use (keyring's own setting)"))])
     return parser
 
 
@@ -357,7 +403,8 @@ def parse_assignments(
     for item in items:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
-            raise UsageError(f"{what} '{item}' is not of the form {shape}.")
+            raise UsageError(_("{option} '{item}' is not of the form {shape}.").format(
+                option=what, item=item, shape=shape))
         out[name.strip()] = value
     return out
 
@@ -397,15 +444,15 @@ def demo_session() -> Iterator[Any]:
     """A running ``core.demo.DemoSession``; UsageError when the sandbox is not available."""
     session_class = _lazy("core.demo", "DemoSession")
     if session_class is None:
-        raise UsageError("The demo mode is not available in this build.")
+        raise UsageError(_("The demo mode is not available in this build."))
     with session_class() as session:
         yield session
 
 
 def _kind(spec: FieldSpec) -> str:
-    kind = str(spec.kind)
+    kind = spec.kind_text()
     if spec.choices:
-        kind += f" ({', '.join(spec.choices)})"
+        kind = _("{kind} ({choices})").format(kind=kind, choices=", ".join(spec.choices))
     return kind
 
 
@@ -440,48 +487,50 @@ def provider_text(provider: Provider) -> str:
         for f in specs:
             notes = []
             if f.required:
-                notes.append("required")
+                notes.append(_("required"))
             if f.max_length:
-                notes.append(f"max {f.max_length} characters")
+                notes.append(ngettext("max {n} character", "max {n} characters", f.max_length).format(
+                    n=number(f.max_length)))
             if f.default:
-                notes.append(f"default {f.default}")
-            rows.append([f.id, f.label, _kind(f), ", ".join(notes)])
+                notes.append(_("default {value}").format(value=f.default))
+            rows.append([f.id, f.label_text(), _kind(f), ", ".join(notes)])
         return rows
 
-    lines.append("  Fields:")
+    lines.append("  " + _("Fields:"))
     lines += _table(field_rows(provider.contact_fields()))
     if provider.field_hint():
         lines.append(f"    {provider.field_hint()}")
     if provider.option_fields():
-        lines.append("  Options (one value for every row):")
+        lines.append("  " + _("Options (one value for every row):"))
         lines += _table(field_rows(provider.option_fields()))
-    lines.append("  Credentials:")
+    lines.append("  " + _("Credentials:"))
     cred_rows = []
     for c in provider.credential_fields:
-        what = "secret (keyring)" if c.secret else "setting"
+        what = _("secret (keyring)") if c.secret else pgettext("credential kind", "setting")
         extra = []
         if c.choices:
-            extra.append("one of " + ", ".join(c.choices))
+            extra.append(_("one of {choices}").format(choices=", ".join(c.choices)))
         if c.default:
-            extra.append(f"default {c.default}")
-        cred_rows.append([c.id, c.label, what, c.env_var(provider.name), "; ".join(extra)])
+            extra.append(_("default {value}").format(value=c.default))
+        cred_rows.append([c.id, c.label_text(), what, c.env_var(provider.name), "; ".join(extra)])
     lines += _table(cred_rows)
-    check = "yes" if provider.has_credential_check else "no (the provider offers none)"
-    lines.append(f"  Connection test: {check}")
-    lines.append(
-        f"  Contacts per request: {provider.batch_size}; default phone country: {provider.default_region}"
-    )
-    lines.append(
-        f"  Base URL: {provider.default_base_url({})} (override: --base-url or {base_url_env(provider)})"
-    )
+    if provider.has_credential_check:
+        lines.append("  " + _("Connection test: yes"))
+    else:
+        lines.append("  " + _("Connection test: no (the provider offers none)"))
+    lines.append("  " + _("Contacts per request: {count}; default phone country: {country}").format(
+        count=number(provider.batch_size), country=provider.default_region))
+    lines.append("  " + _("Base URL: {url} (override: {option} or {variable})").format(
+        url=provider.default_base_url({}), option="--base-url", variable=base_url_env(provider)))
     return "\n".join(lines)
 
 
 def describe_result(provider: Provider, result: RowResult) -> str:
     """The readable outcome line of one contact, e.g. ``added: Octopush added the contact.``"""
+    # the outcome word is the report's status value (machine-readable, never translated)
     line = f"{result.outcome}: {result.message or result.raw_text or result.code}"
     if result.contact_id:
-        line += f" (id {result.contact_id})"
+        line += " " + _("(id {id})").format(id=result.contact_id)
     return line
 
 
@@ -514,18 +563,20 @@ def cmd_add(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     values = parse_assignments(args.set)
     if not values:
         raise UsageError(
-            f"Give the contact with --set FIELD=VALUE (see '{PROG} providers' for {provider.name})."
+            _("Give the contact with {option} (see '{command}' for {provider}).").format(
+                option="--set FIELD=VALUE", command=f"{PROG} providers", provider=provider.name)
         )
     check = build_contact(
         provider, values, key=1, default_region=_default_region(provider, args.profile, args.default_region)
     )
     if not check.ok or check.contact is None:
         run_record(args).set_counts({Outcome.INVALID: 1})
-        reasons = " ".join(p.message for p in check.problems) or "The contact is not valid."
+        reasons = " ".join(p.message for p in check.problems) or _("The contact is not valid.")
         absent = [p.field for p in check.problems if p.field and p.field not in values]
         if absent:
-            reasons += " Give it with " + " ".join(f"--set {f}=VALUE" for f in absent) + "."
-        raise UsageError(f"Nothing was sent. {reasons}")
+            reasons += " " + _("Give it with {options}.").format(
+                options=" ".join(f"--set {f}=VALUE" for f in absent))
+        raise UsageError(_("Nothing was sent. {reasons}").format(reasons=reasons))
 
     def send(creds: Mapping[str, str], base_url: str) -> int:
         assert check.contact is not None
@@ -555,7 +606,7 @@ def cmd_add(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
 def cmd_upload(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     run_upload = _lazy("core.upload", "run_upload")
     if run_upload is None:
-        stderr.write("The upload command is not available in this build yet.\n")
+        stderr.write(_("The upload command is not available in this build yet.") + "\n")
         return EXIT_USAGE
     return int(run_upload(args, stdout, stderr))
 
@@ -563,7 +614,7 @@ def cmd_upload(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> in
 def cmd_credentials(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     run = _lazy("core.credentials_cmd", "run")
     if run is None:
-        stderr.write("The credentials command is not available in this build yet.\n")
+        stderr.write(_("The credentials command is not available in this build yet.") + "\n")
         return EXIT_USAGE
     return int(run(args, stdout, stderr))
 
@@ -584,7 +635,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, IO[str], IO[str]], int]] = {
 
 
 def _one_line(text: str) -> str:
-    return " ".join(str(text).split()) or "Something went wrong."
+    return one_line(text) or _("Something went wrong.")
 
 
 def wants_json(argv: Sequence[str]) -> bool:
@@ -695,7 +746,8 @@ def _run(argv: list[str], out: IO[str], err: IO[str], record: RunRecord) -> int:
             raise UsageError(unrecognized_sentence(parser, args, extras))
         args.record = record
         if not args.command:
-            raise UsageError(f"Give a command: {', '.join(COMMANDS)}. Run '{PROG} --help' for help.")
+            raise UsageError(_("Give a command: {commands}. Run '{help}' for help.").format(
+                commands=", ".join(COMMANDS), help=f"{PROG} --help"))
         try:
             from core.logsetup import setup_logging
 
@@ -717,7 +769,7 @@ def _run(argv: list[str], out: IO[str], err: IO[str], record: RunRecord) -> int:
             pass
         return EXIT_OK
     except (KeyboardInterrupt, JobInterrupted):
-        err.write("Interrupted.\n")
+        err.write(_("Interrupted.") + "\n")
         return EXIT_INTERRUPTED
     except Exception as exc:
         log.exception("unexpected error")

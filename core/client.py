@@ -30,6 +30,7 @@ import httpx
 from core import __version__, messages
 from core.answers import MAX_BODY_BYTES, clean_parsed, mask_body, mask_secrets
 from core.errors import CredentialsRefused, NetworkProblem, UsageError
+from core.i18n import _, number
 from core.model import (
     CheckResult,
     Contact,
@@ -101,11 +102,13 @@ def wait_text(seconds: float) -> tuple[str, str]:
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     if hours:
-        span = f"{hours} h {minutes} min"
+        span = _("{hours} h {minutes} min").format(hours=number(hours), minutes=number(minutes))
+    elif minutes and secs:
+        span = _("{minutes} min {seconds} s").format(minutes=number(minutes), seconds=number(secs))
     elif minutes:
-        span = f"{minutes} min {secs} s" if secs else f"{minutes} min"
+        span = _("{minutes} min").format(minutes=number(minutes))
     else:
-        span = f"{secs} s"
+        span = _("{seconds} s").format(seconds=number(secs))
     now = dt.datetime.now().astimezone()
     until = now + dt.timedelta(seconds=seconds)
     when = until.strftime("%H:%M:%S" if seconds < 3600 else "%H:%M")
@@ -117,18 +120,19 @@ def wait_text(seconds: float) -> tuple[str, str]:
 def final_reason(provider_title: str, code: str, message: str, attempts: int) -> str:
     """Why a row failed after its last attempt, in words that promise no further attempt."""
     if code == "429":
-        return messages.describe("network", "http_429_final", provider=provider_title, attempts=str(attempts))
+        return messages.describe("network", "http_429_final", provider=provider_title,
+                                 attempts=number(attempts))
     if code[:1] == "5" and len(code) == 3:
         return messages.describe("network", "http_5xx_final", provider=provider_title, status=code,
-                                 attempts=str(attempts))
-    return messages.describe("network", "gave_up", provider=provider_title, attempts=str(attempts),
+                                 attempts=number(attempts))
+    return messages.describe("network", "gave_up", provider=provider_title, attempts=number(attempts),
                              reason=message)
 
 
 def deadline_problem(provider_title: str, host: str, seconds: float) -> NetworkProblem:
     """The NetworkProblem of a request that took longer than its overall deadline (kind ``timeout``)."""
     return NetworkProblem(
-        messages.describe("network", "deadline", provider=provider_title, host=host, seconds=f"{seconds:g}"),
+        messages.describe("network", "deadline", provider=provider_title, host=host, seconds=number(seconds)),
         kind="timeout",
     )
 
@@ -250,7 +254,8 @@ def check_base_url(url: str) -> str:
     except (httpx.InvalidURL, TypeError):
         parsed = None
     if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
-        raise UsageError(f"The base URL '{value}' is not valid: it must start with http:// or https://.")
+        raise UsageError(_("The base URL '{url}' is not valid: it must start with {http} or {https}.").format(
+            url=value, http="http://", https="https://"))
     return value.rstrip("/")
 
 
@@ -308,7 +313,7 @@ def _classify(exc: BaseException) -> str:
 def _safe_text(text: str, secrets: Sequence[str]) -> str:
     """An error text with query strings and secrets removed (a URL may carry Netcore's key)."""
     text = mask_secrets(_QUERY.sub("?…", text), secrets)
-    return text.strip().rstrip(".") or "no details"
+    return text.strip().rstrip(".") or _("no details")
 
 
 def translate_http_error(
@@ -437,7 +442,8 @@ class ProviderClient:
             )
             if parsed.kind is ResponseKind.AUTH:
                 raise CredentialsRefused(
-                    parsed.message or f"{self.provider.title} refused the credentials.",
+                    parsed.message
+                    or _("{provider} refused the credentials.").format(provider=self.provider.title),
                     code=parsed.code,
                     raw_text=parsed.raw_text,
                 )
@@ -499,7 +505,7 @@ class ProviderClient:
                 else RowResult(
                     key=c.key,
                     outcome=Outcome.FAILED,
-                    message=messages.describe(self.provider.name, "failed", "no answer for this contact"),
+                    message=messages.describe(self.provider.name, "failed", _("no answer for this contact")),
                 )
             )
             out.append(result)
@@ -515,9 +521,8 @@ class ProviderClient:
         if request is None:
             sentence = messages.text(self.provider.name, "no_check")
             if not messages.known(self.provider.name, "no_check"):
-                sentence = (
-                    f"{self.provider.title} offers no way to test the credentials without adding a contact."
-                )
+                sentence = _("{provider} offers no way to test the credentials without adding a "
+                             "contact.").format(provider=self.provider.title)
             return CheckResult(ok=False, available=False, message=sentence)
         attempts = min(self.max_attempts, 3)
         for attempt in range(1, attempts + 1):

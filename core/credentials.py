@@ -33,6 +33,7 @@ from typing import Protocol
 from core import logsetup
 from core import settings as settings_mod
 from core.errors import KeyringUnavailable, MissingCredentials, UsageError
+from core.i18n import _, ngettext, number
 from core.model import CredentialSpec
 from core.providers import Provider, get_provider
 
@@ -86,12 +87,12 @@ class MemoryStore:
 
 
 def keyring_advice() -> str:
-    """What to install for a keyring backend on this operating system (a sentence fragment)."""
+    """What to do for a keyring backend on this operating system (a sentence)."""
     if sys.platform == "darwin":
-        return "allow access to the macOS Keychain"
+        return _("Allow access to the macOS Keychain.")
     if sys.platform.startswith("win"):
-        return "make sure Windows Credential Manager is available"
-    return "install and unlock gnome-keyring or KWallet (a Secret Service) in your desktop session"
+        return _("Make sure Windows Credential Manager is available.")
+    return _("Install and unlock gnome-keyring or KWallet (a Secret Service) in your desktop session.")
 
 
 def _unavailable_message(exc: BaseException) -> str:
@@ -99,13 +100,15 @@ def _unavailable_message(exc: BaseException) -> str:
 
     name = type(exc).__name__
     if isinstance(exc, KeyringLocked) or name in ("LockedException", "PromptDismissedException"):
-        return (
+        return _(
             "The keyring is locked or its unlock prompt was dismissed, so the credentials cannot be "
             "read or stored: unlock your login keyring and try again."
         )
     if isinstance(exc, NoKeyringError):
-        return f"No working keyring was found, so credentials cannot be kept safely: {keyring_advice()}."
-    return f"The keyring could not be used, so credentials cannot be kept safely: {keyring_advice()}."
+        return _("No working keyring was found, so credentials cannot be kept safely. {advice}").format(
+            advice=keyring_advice())
+    return _("The keyring could not be used, so credentials cannot be kept safely. {advice}").format(
+        advice=keyring_advice())
 
 
 _BACKEND_MODULES = ("keyring", "secretstorage", "jeepney", "dbus", "gi", "win32", "pywintypes", "keyrings")
@@ -203,8 +206,8 @@ def check_profile(profile: str | None) -> str:
     name = (profile or DEFAULT_PROFILE).strip()
     if not _PROFILE_RE.match(name):
         raise UsageError(
-            f"'{profile}' cannot be a profile name: "
-            "use up to 64 characters without ':' or control characters."
+            _("'{profile}' cannot be a profile name: use up to {count} characters without ':' or control "
+              "characters.").format(profile=profile, count=number(64))
         )
     return name
 
@@ -223,10 +226,15 @@ def _shell_word(word: str) -> str:
     return word if re.fullmatch(r"[\w.@+-]+", word) else "'" + word.replace("'", "'\\''") + "'"
 
 
-def _join(items: list[str]) -> str:
+def join_words(items: list[str]) -> str:
+    """``a, b and c`` in the current language."""
     if len(items) <= 1:
         return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+    return _("{items} and {last}").format(items=", ".join(items[:-1]), last=items[-1])
+
+
+_FROM_SETTINGS = "settings"
+_FROM_FORM = "form"
 
 
 def _normalise(spec: CredentialSpec, provider: Provider, value: str, source: str) -> str:
@@ -234,10 +242,15 @@ def _normalise(spec: CredentialSpec, provider: Provider, value: str, source: str
     if spec.choices:
         lowered = value.lower()
         if lowered not in spec.choices:
-            raise UsageError(
-                f"{provider.title} {spec.label} '{value}' from {source} "
-                f"is not one of: {', '.join(spec.choices)}."
-            )
+            if source == _FROM_SETTINGS:
+                sentence = _("{provider} {credential} '{value}' in the settings file is not one of: "
+                             "{choices}.")
+            elif source == _FROM_FORM:
+                sentence = _("{provider} {credential} '{value}' is not one of: {choices}.")
+            else:
+                sentence = _("{provider} {credential} '{value}' from {variable} is not one of: {choices}.")
+            raise UsageError(sentence.format(provider=provider.title, credential=spec.label_text(),
+                                             value=value, variable=source, choices=", ".join(spec.choices)))
         return lowered
     return value
 
@@ -280,7 +293,7 @@ def load_credentials(
                 stored_settings = settings_mod.load().profile_values(prov.name, profile)
             found = stored_settings.get(spec.id)
             if found:
-                found = _normalise(spec, prov, found, "the settings file")
+                found = _normalise(spec, prov, found, _FROM_SETTINGS)
         if found:
             values[spec.id] = found
         elif spec.default is not None:
@@ -293,16 +306,20 @@ def load_credentials(
             logsetup.register_secret(values[spec.id])
 
     if missing:
-        env_vars = _join([s.env_var(prov.name) for s in missing])
+        env_vars = join_words([s.env_var(prov.name) for s in missing])
         if keyring_error is not None and any(s.secret for s in missing):
             raise KeyringUnavailable(
-                f"{str(keyring_error).rstrip('.')} — or give the {prov.title} credentials in {env_vars}."
+                _("{problem} Or give the {provider} credentials in {variables}.").format(
+                    problem=str(keyring_error), provider=prov.title, variables=env_vars)
             )
-        labels = _join([s.label for s in missing])
-        verb = "is" if len(missing) == 1 else "are"
+        labels = join_words([s.label_text() for s in missing])
         raise MissingCredentials(
-            f"No {labels} {verb} stored for {prov.title} (profile '{profile}'): "
-            f"run `{set_command(prov.name, profile)}` or set {env_vars}."
+            ngettext("No {credentials} is stored for {provider} (profile '{profile}'): run `{command}` or "
+                     "set {variables}.",
+                     "No {credentials} are stored for {provider} (profile '{profile}'): run `{command}` or "
+                     "set {variables}.", len(missing)).format(
+                credentials=labels, provider=prov.title, profile=profile,
+                command=set_command(prov.name, profile), variables=env_vars)
         )
     return values
 
@@ -325,7 +342,8 @@ def save_credentials(
     unknown = sorted(set(values) - set(specs))
     if unknown:
         raise UsageError(
-            f"{prov.title} has no credential {_join(unknown)}; it has: {', '.join(specs)}."
+            _("{provider} has no credential {unknown}; it has: {known}.").format(
+                provider=prov.title, unknown=join_words(unknown), known=", ".join(specs))
         )
     secrets: dict[str, str | None] = {}
     plain: dict[str, str | None] = {}
@@ -333,7 +351,7 @@ def save_credentials(
         spec = specs[key]
         cleaned = value.strip() if value else ""
         if cleaned and not spec.secret:
-            cleaned = _normalise(spec, prov, cleaned, "the form")
+            cleaned = _normalise(spec, prov, cleaned, _FROM_FORM)
         (secrets if spec.secret else plain)[key] = cleaned
     for value in secrets.values():
         logsetup.register_secret(value)

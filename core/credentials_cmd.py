@@ -27,7 +27,8 @@ from typing import IO
 
 from core import credentials as creds_mod
 from core import settings as settings_mod
-from core.errors import MissingCredentials, UploaderError, UsageError
+from core.errors import MissingCredentials, UploaderError, UsageError, one_line
+from core.i18n import _, ngettext
 from core.model import CredentialSpec
 from core.providers import Provider, get_provider
 
@@ -56,9 +57,10 @@ def run(
             return _test(provider, profile, args, stdout, stderr, env)
         if action == "delete":
             return _delete(provider, profile, stdout, env)
-        raise UsageError(f"Unknown credentials action '{action}': use set, test or delete.")
+        raise UsageError(_("Unknown credentials action '{action}': use {actions}.").format(
+            action=action, actions="set, test, delete"))
     except UploaderError as exc:
-        stderr.write(" ".join(str(exc).split()) + "\n")
+        stderr.write(one_line(exc) + "\n")
         return exc.exit_status
 
 
@@ -74,13 +76,19 @@ def _ask(
     if not interactive:
         line = stdin.readline()
         return line.rstrip("\r\n").strip()
+    label = spec.label_text()
     if spec.secret:
-        hint = " (leave empty to keep the stored one)" if current else ""
+        if current:
+            prompt = _("{credential} (leave empty to keep the stored one): ").format(credential=label)
+        else:
+            prompt = _("{credential}: ").format(credential=label)
         # getpass reads from the terminal without echo and writes the prompt there, not to stdout
-        return getpass.getpass(f"{spec.label}{hint}: ").strip()
+        return getpass.getpass(prompt).strip()
+    # the choices and the current value are wire values, shown as they are
     shown = f" [{current}]" if current else ""
     choices = f" ({', '.join(spec.choices)})" if spec.choices else ""
-    stdout.write(f"{spec.label}{choices}{shown}: ")
+    stdout.write(_("{credential}{choices}{current}: ").format(credential=label, choices=choices,
+                                                              current=shown))
     stdout.flush()
     return stdin.readline().rstrip("\r\n").strip()
 
@@ -96,7 +104,8 @@ def _set(
     interactive = _isatty(stdin)
     plain, store = _stored(provider, profile)
     if interactive:
-        stdout.write(f"{provider.title} credentials for profile '{profile}'.\n")
+        stdout.write(_("{provider} credentials for profile '{profile}'.").format(
+            provider=provider.title, profile=profile) + "\n")
     values: dict[str, str] = {}
     missing: list[CredentialSpec] = []
     for spec in provider.credential_fields:
@@ -117,22 +126,20 @@ def _set(
             else:
                 missing.append(spec)
     if missing:
-        names = " and ".join(s.label for s in missing)
-        raise MissingCredentials(
-            f"Nothing was saved: {provider.title} needs {names} for profile '{profile}'"
-            + (
-                ""
-                if interactive
-                else " (one line per credential on standard input, in the order "
-                + ", ".join(s.id for s in provider.credential_fields)
-                + ")"
-            )
-            + "."
-        )
+        names = creds_mod.join_words([s.label_text() for s in missing])
+        if interactive:
+            sentence = _("Nothing was saved: {provider} needs {credentials} for profile '{profile}'.")
+        else:
+            sentence = _("Nothing was saved: {provider} needs {credentials} for profile '{profile}' (one "
+                         "line per credential on standard input, in the order {order}).")
+        raise MissingCredentials(sentence.format(
+            provider=provider.title, credentials=names, profile=profile,
+            order=", ".join(s.id for s in provider.credential_fields)))
     creds_mod.save_credentials(provider, profile, values, store=store)
     stdout.write(
-        f"Saved the {provider.title} credentials of profile '{profile}': secrets in the keyring, "
-        f"settings in {settings_mod.settings_path()}.\n"
+        _("Saved the {provider} credentials of profile '{profile}': secrets in the keyring, settings in "
+          "{path}.").format(provider=provider.title, profile=profile, path=settings_mod.settings_path())
+        + "\n"
     )
     _warn_overrides(provider, stderr, env)
     return EXIT_OK
@@ -153,8 +160,9 @@ def _warn_overrides(provider: Provider, stream: IO[str], env: Mapping[str, str])
     ]
     if names:
         stream.write(
-            f"Note: {', '.join(names)} {'is' if len(names) == 1 else 'are'} set and "
-            "override what is stored.\n"
+            ngettext("Note: {variables} is set and overrides what is stored.",
+                     "Note: {variables} are set and override what is stored.", len(names)).format(
+                variables=", ".join(names)) + "\n"
         )
 
 
@@ -165,7 +173,8 @@ def no_check_sentence(provider: Provider) -> str:
 
     if messages.known(provider.name, "no_check"):
         return messages.text(provider.name, "no_check")
-    return f"{provider.title} offers no way to test the credentials without adding a contact."
+    return _("{provider} offers no way to test the credentials without adding a contact.").format(
+        provider=provider.title)
 
 
 def _base_url(
@@ -191,11 +200,11 @@ def _test(
         try:
             creds_mod.load_credentials(provider, profile, environ=env)
         except UploaderError as exc:
-            stdout.write(" ".join(str(exc).split()) + "\n")
+            stdout.write(one_line(exc) + "\n")
         else:
             stdout.write(
-                f"Credentials for profile '{profile}' are stored; they are used with the first "
-                "contact you add.\n"
+                _("Credentials for profile '{profile}' are stored; they are used with the first contact you "
+                  "add.").format(profile=profile) + "\n"
             )
         return EXIT_OK
 
@@ -203,7 +212,7 @@ def _test(
         try:  # core.demo is the sandbox's front door; a build without it has no demo mode
             demo = importlib.import_module("core.demo")
         except ImportError:
-            raise UsageError("The demo mode is not available in this build.") from None
+            raise UsageError(_("The demo mode is not available in this build.")) from None
         with demo.DemoSession() as session:
             return _run_check(
                 provider,
@@ -236,7 +245,7 @@ def _run_check(
     if not result.available:
         stdout.write(f"{result.message}\n")
         return EXIT_OK
-    stderr.write(" ".join(result.message.split()) + "\n")
+    stderr.write(one_line(result.message) + "\n")
     return EXIT_CREDENTIALS
 
 
@@ -244,8 +253,8 @@ def _run_check(
 def _delete(provider: Provider, profile: str, stdout: IO[str], env: Mapping[str, str]) -> int:
     creds_mod.delete_credentials(provider, profile)
     stdout.write(
-        f"Deleted the {provider.title} credentials of profile '{profile}' from the keyring and "
-        "the settings file.\n"
+        _("Deleted the {provider} credentials of profile '{profile}' from the keyring and the settings "
+          "file.").format(provider=provider.title, profile=profile) + "\n"
     )
     _warn_overrides(provider, stdout, env)
     return EXIT_OK

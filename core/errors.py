@@ -22,6 +22,16 @@ only these types::
 
 from __future__ import annotations
 
+import re
+
+_BREAKS = re.compile(r"[ \t\r\n\f\v]+")
+
+
+def one_line(text: object) -> str:
+    """``text`` on one line: runs of ASCII spaces, tabs and line breaks become one space. The no-break
+    spaces some languages write inside numbers (French 1 196, U+202F) and before ":" are kept."""
+    return _BREAKS.sub(" ", str(text)).strip()
+
 
 class UploaderError(Exception):
     """Base of every error the core raises on purpose; ``str()`` is one readable sentence."""

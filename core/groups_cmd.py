@@ -17,7 +17,8 @@ from collections.abc import Mapping
 from typing import IO
 
 from core import messages
-from core.errors import UploaderError, UsageError
+from core.errors import UploaderError, UsageError, one_line
+from core.i18n import _, number, pgettext
 from core.providers import get_provider
 from core.providers.iletimerkezi import Group, IletiMerkezi
 
@@ -57,7 +58,7 @@ def fetch_groups(creds: Mapping[str, str], base_url: str, *, timeout: float = 15
 
 def group_label(group: Group) -> str:
     """How a picker or the text listing shows a group: indented under its parent, with its count."""
-    count = "?" if group.count is None else str(group.count)
+    count = "?" if group.count is None else number(group.count)
     return f"{'    ' * group.depth}{group.name}  ({count})"
 
 
@@ -67,8 +68,8 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         provider = get_provider(args.provider)
         if provider.name != "iletimerkezi":
             raise UsageError(
-                f"{provider.title} has no contact groups to list; only iletimerkezi has "
-                "(Octopush lists and tags are given by name)."
+                _("{provider} has no contact groups to list; only {groups_provider} has (Octopush lists and "
+                  "tags are given by name).").format(provider=provider.title, groups_provider="iletimerkezi")
             )
         if getattr(args, "demo", False):
             from core.cli import demo_session
@@ -83,7 +84,7 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
             creds = load_credentials(provider, profile)
             groups = fetch_groups(creds, base_url_for(provider, creds, getattr(args, "base_url", None)))
     except UploaderError as exc:
-        stderr.write(" ".join(str(exc).split()) + "\n")
+        stderr.write(one_line(exc) + "\n")
         return EXIT_NOTHING
     if getattr(args, "json", False):
         json.dump([g.to_json() for g in groups], stdout, ensure_ascii=False, indent=2)
@@ -92,8 +93,9 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     if not groups:
         stdout.write(messages.text("iletimerkezi", "groups_none") + "\n")
         return EXIT_OK
-    rows = [("ID", "NAME", "CONTACTS")] + [
-        (g.id, f"{'  ' * g.depth}{g.name}", "?" if g.count is None else str(g.count)) for g in groups
+    rows = [(pgettext("groups column", "ID"), pgettext("groups column", "NAME"),
+             pgettext("groups column", "CONTACTS"))] + [
+        (g.id, f"{'  ' * g.depth}{g.name}", "?" if g.count is None else number(g.count)) for g in groups
     ]
     widths = [max(len(r[i]) for r in rows) for i in range(2)]
     for group_id, name, count in rows:

@@ -26,7 +26,7 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from core import messages
+from core import i18n, messages
 from core.errors import ConfigError, JobBusy
 from core.paths import state_dir
 
@@ -45,11 +45,14 @@ def job_key(fingerprint: str, provider: str, profile: str, mapping: Any) -> str:
 
 
 def _clock(started: float) -> str:
-    """``14:02`` today, ``2026-12-01 14:02`` another day (local time: the user's clock)."""
-    when = time.localtime(started)
-    if time.strftime("%Y-%m-%d", when) == time.strftime("%Y-%m-%d"):
-        return time.strftime("%H:%M", when)
-    return time.strftime("%Y-%m-%d %H:%M", when)
+    """``14:02`` today, the date and time another day, as the language writes them (local time: the
+    user's clock)."""
+    from datetime import datetime
+
+    when = datetime.fromtimestamp(started)
+    if when.date() == datetime.now().date():
+        return i18n.clock(when)
+    return i18n.date_time(when)
 
 
 class JobLock:

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, quote_plus
 
+from core.i18n import _
 from core.model import MASK
 from core.paths import state_dir
 
@@ -163,7 +164,7 @@ class QuietFileHandler(logging.handlers.RotatingFileHandler):
             return
         self.failed = True
         exc = sys.exc_info()[1]
-        reason = str(getattr(exc, "strerror", None) or exc or "unknown error").rstrip(".")
+        reason = str(getattr(exc, "strerror", None) or exc or _("unknown error")).rstrip(".")
         try:
             from core import messages
 

@@ -30,6 +30,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from core.errors import UsageError
+from core.i18n import N_, _, ngettext, number
 from core.model import FieldKind
 from core.providers.base import Provider
 from core.resources import resource_path
@@ -107,7 +108,8 @@ def _letter_index(text: str) -> int | None:
 # ---------------------------------------------------------------------------------------------- aliases
 
 
-LANGUAGES = {"en": "English", "tr": "Turkish", "fr": "French", "es": "Spanish"}
+# the languages of the aliases, named in the reasons beside suggestions (English, marked N_: shown with _())
+LANGUAGES = {"en": N_("English"), "tr": N_("Turkish"), "fr": N_("French"), "es": N_("Spanish")}
 
 
 @dataclass(frozen=True)
@@ -313,9 +315,9 @@ class PassedOver:
     concept: str = ""  # what its header says it holds, for ``second``
 
 
-_CONCEPT_WORDS = {
-    "full_name": "a full name", "first_name": "a first name", "last_name": "a last name",
-    "phone": "a landline number", "mobile": "a mobile number", "email": "an e-mail address",
+_CONCEPT_WORDS = {  # English, marked N_: shown with _()
+    "full_name": N_("a full name"), "first_name": N_("a first name"), "last_name": N_("a last name"),
+    "phone": N_("a landline number"), "mobile": N_("a mobile number"), "email": N_("an e-mail address"),
 }
 
 
@@ -344,56 +346,79 @@ class Suggestion:
 
     @property
     def reason(self) -> str:
-        """One English sentence: why this column was suggested for this field (a header longer than
-        :data:`REASON_HEADER` characters is cut short with "…")."""
-        header, matched = _short(self.header), self.matched
-        language = LANGUAGES.get(self.language, "")
-        alias = f"{language} alias '{matched}'" if language else f"alias '{matched}'"
+        """One sentence in the current language: why this column was suggested for this field (a header
+        longer than :data:`REASON_HEADER` characters is cut short with "…")."""
+        header, matched, field = _short(self.header), self.matched, self.field
+        language = _(LANGUAGES[self.language]) if self.language in LANGUAGES else ""
         if self.basis == "field":
-            text = f"matched header '{header}' (the field's own name '{matched}')"
+            text = _("matched header '{header}' (the field's own name '{matched}')")
         elif self.basis == "same":
-            text = (f"matched header '{header}' ({language} alias)" if language
-                    else f"matched header '{header}' (alias '{matched}')")
+            text = (_("matched header '{header}' ({language} alias)") if language
+                    else _("matched header '{header}' (alias '{matched}')"))
         elif self.basis == "similar":
-            text = f"header '{header}' is a near spelling of the {alias}"
+            text = (_("header '{header}' is a near spelling of the {language} alias '{matched}'") if language
+                    else _("header '{header}' is a near spelling of the alias '{matched}'"))
         elif self.basis == "typed":
-            text = f"header '{header}' holds phone numbers that '{matched}' marks as mobile"
+            text = _("header '{header}' holds phone numbers that '{matched}' marks as mobile")
         elif self.basis == "valued":
-            text = f"column '{header}' holds mobile numbers (by their values)"
+            text = _("column '{header}' holds mobile numbers (by their values)")
         elif self.basis == "contains":
-            text = f"header '{header}' contains the {alias}"
+            text = (_("header '{header}' contains the {language} alias '{matched}'") if language
+                    else _("header '{header}' contains the alias '{matched}'"))
         elif self.basis == "content":
-            holds = {"email": "an e-mail address", "phone": "a phone number"}.get(matched, "a person's name")
-            text = f"column '{header}' has no name, and every value in it is {holds}"
+            if matched == "email":
+                text = _("column '{header}' has no name, and every value in it is an e-mail address")
+            elif matched == "phone":
+                text = _("column '{header}' has no name, and every value in it is a phone number")
+            else:
+                text = _("column '{header}' has no name, and every value in it is a person's name")
         else:
-            text = (f"column '{header}' sent as the attribute {self.field} because other columns are sent "
-                    "as attributes")
-        whys = {  # (one column, several)
-            "empty": ("because that column is empty", "because those columns are empty"),
-            "landline": ("because a mobile number fits this field better",) * 2,
-            "weaker": ("because its header matches less well", "because their headers match less well"),
-            "later": ("because this one comes first",) * 2,
-            "unlike": ("because its values do not look like that field's",
-                       "because their values do not look like that field's"),
-        }
+            text = _("column '{header}' sent as the attribute {field} because other columns are sent as "
+                     "attributes")
+        text = text.format(header=header, matched=matched, language=language, field=field)
         groups: dict[tuple[str, str], list[str]] = {}
         for passed in self.passed_over:
             key = (passed.why, passed.concept if passed.why == "second" else "")
             groups.setdefault(key, []).append(f"'{_short(passed.header)}'")
-        parts = []
-        for (why, concept), names in groups.items():
-            shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
-            holds = _CONCEPT_WORDS.get(concept, concept.replace("_", " "))
-            one, several = whys.get(why) or (
-                f"because it holds {holds}, a second choice for this field",
-                f"because they hold {holds}, a second choice for this field")
-            parts.append(f"{shown} {one if len(names) == 1 else several}".rstrip())
+        parts = [_passed_over(why, concept, names) for (why, concept), names in groups.items()]
         if parts:
-            text += "; chosen over " + "; over ".join(parts)
+            alternatives = parts[0]
+            for part in parts[1:]:
+                alternatives = _("{alternatives}; over {alternative}").format(
+                    alternatives=alternatives, alternative=part)
+            text = _("{reason}; chosen over {alternatives}").format(reason=text, alternatives=alternatives)
         return text
 
 
 REASON_HEADER = 40  # a header quoted in a reason is cut to this many characters
+
+
+def _passed_over(why: str, concept: str, names: list[str]) -> str:
+    """"'A', 'B' because their headers match less well": the columns a suggestion was chosen over, and why."""
+    n = len(names)
+    if n > 3:
+        shown = ngettext("{columns} and {count} more", "{columns} and {count} more", n - 3).format(
+            columns=", ".join(names[:3]), count=number(n - 3))
+    else:
+        shown = ", ".join(names)
+    if why == "empty":
+        sentence = ngettext("{columns} because that column is empty",
+                            "{columns} because those columns are empty", n)
+    elif why == "landline":
+        sentence = _("{columns} because a mobile number fits this field better")
+    elif why == "weaker":
+        sentence = ngettext("{columns} because its header matches less well",
+                            "{columns} because their headers match less well", n)
+    elif why == "later":
+        sentence = _("{columns} because this one comes first")
+    elif why == "unlike":
+        sentence = ngettext("{columns} because its values do not look like that field's",
+                            "{columns} because their values do not look like that field's", n)
+    else:  # "second"
+        sentence = ngettext("{columns} because it holds {holds}, a second choice for this field",
+                            "{columns} because they hold {holds}, a second choice for this field", n)
+    holds = _(_CONCEPT_WORDS[concept]) if concept in _CONCEPT_WORDS else concept.replace("_", " ")
+    return sentence.format(columns=shown, holds=holds).rstrip()
 
 
 def _short(header: str) -> str:
@@ -738,9 +763,9 @@ def resolve_field(provider: Provider, name: str) -> str:
             return variant
     known = ", ".join(f.id for f in provider.fields())
     hint = provider.field_hint()
-    raise UsageError(
-        f"{provider.title} has no field '{name}'. Known fields: {known}." + (f" {hint}" if hint else "")
-    )
+    sentence = _("{provider} has no field '{name}'. Known fields: {known}.").format(
+        provider=provider.title, name=name, known=known)
+    raise UsageError(f"{sentence} {hint}" if hint else sentence)
 
 
 def _describe_columns(headers: Sequence[str]) -> str:
@@ -762,14 +787,16 @@ def _resolve_column(text: str, headers: Sequence[str]) -> int:
         if len(hits) > 1:
             letters = ", ".join(column_letter(i) for i in hits)
             raise UsageError(
-                f"Several columns are called '{want}' ({letters}); name the column by its letter instead."
+                _("Several columns are called '{name}' ({letters}); name the column by its letter "
+                  "instead.").format(name=want, letters=letters)
             )
     index = _letter_index(want)
     if index is not None and index < len(headers):
         return index
     if want.isdigit() and 1 <= int(want) <= len(headers):
         return int(want) - 1
-    raise UsageError(f"The file has no column '{want}'. Columns: {_describe_columns(headers)}.")
+    raise UsageError(_("The file has no column '{name}'. Columns: {columns}.").format(
+        name=want, columns=_describe_columns(headers)))
 
 
 def parse_map_args(items: Iterable[str], headers: Sequence[str], provider: Provider) -> dict[int, str]:
@@ -784,17 +811,19 @@ def parse_map_args(items: Iterable[str], headers: Sequence[str], provider: Provi
     for item in items:
         column, sep, name = item.rpartition("=")
         if not sep or not column.strip() or not name.strip():
-            raise UsageError(f"--map expects COLUMN=FIELD (for example --map E-posta=email), not '{item}'.")
+            raise UsageError(_("{option} expects {shape} (for example {example}), not '{item}'.").format(
+                option="--map", shape="COLUMN=FIELD", example="--map E-posta=email", item=item))
         index = _resolve_column(column, headers)
         fid = resolve_field(provider, name)
         if index in mapping:
             raise UsageError(
-                f"Column '{headers[index]}' is mapped twice (to {mapping[index]} and {fid}); map it once."
+                _("Column '{column}' is mapped twice (to {field} and {other}); map it once.").format(
+                    column=headers[index], field=mapping[index], other=fid)
             )
         if fid in by_field:
             raise UsageError(
-                f"Two columns are mapped to {fid} ('{headers[by_field[fid]]}' and '{headers[index]}'); "
-                "map only one."
+                _("Two columns are mapped to {field} ('{column}' and '{other}'); map only one.").format(
+                    field=fid, column=headers[by_field[fid]], other=headers[index])
             )
         mapping[index] = fid
         by_field[fid] = index
@@ -807,10 +836,11 @@ def parse_set_args(items: Iterable[str], provider: Provider) -> dict[str, str]:
     for item in items:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
-            raise UsageError(f"--set expects FIELD=VALUE (for example --set list_name=vip), not '{item}'.")
+            raise UsageError(_("{option} expects {shape} (for example {example}), not '{item}'.").format(
+                option="--set", shape="FIELD=VALUE", example="--set list_name=vip", item=item))
         fid = resolve_field(provider, name)
         if fid in out:
-            raise UsageError(f"--set {fid} is given twice; give it once.")
+            raise UsageError(_("{option} is given twice; give it once.").format(option=f"--set {fid}"))
         out[fid] = value
     return out
 

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from core.i18n import _, pgettext
+
 MASK = "••••••"
 
 
@@ -48,10 +50,48 @@ class FieldKind(StrEnum):
     ID_LIST = "id list"
     CHOICE = "choice"
 
+    def text(self) -> str:
+        """The kind as a user reads it, in the current language (the value itself is machine-readable)."""
+        return _KIND_TEXTS[self]()
+
+
+_KIND_TEXTS = {
+    FieldKind.TEXT: lambda: pgettext("field kind", "text"),
+    FieldKind.EMAIL: lambda: pgettext("field kind", "email"),
+    FieldKind.PHONE: lambda: pgettext("field kind", "phone"),
+    FieldKind.INTEGER: lambda: pgettext("field kind", "integer"),
+    FieldKind.BOOLEAN: lambda: pgettext("field kind", "boolean"),
+    FieldKind.ID_LIST: lambda: pgettext("field kind", "id list"),
+    FieldKind.CHOICE: lambda: pgettext("field kind", "choice"),
+}
+
+
+def _choice(value: str, labels: tuple[tuple[str, str], ...]) -> str:
+    for code, label in labels:
+        if code == value:
+            return _(label)
+    return value
+
+
+def _shown(text: str, template: str, values: tuple[tuple[str, str], ...]) -> str:
+    """A label or help text in the current language: ``template`` (a msgid with {fields}) filled with
+    ``values`` when given, else ``text`` translated (an empty text stays empty)."""
+    if template:
+        return _(template).format(**dict(values))
+    return _(text) if text else ""
+
 
 @dataclass(frozen=True)
 class FieldSpec:
-    """One field or option of a provider, named by the provider's own wire name."""
+    """One field or option of a provider, named by the provider's own wire name.
+
+    ``label`` and ``help`` are English (marked ``N_`` where defined): show them with :meth:`label_text` and
+    :meth:`help_text`, which translate them into the current language. A label built around an id (a
+    dynamic field, "Custom field 7") keeps its English in ``label`` and its msgid in ``label_template``
+    (``N_("Custom field {id}")``) with ``label_values`` ((``"id"``, ``"7"``),); a label that is a name from
+    the provider's account (a Netcore attribute) sets ``translate=False``. ``id`` and ``choices`` are wire
+    values and never translated.
+    """
 
     id: str
     label: str
@@ -63,8 +103,32 @@ class FieldSpec:
     default: str | None = None
     help: str = ""
     dynamic: bool = False  # resolved from a pattern (Netcore attribute, custom_field:<id>, attr:<id>)
+    label_template: str = ""
+    label_values: tuple[tuple[str, str], ...] = ()
+    translate: bool = True
+    # (choice, how a list shows it, marked N_): "addsync" → "Check and report duplicates (addsync)"
+    choice_labels: tuple[tuple[str, str], ...] = ()
+
+    def choice_text(self, value: str) -> str:
+        """How a list shows the choice ``value``, in the current language (the value itself when it has
+        no display text); the value is what is stored and sent."""
+        return _choice(value, self.choice_labels)
+
+    def label_text(self) -> str:
+        """The label in the current language."""
+        if not self.translate:
+            return self.label
+        return _shown(self.label, self.label_template, self.label_values)
+
+    def help_text(self) -> str:
+        """The help text in the current language ("" when there is none)."""
+        return _(self.help) if self.help else ""
+
+    def kind_text(self) -> str:
+        return self.kind.text()
 
     def to_json(self) -> dict[str, object]:
+        # machine-readable (``providers --json``): English, whatever the language
         return {
             "id": self.id,
             "label": self.label,
@@ -86,9 +150,15 @@ class DynamicField:
     pattern: str  # readable form, e.g. "custom_field:<id>"
     regex: str  # the full-match regular expression a field id must satisfy
     kind: FieldKind
-    label: str  # readable label, "<id>" standing for the id part
+    label: str  # readable label, "<id>" standing for the id part (English, marked N_)
     example: str
     help: str = ""
+
+    def label_text(self) -> str:
+        return _(self.label)
+
+    def help_text(self) -> str:
+        return _(self.help) if self.help else ""
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -111,11 +181,26 @@ class CredentialSpec:
     """
 
     id: str
-    label: str
+    label: str  # English, marked N_: shown with label_text()
     secret: bool = True
-    choices: tuple[str, ...] = ()
+    choices: tuple[str, ...] = ()  # wire values (Netcore's region "us", "in", "eu"), never translated
     default: str | None = None
-    help: str = ""
+    help: str = ""  # English, marked N_: shown with help_text()
+    # (choice, how a list shows it, marked N_): "in" → "India (in)"
+    choice_labels: tuple[tuple[str, str], ...] = ()
+
+    def choice_text(self, value: str) -> str:
+        """How a list shows the choice ``value``, in the current language (the value itself when it has
+        no display text); the value is what is stored and sent."""
+        return _choice(value, self.choice_labels)
+
+    def label_text(self) -> str:
+        """The label in the current language."""
+        return _(self.label)
+
+    def help_text(self) -> str:
+        """The help text in the current language ("" when there is none)."""
+        return _(self.help) if self.help else ""
 
     def env_var(self, provider: str) -> str:
         return f"CONTACT_UPLOADER_{provider.upper()}_{self.id.upper()}"

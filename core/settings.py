@@ -32,6 +32,7 @@ from typing import Any
 
 from core import messages
 from core.errors import ConfigError
+from core.i18n import _
 from core.paths import state_dir
 
 log = logging.getLogger(__name__)
@@ -105,7 +106,8 @@ class Settings:
         except FileNotFoundError:
             return cls(path=path)
         except OSError as exc:
-            raise ConfigError(f"Cannot read the settings file {path}: {exc.strerror or exc}.") from None
+            raise ConfigError(_("Cannot read the settings file {path}: {reason}.").format(
+                path=path, reason=exc.strerror or exc)) from None
         try:
             # not UTF-8 (UnicodeDecodeError is a ValueError), not JSON, or nested so deep that the
             # parser gives up (RecursionError: "[" repeated 100 000 times)
@@ -145,7 +147,8 @@ class Settings:
                     os.unlink(tmp)
                 raise
         except OSError as exc:
-            raise ConfigError(f"Cannot write the settings file {self.path}: {exc.strerror or exc}.") from None
+            raise ConfigError(_("Cannot write the settings file {path}: {reason}.").format(
+                path=self.path, reason=exc.strerror or exc)) from None
 
     def to_json(self) -> dict[str, Any]:
         return json.loads(json.dumps(self._data))  # type: ignore[no-any-return]

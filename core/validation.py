@@ -642,7 +642,7 @@ def _what(spec: FieldSpec) -> str:
         return _("an e-mail address")
     if spec.kind is FieldKind.PHONE:
         return _("a valid mobile number") if "mobile" in spec.label.lower() else _("a valid phone number")
-    return _("a {label} ({field})").format(label=spec.label, field=spec.id)
+    return _("a {label} ({field})").format(label=spec.label_text(), field=spec.id)
 
 
 def _required_message(provider: Provider, spec: FieldSpec, where: str) -> str:
@@ -651,7 +651,7 @@ def _required_message(provider: Provider, spec: FieldSpec, where: str) -> str:
 
 
 def _label_list(specs: Sequence[FieldSpec]) -> str:
-    labels = [s.label.lower() for s in specs]
+    labels = [s.label_text().lower() for s in specs]
     if len(labels) <= 1:
         return "".join(labels)
     return _("{first} or {last}").format(first=", ".join(labels[:-1]), last=labels[-1])
@@ -736,15 +736,16 @@ def build_contact(
         try:
             value = normalise(spec, raw, region)
         except InvalidValue as exc:
-            problems.append(Problem(key, spec.label, fid, _("{label}: {reason}").format(
-                label=spec.label, reason=exc.message), exc.message))
+            problems.append(Problem(key, spec.label_text(), fid, _("{label}: {reason}").format(
+                label=spec.label_text(), reason=exc.message), exc.message))
             continue
         if value:
             (options if spec.option else fields)[fid] = value
     for spec in provider.contact_fields():
         if spec.required and spec.id not in fields and not any(p.field == spec.id for p in problems):
-            reason = _required_message(provider, spec, _("'{label}' is empty").format(label=spec.label))
-            problems.append(Problem(key, spec.label, spec.id, reason, reason))
+            empty = _("'{label}' is empty").format(label=spec.label_text())
+            reason = _required_message(provider, spec, empty)
+            problems.append(Problem(key, spec.label_text(), spec.id, reason, reason))
     group = _at_least_one(provider)
     if group and not any(fields.get(f) for f in group) and not any(p.field in group for p in problems):
         group_specs = [s for s in (provider.field(f) for f in group) if s is not None]
@@ -900,7 +901,7 @@ class RowChecker:
                     raise UsageError(
                         _("{provider} needs {field} ({label}) for every contact: map a column to it or give "
                           "one value with --set {field}=VALUE.").format(
-                            provider=provider.title, field=spec.id, label=spec.label)
+                            provider=provider.title, field=spec.id, label=spec.label_text())
                     )
             if group and not provided & set(group):
                 raise UsageError(
@@ -984,7 +985,7 @@ class RowChecker:
             if same is not None:
                 fid, first = same
                 ispec = provider.field(fid)
-                label = ispec.label.lower() if ispec else fid
+                label = ispec.label_text().lower() if ispec else fid
                 icol = self.col_of.get(fid)
                 reason = _("same {what} as row {first} (kept row {first}).").format(what=label, first=first)
                 return RowCheck(key, None, [Problem(key, icol.header if icol else "", fid,

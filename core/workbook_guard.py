@@ -33,6 +33,7 @@ from xml.etree import ElementTree
 from xml.parsers import expat
 
 from core.errors import FileProblem
+from core.i18n import N_, _, number
 
 __all__ = [
     "MAX_MEMBER_BYTES",
@@ -60,15 +61,15 @@ MAX_SHEET_CELLS: Final = 25_000_000
 _PIECE: Final = 1024 * 1024
 _SMALL_XML: Final = 8 * MIB  # workbook.xml and its relationships are parsed whole only below this
 
-_DAMAGED = ("{name} is damaged or incomplete (it may have been cut off while copying); "
-            "open it in Excel or LibreOffice and save it again.")
+_DAMAGED = N_("{name} is damaged or incomplete (it may have been cut off while copying); "
+              "open it in Excel or LibreOffice and save it again.")
 
 
 def _too_big(name: str) -> FileProblem:
     return FileProblem(
-        f"{name} cannot be opened safely: once unpacked, a part of it would take more memory than this "
-        "program allows (a workbook like this is damaged or built to exhaust memory); save the data as "
-        "CSV or split it into smaller files."
+        _("{name} cannot be opened safely: once unpacked, a part of it would take more memory than this "
+          "program allows (a workbook like this is damaged or built to exhaust memory); save the data as "
+          "CSV or split it into smaller files.").format(name=name)
     )
 
 
@@ -94,7 +95,7 @@ def check_zip_members(zf: zipfile.ZipFile, name: str) -> None:
                 while member.read(_PIECE):
                     pass
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError):
-            raise FileProblem(_DAMAGED.format(name=name)) from None
+            raise FileProblem(_(_DAMAGED).format(name=name)) from None
 
 
 # ------------------------------------------------------------------------------------------ extent
@@ -333,7 +334,7 @@ def check_sheet_extent(zf: zipfile.ZipFile, name: str, sheet: str | None = None)
         try:
             extents = _ods_extents(zf)
         except _Unreadable:
-            raise FileProblem(_DAMAGED.format(name=name)) from None
+            raise FileProblem(_(_DAMAGED).format(name=name)) from None
     elif "xl/workbook.xml" in names and sheet is not None:
         members = _xlsx_sheet_members(zf)
         member = members.get(sheet)
@@ -344,7 +345,7 @@ def check_sheet_extent(zf: zipfile.ZipFile, name: str, sheet: str | None = None)
         try:
             found = [_xlsx_extent(zf, m) for m in candidates]
         except _Unreadable:
-            raise FileProblem(_DAMAGED.format(name=name)) from None
+            raise FileProblem(_(_DAMAGED).format(name=name)) from None
         extents = {sheet: max(found, key=lambda e: e[0] * e[1], default=(0, 0))}
     else:
         return
@@ -352,7 +353,8 @@ def check_sheet_extent(zf: zipfile.ZipFile, name: str, sheet: str | None = None)
         if rows * cols > MAX_SHEET_CELLS:
             corner = f"{_column_letters(cols)}{rows}"
             raise FileProblem(
-                f"{name}: sheet “{table}” reaches cell {corner} ({rows:,} rows × {cols:,} columns), which "
-                "is far too large to read; in Excel or LibreOffice press Ctrl+End to find the last cell, "
-                "delete the empty rows and columns beyond your data, and save again."
+                _("{name}: sheet “{sheet}” reaches cell {corner} ({rows} rows × {columns} columns), which "
+                  "is far too large to read; in Excel or LibreOffice press Ctrl+End to find the last cell, "
+                  "delete the empty rows and columns beyond your data, and save again.").format(
+                    name=name, sheet=table, corner=corner, rows=number(rows), columns=number(cols))
             )

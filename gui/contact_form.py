@@ -91,7 +91,7 @@ class FieldRow(QWidget):
         self.label.setObjectName("FieldLabel")
         self.label.setTextFormat(Qt.TextFormat.RichText)
         marker = ' <span style="color:#D92D20">*</span>' if spec.required else ""
-        self.label.setText(html.escape(_(spec.label)) + marker)
+        self.label.setText(html.escape(spec.label_text()) + marker)
         self.label.setToolTip(_("Sent as {field}").format(field=spec.id))
         layout.addWidget(self.label)
 
@@ -101,7 +101,7 @@ class FieldRow(QWidget):
             picker.changed.connect(self._changed)
             self.editor = picker
         elif spec.kind is FieldKind.BOOLEAN:
-            box = QCheckBox(_(spec.label))
+            box = QCheckBox(spec.label_text())
             box.setObjectName("FieldCheck")
             box.toggled.connect(self._changed)
             self.label.hide()
@@ -123,7 +123,7 @@ class FieldRow(QWidget):
             edit.textEdited.connect(self._edited)
             edit.editingFinished.connect(self._left)
             self.editor = edit
-        self.editor.setAccessibleName(_(spec.label))
+        self.editor.setAccessibleName(spec.label_text())
         self.label.setBuddy(self.editor)
         layout.addWidget(self.editor)
 
@@ -189,7 +189,7 @@ class FieldRow(QWidget):
         self.validate()
 
     def show_help(self) -> None:
-        text = _(self.spec.help) if self.spec.help else ""
+        text = self.spec.help_text()
         if not text and self.spec.kind is FieldKind.PHONE:
             text = _("Numbers without a country code are read as {country}.").format(
                 country=self.form.region())
@@ -213,7 +213,7 @@ class FieldRow(QWidget):
         text = self.editor.text()
         if not text.strip():
             if self.spec.required and not self.spec.option and (final or self.touched):
-                problem = _("{field} is required.").format(field=_(self.spec.label))
+                problem = _("{field} is required.").format(field=self.spec.label_text())
                 self._hint(problem, "error")
                 return problem
             self.show_help()
@@ -459,7 +459,7 @@ class ContactForm(QWidget):
         )
 
         group = tuple(getattr(provider, "at_least_one_of", ()) or ())
-        labels = [_(spec.label) for spec in (provider.field(f) for f in group) if spec is not None]
+        labels = [spec.label_text() for spec in (provider.field(f) for f in group) if spec is not None]
         needs = ""
         if len(labels) > 1:
             needs = _("{provider} needs at least one of these fields: {fields}.").format(

@@ -111,7 +111,7 @@ class CredentialRow:
 
     def __init__(self, spec: CredentialSpec, provider: Provider) -> None:
         self.spec = spec
-        self.label = QLabel(_(spec.label))
+        self.label = QLabel(spec.label_text())
         self.label.setObjectName("FieldLabel")
         self.reveal: QToolButton | None = None
         self.widget = QWidget()
@@ -144,12 +144,12 @@ class CredentialRow:
             elif "mail" in spec.label.lower():  # the English label: a choice of placeholder, not shown
                 edit.setPlaceholderText("you@example.com")
             self.editor = edit
-        self.editor.setAccessibleName(_(spec.label))
+        self.editor.setAccessibleName(spec.label_text())
         self.label.setBuddy(self.editor)
         row.addWidget(self.editor, 1)
         if self.reveal is not None:
             row.addWidget(self.reveal)
-        help_text = _(spec.help) if spec.help else ""
+        help_text = spec.help_text()
         if spec.choices and all(choice_text(spec.id, c) != c for c in spec.choices):
             help_text = _("The data centre of your account, as the address of your panel shows.")
         env = spec.env_var(provider.name)
@@ -458,7 +458,7 @@ class CredentialsDialog(QDialog):
             return
         creds = self.values()
         used = self.provider.check_fields
-        empty = [_(self.rows[c].spec.label) for c, v in creds.items()
+        empty = [self.rows[c].spec.label_text() for c, v in creds.items()
                  if not v and (used is None or c in used)]
         if empty:
             missing = ", ".join(empty)

@@ -25,6 +25,8 @@ from PySide6.QtGui import (
     QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
+    QFont,
+    QFontMetrics,
     QGuiApplication,
     QKeySequence,
 )
@@ -163,6 +165,15 @@ class MainWindow(QMainWindow):
             item.setToolTip(tip)
             item.setSizeHint(QSize(200, 44))
             self.nav.addItem(item)
+        # wide enough for the longest page name in any language, in the bold of the selected page
+        bold = QFont(self.nav.font())
+        bold.setWeight(QFont.Weight.DemiBold)
+        metrics = QFontMetrics(bold)
+        widest = max(metrics.horizontalAdvance(self.nav.item(i).text()) for i in range(self.nav.count()))
+        width = max(220, widest + 84)
+        self.nav.setFixedWidth(width)
+        for i in range(self.nav.count()):
+            self.nav.item(i).setSizeHint(QSize(width - 20, 44))
         body.addWidget(self.nav)
 
         self.pages = QStackedWidget()

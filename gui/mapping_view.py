@@ -275,16 +275,17 @@ class MappingView(QWidget):
             if _settable(provider, spec):
                 edit = QLineEdit(constants.get(spec.id, ""))
                 edit.setPlaceholderText(_("Only when no column holds it"))
-                same = _("The same {field} for every contact.").format(field=spec.label.lower())
-                edit.setToolTip(f"{spec.help} {same}".strip())
-                rows.append((f"{spec.label} *", self._option_widget(spec.id, edit)))
+                same = _("The same {field} for every contact.").format(field=spec.label_text().lower())
+                edit.setToolTip(f"{spec.help_text()} {same}".strip())
+                rows.append((f"{spec.label_text()} *", self._option_widget(spec.id, edit)))
         for spec in provider.option_fields():
             widget: QWidget
             if has_groups(provider, spec.id):  # İleti Merkezi's group_id: the groups by name
                 widget = GroupPicker(self.group_source, constants.get(spec.id, ""))
             else:
                 widget = _option_input(spec, constants.get(spec.id, ""))
-            rows.append((spec.label + (" *" if spec.required else ""), self._option_widget(spec.id, widget)))
+            title = spec.label_text() + (" *" if spec.required else "")
+            rows.append((title, self._option_widget(spec.id, widget)))
         self.region = _region_input(region or provider.default_region)
         self.region.textEdited.connect(self._changed)
         rows.append((_("Default country for phones"), self.region))
@@ -344,7 +345,7 @@ class MappingView(QWidget):
         for column in missing:
             fid = self._saved_missing[column]
             spec = provider.field(fid) if provider is not None else None
-            label = spec.label if spec is not None else fid
+            label = spec.label_text() if spec is not None else fid
             lines.append("✖  " + _("{field} stays unmapped: the column '{column}' of {source} is not in this "
                                    "file.").format(field=label, column=column, source=self._saved_source))
         self.saved_missing.setText("\n".join(lines))
@@ -479,7 +480,7 @@ class MappingView(QWidget):
                "contact under Options.")
              if spec.id in self.option_inputs and not spec.option else
              _("{platform} needs {field} *: choose the column that holds it."))
-            .format(platform=provider.title, field=spec.label)
+            .format(platform=provider.title, field=spec.label_text())
             for spec in provider.fields()
             if spec.required and spec.id not in given
         ]
@@ -543,7 +544,7 @@ def _settable(provider: Provider, spec: FieldSpec) -> bool:
 
 
 def _field_text(spec: FieldSpec) -> str:
-    return f"{spec.label} *" if spec.required else spec.label
+    return f"{spec.label_text()} *" if spec.required else spec.label_text()
 
 
 def _option_input(spec: FieldSpec, value: str) -> QWidget:
@@ -559,13 +560,13 @@ def _option_input(spec: FieldSpec, value: str) -> QWidget:
             combo.addItem(text, data)
         wanted = value or (spec.default or "")
         combo.setCurrentIndex(max(0, combo.findData(wanted)))
-        combo.setToolTip(spec.help)
+        combo.setToolTip(spec.help_text())
         return combo
     edit = QLineEdit(value)
     if spec.max_length:
         edit.setMaxLength(spec.max_length)
-    edit.setPlaceholderText(spec.help or _("(none)"))
-    edit.setToolTip(spec.help)
+    edit.setPlaceholderText(spec.help_text() or _("(none)"))
+    edit.setToolTip(spec.help_text())
     return edit
 
 

@@ -23,6 +23,7 @@ import json
 import re
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,7 @@ SOURCES = ("core", "gui")
 KEYWORDS: dict[str, Any] = {"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2),
                             "npgettext": ((1, "c"), 2, 3)}
 MESSAGE_CONTEXT = "messages/"
+FIXED_DATE = datetime(2026, 1, 1, tzinfo=UTC)
 _FIELD = re.compile(r"(?<!\{)\{([^{}:!]*)(?:[:!][^{}]*)?\}(?!\})")
 
 
@@ -63,7 +65,8 @@ def message_table_entries() -> Iterator[tuple[str, str]]:
 
 
 def extract() -> Catalog:
-    template = Catalog(domain=DOMAIN, project="Contact Uploader", fuzzy=False)
+    template = Catalog(domain=DOMAIN, project="Contact Uploader", fuzzy=False, creation_date=FIXED_DATE,
+                       revision_date=FIXED_DATE)
     for folder in SOURCES:
         found = extract_from_dir(ROOT / folder, keywords=KEYWORDS, comment_tags=("TRANSLATORS:",),
                                  strip_comment_tags=True)
@@ -97,6 +100,9 @@ def _read(lang: str) -> Catalog:
             catalog = read_po(fh, locale=lang, domain=DOMAIN)
     else:
         catalog = Catalog(locale=lang, domain=DOMAIN, project="Contact Uploader", fuzzy=False)
+    # fixed dates: the files (and the .mo's header) must not change with the clock
+    catalog.creation_date = FIXED_DATE
+    catalog.revision_date = FIXED_DATE
     nplurals, expr = PLURAL_FORMS[lang]
     catalog._num_plurals = nplurals  # Babel has no public setter for Plural-Forms
     catalog._plural_expr = expr

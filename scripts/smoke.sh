@@ -20,6 +20,13 @@ echo "-- providers from the bundle"
 "$app" providers | grep -q "octopush"
 "$app" providers --json | python3 -c "import json,sys; d=json.load(sys.stdin); assert len(d)==4, d"
 
+echo "-- the bundle speaks Turkish and French (its catalogues and Babel's locale data are inside)"
+english=$("$app" --lang en providers)
+turkish=$("$app" --lang tr providers)
+[ "$english" != "$turkish" ] || { echo "the bundle's 'providers' is the same in Turkish as in English" >&2; exit 1; }
+"$app" --lang fr groups iletimerkezi --demo >/dev/null   # counts formatted the French way (Babel's fr data)
+"$app" --lang tr upload --help | grep -q "kullanım" || { echo "argparse's usage line is not Turkish" >&2; exit 1; }
+
 echo "-- add one contact from the bundle's command line (--demo)"
 "$app" add --demo --provider octopush --set phone_number=+33611223344 --set first_name=Smoke
 

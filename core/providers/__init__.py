@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core.errors import UsageError
+from core.i18n import _
 from core.providers.aptania import Aptania
 from core.providers.base import Provider
 from core.providers.iletimerkezi import IletiMerkezi
@@ -16,7 +17,8 @@ def get_provider(name: str) -> Provider:
     """The provider called ``name``; a UsageError naming the choices otherwise."""
     provider = PROVIDERS.get((name or "").strip().lower())
     if provider is None:
-        raise UsageError(f"Unknown provider '{name}'. Choose one of: {', '.join(PROVIDERS)}.")
+        raise UsageError(_("Unknown provider '{name}'. Choose one of: {providers}.").format(
+            name=name, providers=", ".join(PROVIDERS)))
     return provider
 
 

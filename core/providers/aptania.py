@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 from urllib.parse import quote
 
 from core import messages
+from core.i18n import N_, _
 from core.model import (
     CheckResult,
     Contact,
@@ -37,17 +38,19 @@ BASE_URL = "https://api.aptania.com/services"
 ATTR = re.compile(r"^attr:(.+)$")
 
 _FIELDS: tuple[FieldSpec, ...] = (
-    FieldSpec("contactTitle", "Title"),
-    FieldSpec("contactFirstname", "First name"),
-    FieldSpec("contactLastname", "Last name"),
-    FieldSpec("contactEmailaddress", "E-mail", FieldKind.EMAIL, required=True),
-    FieldSpec("contactTelephone", "Telephone", FieldKind.PHONE),
-    FieldSpec("contactMobile", "Mobile phone", FieldKind.PHONE),
-    FieldSpec("contactJobRole", "Job role"),
+    FieldSpec("contactTitle", N_("Title")),
+    FieldSpec("contactFirstname", N_("First name")),
+    FieldSpec("contactLastname", N_("Last name")),
+    FieldSpec("contactEmailaddress", N_("E-mail"), FieldKind.EMAIL, required=True),
+    FieldSpec("contactTelephone", N_("Telephone"), FieldKind.PHONE),
+    FieldSpec("contactMobile", N_("Mobile phone"), FieldKind.PHONE),
+    FieldSpec("contactJobRole", N_("Job role")),
     FieldSpec(
-        "contactProfileID", "Profile ID", required=True, help="The Aptania profile the contact belongs to."
+        "contactProfileID", N_("Profile ID"), required=True,
+        help=N_("The Aptania profile the contact belongs to."),
     ),
-    FieldSpec("contactTagID", "Tag IDs", FieldKind.ID_LIST, help="Comma-separated tag ids, e.g. 176,177."),
+    FieldSpec("contactTagID", N_("Tag IDs"), FieldKind.ID_LIST,
+              help=N_("Comma-separated tag ids, e.g. 176,177.")),
 )
 
 
@@ -74,12 +77,12 @@ class Aptania(Provider):
     check_fields = ("token_uuid",)
     reports_duplicates = True  # createContact answers exists=true for an e-mail it holds
     credential_fields: ClassVar[tuple[CredentialSpec, ...]] = (
-        CredentialSpec("token_uuid", "API token (tokenUUID)", help="The API token Aptania gave you."),
+        CredentialSpec("token_uuid", N_("API token (tokenUUID)"), help=N_("The API token Aptania gave you.")),
         CredentialSpec(
             "user_uuid",
-            "User UUID (userUUID)",
-            help="The user UUID Aptania gave your API user. Aptania's docs describe it as coming from a "
-            "cookie on the user's device; ask Aptania support for the one to use for uploads.",
+            N_("User UUID (userUUID)"),
+            help=N_("The user UUID Aptania gave your API user. Aptania's docs describe it as coming from a "
+            "cookie on the user's device; ask Aptania support for the one to use for uploads."),
         ),
     )
 
@@ -92,19 +95,20 @@ class Aptania(Provider):
             return known
         m = ATTR.match(field_id)
         if m and m.group(1).strip():
-            return FieldSpec(field_id, f"Attribute {m.group(1)}", dynamic=True)
+            return FieldSpec(field_id, f"Attribute {m.group(1)}", dynamic=True,
+                             label_template=N_("Attribute {id}"), label_values=(("id", m.group(1)),))
         return None
 
     def dynamic_fields(self) -> tuple[DynamicField, ...]:
         return (
             DynamicField(
-                "attr:<attrID>", ATTR.pattern, FieldKind.TEXT, "Attribute <attrID>", "attr:7",
-                "Sent in contactAttr as {attrID, attrValue}; the attrID comes from Aptania.",
+                "attr:<attrID>", ATTR.pattern, FieldKind.TEXT, N_("Attribute <attrID>"), "attr:7",
+                N_("Sent in contactAttr as {attrID, attrValue}; the attrID comes from Aptania."),
             ),
         )
 
     def field_hint(self) -> str:
-        return "Aptania also takes attributes as attr:<attrID>."
+        return _("Aptania also takes attributes as attr:<attrID>.")
 
     def default_base_url(self, creds: Credentials) -> str:
         return BASE_URL

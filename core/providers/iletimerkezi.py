@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 from core import messages
 from core.errors import CredentialsRefused, ProviderError
+from core.i18n import N_, _
 from core.model import (
     CheckResult,
     Contact,
@@ -35,13 +36,13 @@ RETRY_CODES = frozenset({"503"})
 AUTH_CODES = frozenset({"401"})
 
 _FIELDS: tuple[FieldSpec, ...] = (
-    FieldSpec("name", "First name"),
-    FieldSpec("surname", "Last name"),
-    FieldSpec("email", "E-mail", FieldKind.EMAIL),
-    FieldSpec("gsm", "Mobile phone", FieldKind.PHONE),
+    FieldSpec("name", N_("First name")),
+    FieldSpec("surname", N_("Last name")),
+    FieldSpec("email", N_("E-mail"), FieldKind.EMAIL),
+    FieldSpec("gsm", N_("Mobile phone"), FieldKind.PHONE),
     FieldSpec(
-        "group_id", "Group", FieldKind.INTEGER, option=True,
-        help="Add the contact to this group (choose it by name, or give its id).",
+        "group_id", N_("Group"), FieldKind.INTEGER, option=True,
+        help=N_("Add the contact to this group (choose it by name, or give its id)."),
     ),
 )
 
@@ -68,8 +69,9 @@ class IletiMerkezi(Provider):
     # add-contact neither reports nor merges a contact it already holds: a re-send may list it twice
     reports_duplicates = False
     credential_fields: ClassVar[tuple[CredentialSpec, ...]] = (
-        CredentialSpec("api_key", "API key", help="Panel → Settings → Security → API Access."),
-        CredentialSpec("api_hash", "API hash", help="Shown beside the key in the panel; copy it as it is."),
+        CredentialSpec("api_key", N_("API key"), help=N_("Panel → Settings → Security → API Access.")),
+        CredentialSpec("api_hash", N_("API hash"),
+                       help=N_("Shown beside the key in the panel; copy it as it is.")),
     )
 
     def fields(self) -> tuple[FieldSpec, ...]:
@@ -81,20 +83,21 @@ class IletiMerkezi(Provider):
             return known
         m = CUSTOM_FIELD.match(field_id)
         if m:
-            return FieldSpec(field_id, f"Custom field {m.group(1)}", dynamic=True)
+            return FieldSpec(field_id, f"Custom field {m.group(1)}", dynamic=True,
+                             label_template=N_("Custom field {id}"), label_values=(("id", m.group(1)),))
         return None
 
     def dynamic_fields(self) -> tuple[DynamicField, ...]:
         return (
             DynamicField(
-                "custom_field:<id>", CUSTOM_FIELD.pattern, FieldKind.TEXT, "Custom field <id>",
+                "custom_field:<id>", CUSTOM_FIELD.pattern, FieldKind.TEXT, N_("Custom field <id>"),
                 "custom_field:12",
-                "The numeric id of a custom field defined in your İleti Merkezi panel.",
+                N_("The numeric id of a custom field defined in your İleti Merkezi panel."),
             ),
         )
 
     def field_hint(self) -> str:
-        return "İleti Merkezi also takes custom fields as custom_field:<id> (the id from your panel)."
+        return _("İleti Merkezi also takes custom fields as custom_field:<id> (the id from your panel).")
 
     def default_base_url(self, creds: Credentials) -> str:
         return BASE_URL

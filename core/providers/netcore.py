@@ -14,6 +14,7 @@ from typing import ClassVar
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from core import messages
+from core.i18n import N_, _
 from core.model import (
     CheckResult,
     Contact,
@@ -38,23 +39,26 @@ ATTRIBUTE = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
 ACTIVITIES = ("addsync", "add")
 
 _FIELDS: tuple[FieldSpec, ...] = (
-    FieldSpec("EMAIL", "E-mail", FieldKind.EMAIL, required=True, help="The contact's primary key."),
-    FieldSpec("NAME", "Name"),
-    FieldSpec("FIRST_NAME", "First name"),
-    FieldSpec("LAST_NAME", "Last name"),
-    FieldSpec("MOBILE", "Mobile phone", FieldKind.PHONE),
-    FieldSpec("CITY", "City"),
-    FieldSpec("CUSTOMER_ID", "Customer ID", help="Sent as text so leading zeros survive."),
-    FieldSpec("listid", "List ID", FieldKind.INTEGER, option=True, help="Add the contact to this list."),
+    FieldSpec("EMAIL", N_("E-mail"), FieldKind.EMAIL, required=True, help=N_("The contact's primary key.")),
+    FieldSpec("NAME", N_("Name")),
+    FieldSpec("FIRST_NAME", N_("First name")),
+    FieldSpec("LAST_NAME", N_("Last name")),
+    FieldSpec("MOBILE", N_("Mobile phone"), FieldKind.PHONE),
+    FieldSpec("CITY", N_("City")),
+    FieldSpec("CUSTOMER_ID", N_("Customer ID"), help=N_("Sent as text so leading zeros survive.")),
+    FieldSpec("listid", N_("List ID"), FieldKind.INTEGER, option=True,
+              help=N_("Add the contact to this list.")),
     FieldSpec(
         "activity",
-        "Mode",
+        N_("Mode"),
         FieldKind.CHOICE,
         option=True,
         choices=ACTIVITIES,
+        choice_labels=(("addsync", N_("Check and report duplicates (addsync)")),
+                       ("add", N_("Fast, results not verified (add)"))),
         default="addsync",
-        help="addsync checks and reports duplicates; add is asynchronous (upsert) and only "
-        "acknowledges the request (results are 'accepted, not verified').",
+        help=N_("addsync checks and reports duplicates; add is asynchronous (upsert) and only "
+        "acknowledges the request (results are 'accepted, not verified')."),
     ),
 )
 
@@ -76,15 +80,17 @@ class Netcore(Provider):
     reports_duplicates = True  # addsync answers 302 for a contact it holds; add is an upsert
     credential_fields: ClassVar[tuple[CredentialSpec, ...]] = (
         CredentialSpec(
-            "api_key", "API key", help="Admin → Sub Admin → Edit your user (API Mode must be on)."
+            "api_key", N_("API key"), help=N_("Admin → Sub Admin → Edit your user (API Mode must be on).")
         ),
         CredentialSpec(
             "region",
-            "Region (data centre)",
+            N_("Region (data centre)"),
             secret=False,
             choices=tuple(REGIONS),
+            choice_labels=(("us", N_("United States (us)")), ("in", N_("India (in)")),
+                           ("eu", N_("Europe (eu)"))),
             default="us",
-            help="us, in (India) or eu, as your panel address shows.",
+            help=N_("us, in (India) or eu, as your panel address shows."),
         ),
     )
 
@@ -96,19 +102,20 @@ class Netcore(Provider):
         if known is not None:
             return known
         if ATTRIBUTE.match(field_id):
-            return FieldSpec(field_id, field_id.replace("_", " ").title(), dynamic=True)
+            # the attribute's own name from the user's panel: a name, not a text to translate
+            return FieldSpec(field_id, field_id.replace("_", " ").title(), dynamic=True, translate=False)
         return None
 
     def dynamic_fields(self) -> tuple[DynamicField, ...]:
         return (
             DynamicField(
-                "<ATTRIBUTE>", ATTRIBUTE.pattern, FieldKind.TEXT, "<Attribute>", "COUNTRY",
-                "Any upper-case attribute name of your Netcore panel, sent as text in data.",
+                "<ATTRIBUTE>", ATTRIBUTE.pattern, FieldKind.TEXT, N_("<Attribute>"), "COUNTRY",
+                N_("Any upper-case attribute name of your Netcore panel, sent as text in data."),
             ),
         )
 
     def field_hint(self) -> str:
-        return "Netcore takes any upper-case attribute name of your panel (EMAIL, NAME, MOBILE, CITY, …)."
+        return _("Netcore takes any upper-case attribute name of your panel (EMAIL, NAME, MOBILE, CITY, …).")
 
     def default_base_url(self, creds: Credentials) -> str:
         region = (creds.get("region") or "us").lower()

@@ -26,6 +26,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
 from core import messages
+from core.i18n import N_
 from core.model import (
     CheckResult,
     Contact,
@@ -56,21 +57,23 @@ ITEM_STATUSES = {"added": "added", "updated": "updated", "skipped": "skipped"}
 BOOL_OPTIONS = ("auto_remove_blacklisted_numbers", "do_not_overwrite")
 
 _FIELDS: tuple[FieldSpec, ...] = (
-    FieldSpec("phone_number", "Mobile phone", FieldKind.PHONE, required=True),
-    FieldSpec("first_name", "First name"),
-    FieldSpec("last_name", "Last name"),
-    *(FieldSpec(f"param{i}", f"Parameter {i}") for i in range(1, 6)),
-    FieldSpec("list_name", "List name", option=True, max_length=30, help="Created if it does not exist."),
-    FieldSpec("tag_name", "Tag", option=True, max_length=20),
+    FieldSpec("phone_number", N_("Mobile phone"), FieldKind.PHONE, required=True),
+    FieldSpec("first_name", N_("First name")),
+    FieldSpec("last_name", N_("Last name")),
+    *(FieldSpec(f"param{i}", f"Parameter {i}", label_template=N_("Parameter {n}"),
+                label_values=(("n", str(i)),)) for i in range(1, 6)),
+    FieldSpec("list_name", N_("List name"), option=True, max_length=30,
+              help=N_("Created if it does not exist.")),
+    FieldSpec("tag_name", N_("Tag"), option=True, max_length=20),
     FieldSpec(
-        "auto_remove_blacklisted_numbers", "Leave out blacklisted numbers", FieldKind.BOOLEAN, option=True
+        "auto_remove_blacklisted_numbers", N_("Leave out blacklisted numbers"), FieldKind.BOOLEAN, option=True
     ),
     FieldSpec(
         "do_not_overwrite",
-        "Do not overwrite existing contacts",
+        N_("Do not overwrite existing contacts"),
         FieldKind.BOOLEAN,
         option=True,
-        help="An existing number is skipped instead of overwritten.",
+        help=N_("An existing number is skipped instead of overwritten."),
     ),
 )
 
@@ -162,9 +165,9 @@ class Octopush(Provider):
     has_credential_check = True
     reports_duplicates = True  # contact/create is an upsert: a re-sent number is updated, not doubled
     credential_fields: ClassVar[tuple[CredentialSpec, ...]] = (
-        CredentialSpec("api_key", "API key", help="Octopush → API & integrations → API key."),
+        CredentialSpec("api_key", N_("API key"), help=N_("Octopush → API & integrations → API key.")),
         CredentialSpec(
-            "api_login", "Login e-mail", secret=False, help="The e-mail you sign in to Octopush with."
+            "api_login", N_("Login e-mail"), secret=False, help=N_("The e-mail you sign in to Octopush with.")
         ),
     )
 

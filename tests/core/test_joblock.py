@@ -11,12 +11,13 @@ import os
 import re
 import signal
 import subprocess
-import time
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
+from core import i18n
 from core.errors import ConfigError
 from core.joblock import JobBusy, JobLock, job_key
 from core.journal import Journal
@@ -64,7 +65,7 @@ def test_a_second_owner_is_refused_with_the_start_time_until_the_first_lets_go(t
         with pytest.raises(JobBusy) as caught:
             second.acquire()
         sentence = str(caught.value)
-        clock = time.strftime("%H:%M", time.localtime(owner["started"]))
+        clock = i18n.clock(datetime.fromtimestamp(owner["started"]))  # the language's way: 2:02 PM in English
         assert sentence == (
             "This file is already being uploaded to Octopush by another Contact Uploader, "
             f"started at {clock}: wait for it to finish or cancel it there."
@@ -107,7 +108,7 @@ def test_two_uploads_of_one_job_at_once_send_every_row_exactly_once(tmp_path: Pa
         refused = next(err for status, _, err in results if status == 2)
         assert re.fullmatch(
             r"This file is already being uploaded to Aptania by another Contact Uploader, "
-            r"started at \d\d:\d\d: wait for it to finish or cancel it there\.\n", refused
+            r"started at \d{1,2}:\d\d(?:\s?[AP]M)?: wait for it to finish or cancel it there\.\n", refused
         ), refused
         sends = _sends_per_row(sandbox)
         assert len(sends) == n
@@ -205,4 +206,5 @@ def test_a_run_refused_before_the_owner_wrote_its_record_still_says_when_it_star
         first.release()
     assert re.fullmatch(
         r"This file is already being uploaded to Aptania by another Contact Uploader, "
-        r"started at \d\d:\d\d: wait for it to finish or cancel it there\.", str(refused.value))
+        r"started at \d{1,2}:\d\d(?:\s?[AP]M)?: wait for it to finish or cancel it there\.",
+        str(refused.value))

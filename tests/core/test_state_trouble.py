@@ -334,3 +334,25 @@ def test_a_log_folder_that_cannot_be_created_is_mentioned_once_and_no_raw_log_li
         f"{isolated_state / 'settings.json.damaged'}; Contact Uploader goes on with empty settings "
         "(enter the profiles' regions and login e-mails again)."
     ], err
+
+
+def test_a_damaged_settings_file_read_to_choose_the_language_is_logged_not_dumped_on_stderr(
+    isolated_state: Path, tmp_path: Path
+) -> None:
+    """The settings are read before the log exists (to find the language the window chose): the warning
+    they log goes to the log file once it is set up, and stderr has only the sentence for the user."""
+    isolated_state.mkdir(parents=True, exist_ok=True)
+    (isolated_state / "settings.json").write_bytes(b"\xff not json")
+    source = spreadsheet(tmp_path, 3)
+    proc = _start_cli(["upload", str(source), "--provider", PROVIDER, "--set", "contactProfileID=1",
+                       "--dry-run"], {"CONTACT_UPLOADER_HOME": str(isolated_state)})
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "was damaged" not in err
+    assert [line for line in _sentences(err) if "settings.json" in line] == [
+        f"The settings file {isolated_state / 'settings.json'} could not be read and was moved to "
+        f"{isolated_state / 'settings.json.damaged'}; Contact Uploader goes on with empty settings "
+        "(enter the profiles' regions and login e-mails again)."
+    ], err
+    log = (isolated_state / "logs" / "contact-uploader.log").read_text(encoding="utf-8")
+    assert "was damaged (UnicodeDecodeError)" in log

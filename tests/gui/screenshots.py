@@ -9,7 +9,7 @@
 ``qps`` pseudo-locale), or in another language the buttons and labels too narrow for their text
 (tests/gui/text_audit.py); tests/gui/test_pseudo_locale.py runs it and fails on any.
 
-PNG files (22) go to ./screenshots/ (or the folder given as the first argument). Runs in ``--demo`` mode
+PNG files (24) go to ./screenshots/ (or the folder given as the first argument). Runs in ``--demo`` mode
 against the built-in sandbox, with a throw-away state directory and an in-memory keyring, so it
 never touches your settings or your real keyring.
 """
@@ -59,7 +59,7 @@ def main(argv: list[str]) -> int:
 
     i18n.set_language(lang)
     findings: dict[str, list[str]] = {}
-    data: list[str] = []
+    data: list[str] = _leads_cells() if audit is not None else []
 
     from PySide6.QtCore import QCoreApplication, QElapsedTimer
     from PySide6.QtWidgets import QWidget
@@ -95,8 +95,6 @@ def main(argv: list[str]) -> int:
             from tests.gui.text_audit import clipped, untranslated
 
             findings[name] = untranslated(widget, data) if lang == "qps" else clipped(widget)
-            if os.environ.get("CU_CLIP_TOO"):
-                findings[name] += clipped(widget)
 
     with DemoSession() as demo:
         context = AppContext("iletimerkezi", demo=demo)
@@ -135,6 +133,15 @@ def main(argv: list[str]) -> int:
         settle()
         shot(window, "06-octopush-form")
 
+        about = window.show_about()
+        settle(300)
+        shot(about, "23-about")
+        about.close()
+        notice = window.show_language_notice()
+        settle(200)
+        shot(notice, "24-language-restart")
+        notice.close()
+
         context.set_provider("iletimerkezi")
         dialog = window.open_credentials()
         settle()
@@ -154,7 +161,6 @@ def main(argv: list[str]) -> int:
         shot(dialog, "10-credentials-netcore-no-check")
         dialog.reject()
 
-        data.extend(_leads_cells())
         window.show_page(1)
         shot(window, "11-import-page")
         _import_steps(window, demo, tempfile.mkdtemp(prefix="cu-shots-file-"), shot, wait_for, settle)
@@ -194,7 +200,10 @@ def _leads_cells() -> list[str]:
     book = openpyxl.load_workbook(write_leads(folder, rows=60), read_only=True)
     cells = {str(v) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)
              for v in row if v}
-    return sorted(cells | {"Leads", "Notes", "spring-fair-leads.xlsx"})
+    # the sheets', profiles' and the sandbox's İleti Merkezi groups' names: names, not the program's texts
+    names = {"Leads", "Notes", "spring-fair-leads.xlsx", "default", "demo", "Müşteriler", "VIP Müşteriler",
+             "Bülten Aboneleri"}
+    return sorted(cells | names)
 
 
 def write_leads(folder: str, rows: int = 1200) -> Path:

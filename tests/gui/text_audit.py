@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QLabel,
     QLineEdit,
+    QListWidget,
     QMainWindow,
     QMenu,
     QPlainTextEdit,
@@ -36,14 +37,20 @@ NAMES = {
     "Octopush", "English", "Türkçe", "Français", "Español", "DEMO", "UTF-8", "UTF-16", "CSV", "XLSX", "ODS",
     "XLS", "TSV", "API", "E.164", "Qt", "PySide6", "cp1254", "cp1252", "ISO-8859-9", "userUUID", "tokenUUID",
 }
-_PSEUDO = re.compile(re.escape(PSEUDO_OPEN) + r".*?" + re.escape(PSEUDO_CLOSE), re.DOTALL)
+# the innermost ⟦…⟧ (a translated text may hold another: "⟦Octopush needs ⟦Mobile phone⟧⟧")
+_PSEUDO = re.compile(f"{re.escape(PSEUDO_OPEN)}[^{PSEUDO_OPEN}{PSEUDO_CLOSE}]*{re.escape(PSEUDO_CLOSE)}")
+# texts that are data as a whole: third-party licence texts, the request as it goes on the wire
+DATA_OBJECTS = {"LicenceText"}
+_WIRE = re.compile(r"^(GET|POST|PUT|PATCH|DELETE) \S+")
 _DATA = re.compile(
     r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"  # e-mail
     r"|https?://\S+"  # URL
     r"|(?:[A-Za-z]:)?(?:[\w~.\-]+)?[/\\][\w~./\\\-]+"  # a path
     r"|[\w\-]+\.(?i:csv|xlsx|xlsm|xls|ods|tsv|txt|cuimport|log|json|sqlite|qm|mo)\b"  # a file name
     r"|\+?\d[\d\s().\-/:,%×x]*"  # numbers, phones, times, sizes
-    r"|\b[A-Z]{2}\b"  # a country code
+    r"|\b[A-Z]{1,2}\b"  # a country code, a column letter
+    r"|\([a-z]{2}\)"  # a region code: "(us)"
+    r"|\b[\w-]+(?:\.[\w-]+)+\b"  # a host name
 )
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 
@@ -58,7 +65,12 @@ def plain(text: str) -> str:
 
 def leftover(text: str, data: Iterable[str] = ()) -> str:
     """What of ``text`` is words the program wrote without translating them ("" when nothing)."""
-    rest = _PSEUDO.sub(" ", plain(text).replace("&&", "&"))
+    rest = plain(text).replace("&&", "&")
+    while True:
+        inner = _PSEUDO.sub(" ", rest)
+        if inner == rest:
+            break
+        rest = inner
     for value in sorted({d for d in data if d and len(d) > 3}, key=len, reverse=True):
         rest = rest.replace(value, " ")  # whole values (a column name of several words)
     for name in sorted(NAMES, key=len, reverse=True):
@@ -73,6 +85,8 @@ def texts_of(widget: QWidget) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
 
     def add(where: QWidget, kind: str, text: str) -> None:
+        if where.objectName() in DATA_OBJECTS or _WIRE.match(text or ""):
+            return
         if text and text.strip():
             name = where.objectName() or type(where).__name__
             found.append((f"{name}.{kind}", text))
@@ -99,6 +113,10 @@ def texts_of(widget: QWidget) -> list[tuple[str, str]]:
         elif isinstance(w, QComboBox):
             for i in range(w.count()):
                 add(w, f"item{i}", w.itemText(i))
+        elif isinstance(w, QListWidget):
+            for i in range(w.count()):
+                add(w, f"item{i}", w.item(i).text())
+                add(w, f"itemToolTip{i}", w.item(i).toolTip())
         elif isinstance(w, QTabBar):
             for i in range(w.count()):
                 add(w, f"tab{i}", w.tabText(i))
@@ -137,7 +155,10 @@ def clipped(widget: QWidget) -> list[str]:
     for w in [widget, *widget.findChildren(QWidget)]:
         if w is not widget and not w.isVisibleTo(widget):
             continue
-        if isinstance(w, QAbstractButton) and w.text():
+        if isinstance(w, QListWidget) and w.count():
+            metrics = w.fontMetrics()
+            need = max(metrics.horizontalAdvance(w.item(i).text()) for i in range(w.count())) + 56
+        elif isinstance(w, QAbstractButton) and w.text():
             need = w.sizeHint().width()
         elif isinstance(w, QLabel) and w.text() and not w.wordWrap() and w.pixmap().isNull():
             need = w.sizeHint().width()
