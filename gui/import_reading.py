@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.errors import UploaderError, UsageError
-from core.i18n import _
+from core.i18n import _, number
 from core.saved_import import Reading
 from gui.import_columns import suggest_mapping
 from gui.import_file_step import ReadSettings
@@ -64,6 +64,7 @@ def load_file(path: Path, settings: ReadSettings, expect_fingerprint: str | None
     raw = read_raw(path, sheet=settings.sheet, encoding=settings.encoding, delimiter=settings.delimiter,
                    limit=RAW_LIMIT)
     yield sheets, raw
+    number(0)  # Babel's number formats, loaded here rather than on the GUI thread (~40 ms the first time)
     table = read_whole(path, settings)
     if expect_fingerprint is not None and table_fingerprint(table) != expect_fingerprint:
         raise changed

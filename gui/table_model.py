@@ -114,11 +114,15 @@ class CompactRows(Sequence[list[str]]):
 
     __slots__ = ("_data", "_pools")
 
-    def __init__(self, rows: Iterable[Sequence[str]] = ()) -> None:
+    def __init__(self, rows: Iterable[Sequence[str]] = (), *, consume: bool = False) -> None:
+        """``consume``: ``rows`` is a list whose rows are dropped one by one as they are copied, so that
+        its million lists are not freed in one go later (one long call that holds the GIL: a pause of
+        the window)."""
         data: list[str | tuple[str, ...]] = []
         append = data.append
         join = SEP.join
-        for cells in rows:
+        source: Iterable[Sequence[str]] = _consumed(rows) if consume and isinstance(rows, list) else rows
+        for cells in source:
             joined = join(cells)
             if cells and joined.count(SEP) == len(cells) - 1:
                 append(joined)
@@ -175,15 +179,24 @@ class CompactRows(Sequence[list[str]]):
         self._data[index] = joined if cells and joined.count(SEP) == len(cells) - 1 else tuple(cells)
 
 
+def _consumed(rows: list[Any]) -> Iterator[Sequence[str]]:
+    for index in range(len(rows)):
+        cells = rows[index]
+        rows[index] = None
+        yield cells
+    rows.clear()
+
+
 def compact_rows(rows: Sequence[list[str]]) -> list[list[str]]:
     """``rows`` as :class:`CompactRows`, typed as the ``list[list[str]]`` of :class:`core.reading.Table`.
 
     Everything in ``core`` only reads a table's rows as a sequence of rows (``prepare``, ``write_report``,
     ``suggest``, ``Table.column``); only the window edits them, through :meth:`CompactRows.__setitem__`.
+    A list given is emptied on the way (see :class:`CompactRows`).
     """
     if isinstance(rows, CompactRows):
         return rows  # type: ignore[return-value]  # see the docstring
-    return CompactRows(rows)  # type: ignore[return-value]  # see the docstring
+    return CompactRows(rows, consume=True)  # type: ignore[return-value]  # see the docstring
 
 
 @dataclass

@@ -202,25 +202,25 @@ def main(argv: list[str] | None = None) -> int:
         beat.start()
         wait_for(app, lambda: False or True, 0.3)
 
-        slow = max(1.0, args.rows / 100_000)  # the time limits grow with the rows
+        scale = max(1.0, args.rows / 100_000)  # the time limits grow with the rows
         rss: dict[str, float] = {"window shown": _memory_mb()[0]}
         beat.set_phase("open + read")
         view.open_file(book)
-        t_read = wait_for(app, lambda: view.table is not None and not view.is_busy(), slow * 120)
+        t_read = wait_for(app, lambda: view.table is not None and not view.is_busy(), scale * 120)
         rss["after read"] = _memory_mb()[0]
         beat.set_phase("map")
         view.go_next()
         wait_for(app, lambda: True, 0.2)
         beat.set_phase("check")
         view.go_next()
-        t_check = wait_for(app, lambda: view.step is Step.CHECK and not view.is_busy(), slow * 120)
+        t_check = wait_for(app, lambda: view.step is Step.CHECK and not view.is_busy(), scale * 120)
         view.grid.scrollToBottom()
         wait_for(app, lambda: True, 0.2)
         rss["after check"] = _memory_mb()[0]
         beat.set_phase("upload")
         view.go_next()
         t_upload = wait_for(app, lambda: view.step is Step.RESULTS and not view.has_running_upload(),
-                            slow * 900)
+                            scale * 900)
         rss["after upload"] = _memory_mb()[0]
         beat.set_phase("results")
         wait_for(app, lambda: True, 0.3)

@@ -208,6 +208,10 @@ def test_compact_rows_hand_out_the_cells_as_read_and_take_edits_back() -> None:
     compact[1] = cells
     assert compact[1] == ["Bob", "Martin", "+33612345600"]
     assert Counted.size(compact) < Counted.size(rows) / 2  # what it is for
+    copy = [list(r) for r in rows]
+    consumed = CompactRows(copy, consume=True)
+    assert copy == []  # its rows were dropped as they were copied
+    assert list(consumed) == rows
 
 
 class Counted:
