@@ -20,7 +20,7 @@ from core.providers.base import Provider
 from gui import theme
 from gui.import_host import ImportHost
 from gui.import_reading import bulk_work
-from gui.import_state import Checked, Identities, Step
+from gui.import_state import Checked, Identities, Outcomes, Step
 from gui.memory import forget_source_lines
 from gui.payload_preview import placeholder_credentials
 from gui.table_model import INVALID, READY, build_grid, cell_problems_of, short_message
@@ -106,7 +106,7 @@ class CheckStep(ImportHost):
         provider = self._provider
         self.state.job_id = None if self.state.resume is None else self.state.resume[0]
         self.state.job_open = False
-        self.state.results = {}
+        self.state.results = Outcomes()
         self.state.unapplied = []
         self.model.clear()
         rows = len(table.rows)
@@ -127,6 +127,7 @@ class CheckStep(ImportHost):
 
     def _checked(self, checked: Checked) -> None:
         self.state.checks = checked.checks
+        self.state.results = Outcomes(checked.checks)
         self.state.ready = checked.ready
         self.state.identities = checked.identities
         self.state.options = checked.options
@@ -165,7 +166,7 @@ class CheckStep(ImportHost):
 
         provider = self._provider
         key = self.model.key_at(row)
-        cells = self.model.source_rows()[row]
+        cells = self.model.cells_at(row)
         table = self.state.table
         assert table is not None
         headers = table.headers
