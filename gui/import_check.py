@@ -19,7 +19,7 @@ from core.providers.base import Provider
 from gui import theme
 from gui.import_host import ImportHost
 from gui.import_reading import bulk_work
-from gui.import_state import Checked, Step
+from gui.import_state import Checked, Outcomes, Step
 from gui.memory import forget_source_lines
 from gui.payload_preview import placeholder_credentials
 from gui.table_model import INVALID, READY, build_grid, cell_problems_of
@@ -88,7 +88,7 @@ class CheckStep(ImportHost):
         provider = self._provider
         self.state.job_id = None if self.state.resume is None else self.state.resume[0]
         self.state.job_open = False
-        self.state.results = {}
+        self.state.results = Outcomes()
         self.state.unapplied = []
         self.model.clear()
         rows = len(table.rows)
@@ -109,6 +109,7 @@ class CheckStep(ImportHost):
 
     def _checked(self, checked: Checked) -> None:
         self.state.checks = checked.checks
+        self.state.results = Outcomes(checked.checks)
         self.state.ready = checked.ready
         self.state.checker = checked.checker
         self.state.duplicates = checked.duplicates
@@ -154,7 +155,7 @@ class CheckStep(ImportHost):
         old = self.state.checks[pos].contact if pos is not None else None
         if old is not None:
             duplicates.release(key, old.fields)  # its identity is free again unless it stays the same
-        check = checker.check(key, self.model.source_rows()[row], duplicates)
+        check = checker.check(key, self.model.cells_at(row), duplicates)
         if pos is not None:
             self.state.checks[pos] = check
             self.state.ready += (check.contact is not None) - (old is not None)

@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.errors import UploaderError, UsageError
-from core.i18n import _
+from core.i18n import _, number
 from core.saved_import import Reading
 from gui.import_columns import suggest_mapping
 from gui.import_file_step import ReadSettings
 from gui.import_host import ImportHost
 from gui.import_state import Step
 from gui.memory import forget_source_lines, release_free_memory
+from gui.table_model import compact_rows
 
 if TYPE_CHECKING:
     from core.job import JobSpec
@@ -56,6 +57,7 @@ def load_file(path: Path, settings: ReadSettings, expect_fingerprint: str | None
     raw = read_raw(path, sheet=settings.sheet, encoding=settings.encoding, delimiter=settings.delimiter,
                    limit=RAW_LIMIT)
     yield sheets, raw
+    number(0)  # Babel's number formats, loaded here rather than on the GUI thread (~40 ms the first time)
     table = read_whole(path, settings)
     if expect_fingerprint is not None and table_fingerprint(table) != expect_fingerprint:
         raise changed
@@ -63,11 +65,15 @@ def load_file(path: Path, settings: ReadSettings, expect_fingerprint: str | None
 
 
 def read_whole(path: Path, settings: ReadSettings) -> Table:
+    """The whole table, its rows kept compact (:class:`gui.table_model.CompactRows`): the window holds
+    every row of the file for as long as the import is open (a million of them in well under 1 GB)."""
     from core.reading import read_table
 
     with bulk_work():
-        return read_table(path, sheet=settings.sheet, header_row=settings.header_row,
-                          encoding=settings.encoding, delimiter=settings.delimiter)
+        table = read_table(path, sheet=settings.sheet, header_row=settings.header_row,
+                           encoding=settings.encoding, delimiter=settings.delimiter)
+        table.rows = compact_rows(table.rows)
+        return table
 
 
 _gc_lock = threading.Lock()

@@ -33,9 +33,16 @@ class ResultsStep(ImportHost):
         """Write the report (one row per source row) on a worker thread."""
         from core.report import write_report
 
-        results = dict(self.state.results)
+        table = self.state.table
+        if table is None:
+            return
+        outcomes = self.state.results.copy()  # a later upload changes the window's, not this report's
         checks = list(self.state.checks)
-        self._run(write_report, Path(path), self.state.table, results, checks, text=_("Writing the report…"),
+
+        def write(target: Path) -> None:  # the RowResults are built on the worker thread
+            write_report(target, table, outcomes.to_dict(), checks)
+
+        self._run(write, Path(path), text=_("Writing the report…"),
                   on_result=lambda _r: self.results_view.summary.setText(
                       _("Report saved to {path}.").format(path=path)))
 

@@ -8,13 +8,14 @@ is ``view.state = ImportState()``, so a new field cannot be forgotten by the res
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import IntEnum
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from core.i18n import N_
-from core.model import Contact, RowResult
+from core.model import Contact, Outcome, RowResult
 from core.saved_import import Reading, SavedImport
 
 if TYPE_CHECKING:
@@ -55,6 +56,76 @@ class Checked:
     fingerprint: str = ""  # core.journal.table_fingerprint(table): the journal key of the CLI
 
 
+_OUTCOMES: tuple[Outcome, ...] = tuple(Outcome)
+_CODE = {outcome: index + 1 for index, outcome in enumerate(_OUTCOMES)}  # 0: no result yet
+_TEXTS = ("code", "raw_text", "message", "contact_id", "field")
+
+
+class Outcomes:
+    """The upload's result of each checked row, kept by column rather than as one object per row.
+
+    A million :class:`~core.model.RowResult` objects in a dict cost about 200 MB and make the garbage
+    collector walk them all while the upload runs (a pause of the whole window). Here a row's outcome is one
+    byte and each text one reference in a list (the provider's answers share their strings), at the row's
+    position in ``checks`` (ascending keys). :meth:`to_dict` gives the results back as RowResults.
+    """
+
+    def __init__(self, checks: list[RowCheck] | None = None) -> None:
+        self._checks: list[RowCheck] = checks if checks is not None else []
+        self._outcome = bytearray(len(self._checks))
+        self._texts: dict[str, list[str]] = {}  # a text column appears once a result has that text
+        self._count = 0
+
+    def _position(self, key: int) -> int | None:
+        checks = self._checks
+        pos = bisect.bisect_left(checks, key, key=attrgetter("key"))
+        return pos if pos < len(checks) and checks[pos].key == key else None
+
+    def add(self, results: Iterable[RowResult]) -> None:
+        outcome, texts, size = self._outcome, self._texts, len(self._outcome)
+        for result in results:
+            pos = self._position(result.key)
+            if pos is None:
+                continue
+            if not outcome[pos]:
+                self._count += 1
+            outcome[pos] = _CODE[result.outcome]
+            for name in _TEXTS:
+                value: str = getattr(result, name)
+                column = texts.get(name)
+                if column is None:
+                    if not value:
+                        continue
+                    column = texts[name] = [""] * size
+                column[pos] = value
+
+    def __len__(self) -> int:
+        return self._count
+
+    def copy(self) -> Outcomes:
+        other = Outcomes(self._checks)
+        other._outcome = bytearray(self._outcome)
+        other._texts = {name: list(column) for name, column in self._texts.items()}
+        other._count = self._count
+        return other
+
+    def to_dict(self) -> dict[int, RowResult]:
+        """Row key -> its result, for the report (a worker thread builds it: one object per row)."""
+        out: dict[int, RowResult] = {}
+        texts = self._texts
+        for pos, code in enumerate(self._outcome):
+            if code:
+                values = {name: column[pos] for name, column in texts.items()}
+                key = self._checks[pos].key
+                out[key] = RowResult(key, _OUTCOMES[code - 1], **values)
+        return out
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Outcomes) and other.to_dict() == self.to_dict()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+
 @dataclass
 class ImportState:
     """Everything one import knows, from the file read to the upload's results."""
@@ -70,7 +141,7 @@ class ImportState:
     ready: int = 0  # how many checks hold a contact ready to send
     checker: RowChecker | None = None  # the check's row check (core.validation), for an edited row
     duplicates: Duplicates | None = None  # the identities of the checked rows
-    results: dict[int, RowResult] = field(default_factory=dict)  # row key -> the upload's outcome
+    results: Outcomes = field(default_factory=Outcomes)  # the upload's outcome of each row
     unapplied: list[RowResult] = field(default_factory=list)  # arrived, not yet shown in the grid
     job_id: int | None = None  # the journal job of the upload shown
     job_open: bool = False  # that job can be resumed

@@ -288,9 +288,7 @@ class UploadStep(ImportHost):
             self._record(pending)
 
     def _record(self, results: list[RowResult]) -> None:
-        kept = self.state.results
-        for result in results:
-            kept[result.key] = result
+        self.state.results.add(results)
         self.model.apply_results(results)
 
     def _upload_done(self, summary: JobSummary) -> None:

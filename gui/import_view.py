@@ -218,7 +218,7 @@ class ImportView(ReadingStep, ColumnsStep, CheckStep, UploadStep, ResultsStep):
         return self.state.job_id
 
     def results(self) -> dict[int, RowResult]:
-        return dict(self.state.results)
+        return self.state.results.to_dict()
 
     def reset(self) -> None:
         """Back to step 1 with a clean state (the "Import another file" button): no file, no mapping,

@@ -20,12 +20,13 @@ into Python per row at all.
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
-from typing import Any
+from typing import Any, overload
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -79,12 +80,114 @@ _GREY = QBrush(QColor(110, 110, 110))
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 
+SEP = "\x1f"  # the ASCII unit separator, between the cells of a compact row
+POOL_SAMPLE = 2000  # rows looked at to find the columns whose values repeat (cities, surnames, "yes")
+POOL_RATIO = 0.05  # a column repeats when it has at most this share of distinct values in the sample
+
+
+class CompactRows(Sequence[list[str]]):
+    """The cells of a table's rows, one string per row (the cells joined by :data:`SEP`).
+
+    A list of cells costs its list object plus one string per cell, about 340 bytes for a row of five
+    contact cells; one joined string costs about 110. A row is handed out as a new list of cells
+    (``rows[i]``, iteration, slices), so a change is written back with ``rows[i] = cells``. Columns whose
+    values repeat share one string per value when split, as :mod:`core.reading` shares them. A row whose
+    cells hold :data:`SEP` themselves (or a row without cells) is kept as a tuple, unchanged.
+    """
+
+    __slots__ = ("_data", "_pools")
+
+    def __init__(self, rows: Iterable[Sequence[str]] = (), *, consume: bool = False) -> None:
+        """``consume``: ``rows`` is a list whose rows are dropped one by one as they are copied, so that
+        its million lists are not freed in one go later (one long call that holds the GIL: a pause of
+        the window)."""
+        data: list[str | tuple[str, ...]] = []
+        append = data.append
+        join = SEP.join
+        source: Iterable[Sequence[str]] = _consumed(rows) if consume and isinstance(rows, list) else rows
+        for cells in source:
+            joined = join(cells)
+            if cells and joined.count(SEP) == len(cells) - 1:
+                append(joined)
+            else:
+                append(tuple(cells))
+        self._data = data
+        self._pools = self._find_pools(data)
+
+    @staticmethod
+    def _find_pools(data: list[str | tuple[str, ...]]) -> list[tuple[int, dict[str, str]]]:
+        sample = [row.split(SEP) if isinstance(row, str) else list(row) for row in data[:POOL_SAMPLE]]
+        if not sample:
+            return []
+        limit = max(1, int(len(sample) * POOL_RATIO))
+        pools = []
+        for index in range(max(map(len, sample))):
+            values = {cells[index] for cells in sample if index < len(cells)}
+            if len(values) <= limit:
+                pools.append((index, {v: v for v in values}))
+        return pools
+
+    def _cells(self, row: str | tuple[str, ...]) -> list[str]:
+        if not isinstance(row, str):
+            return list(row)
+        cells = row.split(SEP)
+        width = len(cells)
+        for index, pool in self._pools:
+            if index < width:
+                value = cells[index]
+                cells[index] = pool.get(value, value)
+        return cells
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    @overload
+    def __getitem__(self, index: int) -> list[str]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[list[str]]: ...
+
+    def __getitem__(self, index: int | slice) -> list[str] | list[list[str]]:
+        if isinstance(index, slice):
+            return [self._cells(row) for row in self._data[index]]
+        return self._cells(self._data[index])
+
+    def __iter__(self) -> Iterator[list[str]]:
+        cells = self._cells
+        for row in self._data:
+            yield cells(row)
+
+    def __setitem__(self, index: int, cells: Sequence[str]) -> None:
+        joined = SEP.join(cells)
+        self._data[index] = joined if cells and joined.count(SEP) == len(cells) - 1 else tuple(cells)
+
+
+def _consumed(rows: list[Any]) -> Iterator[Sequence[str]]:
+    for index in range(len(rows)):
+        cells = rows[index]
+        rows[index] = None
+        yield cells
+    rows.clear()
+
+
+def compact_rows(rows: Sequence[list[str]]) -> list[list[str]]:
+    """``rows`` as :class:`CompactRows`, typed as the ``list[list[str]]`` of :class:`core.reading.Table`.
+
+    Everything in ``core`` only reads a table's rows as a sequence of rows (``prepare``, ``write_report``,
+    ``suggest``, ``Table.column``); only the window edits them, through :meth:`CompactRows.__setitem__`.
+    A list given is emptied on the way (see :class:`CompactRows`).
+    """
+    if isinstance(rows, CompactRows):
+        return rows  # type: ignore[return-value]  # see the docstring
+    return CompactRows(rows, consume=True)  # type: ignore[return-value]  # see the docstring
+
+
 @dataclass
 class GridData:
     """Everything the grid shows, as parallel lists (built off the GUI thread by :func:`build_grid`)."""
 
     headers: list[str]
-    rows: list[list[str]]  # the source cells (shared with the Table: edits land in the Table too)
+    rows: Sequence[list[str]]  # the source cells (the Table's own rows: edits land in the Table too)
     keys: list[int]  # the row number a spreadsheet shows, one per row (shared with the Table, never changed)
     status: list[str]
     message: list[str]
@@ -115,7 +218,7 @@ def _ascending(keys: Sequence[int]) -> bool:
 
 def build_grid(
     headers: Sequence[str],
-    rows: list[list[str]],
+    rows: Sequence[list[str]],
     keys: Sequence[int],
     checks: Sequence[Any],
     column_of: Callable[[Any], int | None],
@@ -165,7 +268,8 @@ class PreviewModel(QAbstractTableModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._headers: list[str] = []
-        self._rows: list[list[str]] = []
+        self._rows: Sequence[list[str]] = []  # the Table's rows, in source order (never reordered)
+        self._order: array[int] | None = None  # model row -> index in _rows once sorted; None: the same
         self._keys: list[int] = []
         self._status: list[str] = []
         self._message: list[str] = []
@@ -184,6 +288,7 @@ class PreviewModel(QAbstractTableModel):
         self.beginResetModel()
         self._headers = list(data.headers)
         self._rows = data.rows
+        self._order = None
         self._keys = data.keys
         self._status = data.status
         self._message = data.message
@@ -206,8 +311,14 @@ class PreviewModel(QAbstractTableModel):
     def headers(self) -> list[str]:
         return list(self._headers)
 
-    def source_rows(self) -> list[list[str]]:
+    def source_rows(self) -> Sequence[list[str]]:
+        """The rows as the Table has them, in source order (whatever the grid's sort)."""
         return self._rows
+
+    def cells_at(self, row: int) -> list[str]:
+        """The source cells of model row ``row`` (a new list for compact rows: see :class:`CompactRows`)."""
+        order = self._order
+        return self._rows[row if order is None else order[row]]
 
     def key_at(self, row: int) -> int:
         return self._keys[row]
@@ -269,7 +380,8 @@ class PreviewModel(QAbstractTableModel):
         if col >= FIRST_SOURCE_COLUMN:
             src = col - FIRST_SOURCE_COLUMN
             if role == _DISPLAY or role == _EDIT or role == SORT_ROLE:
-                cells = self._rows[row]
+                order = self._order
+                cells = self._rows[row if order is None else order[row]]
                 return cells[src] if src < len(cells) else ""
             if role == _BACKGROUND or role == _TOOLTIP:
                 problems = self._cells.get(row)
@@ -321,13 +433,16 @@ class PreviewModel(QAbstractTableModel):
         if col < 0:
             return False
         row = index.row()
-        cells = self._rows[row]
+        order = self._order
+        source = row if order is None else order[row]
+        cells = self._rows[source]
         text = "" if value is None else str(value)
         if col >= len(cells):
             cells.extend([""] * (col + 1 - len(cells)))
         if cells[col] == text:
             return False
         cells[col] = text
+        self._rows[source] = cells  # type: ignore[index]  # a list or CompactRows: both take a row back
         self.dataChanged.emit(index, index, [_DISPLAY, _EDIT])
         self.cellEdited.emit(row, col)
         return True
@@ -411,9 +526,10 @@ class PreviewModel(QAbstractTableModel):
             return self._message.__getitem__
         src = column - FIRST_SOURCE_COLUMN
         rows = self._rows
+        order = self._order
 
         def cell(i: int) -> str:
-            cells = rows[i]
+            cells = rows[i if order is None else order[i]]
             return cells[src].casefold() if src < len(cells) else ""
 
         return cell
@@ -431,8 +547,9 @@ class PreviewModel(QAbstractTableModel):
         new_row_of_old = [0] * n
         for new, old in enumerate(new_order):
             new_row_of_old[old] = new
-        # new lists (the row lists themselves stay shared with the Table, which keeps source order)
-        self._rows = [self._rows[i] for i in new_order]
+        # the rows stay where they are (the Table's, in source order): only the order to show them changes
+        shown = self._order
+        self._order = array("q", new_order if shown is None else (shown[i] for i in new_order))
         self._keys = [self._keys[i] for i in new_order]
         self._status = [self._status[i] for i in new_order]
         self._message = [self._message[i] for i in new_order]

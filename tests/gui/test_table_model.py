@@ -19,6 +19,7 @@ from gui.table_model import (
     INVALID,
     READY,
     SORT_ROLE,
+    CompactRows,
     PreviewModel,
     PreviewProxy,
     build_grid,
@@ -201,3 +202,53 @@ def test_rows_are_found_by_key_in_source_order_and_after_sorting(qtbot):
     assert model.key_at(0) == 2
     assert model.row_of_key(41) == 39
     assert model.status_at(0) == "added"
+
+
+def test_compact_rows_hand_out_the_cells_as_read_and_take_edits_back() -> None:
+    rows = [["Ann", "Martin", "+33612345678"], ["Bob", "Martin", ""], ["a\x1fb", "Martin", "x"], [], [""]]
+    rows += [[f"N{i}", "Martin", f"+3361234{i:04d}"] for i in range(100)]
+    compact = CompactRows(rows)
+    assert len(compact) == len(rows)
+    assert list(compact) == rows  # iteration, the separator inside a cell and empty rows included
+    assert [compact[i] for i in range(len(rows))] == rows
+    assert compact[1:3] == rows[1:3]
+    assert compact[2] == ["a\x1fb", "Martin", "x"]
+    assert compact[0] is not compact[0]  # a new list each time: an edit goes back with rows[i] = cells
+    assert compact[0][1] is compact[5][1]  # a repeating column shares its strings, as core.reading does
+    cells = compact[1]
+    cells[2] = "+33612345600"
+    compact[1] = cells
+    assert compact[1] == ["Bob", "Martin", "+33612345600"]
+    assert Counted.size(compact) < Counted.size(rows) / 2  # what it is for
+    copy = [list(r) for r in rows]
+    consumed = CompactRows(copy, consume=True)
+    assert copy == []  # its rows were dropped as they were copied
+    assert list(consumed) == rows
+
+
+class Counted:
+    @staticmethod
+    def size(rows: object) -> int:
+        import sys
+
+        if isinstance(rows, CompactRows):
+            data = rows._data
+            return sys.getsizeof(data) + sum(sys.getsizeof(r) for r in data)
+        assert isinstance(rows, list)
+        return sys.getsizeof(rows) + sum(sys.getsizeof(r) + sum(map(sys.getsizeof, r)) for r in rows)
+
+
+def test_an_edit_in_a_sorted_grid_of_compact_rows_lands_in_the_tables_row(qtbot) -> None:
+    table, data = _grid([["+33612345678", "Cy"], ["not a phone", "Ann"], ["+33612345679", "Bob"]])
+    table.rows = CompactRows(table.rows)  # type: ignore[assignment]
+    data.rows = table.rows
+    model = PreviewModel()
+    model.set_rows(data)
+    QAbstractItemModelTester(model, FAIL)
+    model.set_editable(True)
+    model.sort(FIRST_SOURCE_COLUMN + 1)  # by first name: Ann, Bob, Cy
+    assert [model.data(model.index(r, FIRST_SOURCE_COLUMN + 1)) for r in range(3)] == ["Ann", "Bob", "Cy"]
+    assert model.setData(model.index(0, FIRST_SOURCE_COLUMN), "+33612345600")  # Ann's phone
+    assert model.cells_at(0) == ["+33612345600", "Ann"]
+    assert table.rows[1] == ["+33612345600", "Ann"]  # the Table's row 3 (index 1), not its first row
+    assert table.rows[0] == ["+33612345678", "Cy"]

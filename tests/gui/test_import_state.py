@@ -1,0 +1,54 @@
+"""The import's state: one ImportState (a reset is one assignment) and the upload outcomes kept by column."""
+
+from __future__ import annotations
+
+import gc
+
+from core.model import Contact, Outcome, RowResult
+from core.validation import RowCheck
+from gui.import_state import ImportState, Outcomes
+
+
+def _checks(keys: list[int]) -> list[RowCheck]:
+    return [RowCheck(k, Contact(k, {"phone_number": f"+3361234{k:04d}"})) for k in keys]
+
+
+def test_outcomes_give_back_every_result_as_it_came_the_last_one_winning() -> None:
+    checks = _checks([2, 3, 5, 8])
+    outcomes = Outcomes(checks)
+    assert len(outcomes) == 0
+    outcomes.add([RowResult(2, Outcome.ADDED, code="200", raw_text='{"ok":1}', message="Added."),
+                  RowResult(5, Outcome.FAILED, code="117", message="No valid number.", field="phone_number"),
+                  RowResult(99, Outcome.ADDED)])  # not a row of this table: ignored
+    assert len(outcomes) == 2
+    snapshot = outcomes.copy()
+    outcomes.add([RowResult(5, Outcome.ADDED, message="Added.", contact_id="c-5")])  # a retry
+    assert len(outcomes) == 2
+    assert outcomes.to_dict() == {
+        2: RowResult(2, Outcome.ADDED, code="200", raw_text='{"ok":1}', message="Added."),
+        5: RowResult(5, Outcome.ADDED, message="Added.", contact_id="c-5"),
+    }
+    assert snapshot.to_dict()[5] == RowResult(5, Outcome.FAILED, code="117", message="No valid number.",
+                                              field="phone_number")
+
+
+def test_outcomes_keep_no_object_per_row() -> None:
+    checks = _checks(list(range(2, 20_002)))
+    outcomes = Outcomes(checks)
+    message = "Added."
+    results = [RowResult(k, Outcome.ADDED, message=message) for k in range(2, 20_002)]
+    outcomes.add(results)
+    del results
+    gc.collect()
+    assert sum(isinstance(o, RowResult) for o in gc.get_objects()) < 100  # the 20 000 results are gone
+    assert outcomes._texts.keys() == {"message"}  # the other texts were all empty: no list for them
+    assert len(outcomes) == 20_000
+
+
+def test_a_new_state_equals_a_reset_one() -> None:
+    state = ImportState()
+    state.mapping = {0: "phone_number"}
+    state.results = Outcomes(_checks([2]))
+    state.results.add([RowResult(2, Outcome.ADDED)])
+    assert state != ImportState()
+    assert ImportState() == ImportState()
