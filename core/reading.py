@@ -263,6 +263,10 @@ class TableStream:
     notes: list[str] = field(default_factory=list)
     table: Table | None = None  # a workbook, read whole
     _rows: Any = None  # () -> Iterator[tuple[int, list[str]]] for a text file
+    # read without the first pass (``scan=False``): None until a whole iteration says whether the shape
+    # assumed from the header row (its columns, nothing to the right) was the file's; True when read
+    # with the first pass
+    confirmed: bool | None = True
 
     @classmethod
     def of(cls, table: Table) -> TableStream:
@@ -294,9 +298,16 @@ def stream_table(
     header_row: int | None = None,
     encoding: str | None = None,
     delimiter: str | None = None,
+    scan: bool = True,
 ) -> TableStream:
     """:func:`read_table` for a file too large to hold: the same arguments, errors and result, as a
-    :class:`TableStream` (a CSV/TXT file streamed; a workbook read whole)."""
+    :class:`TableStream` (a CSV/TXT file streamed; a workbook read whole).
+
+    ``scan=False`` saves the first pass over a text file whose header row names every column: its shape
+    (the header's columns) is assumed, and a whole iteration then sets :attr:`TableStream.confirmed` —
+    False when a row had cells to the right of the header (the rows read were not what
+    :func:`read_table` gives: read it again with ``scan=True``). Errors of the file's body (no data rows, a
+    NUL byte, a huge cell) are then raised by the iteration."""
     p = Path(path)
     if _kind(p, _head(p)) == "workbook":
         return TableStream.of(read_table(p, sheet=sheet, header_row=header_row, encoding=encoding,
@@ -317,14 +328,14 @@ def stream_table(
 
     name = first.path.name
     strip = str.strip
-    scan = ((n, r) for n, r in first.records if any(map(strip, r)))
+    rest = ((n, r) for n, r in first.records if any(map(strip, r)))
     detected = True
     confidence = 1.0
     head: list[tuple[int, list[str]]] = []
     header: list[str] = []
     header_number = 0
     if header_row is None or header_row == 0:
-        head = list(itertools.islice(scan, HEADER_SCAN_ROWS))
+        head = list(itertools.islice(rest, HEADER_SCAN_ROWS))
         if not head:
             raise _empty_problem(name, first)
         if header_row is None:
@@ -340,7 +351,7 @@ def stream_table(
     else:
         detected = False
         numbers: list[int] = []
-        for number, row in scan:
+        for number, row in rest:
             numbers.append(number)
             if number >= header_row:
                 header = row
@@ -350,7 +361,9 @@ def stream_table(
         index = _header_index(numbers, header_row, first)
         header_number = numbers[index]
     shape = _StreamShape(header, headerless=header_row == 0)
-    for _number, row in itertools.chain(head, scan):
+    if not scan and header_row != 0 and shape.header_width and not shape.blank_named:
+        return _unscanned(first, records, header, header_number, detected, confidence)
+    for _number, row in itertools.chain(head, rest):
         shape.add(row)
     if not shape.count:
         raise _no_data_problem(name, header_number, first)
@@ -373,6 +386,41 @@ def stream_table(
                        header_row=header_number, encoding=first.encoding, delimiter=first.delimiter,
                        count=shape.count, header_detected=detected, header_confidence=confidence,
                        notes=notes, _rows=data)
+
+
+def _unscanned(source: _Source, records: Any, header: list[str], header_number: int, detected: bool,
+               confidence: float) -> TableStream:
+    """A text file read without the first pass (see :func:`stream_table`)."""
+    name = source.path.name
+    width = len(header)
+    while width and not header[width - 1].strip():
+        width -= 1
+    headers = _header_names(header[:width])
+    stream = TableStream(path=source.path, sheet=source.sheet, sheets=source.sheets, headers=headers,
+                         header_row=header_number, encoding=source.encoding, delimiter=source.delimiter,
+                         count=0, header_detected=detected, header_confidence=confidence, confirmed=None)
+
+    def data() -> Iterator[tuple[int, list[str]]]:
+        shape = _StreamShape(header, headerless=False)
+        add = shape.add
+        for number, row in records():
+            if number <= header_number:
+                continue
+            add(row)
+            n = len(row)
+            if n < width:
+                row.extend([""] * (width - n))
+            elif n > width:
+                del row[width:]
+            yield number, row
+        if not shape.count:
+            raise _no_data_problem(name, header_number, source)
+        stream.count = shape.count
+        found, notes, found_width, keep = shape.result()
+        stream.confirmed = found == headers and not notes and found_width == width and keep is None
+
+    stream._rows = data
+    return stream
 
 
 class _StreamShape:

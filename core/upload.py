@@ -98,22 +98,34 @@ class _Upload:
             encoding=getattr(args, "encoding", None) or base.encoding,
             delimiter=getattr(args, "delimiter", None) or base.delimiter,
         )
-        # read row by row (a CSV is never held whole: a million rows stay within a few hundred MB)
-        table = stream_table(args.file, sheet=reading.sheet, header_row=reading.header_row,
-                             encoding=reading.encoding, delimiter=reading.delimiter)
-        mapping = self._mapping(table, provider, saved, table.sample(VALUE_SAMPLE))
         constants = dict(saved.constants) if saved else {}
         constants.update(parse_set_args(list(getattr(args, "set", None) or []), provider))
         given_region = getattr(args, "default_region", None) or (saved.default_region if saved else None)
         region = default_region(provider, profile, given_region)
-        chosen = mapping
-        if getattr(args, "extra_columns_as_attributes", False):
-            from core.mapping import extra_attributes
+        # read row by row (a CSV is never held whole: a million rows stay within a few hundred MB), at
+        # first without a pass to find the columns' shape; a file with cells to the right of its header
+        # row is then read again with it
+        for scan in (False, True):
+            try:
+                table = stream_table(args.file, sheet=reading.sheet, header_row=reading.header_row,
+                                     encoding=reading.encoding, delimiter=reading.delimiter, scan=scan)
+                mapping = self._mapping(table, provider, saved, table.sample(VALUE_SAMPLE))
+                chosen = mapping
+                if getattr(args, "extra_columns_as_attributes", False):
+                    from core.mapping import extra_attributes
 
-            # asked for on this run only: not remembered, so a later run without the flag sends none
-            mapping = {**mapping, **extra_attributes(table.headers, provider, mapping)}
-        checker = RowChecker(table.headers, mapping, constants, provider, region)
-        with check_file(table, checker, provider) as checked:
+                    # asked for on this run only: not remembered, so a later run without the flag sends none
+                    mapping = {**mapping, **extra_attributes(table.headers, provider, mapping)}
+                checker = RowChecker(table.headers, mapping, constants, provider, region)
+                checked = check_file(table, checker, provider)
+            except UploaderError:
+                if scan:
+                    raise
+                continue  # said about the file as a whole (its columns may be more than its header's)
+            if table.confirmed:
+                break
+            checked.close()
+        with checked:
             self._remember(table.headers, provider, chosen)
             if getattr(args, "save", None):  # what this run used, the asked-for attribute columns included
                 _save_import(args.save, provider, profile, reading, table.headers, mapping, constants,

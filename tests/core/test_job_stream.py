@@ -112,3 +112,72 @@ def test_stream_table_reads_the_real_world_corpus_like_read_table(path: Path) ->
     rows = list(stream)
     assert [n for n, _r in rows] == table.row_numbers
     assert [r for _n, r in rows] == table.rows
+    quick = stream_table(path, scan=False)
+    quick_rows = list(quick)
+    if quick.confirmed:  # else the command line reads it again with the first pass
+        assert quick.headers == table.headers
+        assert quick.notes == table.notes
+        assert quick_rows == rows
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_without_the_first_pass_the_rows_are_the_same_or_the_shape_is_refuted(tmp_path: Path,
+                                                                              name: str) -> None:
+    """``scan=False`` assumes the header's columns; a whole iteration confirms it (then the rows are
+    read_table's) or refutes it (a row has cells to the right of the header: read again with the pass)."""
+    path = tmp_path / f"{name}.csv"
+    path.write_text(CASES[name], encoding="utf-8")
+    table = read_table(path)
+    stream = stream_table(path, scan=False)
+    rows = list(stream)
+    if stream.table is not None or name in ("headerless", "blank_column", "blank_named_with_data"):
+        assert stream.confirmed is True  # read with the first pass: nothing assumed
+        return
+    if name == "extra_cells":
+        assert stream.confirmed is False
+        return
+    assert stream.confirmed is True
+    assert stream.headers == table.headers
+    assert stream.notes == table.notes
+    assert len(stream) == len(table.rows)
+    assert [n for n, _r in rows] == table.row_numbers
+    assert [r for _n, r in rows] == table.rows
+
+
+def test_without_the_first_pass_a_file_with_no_rows_is_refused_the_same(tmp_path: Path) -> None:
+    only_header = tmp_path / "h.csv"
+    only_header.write_text("Name,Phone\n\n\n", encoding="utf-8")
+    with pytest.raises(FileProblem) as whole:
+        read_table(only_header)
+    stream = stream_table(only_header, scan=False)
+    with pytest.raises(FileProblem) as streamed:
+        list(stream)
+    assert str(streamed.value) == str(whole.value)
+
+
+def test_the_cli_reads_a_file_wider_than_its_header_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    from core.model import Outcome, RowResult
+    from core.providers import get_provider
+    from core.report import write_report
+    from core.validation import prepare
+    from tests.core.test_upload_cli import run_cli
+
+    rows = "Ad,Cep Telefonu\n" + "".join(f"Ana {i},+905321234{i:03d}\n" for i in range(50))
+    rows += "Bob,+905329999999,extra cell\n"  # a cell beyond the header: a column 'Column C'
+    source = tmp_path / "wide.csv"
+    source.write_text(rows, encoding="utf-8")
+    report = tmp_path / "r.csv"
+    status, out, err = run_cli(["upload", str(source), "--provider", "octopush", "--map",
+                                "Cep Telefonu=phone_number", "--map", "Column C=last_name", "--dry-run",
+                                "--report", str(report)], monkeypatch)
+    assert status == 0, err
+    assert "51 ready" in out
+    table = read_table(source)
+    assert table.headers == ["Ad", "Cep Telefonu", "Column C"]
+    prepared = prepare(table, {1: "phone_number", 2: "last_name"}, {}, get_provider("octopush"))
+    expected = tmp_path / "expected.csv"
+    ready = {c.key: RowResult(c.key, Outcome.READY, message="Ready to send to Octopush.")
+             for c in prepared.contacts}
+    write_report(expected, table, ready, prepared.checks)
+    assert report.read_bytes() == expected.read_bytes()
