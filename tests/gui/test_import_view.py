@@ -212,7 +212,7 @@ def test_required_field_not_mapped_shows_a_warning(qtbot, tmp_path):
     assert v.next_button.isEnabled()
     mv.set_field(1, "")
     assert mv.warning.isVisible()
-    assert "Octopush needs Mobile phone *" in mv.warning.text()
+    assert "Octopush needs the field Mobile phone" in mv.warning.text()
     assert not v.next_button.isEnabled()
     mv.set_field(1, "phone_number")
     assert not mv.warning.isVisible()
