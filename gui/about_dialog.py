@@ -130,7 +130,7 @@ class AboutDialog(QDialog):
         self.licences = QPlainTextEdit()
         self.licences.setObjectName("LicenceText")
         self.licences.setReadOnly(True)
-        self.licences.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.licences.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)  # prose wraps
         fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         fixed.setStyleHint(QFont.StyleHint.Monospace)
         self.licences.setFont(fixed)

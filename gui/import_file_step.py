@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -219,17 +220,21 @@ class FileStep(QWidget):
         details = QVBoxLayout(self.details)
         details.setContentsMargins(0, 0, 0, 0)
         details.setSpacing(8)
-        choices = QHBoxLayout()
-        choices.setSpacing(8)
-        for text, widget in ((_("Sheet"), self.sheet), (_("Header row"), self.header_row),
-                             (_("Encoding"), self.encoding), (_("Delimiter"), self.delimiter)):
+        # two lines of two choices: room for "Fila de encabezado" or "Karakter kodlaması" beside their fields
+        choices = QGridLayout()
+        choices.setHorizontalSpacing(8)
+        choices.setVerticalSpacing(6)
+        pairs = ((_("Sheet"), self.sheet), (_("Header row"), self.header_row), (_("Encoding"), self.encoding),
+                 (_("Delimiter"), self.delimiter))
+        for pos, (text, widget) in enumerate(pairs):
             label = QLabel(text)
             label.setObjectName("FieldLabel")
             label.setBuddy(widget)
-            choices.addWidget(label, 0, Qt.AlignmentFlag.AlignVCenter)
-            choices.addWidget(widget, 0, Qt.AlignmentFlag.AlignVCenter)
-            choices.addSpacing(14)
-        choices.addStretch(1)
+            r, c = divmod(pos, 2)
+            choices.addWidget(label, r, c * 3, Qt.AlignmentFlag.AlignVCenter)
+            choices.addWidget(widget, r, c * 3 + 1, Qt.AlignmentFlag.AlignVCenter)
+        choices.setColumnMinimumWidth(2, 24)
+        choices.setColumnStretch(5, 1)
         details.addLayout(choices)
 
         self.status = QLabel(_("No file yet."))

@@ -295,6 +295,8 @@ class MappingView(QWidget):
         for pos, (text, widget) in enumerate(rows):
             label = QLabel(text)
             label.setObjectName("FieldLabel")
+            label.setWordWrap(True)  # a long French or Spanish label takes two lines, never widens the card
+            label.setMaximumWidth(260)
             label.setBuddy(widget)
             r, c = divmod(pos, 2)
             align = Qt.AlignmentFlag.AlignVCenter
@@ -476,10 +478,10 @@ class MappingView(QWidget):
             return []
         given = set(self.mapping().values()) | set(self.constants())
         return [
-            (_("{platform} needs {field} *: choose the column that holds it, or type one value for every "
-               "contact under Options.")
+            (_("{platform} needs the field {field}: choose the column that holds it, or type one value for "
+               "every contact under Options.")
              if spec.id in self.option_inputs and not spec.option else
-             _("{platform} needs {field} *: choose the column that holds it."))
+             _("{platform} needs the field {field}: choose the column that holds it."))
             .format(platform=provider.title, field=spec.label_text())
             for spec in provider.fields()
             if spec.required and spec.id not in given
@@ -550,12 +552,15 @@ def _field_text(spec: FieldSpec) -> str:
 def _option_input(spec: FieldSpec, value: str) -> QWidget:
     if spec.kind is FieldKind.BOOLEAN or spec.choices:
         combo = QComboBox()
+        # as wide as a short text, not as its longest item ("(valeur par défaut de la plateforme)")
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(12)
         combo.addItem(_("(provider default)"), "")
         choices: Sequence[tuple[str, str]]
         if spec.kind is FieldKind.BOOLEAN:
             choices = ((_("Yes"), "true"), (_("No"), "false"))
         else:
-            choices = tuple((c, c) for c in spec.choices)
+            choices = tuple((spec.choice_text(c), c) for c in spec.choices)
         for text, data in choices:
             combo.addItem(text, data)
         wanted = value or (spec.default or "")

@@ -212,7 +212,7 @@ def test_required_field_not_mapped_shows_a_warning(qtbot, tmp_path):
     assert v.next_button.isEnabled()
     mv.set_field(1, "")
     assert mv.warning.isVisible()
-    assert "Octopush needs Mobile phone *" in mv.warning.text()
+    assert "Octopush needs the field Mobile phone" in mv.warning.text()
     assert not v.next_button.isEnabled()
     mv.set_field(1, "phone_number")
     assert not mv.warning.isVisible()
@@ -232,7 +232,7 @@ def test_a_required_field_can_be_one_value_for_every_contact(qtbot, tmp_path):
     assert mv.mapping() == {0: "contactEmailaddress"}
     assert "contactEmailaddress" not in mv.option_inputs  # a contact's identity is never one value for all
     assert mv.warning.isVisible()
-    assert "Profile ID *" in mv.warning.text()
+    assert "the field Profile ID" in mv.warning.text()
     assert not v.next_button.isEnabled()
     mv.set_constant("contactProfileID", "7")
     assert not mv.warning.isVisible()
