@@ -1,5 +1,5 @@
-"""The language changes what people read, never what programs read (SPEC §4): a Turkish or French run writes the
-same report columns, status values and exit status as an English one, with the messages in the language."""
+"""The language changes what people read, never what programs read (SPEC §4): a Turkish or French run writes
+the same report columns, status values and exit status as an English one, with the messages in the language."""
 
 from __future__ import annotations
 
@@ -45,7 +45,8 @@ def test_a_run_in_another_language_keeps_the_machine_values(lang: str, sandbox: 
     assert set(data["counts"]) == set(en_json["counts"])
     assert data["counts"] == en_json["counts"]
     # ... while every message a person reads is in the language
-    changed = [(a["message"], b["message"]) for a, b in zip(en_rows, rows_in_lang, strict=True) if a["message"]]
+    changed = [(a["message"], b["message"]) for a, b in zip(en_rows, rows_in_lang, strict=True)
+               if a["message"]]
     assert changed
     assert all(a != b for a, b in changed), changed
     assert err != en_err

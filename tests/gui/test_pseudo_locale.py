@@ -22,9 +22,10 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_every_screen_speaks_the_pseudo_locale(tmp_path: Path) -> None:
     audit = tmp_path / "untranslated.json"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    done = subprocess.run([sys.executable, str(ROOT / "tests" / "gui" / "screenshots.py"), str(tmp_path / "shots"),
-                           "--lang", "qps", "--audit", str(audit)], capture_output=True, text=True, env=env,
-                          cwd=ROOT, timeout=600, check=False)
+    script = ROOT / "tests" / "gui" / "screenshots.py"
+    done = subprocess.run([sys.executable, str(script), str(tmp_path / "shots"), "--lang", "qps", "--audit",
+                           str(audit)], capture_output=True, text=True, env=env, cwd=ROOT, timeout=600,
+                          check=False)
     assert done.returncode == 0, done.stderr[-4000:]
     findings = json.loads(audit.read_text(encoding="utf-8"))
     assert len(findings) >= 20  # every screen was visited
@@ -47,4 +48,5 @@ def test_the_audit_catches_an_untranslated_label(qtbot) -> None:  # type: ignore
     layout.addWidget(QLabel("Import a spreadsheet"))  # forgotten: reported
     box.show()
     found = untranslated(box)
-    assert len(found) == 1 and "Import a spreadsheet" in found[0], found
+    assert len(found) == 1, found
+    assert "Import a spreadsheet" in found[0]
