@@ -1,5 +1,6 @@
-"""The language changes what people read, never what programs read (SPEC §4): a Turkish or French run writes
-the same report columns, status values and exit status as an English one, with the messages in the language."""
+"""The language changes what people read, never what programs read (SPEC §4): a Turkish or French run
+writes the same report columns, status values and exit status as an English one, its messages in the
+language."""
 
 from __future__ import annotations
 

@@ -157,14 +157,16 @@ def clipped(widget: QWidget) -> list[str]:
             continue
         if isinstance(w, QListWidget) and w.count():
             metrics = w.fontMetrics()
-            need = max(metrics.horizontalAdvance(w.item(i).text()) for i in range(w.count())) + 56
+            texts = [w.item(i).text() for i in range(w.count())]
+            need = max(metrics.horizontalAdvance(t) for t in texts) + 56
+            text = max(texts, key=len)
         elif isinstance(w, QAbstractButton) and w.text():
-            need = w.sizeHint().width()
+            need, text = w.sizeHint().width(), w.text()
         elif isinstance(w, QLabel) and w.text() and not w.wordWrap() and w.pixmap().isNull():
-            need = w.sizeHint().width()
+            need, text = w.sizeHint().width(), w.text()
         else:
             continue
         if w.width() + 2 < need:
             name = w.objectName() or type(w).__name__
-            out.append(f"{name}: {w.text()!r} is {w.width()} px wide, needs {need}")
+            out.append(f"{name}: {text!r} is {w.width()} px wide, needs {need}")
     return out
