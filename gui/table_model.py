@@ -20,6 +20,7 @@ into Python per row at all.
 
 from __future__ import annotations
 
+import gc
 import re
 from array import array
 from bisect import bisect_left, bisect_right
@@ -309,6 +310,11 @@ class PreviewModel(QAbstractTableModel):
         self._status_label = _status_labels()  # in the language chosen now
         self.endResetModel()
         self.countsChanged.emit()
+        # The lists just handed over hold a reference per row. A cyclic-garbage collection (on whichever
+        # thread allocates next) walks every reference a tracked container holds, frozen referents too:
+        # a million-row list left in the collected generations costs ~100 ms of held GIL per full
+        # collection. Freezing moves them out of those scans (objects still go when unreferenced).
+        gc.freeze()
 
     def clear(self) -> None:
         self.set_rows(GridData([], [], [], [], []))

@@ -129,12 +129,12 @@ class Trace:
         import threading
 
         self.beat = beat
+        self._threading = threading
         self.main = threading.get_ident()
-        self.collections: list[tuple[str, str, int, float]] = []
+        self.collections: list[tuple[str, str, int, float, int]] = []
         self.samples: list[tuple[float, str]] = []
-        self.late: list[tuple[float, float]] = []
+        self.late: list[tuple[float, float, str]] = []
         self.stalls: list[tuple[str, float, float]] = []
-        self.censuses: list[str] = []
         self._gc_start = 0.0
         self._stop = threading.Event()
         gc.callbacks.append(self._gc)
@@ -143,69 +143,67 @@ class Trace:
         self.thread.start()
 
     def _gc(self, phase: str, info: dict[str, int]) -> None:
-        import threading
-
         now = time.perf_counter()
         if phase == "start":
             self._gc_start = now
             return
         ms = (now - self._gc_start) * 1000
         if ms > 5:
-            self.collections.append((self.beat.phase, threading.current_thread().name,
-                                     info["generation"], ms))
+            self.collections.append((self.beat.phase, self._threading.current_thread().name,
+                                     info["generation"], ms, info["collected"]))
 
     def _sample(self) -> None:
         last = time.perf_counter()
         while not self._stop.wait(0.005):
             now = time.perf_counter()
-            if now - last > 0.030:
-                self.late.append((last, now))
-            frame = sys._current_frames().get(self.main)
-            self.samples.append((now, _where(frame)))
+            frames = sys._current_frames()
+            if now - last > 0.030:  # held up: where the other threads are right after (the GIL holder)
+                me = self._threading.get_ident()
+                others = [_where(f, keep_any=True) for t, f in frames.items() if t not in (me, self.main)]
+                self.late.append((last, now, " | ".join(others)))
+            self.samples.append((now, _where(frames.get(self.main))))
             last = now
 
     def _gap(self, start: float, end: float) -> None:
         if (end - start) * 1000 - PERIOD_MS > BUDGET_MS:
             self.stalls.append((self.beat.phase, start, end))
 
-    def census(self, when: str) -> None:
-        """The kinds of object a full collection walks (tracked, not frozen) — what makes it long."""
-        import gc
-        from collections import Counter
-
-        kinds = Counter(type(o).__name__ for o in gc.get_objects())
-        total = sum(kinds.values())
-        self.censuses.append(f"  {total:,} tracked objects {when}: "
-                             + ", ".join(f"{k} {n:,}" for k, n in kinds.most_common(5)))
-
     def report(self) -> None:
         import bisect
         from collections import Counter
 
         self._stop.set()
-        print("\n".join(self.censuses))
-        by_phase: dict[tuple[str, str, int], list[float]] = {}
-        for phase, thread, gen, ms in self.collections:
-            by_phase.setdefault((phase, thread, gen), []).append(ms)
+        import gc
+
+        gc.callbacks.remove(self._gc)
+        by_phase: dict[tuple[str, str, int], list[tuple[float, int]]] = {}
+        for phase, thread, gen, ms, collected in self.collections:
+            by_phase.setdefault((phase, thread, gen), []).append((ms, collected))
         for (phase, thread, gen), times in sorted(by_phase.items()):
             print(f"  gc gen{gen} on {thread:14s} during {phase:12s}: {len(times)} over 5 ms, "
-                  f"longest {max(times):.0f} ms, {sum(times):.0f} ms in all")
+                  f"longest {max(times)[0]:.0f} ms, {sum(t for t, _c in times):.0f} ms in all, "
+                  f"freeing up to {max(c for _t, c in times):,} objects")
         times = [t for t, _w in self.samples]
         for phase, start, end in self.stalls[:40]:
             lo, hi = bisect.bisect_left(times, start), bisect.bisect_right(times, end)
             seen = Counter(w for _t, w in self.samples[lo:hi]).most_common(3)
-            held = sum(min(b, end) - max(a, start) for a, b in self.late if b > start and a < end)
+            late = [(a, b, w) for a, b, w in self.late if b > start and a < end]
+            held = sum(min(b, end) - max(a, start) for a, b, _w in late)
             print(f"  stall {(end - start) * 1000 - PERIOD_MS:5.0f} ms during {phase:12s}"
                   f" (sampler held up {held * 1000:.0f} ms): "
                   + "; ".join(f"{w} ×{n}" for w, n in seen))
+            for _a, _b, where in late[:2]:
+                print(f"      other threads after the hold-up: {where}")
 
 
-def _where(frame: Any) -> str:
-    """The innermost frames of the project (gui/, core/) on a stack, or "Qt" when there are none."""
+def _where(frame: Any, keep_any: bool = False) -> str:
+    """The innermost frames of the project (gui/, core/) on a stack, or "Qt" when there are none;
+    ``keep_any``: the innermost frame whatever its file, then the project's."""
     names: list[str] = []
     while frame is not None and len(names) < 3:
         path = frame.f_code.co_filename
-        if ("/gui/" in path or "/core/" in path) and "bench_gui_stall" not in path:
+        ours = ("/gui/" in path or "/core/" in path) and "bench_gui_stall" not in path
+        if ours or (keep_any and not names):
             names.append(f"{Path(path).stem}.{frame.f_code.co_name}")
         frame = frame.f_back
     return " < ".join(names) or "Qt"
@@ -314,8 +312,6 @@ def main(argv: list[str] | None = None) -> int:
         view.open_file(book)
         t_read = wait_for(app, lambda: view.table is not None and not view.is_busy(), scale * 120)
         rss["after read"] = _memory_mb()[0]
-        if trace is not None:
-            trace.census("after read")
         beat.set_phase("map")
         view.go_next()
         wait_for(app, lambda: True, 0.2)
@@ -325,15 +321,11 @@ def main(argv: list[str] | None = None) -> int:
         view.grid.scrollToBottom()
         wait_for(app, lambda: True, 0.2)
         rss["after check"] = _memory_mb()[0]
-        if trace is not None:
-            trace.census("after check")
         beat.set_phase("upload")
         view.go_next()
         t_upload = wait_for(app, lambda: view.step is Step.RESULTS and not view.has_running_upload(),
                             scale * 900)
         rss["after upload"] = _memory_mb()[0]
-        if trace is not None:
-            trace.census("after upload")
         beat.set_phase("results")
         wait_for(app, lambda: True, 0.3)
         beat.timer.stop()
