@@ -515,6 +515,9 @@ class PreviewModel(QAbstractTableModel):
         for first, last in _ranges(touched):
             self.dataChanged.emit(self.index(first, COL_STATUS), self.index(last, COL_MESSAGE))
         self.countsChanged.emit()
+        # what the upload built meanwhile (the job's per-row tables, on its worker) out of the
+        # collector's scans too, as in set_rows; the few cycles alive now stay (a few kB per upload)
+        gc.freeze()
 
     def reset_statuses(self, keys: Iterable[int], status: str = PENDING, message: str = "") -> None:
         """Put rows back to ``status`` (e.g. pending before a retry)."""
