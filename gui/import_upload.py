@@ -8,6 +8,7 @@ leaves it open, and :meth:`UploadStep.offer_resume` offers it again at the next 
 
 from __future__ import annotations
 
+import gc
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -234,6 +235,9 @@ class UploadStep(ImportHost):
         self.upload_panel.start(len(contacts), title)
         self._go(Step.UPLOAD)
         # one worker like every other (gui.workers): the window's cancel_all/wait_all see it too
+        # the list of every ready contact (a million references) is made now: keep it out of every later
+        # full collection (each would walk it again: ~100 ms held GIL at a million rows, see bench_gui_stall)
+        gc.freeze()
         job = UploadJob(request)
         self._upload = job
         self._task = start_task(job, parent=self, on_progress=self._upload_batch, on_result=self._upload_done,

@@ -23,7 +23,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -87,6 +89,7 @@ class Heartbeat:
         self.worst: dict[str, float] = {}
         self.gaps: list[float] = []
         self.last = time.perf_counter()
+        self.on_gap: Callable[[float, float], None] | None = None
         self.timer = QTimer()
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.timer.setInterval(PERIOD_MS)
@@ -99,6 +102,8 @@ class Heartbeat:
     def beat(self) -> None:
         now = time.perf_counter()
         gap = (now - self.last) * 1000 - PERIOD_MS
+        if self.on_gap is not None:
+            self.on_gap(self.last, now)
         self.last = now
         self.gaps.append(gap)
         if gap > self.worst.get(self.phase, -1):
@@ -106,6 +111,102 @@ class Heartbeat:
 
     def set_phase(self, name: str) -> None:
         self.phase = name
+
+
+class Trace:
+    """``--trace``: what the process was doing during the long stalls.
+
+    - every cyclic-garbage collection over 5 ms: its generation, duration, thread and phase (a full
+      collection holds the GIL: the GUI thread waits for it whichever thread collects);
+    - a sampler thread looks at the GUI thread's Python stack every 5 ms; for each heartbeat gap over
+      the budget it prints the innermost project frames seen during the gap ("Qt" when the GUI thread
+      was in Qt's C++ code with no project frame on top), and whether the sampler itself was held up
+      (a sign that another thread held the GIL).
+    """
+
+    def __init__(self, beat: Heartbeat) -> None:
+        import gc
+        import threading
+
+        self.beat = beat
+        self._threading = threading
+        self.main = threading.get_ident()
+        self.collections: list[tuple[str, str, int, float, int]] = []
+        self.samples: list[tuple[float, str]] = []
+        self.late: list[tuple[float, float, str]] = []
+        self.stalls: list[tuple[str, float, float]] = []
+        self._gc_start = 0.0
+        self._stop = threading.Event()
+        gc.callbacks.append(self._gc)
+        beat.on_gap = self._gap
+        self.thread = threading.Thread(target=self._sample, name="trace-sampler", daemon=True)
+        self.thread.start()
+
+    def _gc(self, phase: str, info: dict[str, int]) -> None:
+        now = time.perf_counter()
+        if phase == "start":
+            self._gc_start = now
+            return
+        ms = (now - self._gc_start) * 1000
+        if ms > 5:
+            self.collections.append((self.beat.phase, self._threading.current_thread().name,
+                                     info["generation"], ms, info["collected"]))
+
+    def _sample(self) -> None:
+        last = time.perf_counter()
+        while not self._stop.wait(0.005):
+            now = time.perf_counter()
+            frames = sys._current_frames()
+            if now - last > 0.030:  # held up: where the other threads are right after (the GIL holder)
+                me = self._threading.get_ident()
+                others = [_where(f, keep_any=True) for t, f in frames.items() if t not in (me, self.main)]
+                self.late.append((last, now, " | ".join(others)))
+            self.samples.append((now, _where(frames.get(self.main))))
+            last = now
+
+    def _gap(self, start: float, end: float) -> None:
+        if (end - start) * 1000 - PERIOD_MS > BUDGET_MS:
+            self.stalls.append((self.beat.phase, start, end))
+
+    def report(self) -> None:
+        import bisect
+        from collections import Counter
+
+        self._stop.set()
+        import gc
+
+        gc.callbacks.remove(self._gc)
+        by_phase: dict[tuple[str, str, int], list[tuple[float, int]]] = {}
+        for phase, thread, gen, ms, collected in self.collections:
+            by_phase.setdefault((phase, thread, gen), []).append((ms, collected))
+        for (phase, thread, gen), times in sorted(by_phase.items()):
+            print(f"  gc gen{gen} on {thread:14s} during {phase:12s}: {len(times)} over 5 ms, "
+                  f"longest {max(times)[0]:.0f} ms, {sum(t for t, _c in times):.0f} ms in all, "
+                  f"freeing up to {max(c for _t, c in times):,} objects")
+        times = [t for t, _w in self.samples]
+        for phase, start, end in self.stalls[:40]:
+            lo, hi = bisect.bisect_left(times, start), bisect.bisect_right(times, end)
+            seen = Counter(w for _t, w in self.samples[lo:hi]).most_common(3)
+            late = [(a, b, w) for a, b, w in self.late if b > start and a < end]
+            held = sum(min(b, end) - max(a, start) for a, b, _w in late)
+            print(f"  stall {(end - start) * 1000 - PERIOD_MS:5.0f} ms during {phase:12s}"
+                  f" (sampler held up {held * 1000:.0f} ms): "
+                  + "; ".join(f"{w} ×{n}" for w, n in seen))
+            for _a, _b, where in late[:2]:
+                print(f"      other threads after the hold-up: {where}")
+
+
+def _where(frame: Any, keep_any: bool = False) -> str:
+    """The innermost frames of the project (gui/, core/) on a stack, or "Qt" when there are none;
+    ``keep_any``: the innermost frame whatever its file, then the project's."""
+    names: list[str] = []
+    while frame is not None and len(names) < 3:
+        path = frame.f_code.co_filename
+        ours = ("/gui/" in path or "/core/" in path) and "bench_gui_stall" not in path
+        if ours or (keep_any and not names):
+            names.append(f"{Path(path).stem}.{frame.f_code.co_name}")
+        frame = frame.f_back
+    return " < ".join(names) or "Qt"
 
 
 def wait_for(app: object, cond: object, timeout: float) -> float:
@@ -165,6 +266,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency", type=float, default=0.005)
     parser.add_argument("--book", type=Path, default=None,
                         help="the XLSX to write (kept), or to reuse when it exists with --rows rows")
+    parser.add_argument("--trace", action="store_true",
+                        help="print the garbage collections and what the GUI thread ran during each stall")
     args = parser.parse_args(argv)
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-gui-"))
@@ -199,6 +302,7 @@ def main(argv: list[str] | None = None) -> int:
         view.resize(1200, 800)
         view.show()
         beat = Heartbeat()
+        trace = Trace(beat) if args.trace else None
         beat.start()
         wait_for(app, lambda: False or True, 0.3)
 
@@ -241,6 +345,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"beats {len(gaps):,} · p99 stall {p99:.1f} ms")
     for name, ms in sorted(slow.items(), key=lambda kv: -kv[1])[:8]:
         print(f"  our longest GUI-thread call {name:28s} {ms:7.1f} ms")
+    if trace is not None:
+        trace.report()
     print("resident memory by phase: " + " · ".join(f"{k} {v:.0f} MB" for k, v in rss.items()))
     now, peak = _memory_mb()
     budget = memory_budget_mb(args.rows)

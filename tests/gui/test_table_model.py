@@ -11,6 +11,7 @@ from PySide6.QtTest import QAbstractItemModelTester
 from core.model import Outcome, RowResult
 from core.providers import get_provider
 from core.validation import prepare
+from gui import table_model
 from gui.table_model import (
     COL_MESSAGE,
     COL_ROW,
@@ -20,6 +21,7 @@ from gui.table_model import (
     READY,
     SORT_ROLE,
     CompactRows,
+    GridData,
     PreviewModel,
     PreviewProxy,
     build_grid,
@@ -252,3 +254,108 @@ def test_an_edit_in_a_sorted_grid_of_compact_rows_lands_in_the_tables_row(qtbot)
     assert model.cells_at(0) == ["+33612345600", "Ann"]
     assert table.rows[1] == ["+33612345600", "Ann"]  # the Table's row 3 (index 1), not its first row
     assert table.rows[0] == ["+33612345678", "Cy"]
+
+
+def _plain_data(n: int, bad_every: int = 7) -> GridData:
+    """``n`` rows (keys 2..n+1), every ``bad_every``-th one invalid, without validating anything."""
+    status = [INVALID if i % bad_every == 0 else READY for i in range(n)]
+    return GridData(["Mobile", "First name"], [[f"+336{i:08d}", f"N{i:03d}"] for i in range(n)],
+                    [i + 2 for i in range(n)], status, [""] * n)
+
+
+def _plain_model(n: int) -> PreviewModel:
+    model = PreviewModel()
+    model.set_rows(_plain_data(n))
+    return model
+
+
+def _shown_rows(proxy: PreviewProxy) -> list[int]:
+    return [proxy.source_row(r) for r in range(proxy.rowCount())]
+
+
+def _error_rows(model: PreviewModel) -> list[int]:
+    return [r for r in range(model.rowCount()) if model.status_at(r) in ("invalid", "failed")]
+
+
+def test_a_large_model_is_filtered_in_chunks_and_changes_meanwhile_count(qtbot, monkeypatch) -> None:
+    monkeypatch.setattr(table_model, "FILTER_CHUNK", 10)
+    model = _plain_model(95)
+    proxy = PreviewProxy()
+    proxy.setSourceModel(model)
+    QAbstractItemModelTester(proxy, FAIL)
+    proxy.set_errors_only(True)
+    assert proxy.errors_only
+    assert proxy.filter_pending()
+    assert proxy.rowCount() == 95  # every row stays shown until the filter is known
+    for _ in range(3):
+        proxy._scan_step()  # rows 0..29 looked at
+    # rows already looked at change: row 5 fails, row 7 (invalid) is now added; row 60 fails later on
+    model.apply_results([RowResult(7, Outcome.FAILED, message="No."), RowResult(9, Outcome.ADDED),
+                         RowResult(62, Outcome.FAILED, message="No.")])
+    qtbot.waitUntil(lambda: not proxy.filter_pending(), timeout=5000)
+    assert 5 in _shown_rows(proxy)
+    assert 7 not in _shown_rows(proxy)
+    assert 60 in _shown_rows(proxy)
+    assert _shown_rows(proxy) == _error_rows(model)
+    # once known, the filter follows every change: a row comes in, another goes, in one layout change
+    model.apply_results([RowResult(3, Outcome.FAILED, message="No."), RowResult(16, Outcome.ADDED)])
+    assert _shown_rows(proxy) == _error_rows(model)
+    assert 1 in _shown_rows(proxy)
+    assert 14 not in _shown_rows(proxy)
+    proxy.set_errors_only(False)
+    assert proxy.rowCount() == 95
+    assert not proxy.filter_pending()
+
+
+def test_a_new_table_under_the_filter_shows_its_errors_once_looked_at(qtbot, monkeypatch) -> None:
+    monkeypatch.setattr(table_model, "FILTER_CHUNK", 10)
+    model = _plain_model(30)
+    proxy = PreviewProxy()
+    proxy.setSourceModel(model)
+    QAbstractItemModelTester(proxy, FAIL)
+    proxy.set_errors_only(True)
+    qtbot.waitUntil(lambda: not proxy.filter_pending(), timeout=5000)
+    assert _shown_rows(proxy) == [0, 7, 14, 21, 28]
+    model.set_rows(_plain_data(50, bad_every=10))
+    assert proxy.rowCount() == 0  # nothing shown until the new rows are looked at (no stale rows)
+    qtbot.waitUntil(lambda: not proxy.filter_pending(), timeout=5000)
+    assert _shown_rows(proxy) == [0, 10, 20, 30, 40]
+
+
+def test_sorting_under_the_filter_keeps_the_rows_and_the_selection(qtbot) -> None:
+    model = _plain_model(40)
+    proxy = PreviewProxy()
+    proxy.setSourceModel(model)
+    QAbstractItemModelTester(proxy, FAIL)
+    proxy.set_errors_only(True)  # small: at once
+    keys = sorted(model.key_at(r) for r in _shown_rows(proxy))
+    assert keys == [2, 9, 16, 23, 30, 37]
+    selected = QPersistentModelIndex(proxy.index(1, FIRST_SOURCE_COLUMN + 1))  # key 9, "N007"
+    proxy.sort(FIRST_SOURCE_COLUMN + 1, Qt.SortOrder.DescendingOrder)
+    shown = [proxy.index(r, FIRST_SOURCE_COLUMN + 1).data() for r in range(proxy.rowCount())]
+    assert shown == ["N035", "N028", "N021", "N014", "N007", "N000"]
+    assert selected.row() == 4
+    assert selected.data() == "N007"
+    assert _shown_rows(proxy) == _error_rows(model)
+    proxy.set_errors_only(False)
+    assert selected.data() == "N007"
+    assert proxy.mapFromSource(model.index(model.row_of_key(9) or 0, 0)).row() == selected.row()
+    # the columns keep their names when no row is shown at all
+    model.apply_results([RowResult(k, Outcome.ADDED) for k in keys])
+    proxy.set_errors_only(True)
+    assert proxy.rowCount() == 0
+    assert proxy.headerData(FIRST_SOURCE_COLUMN, Qt.Orientation.Horizontal) == "Mobile"
+    assert proxy.headerData(COL_STATUS, Qt.Orientation.Horizontal) == "Status"
+
+
+def test_the_grids_lists_stay_out_of_the_garbage_collectors_scans(qtbot) -> None:
+    """A full collection walks every reference a tracked container holds: the per-row lists handed to
+    the model are frozen (a million-row list walked again and again is ~100 ms of held GIL each time)."""
+    import gc
+
+    data = _plain_data(100)
+    PreviewModel().set_rows(data)
+    scanned = {id(o) for o in gc.get_objects()}
+    assert id(data.status) not in scanned
+    assert id(data.keys) not in scanned
+    assert id(data.message) not in scanned
