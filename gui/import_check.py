@@ -122,7 +122,7 @@ class CheckStep(ImportHost):
         if self.state.resume is not None:
             job_id, _spec = self.state.resume
             self.state.resume = None
-            self._start(job_id=job_id, contacts=self.state.ready_contacts())
+            self._start(job_id=job_id)
 
     def _update_counts(self) -> None:
         counts = self.model.counts()

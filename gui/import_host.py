@@ -100,7 +100,7 @@ class ImportHost(QWidget):
         """Check every row (step 3, :mod:`gui.import_check`)."""
         raise NotImplementedError
 
-    def _start(self, *, job_id: int | None, contacts: list[Any]) -> None:
+    def _start(self, *, job_id: int | None, contacts: list[Any] | None = None) -> None:
         """Start an upload (step 4, :mod:`gui.import_upload`)."""
         raise NotImplementedError
 

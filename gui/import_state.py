@@ -162,4 +162,10 @@ class ImportState:
         return None if pos is None else self.checks[pos].contact
 
     def ready_contacts(self) -> list[Contact]:
-        return [c.contact for c in self.checks if c.contact is not None and not c.problems]
+        return ready_contacts(self.checks)
+
+
+def ready_contacts(checks: Iterable[RowCheck]) -> list[Contact]:
+    """The contacts of the checks ready to send, in order. A million checks take ~100 ms: the upload
+    worker builds this list (:class:`gui.upload_worker.UploadRequest` ``checks``), never the GUI thread."""
+    return [c.contact for c in checks if c.contact is not None and not c.problems]

@@ -8,7 +8,6 @@ leaves it open, and :meth:`UploadStep.offer_resume` offers it again at the next 
 
 from __future__ import annotations
 
-import gc
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -143,7 +142,7 @@ class UploadStep(ImportHost):
                 return
             if answer == Buttons.Yes:
                 job_id = found.id
-        self._start(job_id=job_id, contacts=self.state.ready_contacts())
+        self._start(job_id=job_id)
 
     def _job(self) -> tuple[JobSpec, JobKey]:
         """The spec and journal key of an upload of the current table: :mod:`core.job`'s, the command
@@ -199,7 +198,7 @@ class UploadStep(ImportHost):
     def resume_upload(self) -> None:
         """Continue the open job (rows that ended are not sent again)."""
         if self.state.job_id is not None and not self.has_running_upload():
-            self._start(job_id=self.state.job_id, contacts=self.state.ready_contacts())
+            self._start(job_id=self.state.job_id)
 
     def retry_failed(self) -> None:
         """A new job with only the rows that failed."""
@@ -209,9 +208,12 @@ class UploadStep(ImportHost):
             self.model.reset_statuses(keys, READY, "")
             self._start(job_id=None, contacts=contacts)
 
-    def _start(self, *, job_id: int | None, contacts: list[Contact]) -> None:
+    def _start(self, *, job_id: int | None, contacts: list[Contact] | None = None) -> None:
+        """Upload ``contacts``, or, when None, every ready row: the worker gathers those from the checks
+        (a million of them scanned here would hold the GUI thread ~130 ms), the GUI thread only counts."""
         table = self.state.table
-        if not contacts or table is None:
+        count = self.state.ready if contacts is None else len(contacts)
+        if not count or table is None:
             return
         try:
             creds = dict(self.context.credentials())
@@ -223,21 +225,21 @@ class UploadStep(ImportHost):
             return
         spec, key = self._job()
         request = UploadRequest(
-            provider=self._provider, creds=creds, base_url=base_url, contacts=contacts,
+            provider=self._provider, creds=creds, base_url=base_url, contacts=contacts or [],
             options=dict(self.state.options), spec=spec, key=key, job_id=job_id,
-            total_rows=len(contacts), columns=column_headers(table.headers, self.state.mapping),
+            total_rows=0 if contacts is None else count,  # 0: the worker counts the ready rows
+            columns=column_headers(table.headers, self.state.mapping),
+            checks=self.state.checks if contacts is None else None,
         )
         self.state.job_id = job_id
         self.state.job_open = True
         self.model.set_editable(False)
         title = ngettext("Uploading {n} contact to {platform}…", "Uploading {n} contacts to {platform}…",
-                         len(contacts)).format(n=number(len(contacts)), platform=self._provider.title)
-        self.upload_panel.start(len(contacts), title)
+                         count).format(n=number(count), platform=self._provider.title)
+        self.upload_panel.start(count, title)
         self._go(Step.UPLOAD)
-        # one worker like every other (gui.workers): the window's cancel_all/wait_all see it too
-        # the list of every ready contact (a million references) is made now: keep it out of every later
-        # full collection (each would walk it again: ~100 ms held GIL at a million rows, see bench_gui_stall)
-        gc.freeze()
+        # one worker like every other (gui.workers): the window's cancel_all/wait_all see it too; it makes
+        # the list of every ready contact and freezes it out of the collector's scans (UploadJob._run)
         job = UploadJob(request)
         self._upload = job
         self._task = start_task(job, parent=self, on_progress=self._upload_batch, on_result=self._upload_done,

@@ -16,6 +16,7 @@ A cancelled job stays open in the journal, so it can be resumed later.
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
@@ -25,12 +26,14 @@ from typing import TYPE_CHECKING
 
 from core.model import Contact, RowResult
 from core.providers.base import Provider
+from gui.import_state import ready_contacts
 from gui.memory import release_free_memory
 from gui.workers import CancelFlag
 
 if TYPE_CHECKING:
     from core.engine import JobSummary, Progress
     from core.job import JobKey, JobSpec
+    from core.validation import RowCheck
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +48,7 @@ class UploadRequest:
     provider: Provider
     creds: dict[str, str] = field(repr=False)
     base_url: str
-    contacts: Sequence[Contact]
+    contacts: Sequence[Contact]  # the rows to send; empty with ``checks``
     options: dict[str, str]
     spec: JobSpec
     key: JobKey
@@ -53,6 +56,9 @@ class UploadRequest:
     concurrency: int | None = None
     total_rows: int = 0  # rows of the job (for the journal), valid or not
     columns: dict[str, str] = field(default_factory=dict)  # field id -> the user's column header
+    # the check's verdicts: the ready rows among them are sent, gathered on the worker thread (a million
+    # checks scanned on the GUI thread would hold it ~130 ms); the GUI must not edit them meanwhile
+    checks: Sequence[RowCheck] | None = None
 
 
 @dataclass(frozen=True)
@@ -118,6 +124,10 @@ class UploadJob:
 
         req = self.request
         key = req.key
+        contacts = req.contacts if req.checks is None else ready_contacts(req.checks)
+        # a million new references: keep them out of every later full collection (each would walk them
+        # again, ~100 ms of held GIL at a million rows; see bench_gui_stall)
+        gc.freeze()
         # one process per job, shared with the command line (core.joblock): a second window or a CLI
         # run of the same job is refused (JobBusy → the failed signal → a dialog) before anything is sent
         lock = JobLock.for_job(key.fingerprint, key.provider, key.profile, key.mapping, req.provider.title,
@@ -132,7 +142,7 @@ class UploadJob:
             journal.maintain()
             if self.job_id is None:
                 self.job_id = create_job(journal, key, req.spec, req.options,
-                                         req.total_rows or len(req.contacts))
+                                         req.total_rows or len(contacts))
             else:
                 # rows that ended in an earlier run: show them at once (the engine will not send them)
                 earlier = list(journal.results(self.job_id).values())
@@ -143,7 +153,7 @@ class UploadJob:
                 req.provider,
                 req.creds,
                 req.base_url,
-                req.contacts,
+                contacts,
                 req.options,
                 journal=journal,
                 job_id=self.job_id,
