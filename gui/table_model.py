@@ -22,6 +22,7 @@ reading the status list in chunks (see :class:`PreviewProxy`).
 from __future__ import annotations
 
 import gc
+import time
 from array import array
 from bisect import bisect_left, bisect_right
 from collections import Counter
@@ -206,12 +207,31 @@ class GridData:
     finished: bool = False
 
     def finish(self) -> GridData:
-        """Compute the lookup tables here (a worker thread) rather than in :meth:`PreviewModel.set_rows`."""
+        """Compute the lookup tables here (a worker thread) rather than in :meth:`PreviewModel.set_rows`.
+
+        The counts of statuses are taken :data:`COUNT_CHUNK` rows at a time with the GIL let go between
+        them: ``Counter`` over a million rows is one C call that would hold it (and stall the window)
+        ~50-150 ms. :func:`build_grid` counts as it goes and passes them already."""
         keys = self.keys
         self.row_of_key = None if _ascending(keys) else {k: i for i, k in enumerate(keys)}
-        self.counts = Counter(self.status)
+        if self.counts is None:
+            self.counts = count_chunked(self.status)
         self.finished = True
         return self
+
+
+COUNT_CHUNK = 50_000  # items counted in one C call before the GIL is let go (a few ms)
+
+
+def count_chunked(values: Sequence[str]) -> Counter[str]:
+    """``Counter(values)``, in chunks of :data:`COUNT_CHUNK` with ``time.sleep(0)`` (a GIL release)
+    between them, so another thread — the GUI's — never waits on one long C call."""
+    counts: Counter[str] = Counter()
+    for start in range(0, len(values), COUNT_CHUNK):
+        if start:
+            time.sleep(0)
+        counts.update(values[start:start + COUNT_CHUNK])
+    return counts
 
 
 def _ascending(keys: Sequence[int]) -> bool:
@@ -231,9 +251,11 @@ def build_grid(
     message: list[str] = []
     short: dict[int, str] = {}
     cell_problems: dict[int, dict[int, str]] = {}
+    invalid = 0  # counted here: a Counter of the million statuses afterwards is one long C call
     for index, check in enumerate(checks):
         problems = check.problems
         if problems or check.contact is None:
+            invalid += 1
             status.append(INVALID)
             message.append(check.message)
             short[index] = check.short
@@ -243,12 +265,15 @@ def build_grid(
         else:
             status.append(READY)
             message.append("")
+    counts = Counter({READY: len(status) - invalid, INVALID: invalid})
     missing = len(rows) - len(status)
     if missing > 0:  # rows without a check (should not happen): show them as pending
         status.extend([PENDING] * missing)
         message.extend([""] * missing)
+        counts[PENDING] = missing
+    counts = +counts  # no zero entries, as Counter(status) has none
     return GridData(list(headers), rows, keys if isinstance(keys, list) else list(keys), status, message,
-                    cell_problems, short).finish()
+                    cell_problems, short, counts=counts).finish()
 
 
 def cell_problems_of(problems: Iterable[Any], column_of: Callable[[Any], int | None]) -> dict[int, str]:

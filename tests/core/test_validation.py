@@ -715,3 +715,22 @@ def test_the_other_country_sentence_in_each_language() -> None:
         messages.set_language("en")
     assert all("+90 532 123 45 67" in m and "'0532 123 45 67'" in m for m in found.values())
     assert len(set(found.values())) == 4
+
+
+def test_the_check_lets_other_threads_run_between_its_cache_clears(monkeypatch) -> None:
+    """Issue 12: each per-value cache frees up to 65 536 entries in one C call; the two are emptied with a
+    GIL release (time.sleep(0)) between them, so the window never waits for both at once."""
+    from core import validation
+
+    events: list[str] = []
+    monkeypatch.setattr(validation.time, "sleep", lambda s: events.append(f"sleep {s}"))
+    validation._phone_in("+33612345678", "FR", "en")
+    validation._email("ann@example.com")
+    for name in ("_phone_in", "_email"):
+        clear = getattr(validation, name).cache_clear
+        monkeypatch.setattr(getattr(validation, name), "cache_clear",
+                            lambda clear=clear, name=name: (events.append(name), clear()))
+    with validation.checking():
+        pass
+    assert events == ["_phone_in", "sleep 0", "_email"]
+    assert validation._phone_in.cache_info().currsize == validation._email.cache_info().currsize == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import pytest
@@ -359,3 +360,30 @@ def test_the_grids_lists_stay_out_of_the_garbage_collectors_scans(qtbot) -> None
     assert id(data.status) not in scanned
     assert id(data.keys) not in scanned
     assert id(data.message) not in scanned
+
+
+def test_the_grids_counts_never_take_one_long_c_call(monkeypatch) -> None:
+    """Issue 12: ``Counter`` over a million statuses held the GIL 50-150 ms in one C call, stalling the
+    window while the check finished. build_grid counts in its loop; finish() counts in chunks with a GIL
+    release (time.sleep(0)) between them — both give exactly Counter(status)."""
+    sleeps: list[float] = []
+    monkeypatch.setattr(table_model, "COUNT_CHUNK", 10)
+    monkeypatch.setattr(table_model.time, "sleep", sleeps.append)
+    data = _plain_data(95, bad_every=4)
+    expected = Counter(data.status)
+    assert data.finish().counts == expected
+    assert sleeps == [0] * 9  # 10 chunks of at most 10 rows, a release between two
+
+    # build_grid: counted as it goes (pending rows without a check included), no Counter of the rows
+    def no_counter(*_args: object) -> Counter[str]:
+        raise AssertionError("a Counter of every status")
+
+    rows = [["+33612345678", "Ann"], ["not a phone", "Bob"], ["+33612345679", "Cy"], ["x", "Di"]]
+    table = _Table(["Mobile", "First name"], rows, [2, 3, 4, 5])
+    prepared = prepare(table, {0: "phone_number", 1: "first_name"}, {}, get_provider("octopush"))
+    monkeypatch.setattr(table_model, "count_chunked", no_counter)
+    grid = build_grid(table.headers, table.rows, table.row_numbers, prepared.checks[:3], lambda _p: None)
+    assert grid.counts == Counter(grid.status) == {READY: 2, INVALID: 1, table_model.PENDING: 1}
+    ok = build_grid(table.headers, rows[:1], [2], prepared.checks[:1], lambda _p: None)
+    assert ok.counts == Counter(ok.status) == {READY: 1}
+    assert INVALID not in ok.counts  # no zero entries, as Counter(status) has none
