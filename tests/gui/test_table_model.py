@@ -387,3 +387,37 @@ def test_the_grids_counts_never_take_one_long_c_call(monkeypatch) -> None:
     ok = build_grid(table.headers, rows[:1], [2], prepared.checks[:1], lambda _p: None)
     assert ok.counts == Counter(ok.status) == {READY: 1}
     assert INVALID not in ok.counts  # no zero entries, as Counter(status) has none
+
+
+def test_the_grids_column_widths_read_only_the_first_rows(qtbot) -> None:
+    """Issue 12: Qt's resizeColumnToContents read the visible rows plus a thousand more (every row of a
+    hidden grid): 60-80 ms at a million rows each time a grid was shown. The widths come from the first
+    RESIZE_ROWS rows, whatever the table's size, and still fit their contents within bounds."""
+    from gui import table_view
+
+    read: set[int] = set()
+
+    class Counting(PreviewModel):
+        def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+            read.add(index.row())
+            return super().data(index, role)
+
+    model = Counting()
+    model.set_rows(_plain_data(5000))
+    proxy = PreviewProxy()
+    proxy.setSourceModel(model)
+    grid = table_view.PreviewTable(proxy)
+    qtbot.addWidget(grid)
+    grid.resize(900, 400)
+    grid.show()
+    qtbot.waitExposed(grid)
+    grid.verticalScrollBar().setValue(grid.verticalScrollBar().maximum())  # the last rows on screen
+    qtbot.wait(10)
+    read.clear()
+    grid._widths()
+    assert read
+    assert max(read) < table_view.RESIZE_ROWS
+    first = FIRST_SOURCE_COLUMN
+    assert 70 <= grid.columnWidth(first) <= 240
+    text = model.data(model.index(0, first))
+    assert grid.columnWidth(first) >= grid.fontMetrics().horizontalAdvance(text)
