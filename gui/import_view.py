@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.i18n import _
+from core.i18n import _, warm_up
 from core.model import RowResult
 from core.providers.base import Provider
 from gui.context import AppContext
@@ -75,6 +75,9 @@ class ImportView(ReadingStep, ColumnsStep, CheckStep, UploadStep, ResultsStep):
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # Babel's locale data now, before the window is shown: loaded by the reading worker it held the
+        # GIL 120-220 ms mid-read at a million rows (issue 12)
+        warm_up()
         self.context = context
         self.state = ImportState()
         self.model = PreviewModel(self)

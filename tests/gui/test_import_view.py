@@ -392,3 +392,29 @@ def test_eighty_columns_and_a_long_name_keep_the_columns_step_readable(qtbot, tm
     from gui.workers import wait_all
 
     wait_all(10000)
+
+
+def test_babels_locale_data_is_loaded_before_the_window_is_shown() -> None:
+    """Issue 12: Babel unpickles its locale data on the first number formatted — single C calls holding
+    the GIL 120-220 ms, which the reading worker did mid-import. Building the import view loads it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import babel.localedata as data\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "from gui.context import AppContext\n"
+        "from gui.import_view import ImportView\n"
+        "app = QApplication([])\n"
+        "assert not data._cache, sorted(data._cache)\n"
+        "view = ImportView(AppContext('octopush'))\n"
+        "assert 'en' in data._cache, sorted(data._cache)\n"
+        "loads = []\n"
+        "real = data.load\n"
+        "data.load = lambda *a, **k: loads.append(a) or real(*a, **k)\n"
+        "from core.i18n import number\n"
+        "assert number(1196) == '1,196'\n"
+        "assert loads == [], loads\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
