@@ -68,3 +68,27 @@ def test_cancel_all_stops_the_upload_and_its_summary_still_arrives(qtbot, sandbo
     assert summary.cancelled  # type: ignore[attr-defined]
     sent = sum(len(b.results) for b in batches)
     assert 0 < sent < 1200
+
+
+def test_the_end_of_a_big_upload_leaves_the_heap_untrimmed(qtbot, sandbox, tmp_path, monkeypatch):
+    """Issue 12: malloc_trim walks the whole heap holding the main arena's lock, where the GUI thread
+    allocates: ~1 s of frozen window after a million rows. The upload's end trims only a small process."""
+    from gui import memory, upload_worker
+
+    trims: list[int] = []
+    monkeypatch.setattr(memory, "_trim", trims.append)
+    for resident, expected in ((upload_worker.TRIM_LIMIT_MB + 1, []), (upload_worker.TRIM_LIMIT_MB - 1, [0])):
+        trims.clear()
+        monkeypatch.setattr(memory, "resident_mb", lambda resident=resident: resident)
+        job = UploadJob(_request(sandbox, tmp_path, 3))
+        assert job(cancel_flag=workers.CancelFlag(), report=lambda _batch: None).finished
+        assert trims == expected
+
+
+def test_release_free_memory_skips_a_big_process_only() -> None:
+    from gui import memory
+
+    assert memory.resident_mb() > 10  # this process, read from /proc without walking the heap
+    assert memory.release_free_memory(unless_resident_mb=1.0) is False
+    assert memory.release_free_memory(unless_resident_mb=1e9) is True  # glibc: trimmed
+    assert memory.release_free_memory() is True
