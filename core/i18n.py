@@ -211,16 +211,22 @@ def choose_language(given: str | None = None, *, saved: str | None = None,
     return DEFAULT
 
 
-def lang_from_argv(argv: Sequence[str]) -> str | None:
-    """The value of ``--lang X`` / ``--lang=X`` anywhere in ``argv`` (before the parser, which speaks it)."""
+def option_value(argv: Sequence[str], *names: str) -> str | None:
+    """The value of ``NAME X`` / ``NAME=X`` for the first of ``names`` in ``argv`` (None after ``--``)."""
     for i, arg in enumerate(argv):
         if arg == "--":
             break
-        if arg == "--lang" and i + 1 < len(argv):
-            return argv[i + 1]
-        if arg.startswith("--lang="):
-            return arg.split("=", 1)[1]
+        for name in names:
+            if arg == name and i + 1 < len(argv):
+                return argv[i + 1]
+            if arg.startswith(name + "="):
+                return arg[len(name) + 1:]
     return None
+
+
+def lang_from_argv(argv: Sequence[str]) -> str | None:
+    """The value of ``--lang X`` / ``--lang=X`` anywhere in ``argv`` (before the parser, which speaks it)."""
+    return option_value(argv, "--lang")
 
 
 # ---------------------------------------------------------------- numbers, times, durations

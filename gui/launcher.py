@@ -74,15 +74,9 @@ def first_word(argv: Sequence[str]) -> str | None:
 
 def _platform_option(argv: Sequence[str]) -> str | None:
     """The value of Qt's ``-platform NAME`` (or ``--platform=NAME``) option, if given."""
-    for i, arg in enumerate(argv):
-        if arg == "--":
-            break
-        if arg in ("-platform", "--platform") and i + 1 < len(argv):
-            return argv[i + 1]
-        for prefix in ("-platform=", "--platform="):
-            if arg.startswith(prefix):
-                return arg[len(prefix):]
-    return None
+    from core.i18n import option_value
+
+    return option_value(argv, "-platform", "--platform")
 
 
 def has_display(

@@ -16,16 +16,18 @@ from __future__ import annotations
 import argparse
 import csv
 import os
-import re
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.benchmarks.bench_upload import sandbox_root  # noqa: E402 - the same sandbox process as bench_upload
+
 BUDGET_MB = 400
 DIR = Path(tempfile.gettempdir()) / "contact-uploader-bench"
 
@@ -52,24 +54,6 @@ def make_csv(rows: int) -> Path:
             writer.writerow([f"Ayşe {i}", f"Yılmaz {i}", phone, f"ayse.{n}@ornek.com.tr", cities[i % 5]])
     os.replace(tmp, path)
     return path
-
-
-@contextmanager
-def sandbox_root() -> Iterator[str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "core.sandbox", "--latency", "0"],
-        cwd=ROOT, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        match = re.search(r"(http://[\d.]+:\d+)", line)
-        if not match:
-            raise RuntimeError(f"the sandbox did not start: {line!r}")
-        yield match.group(1)
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 def run_cli(code: Path, args: list[str], env: dict[str, str]) -> tuple[int, float, float, str]:
@@ -110,7 +94,7 @@ def measure(code: Path, rows: int, provider: str, upload: bool) -> None:
         creds = DEMO_CREDENTIALS[provider]
         for field in prov.credential_fields:
             env[field.env_var(provider)] = creds[field.id]
-        with sandbox_root() as root:
+        with sandbox_root(0.0, in_process=False) as root:
             base = f"{root}/octopush/v1/public"
             status, seconds, peak, line = run_cli(
                 code, ["upload", str(path), "--provider", provider, *mapping, "--base-url", base,
