@@ -59,6 +59,43 @@ class Checked:
 _OUTCOMES: tuple[Outcome, ...] = tuple(Outcome)
 _CODE = {outcome: index + 1 for index, outcome in enumerate(_OUTCOMES)}  # 0: no result yet
 _TEXTS = ("code", "raw_text", "message", "contact_id", "field")
+_texts_of = attrgetter(*_TEXTS)  # a result's texts in one call
+BLOCK = 4096  # positions per block of a TextColumn
+
+
+class TextColumn:
+    """One text per position, "" unless set, kept in blocks of :data:`BLOCK` made when first written.
+
+    A list of a million "" made in one go (when the first result with that text arrives, on the GUI
+    thread) costs 6-80 ms; a block costs microseconds, and a column of rows never written costs nothing.
+    """
+
+    __slots__ = ("_blocks",)
+
+    def __init__(self, size: int) -> None:
+        self._blocks: list[list[str] | None] = [None] * -(-size // BLOCK)
+
+    def __getitem__(self, pos: int) -> str:
+        block = self._blocks[pos // BLOCK]
+        return "" if block is None else block[pos % BLOCK]
+
+    def __setitem__(self, pos: int, value: str) -> None:
+        index = pos // BLOCK
+        block = self._blocks[index]
+        if block is None:
+            if not value:
+                return
+            block = self._blocks[index] = [""] * BLOCK
+        block[pos % BLOCK] = value
+
+    def blocks(self) -> int:
+        """How many blocks were made."""
+        return sum(block is not None for block in self._blocks)
+
+    def copy(self) -> TextColumn:
+        other = TextColumn(0)
+        other._blocks = [None if block is None else list(block) for block in self._blocks]
+        return other
 
 
 class Outcomes:
@@ -66,14 +103,15 @@ class Outcomes:
 
     A million :class:`~core.model.RowResult` objects in a dict cost about 200 MB and make the garbage
     collector walk them all while the upload runs (a pause of the whole window). Here a row's outcome is one
-    byte and each text one reference in a list (the provider's answers share their strings), at the row's
-    position in ``checks`` (ascending keys). :meth:`to_dict` gives the results back as RowResults.
+    byte and each text one reference in a :class:`TextColumn` (the provider's answers share their strings),
+    at the row's position in ``checks`` (ascending keys). :meth:`to_dict` gives the results back as
+    RowResults. Adding a batch costs in proportion to the batch, never to the table.
     """
 
     def __init__(self, checks: list[RowCheck] | None = None) -> None:
         self._checks: list[RowCheck] = checks if checks is not None else []
         self._outcome = bytearray(len(self._checks))
-        self._texts: dict[str, list[str]] = {}  # a text column appears once a result has that text
+        self._texts: dict[str, TextColumn] = {}  # a text column appears once a result has that text
         self._count = 0
 
     def _position(self, key: int) -> int | None:
@@ -83,6 +121,7 @@ class Outcomes:
 
     def add(self, results: Iterable[RowResult]) -> None:
         outcome, texts, size = self._outcome, self._texts, len(self._outcome)
+        texts_of = _texts_of
         for result in results:
             pos = self._position(result.key)
             if pos is None:
@@ -90,13 +129,12 @@ class Outcomes:
             if not outcome[pos]:
                 self._count += 1
             outcome[pos] = _CODE[result.outcome]
-            for name in _TEXTS:
-                value: str = getattr(result, name)
+            for name, value in zip(_TEXTS, texts_of(result), strict=True):
                 column = texts.get(name)
                 if column is None:
                     if not value:
                         continue
-                    column = texts[name] = [""] * size
+                    column = texts[name] = TextColumn(size)
                 column[pos] = value
 
     def __len__(self) -> int:
@@ -105,7 +143,7 @@ class Outcomes:
     def copy(self) -> Outcomes:
         other = Outcomes(self._checks)
         other._outcome = bytearray(self._outcome)
-        other._texts = {name: list(column) for name, column in self._texts.items()}
+        other._texts = {name: column.copy() for name, column in self._texts.items()}
         other._count = self._count
         return other
 

@@ -52,3 +52,26 @@ def test_a_new_state_equals_a_reset_one() -> None:
     state.results.add([RowResult(2, Outcome.ADDED)])
     assert state != ImportState()
     assert ImportState() == ImportState()
+
+
+def test_a_batch_of_results_makes_text_blocks_only_where_it_writes() -> None:
+    """Issue 12: the first result with a text made a list of a million "" on the GUI thread (6-80 ms);
+    a text column is made of blocks, each made when a result first writes into it."""
+    from gui.import_state import BLOCK
+
+    checks = _checks(list(range(2, 10 * BLOCK + 2)))
+    outcomes = Outcomes(checks)
+    outcomes.add([RowResult(k, Outcome.ADDED) for k in range(2, 2 + BLOCK)])  # no text at all
+    assert outcomes._texts == {}
+    failed = [RowResult(k, Outcome.FAILED, code="500", message="Down.") for k in (3, 5 * BLOCK + 7)]
+    outcomes.add(failed)
+    assert outcomes._texts.keys() == {"code", "message"}
+    assert [column.blocks() for column in outcomes._texts.values()] == [2, 2]  # not ten: two were written
+    results = outcomes.to_dict()
+    assert results[3] == failed[0]
+    assert results[5 * BLOCK + 7] == failed[1]
+    assert results[2] == RowResult(2, Outcome.ADDED)  # "" where nothing was written
+    snapshot = outcomes.copy()
+    outcomes.add([RowResult(3, Outcome.ADDED, message="Added.")])
+    assert snapshot.to_dict()[3] == failed[0]  # the copy keeps its own blocks
+    assert outcomes.to_dict()[3] == RowResult(3, Outcome.ADDED, message="Added.")

@@ -389,6 +389,20 @@ def test_the_grids_counts_never_take_one_long_c_call(monkeypatch) -> None:
     assert INVALID not in ok.counts  # no zero entries, as Counter(status) has none
 
 
+def _shown_grid(qtbot, model: PreviewModel):
+    """A PreviewTable of ``model`` (through a PreviewProxy), shown."""
+    from gui import table_view
+
+    proxy = PreviewProxy()
+    proxy.setSourceModel(model)
+    grid = table_view.PreviewTable(proxy)
+    qtbot.addWidget(grid)
+    grid.resize(900, 400)
+    grid.show()
+    qtbot.waitExposed(grid)
+    return grid
+
+
 def test_the_grids_column_widths_read_only_the_first_rows(qtbot) -> None:
     """Issue 12: Qt's resizeColumnToContents read the visible rows plus a thousand more (every row of a
     hidden grid): 60-80 ms at a million rows each time a grid was shown. The widths come from the first
@@ -404,13 +418,7 @@ def test_the_grids_column_widths_read_only_the_first_rows(qtbot) -> None:
 
     model = Counting()
     model.set_rows(_plain_data(5000))
-    proxy = PreviewProxy()
-    proxy.setSourceModel(model)
-    grid = table_view.PreviewTable(proxy)
-    qtbot.addWidget(grid)
-    grid.resize(900, 400)
-    grid.show()
-    qtbot.waitExposed(grid)
+    grid = _shown_grid(qtbot, model)
     grid.verticalScrollBar().setValue(grid.verticalScrollBar().maximum())  # the last rows on screen
     qtbot.wait(10)
     read.clear()
@@ -421,3 +429,38 @@ def test_the_grids_column_widths_read_only_the_first_rows(qtbot) -> None:
     assert 70 <= grid.columnWidth(first) <= 240
     text = model.data(model.index(0, first))
     assert grid.columnWidth(first) >= grid.fontMetrics().horizontalAdvance(text)
+
+
+def test_the_grids_column_widths_ask_the_delegate_once_per_column(qtbot) -> None:
+    """Issue 12: the delegate's size hint of each of the first rows' cells (eight data() calls into Python
+    each) cost 25-40 ms every time a grid was shown at a million rows. The text is measured with the font
+    metrics, one size hint per column giving the delegate's margins, to the same widths."""
+    from gui import table_view
+
+    rows = [[f"Ann{i}" * (i % 7 + 1), "Martin Ğüşçö", "+33612345678", "İstanbul" * (i % 3),
+             f"a{i}@example.com" + "x" * (i % 40)] for i in range(80)]
+    model = PreviewModel()
+    model.set_rows(GridData(["Prénom", "Nom", "Tél", "Ville", "E-mail"], rows, list(range(2, 82)),
+                            [READY] * 80, [""] * 80))
+    grid = _shown_grid(qtbot, model)
+    proxy = grid.model()
+    hints: list[int] = []
+    delegate_hint = grid.sizeHintForIndex
+
+    def counting(index):
+        hints.append(index.row())
+        return delegate_hint(index)
+
+    grid.sizeHintForIndex = counting  # type: ignore[method-assign]
+    grid._widths()
+    assert len(hints) == len(rows[0])  # one per source column
+    got = [grid.columnWidth(FIRST_SOURCE_COLUMN + c) for c in range(len(rows[0]))]
+    header = grid.horizontalHeader()
+    wanted = []  # what measuring every cell with the delegate gives
+    for column in range(FIRST_SOURCE_COLUMN, proxy.columnCount()):
+        width = max([header.sectionSizeHint(column)] + [
+            delegate_hint(proxy.index(r, column)).width() + 1 for r in range(table_view.RESIZE_ROWS)])
+        wanted.append(min(max(width, 70), 240))
+    assert got == wanted
+    assert min(got) > 70  # the sample has narrow columns…
+    assert max(got) == 240  # …and clipped ones
