@@ -109,7 +109,7 @@ class CheckStep(ImportHost):
 
     def _checked(self, checked: Checked) -> None:
         self.state.checks = checked.checks
-        self.state.results = Outcomes(checked.checks)
+        self.state.results = Outcomes(checked.checks, checked.grid.keys)
         self.state.ready = checked.ready
         self.state.checker = checked.checker
         self.state.duplicates = checked.duplicates

@@ -111,6 +111,7 @@ class Heartbeat:
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.timer.setInterval(PERIOD_MS)
         self.timer.timeout.connect(self.beat)
+        self.on_phase: Callable[[str], None] | None = None
 
     def beat(self) -> None:
         now = time.perf_counter()
@@ -121,6 +122,8 @@ class Heartbeat:
 
     def set_phase(self, name: str) -> None:
         self.phase = name
+        if self.on_phase is not None:
+            self.on_phase(name)
         self.last = time.perf_counter()
 
 
@@ -188,6 +191,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--provider", default="octopush", choices=("octopush", "netcore"))
     parser.add_argument("--batch", type=int, default=2000, help="results per upload batch (ten a second)")
     parser.add_argument("--profile", default=None, help="print cProfile's view of this handler's worst call")
+    parser.add_argument("--events", action="store_true",
+                        help="time every event Qt delivers and print the slowest (what the heartbeat's gaps "
+                             "hold besides our handlers)")
     args = parser.parse_args(argv)
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-slots-"))
@@ -211,7 +217,22 @@ def main(argv: list[str] | None = None) -> int:
         def base_url(self, provider: str) -> str:
             return "http://127.0.0.1:9"
 
-    app = QApplication.instance() or QApplication([])  # kept: the application lives as long as the run
+    slow_events: list[tuple[float, str, str, str]] = []  # (ms, phase, receiver, event type)
+    phase = ["idle"]
+
+    class TimingApplication(QApplication):
+        def notify(self, receiver: Any, event: Any) -> bool:
+            start = time.perf_counter()
+            try:
+                return super().notify(receiver, event)
+            finally:
+                ms = (time.perf_counter() - start) * 1000
+                if ms > 4:
+                    name = receiver.objectName() if hasattr(receiver, "objectName") else ""
+                    slow_events.append((ms, phase[0], f"{type(receiver).__name__} {name}".strip(),
+                                        str(event.type()).rsplit(".", 1)[-1]))
+
+    app = (TimingApplication if args.events else QApplication)([])  # lives as long as the run
     t0 = time.perf_counter()
     book = tmp / "contacts.xlsx"
     book.write_bytes(b"not read: the journal's fingerprint of the file hashes its bytes")
@@ -223,6 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     view.resize(1200, 800)
     view.show()
     beat = Heartbeat()
+    beat.on_phase = lambda name: phase.__setitem__(0, name)
     beat.timer.start()
     spin(0.3)
 
@@ -317,6 +339,11 @@ def main(argv: list[str] | None = None) -> int:
                   if b > start and a < end]
         ours = ", ".join(f"{name} {ms:.1f}" for name, ms in sorted(inside, key=lambda x: -x[1])[:4])
         print(f"  {phase:22s} {gap:8.1f}   {ours}")
+    if args.events:
+        print("slowest events (outer deliveries over 4 ms; ms, phase, receiver, type):")
+        for ms, in_phase, receiver, kind in sorted(slow_events, reverse=True)[:25]:
+            if in_phase != SETUP:
+                print(f"  {ms:7.1f}  {in_phase:12s} {receiver:40s} {kind}")
     if args.profile:
         ms, text = slots.profiled
         print(f"\ncProfile of the worst {args.profile} ({ms:.1f} ms):\n{text}")

@@ -75,3 +75,22 @@ def test_a_batch_of_results_makes_text_blocks_only_where_it_writes() -> None:
     outcomes.add([RowResult(3, Outcome.ADDED, message="Added.")])
     assert snapshot.to_dict()[3] == failed[0]  # the copy keeps its own blocks
     assert outcomes.to_dict()[3] == RowResult(3, Outcome.ADDED, message="Added.")
+
+
+def test_outcomes_find_rows_by_the_tables_row_numbers_as_by_the_checks() -> None:
+    """The check hands the grid's keys (the table's row numbers, the checks' keys in the same order) to
+    the outcomes: a binary search over plain numbers. Keys that do not match the checks are not used."""
+    checks = _checks([2, 3, 5, 8, 13])
+    by_keys = Outcomes(checks, [c.key for c in checks])
+    assert by_keys._keys == [2, 3, 5, 8, 13]
+    assert Outcomes(checks, [2, 3])._keys is None  # not one key per check: the checks are searched
+    by_checks = Outcomes(checks)
+    batches = [[RowResult(3, Outcome.FAILED, code="500", message="Down."), RowResult(13, Outcome.ADDED),
+                RowResult(4, Outcome.ADDED)],  # 4 is no row of the table
+               [RowResult(3, Outcome.ADDED)]]  # a retry without any text: the failure's texts go
+    for batch in batches:
+        by_keys.add(batch)
+        by_checks.add(batch)
+    assert by_keys.to_dict() == by_checks.to_dict() == {3: RowResult(3, Outcome.ADDED),
+                                                        13: RowResult(13, Outcome.ADDED)}
+    assert by_keys.copy()._keys == by_keys._keys

@@ -412,9 +412,9 @@ def test_the_grids_column_widths_read_only_the_first_rows(qtbot) -> None:
     read: set[int] = set()
 
     class Counting(PreviewModel):
-        def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-            read.add(index.row())
-            return super().data(index, role)
+        def value(self, row, col, role=Qt.ItemDataRole.DisplayRole):  # data() and the proxy's come here
+            read.add(row)
+            return super().value(row, col, role)
 
     model = Counting()
     model.set_rows(_plain_data(5000))
@@ -464,3 +464,43 @@ def test_the_grids_column_widths_ask_the_delegate_once_per_column(qtbot) -> None
     assert got == wanted
     assert min(got) > 70  # the sample has narrow columns…
     assert max(got) == 240  # …and clipped ones
+
+
+def test_the_proxy_answers_data_and_flags_from_the_model_without_mapping_each_cell(model, qtbot) -> None:
+    """Issue 12: Qt's proxy data() called back into Python twice per cell and role (mapToSource, then the
+    model's data): painting the grid cost twice as much. The proxy reads the model's values itself, the
+    same ones, filtered or not."""
+    from gui import table_view
+
+    mapped: list[int] = []
+
+    class Counting(PreviewProxy):
+        def mapToSource(self, proxy_index):
+            mapped.append(proxy_index.row())
+            return super().mapToSource(proxy_index)
+
+    proxy = Counting()
+    proxy.setSourceModel(model)
+    model.set_editable(True)
+    roles = [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole, Qt.ItemDataRole.ToolTipRole,
+             Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole,
+             Qt.ItemDataRole.TextAlignmentRole, Qt.ItemDataRole.FontRole, SORT_ROLE,
+             table_model.STATUS_ROLE, table_model.KEY_ROLE]
+    for errors_only in (False, True):
+        proxy.set_errors_only(errors_only)
+        assert proxy.rowCount() == (1 if errors_only else 3)
+        for row in range(proxy.rowCount()):
+            for column in range(proxy.columnCount()):
+                index = proxy.index(row, column)
+                source = model.index(proxy.source_row(row), column)
+                assert [proxy.data(index, r) for r in roles] == [model.data(source, r) for r in roles]
+                assert proxy.flags(index) == model.flags(source)
+    assert proxy.data(proxy.index(5, 0)) is None  # no such row
+    proxy.set_errors_only(False)
+    grid = table_view.PreviewTable(proxy)
+    qtbot.addWidget(grid)
+    grid.show()
+    qtbot.waitExposed(grid)
+    mapped.clear()
+    grid.viewport().repaint()
+    assert mapped == []
