@@ -922,3 +922,8 @@ class PreviewProxy(QAbstractProxyModel):
         """The model row shown at ``proxy_row``."""
         visible = self._visible
         return proxy_row if visible is None else visible[proxy_row]
+
+    def source_cells(self, proxy_row: int) -> list[str]:
+        """The source cells of the row shown at ``proxy_row`` (see :meth:`PreviewModel.cells_at`)."""
+        assert self._model is not None
+        return self._model.cells_at(self.source_row(proxy_row))

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
-from gui.table_model import COL_MESSAGE, COL_ROW, COL_STATUS, PreviewProxy
+from gui.table_model import COL_MESSAGE, COL_ROW, COL_STATUS, FIRST_SOURCE_COLUMN, PreviewProxy
 
 RESIZE_ROWS = 50  # rows measured for the columns' widths, whatever the size of the table
 
@@ -19,6 +19,7 @@ RESIZE_ROWS = 50  # rows measured for the columns' widths, whatever the size of 
 class PreviewTable(QTableView):
     def __init__(self, proxy: PreviewProxy, parent: QWidget | None = None, *, editable: bool = False) -> None:
         super().__init__(parent)
+        self._proxy = proxy
         self.setModel(proxy)
         vh = self.verticalHeader()
         vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
@@ -66,8 +67,7 @@ class PreviewTable(QTableView):
             self._widths()
 
     def _widths(self) -> None:
-        model = self.model()
-        columns = model.columnCount()
+        columns = self._proxy.columnCount()
         if columns > COL_MESSAGE:
             self.setColumnWidth(COL_ROW, 60)
             self.setColumnWidth(COL_STATUS, 80)
@@ -78,19 +78,25 @@ class PreviewTable(QTableView):
         # a million rows. This reads RESIZE_ROWS rows whatever the size of the table, and measures their
         # text with the font metrics: the delegate's size hint of every cell (eight data() calls into
         # Python each) cost 25-40 ms per grid shown; one size hint gives the delegate's margins.
-        rows = min(model.rowCount(), RESIZE_ROWS)
+        proxy = self._proxy
+        rows = [proxy.source_cells(row) for row in range(min(proxy.rowCount(), RESIZE_ROWS))]
         header = self.horizontalHeader()
         grid = 1 if self.showGrid() else 0
         metrics = self.fontMetrics()
+        measured: dict[str, int] = {}  # a column's values repeat (cities, surnames): measured once
 
-        def text_width(text: object) -> int:
-            return max((metrics.horizontalAdvance(line) for line in str(text or "").split("\n")), default=0)
+        def text_width(text: str) -> int:
+            width = measured.get(text)
+            if width is None:
+                width = measured[text] = max(metrics.horizontalAdvance(line) for line in text.split("\n"))
+            return width
 
         for column in range(COL_MESSAGE + 1, columns):
             width = header.sectionSizeHint(column)
             if rows:
-                first = model.index(0, column)
-                margin = self.sizeHintForIndex(first).width() - text_width(model.data(first))
-                for row in range(rows):
-                    width = max(width, text_width(model.data(model.index(row, column))) + margin + grid)
+                first = proxy.index(0, column)
+                margin = self.sizeHintForIndex(first).width() - text_width(str(proxy.data(first) or ""))
+                src = column - FIRST_SOURCE_COLUMN
+                texts = {cells[src] if src < len(cells) else "" for cells in rows}  # as the grid shows them
+                width = max(width, max(map(text_width, texts)) + margin + grid)
             self.setColumnWidth(column, min(max(width, 70), 240))

@@ -43,6 +43,7 @@ TIMED = (
     ("gui.table_model", "PreviewProxy", ("set_errors_only", "_scan_step")),
     ("gui.upload_view", "UploadPanel", ("show_progress", "start")),
     ("gui.results_view", "ResultsView", ("show_counts",)),
+    ("gui.table_view", "PreviewTable", ("_widths",)),
     ("gui.import_file_step", "FileStep", ("show_raw", "_fill_preview", "show_table_info")),
     ("gui.mapping_view", "MappingView", ("set_source",)),
     ("gui.import_view", "ImportView", ("_raw_read", "_table_read", "_show_mapping", "_checked", "_go",

@@ -416,6 +416,10 @@ def test_the_grids_column_widths_read_only_the_first_rows(qtbot) -> None:
             read.add(row)
             return super().value(row, col, role)
 
+        def cells_at(self, row):
+            read.add(row)
+            return super().cells_at(row)
+
     model = Counting()
     model.set_rows(_plain_data(5000))
     grid = _shown_grid(qtbot, model)
