@@ -22,7 +22,7 @@ from gui.import_reading import bulk_work
 from gui.import_state import Checked, Outcomes, Step
 from gui.memory import forget_source_lines
 from gui.payload_preview import placeholder_credentials
-from gui.table_model import INVALID, READY, build_grid, cell_problems_of
+from gui.table_model import INVALID, READY, build_grid, cell_problems_of, release_later
 
 if TYPE_CHECKING:
     from core.reading import Table
@@ -88,6 +88,7 @@ class CheckStep(ImportHost):
         provider = self._provider
         self.state.job_id = None if self.state.resume is None else self.state.resume[0]
         self.state.job_open = False
+        release_later(self.state.results, self.state.unapplied)
         self.state.results = Outcomes()
         self.state.unapplied = []
         self.model.clear()
@@ -108,6 +109,9 @@ class CheckStep(ImportHost):
             show_error(self, exc)
 
     def _checked(self, checked: Checked) -> None:
+        state = self.state
+        # a check again: the previous one's checks and identities go in the background (release_later)
+        release_later(state.checks, state.results, state.duplicates, state.checker)
         self.state.checks = checked.checks
         self.state.results = Outcomes(checked.checks, checked.grid.keys)
         self.state.ready = checked.ready

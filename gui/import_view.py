@@ -55,7 +55,7 @@ from gui.mapping_view import MappingView
 from gui.memory import forget_source_lines
 from gui.payload_preview import PayloadPreview
 from gui.results_view import ResultsView
-from gui.table_model import PreviewModel, PreviewProxy
+from gui.table_model import PreviewModel, PreviewProxy, release_later
 from gui.table_view import PreviewTable
 from gui.upload_view import UploadPanel
 
@@ -229,7 +229,9 @@ class ImportView(ReadingStep, ColumnsStep, CheckStep, UploadStep, ResultsStep):
         if self.has_running_upload():
             return
         self._generation += 1  # results of reads still running are dropped
-        self.state = ImportState()
+        old, self.state = self.state, ImportState()
+        release_later(old)  # a million rows and checks, freed a few thousand per turn of the event loop
+        del old
         self.errors_only.setChecked(False)
         self.results_view.errors_only.setChecked(False)
         self.results_view.clear()

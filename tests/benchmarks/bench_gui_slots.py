@@ -10,7 +10,8 @@ in this thread beforehand (not timed), then drives the view's GUI-thread handler
 order a user's import calls them: the preview of the first rows (``_raw_read``), the columns step
 (``_show_mapping``), the checked rows handed over (``_checked``), the upload's batches of results
 (``_upload_batch`` and the chunks it schedules), the end of the upload (``_upload_done``,
-``_upload_finished``), then the errors-only filter on the results. Every handler is wrapped to
+``_upload_finished``), the errors-only filter on the results, the look-up of the failed rows of "Retry
+failed", and "Import another file" (``reset``). Every handler is wrapped to
 time each call; a 5 ms heartbeat between the calls catches what Qt does afterwards (painting, layout).
 Prints each handler's worst call (and 95th percentile and median) and the longest gap of the heartbeat;
 nothing is asserted.
@@ -39,7 +40,8 @@ SETUP = "setup"  # the harness preparing the next step (not reported)
 
 # (module, class, handler names): what is timed, as bench_gui_stall's time_gui_slots and a few more
 TIMED = (
-    ("gui.table_model", "PreviewModel", ("set_rows", "apply_results", "sort", "clear")),
+    ("gui.table_model", "PreviewModel", ("set_rows", "apply_results", "sort", "clear", "keys_with_status")),
+    ("gui.table_model", "", ("_release_some",)),
     ("gui.table_model", "PreviewProxy", ("set_errors_only", "_scan_step")),
     ("gui.upload_view", "UploadPanel", ("show_progress", "start")),
     ("gui.results_view", "ResultsView", ("show_counts",)),
@@ -48,7 +50,7 @@ TIMED = (
     ("gui.mapping_view", "MappingView", ("set_source",)),
     ("gui.import_view", "ImportView", ("_raw_read", "_table_read", "_show_mapping", "_checked", "_go",
                                        "_update_counts", "_upload_batch", "_apply_some", "_upload_done",
-                                       "_upload_finished", "_update_buttons")),
+                                       "_upload_finished", "_update_buttons", "reset")),
 )
 
 
@@ -60,13 +62,17 @@ class Slots:
         import importlib
 
         self.times: dict[str, list[float]] = {}
+        self.cpu: dict[str, list[float]] = {}  # the GUI thread's CPU time of each call (other processes
+        # on the machine do not count in it, as they do in the wall-clock times)
         self.profile = profile
         self.profiled: tuple[float, str] = (0.0, "")
         self._profiling = False
         self._depth = 0  # handlers running (one calls another: only the outer one is a span)
         self.spans: list[tuple[float, float, str]] = []  # (start, end, name) of the outer calls
-        for module, cls_name, names in TIMED:
-            cls = getattr(importlib.import_module(module), cls_name)
+        for module, cls_name, names in TIMED:  # no class: the module's own function
+            cls = importlib.import_module(module)
+            if cls_name:
+                cls = getattr(cls, cls_name)
             for name in names:
                 setattr(cls, name, self._wrap(getattr(cls, name), name))
 
@@ -78,6 +84,7 @@ class Slots:
             self._profiling |= prof is not None
             self._depth += 1
             start = time.perf_counter()
+            cpu = time.thread_time()
             try:
                 if prof is None:
                     return original(*args, **kwargs)
@@ -85,6 +92,7 @@ class Slots:
             finally:
                 end = time.perf_counter()
                 ms = (end - start) * 1000
+                self.cpu.setdefault(name, []).append((time.thread_time() - cpu) * 1000)
                 self._depth -= 1
                 if prof is not None:
                     self._profiling = False
@@ -318,19 +326,29 @@ def main(argv: list[str] | None = None) -> int:
     spin(0.5)
     view.results_view.errors_only.setChecked(False)
     spin(0.2)
-    beat.timer.stop()
+    beat.set_phase("retry scan")
+    failed = len(view.model.keys_with_status("failed"))  # what "Retry failed" looks for first
+    spin(0.1)
     outcome = view.model.counts()
+    del table, raw, checked, results, chunk  # the window's references are the last ones, as in the app
+    beat.set_phase("another file")
+    view.reset()
+    spin(1.5)
+    beat.timer.stop()
     view.close()
     del app
 
     print(f"{args.rows:,} rows · {args.provider} · upload batches of {args.batch:,} "
           f"(table built in {t_table:.1f} s, checked in {t_check:.1f} s, not timed)")
-    print("outcomes: " + ", ".join(f"{k} {v:,}" for k, v in sorted(outcome.items())))
-    print("GUI-thread handlers: worst call, 95th percentile, median (ms), calls:")
+    print("outcomes: " + ", ".join(f"{k} {v:,}" for k, v in sorted(outcome.items()))
+          + f" ({failed:,} failed found for a retry)")
+    print("GUI-thread handlers (ms): worst call, 95th percentile, median of the wall-clock time; worst and "
+          "median of the thread's CPU time; calls")
     for name, times in sorted(slots.times.items(), key=lambda kv: -max(kv[1])):
-        ordered = sorted(times)
+        ordered, cpu = sorted(times), sorted(slots.cpu[name])
         p95 = ordered[int(len(ordered) * 0.95)]
-        print(f"  {name:22s} {ordered[-1]:8.1f} {p95:8.1f} {ordered[len(ordered) // 2]:8.1f}   ×{len(times)}")
+        print(f"  {name:22s} {ordered[-1]:7.1f} {p95:7.1f} {ordered[len(ordered) // 2]:7.1f}   "
+              f"cpu {cpu[-1]:7.1f} {cpu[len(cpu) // 2]:7.1f}   ×{len(times)}")
     print("longest heartbeat gap per phase (ms), with the handlers that ran in it (the rest is Qt's: "
           "painting, layout):")
     for phase, (gap, start, end) in beat.worst.items():
