@@ -60,7 +60,8 @@ KEY_ROLE = int(Qt.ItemDataRole.UserRole) + 3  # the row's key (spreadsheet row n
 READY = str(Outcome.READY)
 INVALID = str(Outcome.INVALID)
 PENDING = str(Outcome.PENDING)
-ERROR_STATUSES = (INVALID, str(Outcome.FAILED))
+FAILED = str(Outcome.FAILED)
+ERROR_STATUSES = (INVALID, FAILED)
 # one shared text per outcome (str() of a StrEnum member makes a new string each time: 100 000 of them)
 _STATUS_TEXT: dict[Outcome, str] = {o: str(o) for o in Outcome}
 
@@ -309,6 +310,7 @@ class PreviewModel(QAbstractTableModel):
         self._short: dict[int, str] = {}  # see GridData.short
         self._row_of_key: dict[int, int] | None = None  # None: keys ascend, see row_of_key()
         self._counts: Counter[str] = Counter()
+        self._failed: set[int] = set()  # the keys of the rows whose status is failed (for "Retry failed")
         self._moves: list[int] | None = None  # set while sort() announces its layout change
         self._editable = False
         self._status_label = _status_labels()  # status -> what the Status column shows
@@ -332,6 +334,9 @@ class PreviewModel(QAbstractTableModel):
         self._short = data.short
         self._row_of_key = data.row_of_key
         self._counts = Counter(data.counts)
+        # a checked grid has no failed row (build_grid): the status list is only read when it has some
+        self._failed = set(compress(data.keys, map(FAILED.__eq__, data.status))) if self._counts[FAILED] \
+            else set()
         self._status_label = _status_labels()  # in the language chosen now
         self.endResetModel()
         release_later(*old)
@@ -400,8 +405,14 @@ class PreviewModel(QAbstractTableModel):
         return {k: v for k, v in self._counts.items() if v}
 
     def keys_with_status(self, *statuses: str) -> list[int]:
+        """The keys of the rows with one of ``statuses``, in the grid's order. The failed rows are kept
+        as they change (:attr:`_failed`): "Retry failed" never reads a million statuses."""
         wanted = set(statuses)
-        return [k for k, s in zip(self._keys, self._status, strict=True) if s in wanted]
+        if wanted == {FAILED}:
+            rows = [row for row in map(self.row_of_key, self._failed) if row is not None]
+            keys = self._keys
+            return [keys[row] for row in sorted(rows)]
+        return list(compress(self._keys, map(wanted.__contains__, self._status)))
 
     def status_list(self) -> Sequence[str]:
         """Every model row's status, in model order (read only)."""
@@ -534,6 +545,10 @@ class PreviewModel(QAbstractTableModel):
             self._counts[old] -= 1
             self._counts[status] += 1
             self._status[row] = status
+            if old == FAILED:
+                self._failed.discard(self._keys[row])
+            elif status == FAILED:
+                self._failed.add(self._keys[row])
 
     def apply_results(self, results: Iterable[RowResult]) -> None:
         """Outcomes from the upload, in one batch: ``dataChanged`` once per contiguous range of rows."""
@@ -544,8 +559,10 @@ class PreviewModel(QAbstractTableModel):
         message = self._message
         shorts = self._short
         counts = self._counts
+        failed = self._failed
         for result in results:
-            row = row_of(result.key)
+            key = result.key
+            row = row_of(key)
             if row is None:
                 continue
             new = status_text[result.outcome]
@@ -554,6 +571,10 @@ class PreviewModel(QAbstractTableModel):
                 counts[old] -= 1
                 counts[new] += 1
                 status[row] = new
+                if old == FAILED:
+                    failed.discard(key)
+                elif new == FAILED:
+                    failed.add(key)
             message[row] = result.message
             if shorts:
                 shorts.pop(row, None)

@@ -554,3 +554,41 @@ def test_new_rows_free_the_previous_ones_in_the_background(qtbot) -> None:
     assert _Counted.freed == 0
     assert model.rowCount() == 0
     qtbot.waitUntil(lambda: _Counted.freed == 3 * table_model.RELEASE_CHUNK)
+
+
+class _Unread(list):  # type: ignore[type-arg]
+    """A status list that must not be read whole."""
+
+    def __iter__(self):
+        raise AssertionError("every status was read")
+
+
+def test_the_failed_rows_are_known_without_reading_every_status(qtbot) -> None:
+    """Issue 12: "Retry failed" looked for the failed rows in every status (~60 ms at a million rows);
+    the model keeps their keys as statuses change, and gives them in the grid's order."""
+    n = 12
+    model = PreviewModel()
+    model.set_rows(_plain_data(n))
+    keys = [model.key_at(r) for r in range(n)]
+
+    def scanned() -> list[int]:
+        return [model.key_at(r) for r in range(n) if model.status_at(r) == "failed"]
+
+    model.apply_results([RowResult(k, Outcome.FAILED, message="Down.") for k in keys[::3]]
+                        + [RowResult(k, Outcome.ADDED) for k in keys[1::3]])
+    model.apply_results([RowResult(keys[3], Outcome.ADDED)])  # a failed row that ended well after all
+    model.reset_statuses([keys[6]], READY, "")  # back to ready (a retry)
+    model.set_row_check(model.row_of_key(keys[1]), INVALID, "Bad.", {})
+    model.sort(COL_MESSAGE, Qt.SortOrder.DescendingOrder)  # the grid's order changes
+    expected = scanned()
+    assert sorted(expected) == [keys[0], keys[9]]
+    statuses = model._status
+    model._status = _Unread(statuses)
+    assert model.keys_with_status("failed") == expected
+    model._status = statuses
+    assert model.keys_with_status("failed", INVALID) == [
+        model.key_at(r) for r in range(n) if model.status_at(r) in ("failed", INVALID)]
+    data = _plain_data(3)
+    data.status[1] = "failed"  # a grid given with failed rows (not one build_grid makes)
+    model.set_rows(data)
+    assert model.keys_with_status("failed") == [data.keys[1]]
