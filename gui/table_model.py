@@ -409,6 +409,8 @@ class PreviewModel(QAbstractTableModel):
         as they change (:attr:`_failed`): "Retry failed" never reads a million statuses."""
         wanted = set(statuses)
         if wanted == {FAILED}:
+            if self._row_of_key is None:  # the keys ascend down the grid: its order is theirs
+                return sorted(self._failed)
             rows = [row for row in map(self.row_of_key, self._failed) if row is not None]
             keys = self._keys
             return [keys[row] for row in sorted(rows)]

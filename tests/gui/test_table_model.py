@@ -579,9 +579,10 @@ def test_the_failed_rows_are_known_without_reading_every_status(qtbot) -> None:
     model.apply_results([RowResult(keys[3], Outcome.ADDED)])  # a failed row that ended well after all
     model.reset_statuses([keys[6]], READY, "")  # back to ready (a retry)
     model.set_row_check(model.row_of_key(keys[1]), INVALID, "Bad.", {})
+    assert model.keys_with_status("failed") == scanned() == [keys[0], keys[9]]  # in source order
     model.sort(COL_MESSAGE, Qt.SortOrder.DescendingOrder)  # the grid's order changes
     expected = scanned()
-    assert sorted(expected) == [keys[0], keys[9]]
+    assert expected == [keys[9], keys[0]]
     statuses = model._status
     model._status = _Unread(statuses)
     assert model.keys_with_status("failed") == expected
