@@ -1,7 +1,7 @@
 """The import view's own GUI-thread calls at a million rows, one at a time, without another thread running.
 
     python -m tests.benchmarks.bench_gui_slots [--rows 1000000] [--provider octopush] [--batch 2000]
-                                               [--profile SLOT]
+                                               [--profile SLOT] [--events]
 
 :mod:`tests.benchmarks.bench_gui_stall` measures the window end to end, the reading and the upload running
 on worker threads meanwhile (their hold of the GIL counts against the window). This one tells our own work
@@ -15,7 +15,9 @@ failed", and "Import another file" (``reset``). Every handler is wrapped to
 time each call; a 5 ms heartbeat between the calls catches what Qt does afterwards (painting, layout).
 Prints each handler's worst call (and 95th percentile and median) and the longest gap of the heartbeat;
 nothing is asserted.
-``--profile SLOT`` prints cProfile's top functions for that handler's worst call.
+``--profile SLOT`` prints cProfile's top functions for that handler's worst call; ``--events`` the slowest
+events Qt delivered. The figures of another checkout (its handlers, this file's driving):
+``PYTHONPATH=/work/main python tests/benchmarks/bench_gui_slots.py`` (the file by its path).
 """
 
 from __future__ import annotations
@@ -74,7 +76,8 @@ class Slots:
             if cls_name:
                 cls = getattr(cls, cls_name)
             for name in names:
-                setattr(cls, name, self._wrap(getattr(cls, name), name))
+                if hasattr(cls, name):  # an older checkout may lack one (PYTHONPATH=that checkout)
+                    setattr(cls, name, self._wrap(getattr(cls, name), name))
 
     def _wrap(self, original: Callable[..., Any], name: str) -> Callable[..., Any]:
         @functools.wraps(original)
