@@ -400,3 +400,18 @@ def test_a_key_refused_mid_job_leaves_its_rows_pending_with_the_refusal(sandbox:
                       journal=journal, job_id=job)
     assert summary.counts == {Outcome.ADDED: 30}
     assert journal.notes(job) == {}
+
+
+def test_contacts_in_source_order_are_known_unique_without_a_set_of_every_key() -> None:
+    """Issue 12: growing a set to a million keys holds the GIL ~40 ms at a time (a frozen window). Contacts
+    in ascending key order — the window's and the command line's — cannot repeat a key, so the engine
+    counts them and skips its set of keys already taken; any other order still gets the set."""
+    from core.engine import _ascending_keys
+
+    def contacts(keys: list[int]) -> list[Contact]:
+        return [Contact(key=k, fields={"phone_number": f"+3361122{k:04d}"}) for k in keys]
+
+    assert _ascending_keys(contacts([2, 3, 7, 10]))
+    assert _ascending_keys(contacts([]))
+    assert not _ascending_keys(contacts([2, 3, 3, 4]))
+    assert not _ascending_keys(contacts([5, 2]))
