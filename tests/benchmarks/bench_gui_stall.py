@@ -283,8 +283,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {args.rows:,} rows to {book.name} in {time.perf_counter() - t0:.1f} s (openpyxl)")
     proc, urls = start_sandbox(args.latency)
     try:
-        from PySide6.QtWidgets import QApplication
-
         from core.sandbox import DEMO_CREDENTIALS
         from gui.context import AppContext
         from gui.import_view import ImportView, Step
@@ -296,7 +294,9 @@ def main(argv: list[str] | None = None) -> int:
             def base_url(self, provider: str) -> str:
                 return urls[provider]
 
-        app = QApplication.instance() or QApplication([])
+        from gui.app import create_application
+
+        app = create_application()  # the window's process as the program sets it up (gui.app.tune_process)
         slow = time_gui_slots()
         view = ImportView(AppContext(args.provider, demo=Demo()))
         view.resize(1200, 800)
