@@ -317,7 +317,11 @@ class _Runner:
         self.cap = max(1, min(int(cap), MAX_CONCURRENCY))
         self.limiter = _Limiter(self.cap)
         if self.total_given is None:
-            self.contacts = list(self.contacts)
+            # the caller's list as it is: a copy of a million references is a new container that every
+            # full collection walks (~100 ms of held GIL at a million, the referents being all over memory),
+            # where the window has frozen the list it hands over (gui.upload_worker)
+            if not isinstance(self.contacts, list):
+                self.contacts = list(self.contacts)
             # contacts in source order (the window's, the command line's) have ascending keys, so no two
             # share one: no set of every key — growing one to a million holds the GIL ~40 ms at a time
             self.unique = _ascending_keys(self.contacts)

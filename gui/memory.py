@@ -149,7 +149,15 @@ def take_apart(obj: Any, depth: int = 0) -> None:
 
 
 def _big(value: Any) -> bool:
-    return type(value) in (list, dict, set) and len(value) > _BIG
+    """A container worth taking apart: many entries, or a few that are containers themselves (the 64
+    dictionaries of an identity table, core.validation.Duplicates)."""
+    kind = type(value)
+    if kind not in (list, dict, set) or not value:
+        return False
+    if len(value) > _BIG:
+        return True
+    sample = list(value.values())[:4] if kind is dict else list(value)[:4] if kind is list else []
+    return any(type(v) in (list, dict, set) and len(v) > _BIG for v in sample)
 
 
 def _attribute_names(obj: Any) -> list[str]:

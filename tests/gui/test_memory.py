@@ -76,3 +76,15 @@ def test_big_containers_are_taken_apart_in_slices_with_the_gil_let_go_between(mo
     assert item.rows is None
     assert item.index is None
     assert len(sleeps) >= 15  # 10 slices of the list, 5 of the dict
+
+
+def test_a_few_big_tables_inside_a_small_container_are_taken_apart_too(monkeypatch: Any) -> None:
+    """An identity table is a short list of big dictionaries (core.validation.Duplicates): freeing the list
+    in one go would free them all in one C call."""
+    sleeps: list[float] = []
+    monkeypatch.setattr(memory.time, "sleep", sleeps.append)
+    shards = [{f"+3361{i:07d}{s}": i for i in range(3 * memory.RELEASE_CHUNK)} for s in range(4)]
+    item: Any = Slotted([], {"phone_number": shards})
+    del shards
+    memory.take_apart(item)
+    assert len(sleeps) >= 4 * 3  # each dictionary emptied slice by slice, not freed whole
