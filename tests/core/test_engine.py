@@ -425,7 +425,8 @@ def test_the_engine_sends_the_callers_list_rather_than_a_copy(sandbox: Sandbox, 
 
     seen: list[object] = []
     real = engine._ascending_keys
-    monkeypatch.setattr(engine, "_ascending_keys", lambda contacts: (seen.append(contacts), real(contacts))[1])
+    monkeypatch.setattr(engine, "_ascending_keys",
+                        lambda contacts: (seen.append(contacts), real(contacts))[1])
     contacts = contacts_for("octopush", 30)
     journal = Journal()
     summary = run_job(get_provider("octopush"), DEMO_CREDENTIALS["octopush"], sandbox.base_url("octopush"),
