@@ -317,9 +317,17 @@ class _Runner:
         self.cap = max(1, min(int(cap), MAX_CONCURRENCY))
         self.limiter = _Limiter(self.cap)
         if self.total_given is None:
-            self.contacts = list(self.contacts)
-            self.total = len({c.key for c in self.contacts})
+            # the caller's list as it is: a copy of a million references is a new container that every
+            # full collection walks (~100 ms of held GIL at a million, the referents being all over memory),
+            # where the window has frozen the list it hands over (gui.upload_worker)
+            if not isinstance(self.contacts, list):
+                self.contacts = list(self.contacts)
+            # contacts in source order (the window's, the command line's) have ascending keys, so no two
+            # share one: no set of every key — growing one to a million holds the GIL ~40 ms at a time
+            self.unique = _ascending_keys(self.contacts)
+            self.total = len(self.contacts) if self.unique else len({c.key for c in self.contacts})
         else:
+            self.unique = True  # streamed: one contact per row
             self.total = int(self.total_given)
         # the contacts of requests built and not answered yet (providers read them back from the answer)
         self.by_key: dict[int, Contact] = {}
@@ -439,7 +447,7 @@ class _Runner:
         ended = self.ended_rows
         resend = self.resend_keys
         by_key = self.by_key
-        seen: set[int] = set() if self.total_given is None else _NoSet()
+        seen: set[int] = _NoSet() if self.unique else set()
         while True:
             chunk: list[Contact] = []
             for contact in contacts:
@@ -901,9 +909,20 @@ class _Runner:
         )
 
 
+def _ascending_keys(contacts: list[Contact]) -> bool:
+    """True when every contact's key is greater than the one before (a Python loop: other threads run)."""
+    last = None
+    for contact in contacts:
+        key = contact.key
+        if last is not None and key <= last:
+            return False
+        last = key
+    return True
+
+
 class _NoSet(set[int]):
-    """A set that keeps nothing: a streamed job's contacts are unique by construction (one per row), and
-    remembering a million keys would cost what streaming saves."""
+    """A set that keeps nothing: a job's contacts are unique by construction (a streamed job's one per row,
+    a list's in ascending order), and remembering a million keys would cost what streaming saves."""
 
     def add(self, key: int) -> None:
         pass

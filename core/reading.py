@@ -309,7 +309,7 @@ def stream_table(
     :func:`read_table` gives: read it again with ``scan=True``). Errors of the file's body (no data rows, a
     NUL byte, a huge cell) are then raised by the iteration."""
     p = Path(path)
-    if _kind(p, _head(p)) == "workbook":
+    if _kind(p, read_head(p)) == "workbook":
         return TableStream.of(read_table(p, sheet=sheet, header_row=header_row, encoding=encoding,
                                          delimiter=delimiter))
     first = _open_source(p, sheet=sheet, encoding=encoding, delimiter=delimiter)
@@ -530,14 +530,25 @@ def read_raw(
 def list_sheets(path: str | os.PathLike[str]) -> list[str]:
     """The worksheet names of a workbook in workbook order (hidden ones included); ``[]`` for a text file."""
     p = Path(path)
-    head = _head(p)
+    head = read_head(p)
     if _kind(p, head) != "workbook":
         return []
+    if _in_child(p):
+        from core.workbook_child import child_sheets
+
+        return child_sheets(p)
     book = _open_workbook(p, head)
     try:
         return _worksheet_names(book)
     finally:
         book.close()
+
+
+def _in_child(path: Path) -> bool:
+    """True when the workbook at ``path`` is read by a child process (:func:`core.workbook_child.isolate`)."""
+    from core.workbook_child import wanted
+
+    return wanted(path)
 
 
 # ------------------------------------------------------------------------------------------ cells
@@ -884,7 +895,8 @@ def _has_more(records: Iterator[tuple[int, list[str]]]) -> bool:
     return any(any(map(str.strip, row)) for _, row in records)
 
 
-def _head(path: Path) -> bytes:
+def read_head(path: Path) -> bytes:
+    """The first bytes of ``path``, or one sentence saying why it cannot be opened."""
     name = path.name
     try:
         mode = path.stat().st_mode
@@ -918,12 +930,18 @@ def _kind(path: Path, head: bytes) -> str:
 
 def _open_source(path: Path, *, sheet: str | int | None, encoding: str | None,
                  delimiter: str | None, nrows: int | None = None) -> _Source:
-    head = _head(path)
+    head = read_head(path)
     name = path.name
     if not head:
         raise FileProblem(_("{name} is empty (0 bytes).").format(name=name))
     if _kind(path, head) == "workbook":
-        return _workbook_source(path, head, sheet, nrows)
+        if _in_child(path):
+            from core.workbook_child import child_source
+
+            chosen, sheets, cut, records = child_source(path, sheet, nrows)
+            return _Source(path=path, sheet=chosen, sheets=sheets, encoding=None, delimiter=None,
+                           records=records, cut=cut)
+        return workbook_source(path, head, sheet, nrows)
     suffix = path.suffix.lower()
     if suffix in WORKBOOK_SUFFIXES:
         probe = head.lstrip()[:512].lower()
@@ -973,7 +991,7 @@ def detect_encoding(path: str | os.PathLike[str], sample: bytes | None = None) -
     Raises FileProblem when the content is binary, not text.
     """
     p = Path(path)
-    head = _head(p) if sample is None else sample
+    head = read_head(p) if sample is None else sample
     name = p.name
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
@@ -1526,7 +1544,8 @@ def _pick_sheet(path: Path, sheets: list[str], sheet: str | int | None, book: An
         name=name, sheet=sheet, sheets=listing))
 
 
-def _workbook_source(path: Path, head: bytes, sheet: str | int | None, nrows: int | None) -> _Source:
+def workbook_source(path: Path, head: bytes, sheet: str | int | None, nrows: int | None) -> _Source:
+    """The rows of a workbook's sheet, read in this process (see :func:`isolate_workbooks`)."""
     book = _open_workbook(path, head)
     name = path.name
     try:

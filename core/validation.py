@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Final, Protocol
 
 from core import messages
 from core.errors import UsageError
@@ -165,10 +165,13 @@ _FAST_EMAIL = re.compile(
     r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
     r"@((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63})"
 )
+# distinct values each per-value cache keeps: emptying it at the end of a check is one C call (~4 ms of
+# held GIL at this size, ~20 ms at 65 536), and a file's repeats are mostly near each other
+CACHE_SIZE: Final = 16384
 _SPECIAL_USE = ("arpa", "invalid", "local", "localhost", "onion", "test")
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=CACHE_SIZE)
 def _email(value: str) -> tuple[str, str]:
     """(normalised, "") or ("", reason)."""
     m = _FAST_EMAIL.fullmatch(value)
@@ -377,7 +380,7 @@ def _phone(value: str, region: str) -> tuple[str, str]:
     return _phone_in(value, region, messages.language())
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=CACHE_SIZE)
 def _phone_in(value: str, region: str, lang: str) -> tuple[str, str]:
     fast = _fast_phone(value, region)
     if fast is not None:
@@ -799,14 +802,25 @@ def row_sentence(key: int, reason: str) -> str:
 class Duplicates:
     """Duplicate detection on the provider's identity (the first row with a value is kept).
 
-    One dictionary per identity field (value → the key of the first row that has it): what the check of a
+    One table per identity field (value → the key of the first row that has it): what the check of a
     whole file must hold in memory, nothing more. The window's edited cells :meth:`release` and
     :meth:`claim` again.
+
+    Each table is :data:`SHARDS` dictionaries chosen by the value's hash: a dictionary grows by copying
+    itself whole in one C call, which at a million entries holds the GIL ~60 ms (a frozen window while a
+    worker checks); a shard of a million values is ~16 000 entries, copied in well under a millisecond.
     """
+
+    SHARDS: Final = 64
 
     def __init__(self, provider: Provider) -> None:
         self.specs = _identity_specs(provider)
-        self.first: dict[str, dict[str, int]] = {fid: {} for fid, _fold in self.specs}
+        self.first: dict[str, list[dict[str, int]]] = {
+            fid: [{} for _ in range(self.SHARDS)] for fid, _fold in self.specs
+        }
+
+    def _table(self, fid: str, value: str) -> dict[str, int]:
+        return self.first[fid][hash(value) % self.SHARDS]
 
     def identity(self, fields: Mapping[str, str]) -> tuple[str, str] | None:
         return _identity(self.specs, fields)
@@ -818,7 +832,7 @@ class Duplicates:
         if ident is None:
             return None
         fid, value = ident
-        seen = self.first[fid]
+        seen = self.first[fid][hash(value) % self.SHARDS]
         first = seen.get(value)
         if first is not None and first != key:
             return fid, first
@@ -828,11 +842,13 @@ class Duplicates:
     def release(self, key: int, fields: Mapping[str, str]) -> None:
         """Forget ``key``'s identity (its row changed), if it was the first row to have it."""
         ident = _identity(self.specs, fields)
-        if ident is not None and self.first[ident[0]].get(ident[1]) == key:
-            del self.first[ident[0]][ident[1]]
+        if ident is not None:
+            table = self._table(*ident)
+            if table.get(ident[1]) == key:
+                del table[ident[1]]
 
     def __len__(self) -> int:
-        return sum(len(d) for d in self.first.values())
+        return sum(len(d) for shards in self.first.values() for d in shards)
 
 
 class RowChecker:
@@ -1042,8 +1058,8 @@ class _OptionValues:
 def checking() -> Iterator[None]:
     """Around the check of a whole file: the cyclic collector off (the loop creates a few hundred thousand
     small acyclic objects, which it would walk again and again — about 40 % of the time — and find nothing
-    to free), and the per-value caches emptied afterwards (kept, 65 536 distinct phone numbers or
-    addresses hold ~15 MB each for nothing)."""
+    to free), and the per-value caches emptied afterwards (kept, 16 384 distinct phone numbers or
+    addresses hold ~4 MB each for nothing)."""
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -1051,7 +1067,7 @@ def checking() -> Iterator[None]:
     finally:
         if gc_was_enabled:
             gc.enable()
-        # each clear frees 65 536 entries in one C call (~10-25 ms of held GIL): let other threads —
+        # each clear frees up to CACHE_SIZE entries in one C call (a few ms of held GIL): let other threads —
         # the window's — run between the two
         _phone_in.cache_clear()
         time.sleep(0)

@@ -126,9 +126,27 @@ def install_translations(app: QCoreApplication, lang: str) -> QTranslator | None
     return translator
 
 
+# How long a thread may hold the GIL before another one that waits gets it. The window's thread waits for
+# it whenever a worker runs Python (reading, checking, uploading): with Python's default 5 ms, each of the
+# many times the GUI thread gives it up and takes it back while painting costs up to 5 ms.
+GIL_SWITCH_SECONDS = 0.001
+# Workbooks bigger than this are read by a child process (core.workbook_child): calamine frees a big sheet
+# holding the GIL, ~100 ms for a million rows. Below it the child's start (~0.2 s) would cost more.
+WORKBOOK_CHILD_ABOVE = 1_000_000
+
+
+def tune_process() -> None:
+    """What the window's process needs so that its workers never freeze it (see the two constants)."""
+    from core import workbook_child
+
+    sys.setswitchinterval(GIL_SWITCH_SECONDS)
+    workbook_child.isolate(WORKBOOK_CHILD_ABOVE)
+
+
 def create_application(qt_args: Sequence[str] = ()) -> QApplication:
     """The QApplication with our names (for QSettings), icon, style sheet and Qt's own texts in the
-    current language (:func:`core.i18n.language`)."""
+    current language (:func:`core.i18n.language`); the process tuned for the window (:func:`tune_process`)."""
+    tune_process()
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0], *qt_args])
     app.setApplicationName(APP_TITLE)

@@ -18,9 +18,8 @@ from core.i18n import _, ngettext, number
 from core.providers.base import Provider
 from gui import theme
 from gui.import_host import ImportHost
-from gui.import_reading import bulk_work
 from gui.import_state import Checked, Outcomes, Step
-from gui.memory import forget_source_lines
+from gui.memory import bulk_work, forget_source_lines
 from gui.payload_preview import placeholder_credentials
 from gui.table_model import INVALID, READY, build_grid, cell_problems_of, release_later
 

@@ -7,11 +7,8 @@ and hands the table read to the columns step.
 
 from __future__ import annotations
 
-import gc
 import logging
-import threading
-from collections.abc import Generator, Iterator
-from contextlib import contextmanager
+from collections.abc import Generator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,7 +19,7 @@ from gui.import_columns import suggest_mapping
 from gui.import_file_step import ReadSettings
 from gui.import_host import ImportHost
 from gui.import_state import Step
-from gui.memory import forget_source_lines, release_free_memory
+from gui.memory import bulk_work, forget_source_lines
 from gui.table_model import compact_rows
 
 if TYPE_CHECKING:
@@ -74,36 +71,6 @@ def read_whole(path: Path, settings: ReadSettings) -> Table:
                            encoding=settings.encoding, delimiter=settings.delimiter)
         table.rows = compact_rows(table.rows)
         return table
-
-
-_gc_lock = threading.Lock()
-_gc_holds = 0
-
-
-@contextmanager
-def bulk_work() -> Iterator[None]:
-    """Keep the cyclic garbage collector out of a bulk step, then freeze what it built.
-
-    A full collection walks every tracked object while holding the GIL; with 100 000 rows being built
-    that is a pause of the whole process, GUI thread included. The rows are plain lists, strings and
-    frozen dataclasses that reference counting frees; ``gc.freeze()`` keeps them out of later scans.
-    What the step freed on the way is handed back to the system (:func:`gui.memory.release_free_memory`).
-    """
-    global _gc_holds
-    with _gc_lock:
-        _gc_holds += 1
-        gc.disable()
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_holds -= 1
-            last = _gc_holds == 0
-            if last:
-                gc.freeze()
-                gc.enable()
-        if last:
-            release_free_memory()
 
 
 # ---------------------------------------------------------------------------------------------- the step

@@ -9,6 +9,9 @@ with one sentence and exit status 2 (SPEC §8):
 - the window on a Linux/BSD machine without a desktop session (no ``DISPLAY``, no ``WAYLAND_DISPLAY`` and
   no ``QT_QPA_PLATFORM``/``-platform`` that needs none, such as ``offscreen``), instead of Qt's own abort;
 - the same when the display those variables name does not answer (:func:`silent_display`).
+
+A frozen build also starts itself with ``--read-workbook-child`` to read a big workbook for the window
+(:mod:`core.workbook_child`); that is handed over before anything else.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 
+WORKBOOK_CHILD = "--read-workbook-child"  # core.workbook_child.CHILD_FLAG (not imported here: kept light)
 SUBCOMMANDS = frozenset({"providers", "add", "upload", "credentials", "groups"})
 # top-level flags that belong to the command line tool rather than the window
 CLI_FLAGS = frozenset({"-h", "--help", "--version"})
@@ -225,6 +229,10 @@ def unknown_word_sentence(word: str, known: Sequence[str], lang: str = "en") -> 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == [WORKBOOK_CHILD]:  # the frozen program reading a workbook for the window
+        from core.workbook_child import main as child_main
+
+        return child_main()
     # no console (a windowed build started by the Task Scheduler, a closed stream): Python leaves None there;
     # what would be printed is dropped, and the job, its report and its exit status stay the same
     if sys.stdout is None:

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from core.model import Contact, RowResult
 from core.providers.base import Provider
 from gui.import_state import ready_contacts
-from gui.memory import release_free_memory
+from gui.memory import TRIM_LIMIT_MB, release_free_memory
 from gui.workers import CancelFlag
 
 if TYPE_CHECKING:
@@ -38,9 +38,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BATCH_INTERVAL = 0.1  # seconds between two batches handed to the GUI thread
-# above this resident size the end of an upload leaves the heap untrimmed (gui.memory): a 100 000-row
-# window holds ~250 MB and is trimmed as before; a million rows' heap took ~1 s to walk
-TRIM_LIMIT_MB = 400.0
 
 
 @dataclass

@@ -30,6 +30,26 @@ turkish=$("$app" --lang tr providers)
 echo "-- add one contact from the bundle's command line (--demo)"
 "$app" add --demo --provider octopush --set phone_number=+33611223344 --set first_name=Smoke
 
+echo "-- the bundle reads a workbook in a child process of itself, as the window does for big ones"
+python3 - "$app" "$CONTACT_UPLOADER_HOME/book.xlsx" <<'PY'
+import io, pickle, subprocess, sys
+import openpyxl
+app, book = sys.argv[1], sys.argv[2]
+wb = openpyxl.Workbook()
+wb.active.append(["Name", "Phone"])
+wb.active.append(["Ann", "+33611223344"])
+wb.save(book)
+request = pickle.dumps({"op": "source", "path": book, "sheet": None, "nrows": None, "lang": "en"})
+done = subprocess.run([app, "--read-workbook-child"], input=request, capture_output=True, timeout=60)
+assert done.returncode == 0, done.stderr.decode()
+stream, messages = io.BytesIO(done.stdout), []
+while stream.tell() < len(done.stdout):
+    messages.append(pickle.load(stream))
+rows = [cells for m in messages if m[0] == "rows" for _n, cells in m[1]]
+assert messages[0][0] == "source" and messages[-1] == ("end",) and rows[1] == ["Ann", "+33611223344"], messages
+print("the bundle's workbook reader answered", len(rows), "rows")
+PY
+
 echo "-- the window, offscreen, in --demo: open, send one contact through the form, exit 0"
 start=$(date +%s.%N)
 QT_QPA_PLATFORM=offscreen CONTACT_UPLOADER_SMOKE_TEST=1 timeout 60 "$app" --demo

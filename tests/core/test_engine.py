@@ -400,3 +400,41 @@ def test_a_key_refused_mid_job_leaves_its_rows_pending_with_the_refusal(sandbox:
                       journal=journal, job_id=job)
     assert summary.counts == {Outcome.ADDED: 30}
     assert journal.notes(job) == {}
+
+
+def test_contacts_in_source_order_are_known_unique_without_a_set_of_every_key() -> None:
+    """Issue 12: growing a set to a million keys holds the GIL ~40 ms at a time (a frozen window). Contacts
+    in ascending key order — the window's and the command line's — cannot repeat a key, so the engine
+    counts them and skips its set of keys already taken; any other order still gets the set."""
+    from core.engine import _ascending_keys
+
+    def contacts(keys: list[int]) -> list[Contact]:
+        return [Contact(key=k, fields={"phone_number": f"+3361122{k:04d}"}) for k in keys]
+
+    assert _ascending_keys(contacts([2, 3, 7, 10]))
+    assert _ascending_keys(contacts([]))
+    assert not _ascending_keys(contacts([2, 3, 3, 4]))
+    assert not _ascending_keys(contacts([5, 2]))
+
+
+def test_the_engine_sends_the_callers_list_rather_than_a_copy(sandbox: Sandbox, monkeypatch) -> None:
+    """Issue 12: a copy of a million contacts is a new container every full collection walks (~100 ms of
+    held GIL each time, during the whole upload); the window freezes the list it hands over (gc.freeze),
+    so the engine must use that very list. Contacts with a repeated key still count once."""
+    from core import engine
+
+    seen: list[object] = []
+    real = engine._ascending_keys
+    monkeypatch.setattr(engine, "_ascending_keys",
+                        lambda contacts: (seen.append(contacts), real(contacts))[1])
+    contacts = contacts_for("octopush", 30)
+    journal = Journal()
+    summary = run_job(get_provider("octopush"), DEMO_CREDENTIALS["octopush"], sandbox.base_url("octopush"),
+                      contacts, {}, journal=journal, job_id=new_job(journal, "octopush", 30))
+    assert seen == [contacts]
+    assert seen[0] is contacts
+    assert summary.counts == {Outcome.ADDED: 30}
+    twice = [*contacts_for("octopush", 5, start=40), *contacts_for("octopush", 5, start=40)]
+    summary = run_job(get_provider("octopush"), DEMO_CREDENTIALS["octopush"], sandbox.base_url("octopush"),
+                      twice, {}, journal=journal, job_id=new_job(journal, "octopush", 5))
+    assert summary.total == 5

@@ -1,0 +1,102 @@
+"""The grid's sort, computed on a worker thread without long holds of the GIL.
+
+``sorted()`` over a million rows is one C call: 1-3 s during which no other thread runs Python — the window
+froze that long when a column header was clicked. :func:`sorted_order` sorts runs of :data:`SORT_RUN` rows
+(each one C call of a few milliseconds) and merges them with :func:`heapq.merge`, a Python loop between
+whose steps the GUI thread gets the GIL; :func:`plan_sort` then builds the grid's reordered columns the same
+way, so the GUI thread only swaps references (:meth:`gui.table_model.PreviewModel.apply_sort`).
+"""
+
+from __future__ import annotations
+
+import heapq
+import time
+from array import array
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from gui.memory import bulk_work
+
+SORT_RUN = 20_000  # rows sorted in one C call (a few ms of held GIL)
+STEP = 20_000  # rows handled between two GIL releases while building the reordered columns
+
+
+@dataclass
+class SortPlan:
+    """The grid in its new order; ``moves[old model row]`` is its new model row."""
+
+    column: int
+    descending: bool
+    order: array[int]  # new model row -> index in the table's rows (source order)
+    keys: list[int]
+    status: list[str]
+    message: list[str]
+    cells: dict[int, dict[int, str]]
+    short: dict[int, str]
+    moves: array[int]
+    generation: int
+
+
+def sorted_order(value_of: Callable[[int], Any], tiebreak: Sequence[int], count: int,
+                 descending: bool) -> list[int]:
+    """The indexes 0..count-1 ordered by (value_of(i), tiebreak[i]), descending as a whole when asked
+    (the order ``sorted(range(count), key=..., reverse=descending)`` gives)."""
+    runs: list[list[tuple[Any, int, int]]] = []
+    for start in range(0, count, SORT_RUN):
+        run = [(value_of(i), tiebreak[i], i) for i in range(start, min(count, start + SORT_RUN))]
+        run.sort(reverse=descending)
+        runs.append(run)
+        time.sleep(0)  # let the GUI thread in between two runs
+    merged = heapq.merge(*runs, reverse=descending)
+    order = [item[2] for item in merged]
+    del merged
+    while runs:  # a run at a time: the million tuples freed at once would hold the GIL ~300 ms
+        runs.pop()
+        time.sleep(0)
+    return order
+
+
+def _pause(i: int) -> None:
+    if i % STEP == 0:
+        time.sleep(0)
+
+
+def plan_sort(column: int, descending: bool, value_of: Callable[[int], Any], keys: Sequence[int],
+              status: Sequence[str], message: Sequence[str], cells: dict[int, dict[int, str]],
+              short: dict[int, str], shown: Sequence[int] | None, generation: int) -> SortPlan:
+    """The grid sorted on ``column``; ``value_of(model row)`` is the row's sort value, ``shown`` the current
+    model row -> source index (None: the same)."""
+    count = len(keys)
+    with bulk_work():  # no collection walking the million tuples being made
+        return _plan(column, descending, value_of, keys, status, message, cells, short, shown, generation,
+                     count)
+
+
+def _plan(column: int, descending: bool, value_of: Callable[[int], Any], keys: Sequence[int],
+          status: Sequence[str], message: Sequence[str], cells: dict[int, dict[int, str]],
+          short: dict[int, str], shown: Sequence[int] | None, generation: int, count: int) -> SortPlan:
+    new_order = sorted_order(value_of, keys, count, descending)
+    moves = array("q", bytes(8 * count))
+    for new, old in enumerate(new_order):
+        moves[old] = new
+        _pause(new)
+    order = array("q")
+    for start in range(0, count, STEP):
+        part = new_order[start:start + STEP]
+        order.extend(part if shown is None else [shown[i] for i in part])
+        time.sleep(0)
+    return SortPlan(
+        column=column, descending=descending, order=order,
+        keys=_take(keys, new_order), status=_take(status, new_order), message=_take(message, new_order),
+        cells={moves[r]: c for r, c in cells.items()}, short={moves[r]: t for r, t in short.items()},
+        moves=moves, generation=generation,
+    )
+
+
+def _take(values: Sequence[Any], order: list[int]) -> list[Any]:
+    out: list[Any] = []
+    for start in range(0, len(order), STEP):
+        out.extend([values[i] for i in order[start:start + STEP]])
+        time.sleep(0)
+    return out
