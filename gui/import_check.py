@@ -19,9 +19,9 @@ from core.providers.base import Provider
 from gui import theme
 from gui.import_host import ImportHost
 from gui.import_state import Checked, Outcomes, Step
-from gui.memory import bulk_work, forget_source_lines
+from gui.memory import bulk_work, forget_source_lines, let_go
 from gui.payload_preview import placeholder_credentials
-from gui.table_model import INVALID, READY, build_grid, cell_problems_of, release_later
+from gui.table_model import INVALID, READY, build_grid, cell_problems_of
 
 if TYPE_CHECKING:
     from core.reading import Table
@@ -87,9 +87,11 @@ class CheckStep(ImportHost):
         provider = self._provider
         self.state.job_id = None if self.state.resume is None else self.state.resume[0]
         self.state.job_open = False
-        release_later(self.state.results, self.state.unapplied)
+        old = (self.state.results, self.state.unapplied)
         self.state.results = Outcomes()
         self.state.unapplied = []
+        let_go(*old)
+        del old
         self.model.clear()
         rows = len(table.rows)
         self._run(check_table, table, dict(self.state.mapping), dict(self.state.constants), provider,
@@ -108,9 +110,8 @@ class CheckStep(ImportHost):
             show_error(self, exc)
 
     def _checked(self, checked: Checked) -> None:
-        state = self.state
-        # a check again: the previous one's checks and identities go in the background (release_later)
-        release_later(state.checks, state.results, state.duplicates, state.checker)
+        # a check again: the previous one's checks and identities are freed on gui.memory's reaper thread
+        old = (self.state.checks, self.state.results, self.state.duplicates, self.state.checker)
         self.state.checks = checked.checks
         self.state.results = Outcomes(checked.checks, checked.grid.keys)
         self.state.ready = checked.ready
@@ -119,6 +120,8 @@ class CheckStep(ImportHost):
         self.state.options = checked.options
         self.state.fingerprint = checked.fingerprint
         self.state.preview_creds = None
+        let_go(*old)
+        del old
         self.model.set_rows(checked.grid)
         self._go(Step.CHECK)
         forget_source_lines()  # of the validation and upload modules, imported on the way

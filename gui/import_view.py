@@ -52,10 +52,10 @@ from gui.import_state import STEP_TITLES, ImportState, Step
 from gui.import_upload import UploadStep
 from gui.import_widgets import ChipRow, StepIndicator
 from gui.mapping_view import MappingView
-from gui.memory import forget_source_lines
+from gui.memory import forget_source_lines, let_go
 from gui.payload_preview import PayloadPreview
 from gui.results_view import ResultsView
-from gui.table_model import PreviewModel, PreviewProxy, release_later
+from gui.table_model import PreviewModel, PreviewProxy
 from gui.table_view import PreviewTable
 from gui.upload_view import UploadPanel
 
@@ -230,7 +230,7 @@ class ImportView(ReadingStep, ColumnsStep, CheckStep, UploadStep, ResultsStep):
             return
         self._generation += 1  # results of reads still running are dropped
         old, self.state = self.state, ImportState()
-        release_later(old)  # a million rows and checks, freed a few thousand per turn of the event loop
+        let_go(old)  # a million rows and checks: freed on gui.memory's reaper thread, a slice at a time
         del old
         self.errors_only.setChecked(False)
         self.results_view.errors_only.setChecked(False)

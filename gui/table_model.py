@@ -22,7 +22,6 @@ reading the status list in chunks (see :class:`PreviewProxy`).
 from __future__ import annotations
 
 import gc
-import sys
 import time
 from array import array
 from bisect import bisect_left, bisect_right
@@ -46,6 +45,7 @@ from PySide6.QtGui import QBrush, QColor
 from core.i18n import N_, _
 from core.model import Outcome, RowResult
 from gui.import_widgets import status_label
+from gui.memory import let_go
 
 COL_ROW = 0
 COL_STATUS = 1
@@ -321,7 +321,7 @@ class PreviewModel(QAbstractTableModel):
         if not data.finished:
             data.finish()
         self.beginResetModel()
-        # the previous rows' lists go a few thousand items per turn of the event loop (release_later)
+        # the previous rows' lists are freed on gui.memory's reaper thread, a slice at a time
         old = [self._rows, self._order, self._keys, self._status, self._message, self._cells, self._short,
                self._row_of_key]
         self._headers = list(data.headers)
@@ -339,7 +339,7 @@ class PreviewModel(QAbstractTableModel):
             else set()
         self._status_label = _status_labels()  # in the language chosen now
         self.endResetModel()
-        release_later(*old)
+        let_go(*old)
         del old
         self.countsChanged.emit()
         # The lists just handed over hold a reference per row. A cyclic-garbage collection (on whichever
@@ -656,90 +656,6 @@ class PreviewModel(QAbstractTableModel):
             self.layoutChanged.emit()
         finally:
             self._moves = None
-
-
-RELEASE_CHUNK = 1000  # items release_later frees in one step (a thousand checks with their contacts: ~2 ms)
-RELEASE_TURN = 0.004  # seconds of steps per turn of the event loop
-_releases: list[list[Any]] = []  # what release_later still holds, one stack per call
-
-
-def release_later(*objects: Any) -> None:
-    """Free ``objects`` (the rows, checks and results of a million-row import) a few thousand items per
-    turn of the event loop, rather than in one go where their last reference is dropped: freeing a million
-    checks with their contacts took ~400 ms of a frozen window ("Import another file", a new check).
-
-    Only what nothing else references is taken apart: a list or a dict is emptied
-    :data:`RELEASE_CHUNK` items at a time from its end, an object of the program (a dataclass, the
-    compact rows) is replaced by its attributes. Anything still referenced elsewhere (a table a worker is
-    writing a report of, the model's rows shared with the table) is just let go."""
-    stack = [o for o in objects if o is not None]
-    if not stack:
-        return
-    _releases.append(stack)
-    if len(_releases) == 1:
-        QTimer.singleShot(0, _release_some)
-
-
-def _release_some() -> None:
-    """One turn's share of :func:`release_later`'s work: steps of at most :data:`RELEASE_CHUNK` items
-    for :data:`RELEASE_TURN` seconds."""
-    end = time.perf_counter() + RELEASE_TURN
-    while _releases and time.perf_counter() < end:
-        stack = _releases[0]
-        if stack:
-            _release_step(stack, RELEASE_CHUNK)
-        if not stack:
-            _releases.pop(0)
-    if _releases:
-        QTimer.singleShot(0, _release_some)
-
-
-def _own_references() -> int:
-    """What ``sys.getrefcount`` says of an object popped off a list into a local name and held by nothing
-    else (2 on CPython 3.11: the name and the call's argument), as :func:`_release_step` asks it."""
-    stack: list[Any] = [[]]
-    obj = stack.pop()
-    return sys.getrefcount(obj)
-
-
-_OWN = _own_references()
-
-
-def _release_step(stack: list[Any], budget: int) -> None:
-    """Take the last object of ``stack`` apart by at most ``budget`` items."""
-    obj = stack.pop()
-    if sys.getrefcount(obj) > _OWN:  # held elsewhere too: let go of it, it is not ours to empty
-        return
-    if type(obj) is list:
-        if len(obj) > budget:
-            del obj[-budget:]
-            stack.append(obj)
-        else:  # the rest goes now, but a large list or dict among it is taken apart in turn
-            stack.extend(filter(_composite, obj))
-        return
-    if type(obj) is dict:
-        if len(obj) > budget:
-            for _ in range(budget):
-                obj.popitem()
-            stack.append(obj)
-        else:  # {field: {a million identities}}: the inner dict is taken apart in turn
-            stack.extend(filter(_composite, obj.values()))
-        return
-    if _composite(obj):
-        fields = getattr(obj, "__dict__", None)
-        if fields is not None:
-            stack.extend(fields.values())
-        for cls in type(obj).__mro__:
-            for name in getattr(cls, "__slots__", ()):
-                value = getattr(obj, name, None)
-                if value is not None:
-                    stack.append(value)
-
-
-def _composite(obj: Any) -> bool:
-    """A list, a dict or an object of the program: what release_later takes apart rather than frees."""
-    kind = type(obj)
-    return kind is list or kind is dict or kind.__module__.split(".", 1)[0] in ("gui", "core")
 
 
 def _status_labels() -> dict[str, str]:

@@ -418,3 +418,21 @@ def test_babels_locale_data_is_loaded_before_the_window_is_shown() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_import_another_file_hands_the_old_import_to_the_reaper(qtbot, view, tmp_path, monkeypatch):
+    """Issue 12: "Import another file" freed a million rows, checks and identities on the GUI thread
+    (~530 ms); the old state goes to gui.memory.let_go, freed on its own thread a slice at a time."""
+    from gui import import_view
+
+    handed: list[object] = []
+    monkeypatch.setattr(import_view, "let_go", lambda *objects: handed.extend(objects))
+    path = tmp_path / "a.csv"
+    path.write_text("Phone\n05321234567\n", encoding="utf-8")
+    view.open_file(path)
+    wait_read(qtbot, view)
+    old = view.state
+    view.reset()
+    assert handed == [old]
+    assert view.state is not old
+    assert view.table is None

@@ -510,50 +510,19 @@ def test_the_proxy_answers_data_and_flags_from_the_model_without_mapping_each_ce
     assert mapped == []
 
 
-class _Counted:
-    """An item that counts itself out when freed."""
-
-    freed = 0
-
-    def __del__(self) -> None:
-        _Counted.freed += 1
-
-
-def test_release_later_frees_a_chunk_per_step_and_leaves_what_others_hold(qtbot) -> None:
-    """Issue 12: dropping a million checks in one go froze the window ~400 ms ("Import another file").
-    release_later takes apart what nothing else holds, at most RELEASE_CHUNK items per step."""
-    chunk = table_model.RELEASE_CHUNK
-    _Counted.freed = 0
-    owned = [_Counted() for _ in range(3 * chunk + 5)]
-    shared = [_Counted() for _ in range(10)]
-    # as core.validation.Duplicates holds them: {field: {identity: row}}, a small dict around a large one
-    identities = {"phone_number": {i: _Counted() for i in range(2 * chunk)}}
-    data = GridData(["A"], owned, [], [], [], identities)  # type: ignore[arg-type]  # an object of the program
-    table_model.release_later(data, shared, None)
-    del owned, identities, data
-    assert _Counted.freed == 0  # nothing yet: the event loop frees them
-    stack = table_model._releases[-1]
-    before = 0
-    while stack:
-        table_model._release_step(stack, chunk)
-        assert _Counted.freed - before <= chunk
-        before = _Counted.freed
-    assert _Counted.freed == 5 * chunk + 5
-    assert len(shared) == 10  # held here too: left as it was
-    qtbot.waitUntil(lambda: not table_model._releases)
-
-
-def test_new_rows_free_the_previous_ones_in_the_background(qtbot) -> None:
-    _Counted.freed = 0
+def test_new_rows_hand_the_previous_ones_to_the_reaper(qtbot, monkeypatch) -> None:
+    """Issue 12: a new check or "Import another file" freed the grid's million-entry lists on the GUI
+    thread (~110 ms); set_rows hands them to gui.memory.let_go, which frees them on its own thread."""
+    handed: list[object] = []
+    monkeypatch.setattr(table_model, "let_go", lambda *objects: handed.extend(objects))
     model = PreviewModel()
-    rows = [[_Counted()] for _ in range(3 * table_model.RELEASE_CHUNK)]  # type: ignore[list-item]
-    model.set_rows(GridData(["A"], rows, list(range(2, len(rows) + 2)), [READY] * len(rows),
-                            [""] * len(rows)))
-    del rows
+    data = _plain_data(10)
+    model.set_rows(data)
     model.clear()
-    assert _Counted.freed == 0
+    for old in (data.rows, data.keys, data.status, data.message, data.cell_problems, data.short):
+        assert any(h is old for h in handed)
     assert model.rowCount() == 0
-    qtbot.waitUntil(lambda: _Counted.freed == 3 * table_model.RELEASE_CHUNK)
+    assert model.status_list() is not data.status
 
 
 class _Unread(list):  # type: ignore[type-arg]
