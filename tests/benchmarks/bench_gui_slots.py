@@ -13,8 +13,9 @@ order a user's import calls them: the preview of the first rows (``_raw_read``),
 ``_upload_finished``), the errors-only filter on the results, the look-up of the failed rows of "Retry
 failed", and "Import another file" (``reset``). Every handler is wrapped to
 time each call; a 5 ms heartbeat between the calls catches what Qt does afterwards (painting, layout).
-Prints each handler's worst call (and 95th percentile and median) and the longest gap of the heartbeat;
-nothing is asserted.
+The application is set up as the program does (:func:`gui.app.create_application`: the GIL switch interval,
+the style sheet). Prints each handler's worst call (and 95th percentile and median, wall-clock and the GUI
+thread's CPU time) and the longest gap of the heartbeat; nothing is asserted.
 ``--profile SLOT`` prints cProfile's top functions for that handler's worst call; ``--events`` the slowest
 events Qt delivered. The figures of another checkout (its handlers, this file's driving):
 ``PYTHONPATH=/work/main python tests/benchmarks/bench_gui_slots.py`` (the file by its path).
@@ -245,6 +246,12 @@ def main(argv: list[str] | None = None) -> int:
                                         str(event.type()).rsplit(".", 1)[-1]))
 
     app = (TimingApplication if args.events else QApplication)([])  # lives as long as the run
+    try:  # the process and the application as the program sets them up: GIL switch interval, style sheet
+        from gui.app import create_application
+
+        create_application()
+    except ImportError:  # an older checkout
+        pass
     t0 = time.perf_counter()
     book = tmp / "contacts.xlsx"
     book.write_bytes(b"not read: the journal's fingerprint of the file hashes its bytes")
