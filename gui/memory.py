@@ -113,6 +113,7 @@ def bulk_work() -> Iterator[None]:
 RELEASE_CHUNK = 2000  # entries freed in one C call before the GIL is let go (about a millisecond)
 _BIG = 1000  # a container with more entries than this is taken apart rather than freed in one call
 _SOLE = 3  # see take_apart
+REAP_DELAY = 0.05  # seconds the reaper waits after a hand-over before it looks at what it was given
 _DEPTH = 4  # how far into an object's attributes and containers the taking apart goes
 
 _reaper_lock = threading.Lock()
@@ -140,6 +141,7 @@ def let_go(*objects: Any) -> None:
 def _reap(work: queue.SimpleQueue[tuple[Any, ...]]) -> None:
     while True:
         objects = list(work.get())
+        time.sleep(REAP_DELAY)  # the caller drops its own references right after the hand-over
         while objects:
             item = objects.pop()
             take_apart(item)

@@ -44,6 +44,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from core.i18n import N_, _
 from core.model import Outcome, RowResult
+from gui.grid_sort import SortPlan, discard
 from gui.import_widgets import status_label
 from gui.memory import let_go
 
@@ -226,6 +227,7 @@ class GridData:
         return self
 
 
+SYNC_SORT_ROWS = 20_000  # a bigger table is sorted on a worker (gui.grid_sort): ~1 s per million rows
 COUNT_CHUNK = 50_000  # items counted in one C call before the GIL is let go (a few ms)
 
 
@@ -297,6 +299,8 @@ class PreviewModel(QAbstractTableModel):
     # emitted after a source cell was edited in place: (row index, source column index)
     cellEdited = Signal(int, int)
     countsChanged = Signal()
+    # a sort of many rows is being planned on a worker (True), or it is shown (False)
+    sortingChanged = Signal(bool)
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -309,9 +313,17 @@ class PreviewModel(QAbstractTableModel):
         self._cells: dict[int, dict[int, str]] = {}
         self._short: dict[int, str] = {}  # see GridData.short
         self._row_of_key: dict[int, int] | None = None  # None: keys ascend, see row_of_key()
+        # once sorted on a big table: the table's keys (ascending, source order) and, per index in the
+        # table's rows, its model row — a row found by binary search rather than a million-entry dict
+        self._source_keys: list[int] | None = None
+        self._row_of_source: array[int] | None = None
+        self._sort_generation = 0  # a sort's plan that comes back older than this is dropped
+        self._sort_task: Any = None
+        self._sort_changed: set[int] | None = None  # keys whose row changed while a sort was planned
+        self._sort_asked: tuple[int, bool] = (-1, False)  # (column, descending) of the last sort asked
         self._counts: Counter[str] = Counter()
         self._failed: set[int] = set()  # the keys of the rows whose status is failed (for "Retry failed")
-        self._moves: list[int] | None = None  # set while sort() announces its layout change
+        self._moves: Sequence[int] | None = None  # set while sort() announces its layout change
         self._editable = False
         self._status_label = _status_labels()  # status -> what the Status column shows
 
@@ -322,17 +334,14 @@ class PreviewModel(QAbstractTableModel):
             data.finish()
         self.beginResetModel()
         # the previous rows' lists are freed on gui.memory's reaper thread, a slice at a time
-        old = [self._rows, self._order, self._keys, self._status, self._message, self._cells, self._short,
-               self._row_of_key]
+        self._drop_sort()
+        old = [self._rows, *self._swap(None, data.keys, data.status, data.message, data.cell_problems,
+                                       data.short)]
         self._headers = list(data.headers)
         self._rows = data.rows
-        self._order = None
-        self._keys = data.keys
-        self._status = data.status
-        self._message = data.message
-        self._cells = data.cell_problems
-        self._short = data.short
         self._row_of_key = data.row_of_key
+        self._source_keys = data.keys if data.row_of_key is None else None
+        self._row_of_source = None
         self._counts = Counter(data.counts)
         # a checked grid has no failed row (build_grid): the status list is only read when it has some
         self._failed = set(compress(data.keys, map(FAILED.__eq__, data.status))) if self._counts[FAILED] \
@@ -375,9 +384,19 @@ class PreviewModel(QAbstractTableModel):
         index = self._row_of_key
         if index is not None:
             return index.get(key)
+        inverse = self._row_of_source
+        if inverse is not None:
+            source = self._source_keys
+            assert source is not None
+            pos = bisect_left(source, key)
+            return inverse[pos] if pos < len(source) and source[pos] == key else None
         keys = self._keys
         row = bisect_left(keys, key)
         return row if row < len(keys) and keys[row] == key else None
+
+    def keys_ascend(self) -> bool:
+        """True when the keys ascend down the grid (not sorted, or sorted on Row ascending)."""
+        return self._row_of_key is None and self._row_of_source is None
 
     def _row_of_ascending_key(self, key: int, _bisect: Callable[..., int] = bisect_left) -> int | None:
         """:meth:`row_of_key` while the keys ascend (no sort, no dict): one call less per row."""
@@ -409,7 +428,7 @@ class PreviewModel(QAbstractTableModel):
         as they change (:attr:`_failed`): "Retry failed" never reads a million statuses."""
         wanted = set(statuses)
         if wanted == {FAILED}:
-            if self._row_of_key is None:  # the keys ascend down the grid: its order is theirs
+            if self.keys_ascend():  # the keys ascend down the grid: its order is theirs
                 return sorted(self._failed)
             rows = [row for row in map(self.row_of_key, self._failed) if row is not None]
             keys = self._keys
@@ -520,6 +539,7 @@ class PreviewModel(QAbstractTableModel):
             return False
         cells[col] = text
         self._rows[source] = cells  # type: ignore[index]  # a list or CompactRows: both take a row back
+        self._row_changed(row)
         self.dataChanged.emit(index, index, [_DISPLAY, _EDIT])
         self.cellEdited.emit(row, col)
         return True
@@ -528,6 +548,7 @@ class PreviewModel(QAbstractTableModel):
     def set_row_check(self, row: int, status: str, message: str, cells: Mapping[int, str],
                       short: str = "") -> None:
         """A re-validated row: its status, message (``short``: without the row number) and invalid cells."""
+        self._row_changed(row)
         self._set_status(row, status)
         self._message[row] = message
         if short:
@@ -555,7 +576,8 @@ class PreviewModel(QAbstractTableModel):
     def apply_results(self, results: Iterable[RowResult]) -> None:
         """Outcomes from the upload, in one batch: ``dataChanged`` once per contiguous range of rows."""
         touched: list[int] = []
-        row_of = self.row_of_key if self._row_of_key is not None else self._row_of_ascending_key
+        row_of = self._row_of_ascending_key if self.keys_ascend() else self.row_of_key
+        changed = self._sort_changed
         status_text = _STATUS_TEXT
         status = self._status
         message = self._message
@@ -580,6 +602,8 @@ class PreviewModel(QAbstractTableModel):
             message[row] = result.message
             if shorts:
                 shorts.pop(row, None)
+            if changed is not None:
+                changed.add(key)
             touched.append(row)
         if not touched:
             return
@@ -596,6 +620,7 @@ class PreviewModel(QAbstractTableModel):
         for key in keys:
             row = self.row_of_key(key)
             if row is not None:
+                self._row_changed(row)
                 self._set_status(row, status)
                 self._message[row] = message
                 self._short.pop(row, None)
@@ -625,37 +650,120 @@ class PreviewModel(QAbstractTableModel):
         return cell
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Show the rows ordered on ``column``. Up to :data:`SYNC_SORT_ROWS` rows this happens at once;
+        a bigger table is sorted on a worker (:mod:`gui.grid_sort`, ``sortingChanged`` says so) while the
+        window goes on — an upload's outcomes and edits meanwhile are carried over to the new order."""
         if column < 0 or column >= self.columnCount() or not self._rows:
             return
-        key = self.sort_key(column)
-        n = len(self._rows)
-        reverse = order == Qt.SortOrder.DescendingOrder
-        new_order = sorted(range(n), key=lambda i: (key(i), self._keys[i]), reverse=reverse)
-        if new_order == list(range(n)):
+        from gui import grid_sort
+
+        now = len(self._rows) <= SYNC_SORT_ROWS
+        descending = order == Qt.SortOrder.DescendingOrder
+        if not now and self._sort_changed is not None and self._sort_asked == (column, descending):
+            return  # the same sort is being planned (a header click asks Qt's view to sort twice)
+        if now:
+            self._drop_sort()
+        self._sort_generation += 1
+        self._sort_asked = (column, descending)
+        args = (column, descending, self.sort_key(column), self._keys, self._status, self._message,
+                dict(self._cells), dict(self._short), self._order, self._sort_generation)
+        if now:
+            self._sort_changed = set()
+            self._show_sort(grid_sort.plan_rows(*args))
             return
+        from gui.workers import start_task
+
+        self._sort_changed = self._sort_changed if self._sort_changed is not None else set()
+        generation = self._sort_generation
+
+        def wanted() -> bool:  # read on the worker: a newer sort or new rows make this one pointless
+            return self._sort_generation == generation
+
+        self._sort_task = start_task(grid_sort.plan_sort, *args, wanted, on_result=self._show_sort,
+                                     on_failed=self._sort_failed, name="sort")
+        self.sortingChanged.emit(True)
+
+    def _swap(self, order: array[int] | None, keys: list[int], status: list[str], message: list[str],
+              cells: dict[int, dict[int, str]], short: dict[int, str]) -> list[Any]:
+        """Show these per-row columns (no row look-up table yet); returns the ones shown until now."""
+        old = [self._order, self._keys, self._status, self._message, self._cells, self._short,
+               self._row_of_key, self._row_of_source]
+        self._order, self._keys, self._status, self._message = order, keys, status, message
+        self._cells, self._short = cells, short
+        self._row_of_key = self._row_of_source = None
+        return old
+
+    def is_sorting(self) -> bool:
+        return self._sort_changed is not None
+
+    def _drop_sort(self) -> None:
+        """Forget a sort being planned (its plan is dropped when it comes)."""
+        self._sort_generation += 1
+        if self._sort_changed is not None:
+            self._sort_changed = None
+            self._sort_task = None
+            self.sortingChanged.emit(False)
+
+    def _sort_failed(self, exc: BaseException) -> None:
+        from gui.grid_sort import Dropped
+
+        if isinstance(exc, Dropped):
+            return  # a newer sort or new rows: already taken care of
+        import logging
+
+        logging.getLogger(__name__).error("the sort failed", exc_info=exc)
+        self._drop_sort()
+
+    def _row_changed(self, row: int) -> None:
+        if self._sort_changed is not None:
+            self._sort_changed.add(self._keys[row])
+
+    def _show_sort(self, plan: SortPlan) -> None:
+        """Swap in the planned order (references only), with the rows that changed meanwhile as they are
+        now, and tell the views where each row went."""
+        changed = self._sort_changed
+        if plan.generation != self._sort_generation or changed is None:
+            discard(plan)  # a newer sort, or new rows, came since it was asked for
+            return
+        moves = plan.moves
+        carried = []
+        for key in changed:  # read in the order shown until now
+            row = self.row_of_key(key)
+            if row is not None:
+                carried.append((moves[row], self._status[row], self._message[row], self._short.get(row),
+                                self._cells.get(row)))
         self.layoutAboutToBeChanged.emit()
-        new_row_of_old = [0] * n
-        for new, old in enumerate(new_order):
-            new_row_of_old[old] = new
-        # the rows stay where they are (the Table's, in source order): only the order to show them changes
-        shown = self._order
-        self._order = array("q", new_order if shown is None else (shown[i] for i in new_order))
-        self._keys = [self._keys[i] for i in new_order]
-        self._status = [self._status[i] for i in new_order]
-        self._message = [self._message[i] for i in new_order]
-        self._cells = {new_row_of_old[r]: cells for r, cells in self._cells.items()}
-        self._short = {new_row_of_old[r]: text for r, text in self._short.items()}
-        keys = self._keys
-        ascending = column == COL_ROW and not reverse and _ascending(keys)
-        self._row_of_key = None if ascending else {k: i for i, k in enumerate(keys)}
+        old = self._swap(plan.order, plan.keys, plan.status, plan.message, plan.cells, plan.short)
+        if not plan.keys_ascend:
+            if self._source_keys is not None:
+                self._row_of_source = plan.row_of_source
+            else:  # a table whose keys did not ascend to begin with (not one read from a file)
+                self._row_of_key = {k: i for i, k in enumerate(plan.keys)}
+        for row, status, message, short, cells in carried:
+            self._status[row] = status
+            self._message[row] = message
+            if short is None:
+                self._short.pop(row, None)
+            else:
+                self._short[row] = short
+            if cells is None:
+                self._cells.pop(row, None)
+            else:
+                self._cells[row] = cells
+        self._sort_changed = None
+        self._sort_task = None
         old_indexes = self.persistentIndexList()
-        new_indexes = [self.index(new_row_of_old[i.row()], i.column()) for i in old_indexes]
+        new_indexes = [self.index(moves[i.row()], i.column()) for i in old_indexes]
         self.changePersistentIndexList(old_indexes, new_indexes)
-        self._moves = new_row_of_old
+        self._moves = moves
         try:
             self.layoutChanged.emit()
         finally:
             self._moves = None
+        let_go(*old)
+        del old
+        self.sortingChanged.emit(False)
+        gc.freeze()  # the new order's lists, as set_rows does
 
 
 def _status_labels() -> dict[str, str]:
@@ -702,6 +810,8 @@ class PreviewProxy(QAbstractProxyModel):
     and sorting is the model's own (:meth:`PreviewModel.sort`), which announces a layout change.
     """
 
+    sortingChanged = Signal(bool)  # the model's: a sort is being planned on a worker (True) or shown
+
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._model: PreviewModel | None = None
@@ -731,6 +841,7 @@ class PreviewProxy(QAbstractProxyModel):
                 (model.layoutChanged, self._source_layout_changed),
                 (model.dataChanged, self._source_data_changed),
                 (model.headerDataChanged, self.headerDataChanged.emit),
+                (model.sortingChanged, self.sortingChanged.emit),
                 # PreviewModel never inserts, removes or moves rows or columns (it resets); if it did,
                 # a reset keeps the proxy right
                 (model.rowsAboutToBeInserted, self.beginResetModel),

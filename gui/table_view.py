@@ -13,6 +13,9 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidge
 
 from gui.table_model import COL_MESSAGE, COL_ROW, COL_STATUS, FIRST_SOURCE_COLUMN, PreviewProxy
 
+# PySide makes an enum's Python class the first time it is used (~40 ms for Qt.CursorShape): here, at
+# import, rather than when the first big sort starts
+BUSY = Qt.CursorShape.BusyCursor
 RESIZE_ROWS = 50  # rows measured for the columns' widths, whatever the size of the table
 
 
@@ -46,7 +49,15 @@ class PreviewTable(QTableView):
             self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self._widths_due = False
         proxy.modelReset.connect(self._reset)
+        proxy.sortingChanged.connect(self._sorting)
         self._widths()
+
+    def _sorting(self, busy: bool) -> None:
+        """A big table is being sorted on a worker: the grid shows the busy cursor until the new order."""
+        if busy:
+            self.viewport().setCursor(BUSY)
+        else:
+            self.viewport().unsetCursor()
 
     def _reset(self) -> None:
         """New rows: fit the columns again, but not inside the reset. Three grids share the model, and

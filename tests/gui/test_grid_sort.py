@@ -50,3 +50,18 @@ def test_the_plan_moves_every_column_with_its_row() -> None:
                       plan.short, plan.order, 8)
     assert again.keys == [5, 4, 3, 2]
     assert list(again.order) == [3, 2, 1, 0]
+
+
+def test_a_plan_no_longer_wanted_stops_at_its_next_pause(monkeypatch: Any) -> None:
+    import pytest
+
+    monkeypatch.setattr(grid_sort, "SORT_RUN", 100)
+    n = 1000
+    values = [str(n - i) for i in range(n)]
+    asked = iter([True, True, False])
+    with pytest.raises(grid_sort.Dropped):
+        plan_sort(3, False, values.__getitem__, list(range(n)), ["ready"] * n, [""] * n, {}, {}, None, 1,
+                  lambda: next(asked, False))
+    # the thread's next plan is wanted again unless told otherwise
+    plan = plan_sort(3, False, values.__getitem__, list(range(n)), ["ready"] * n, [""] * n, {}, {}, None, 2)
+    assert plan.keys[0] == n - 1

@@ -562,3 +562,103 @@ def test_the_failed_rows_are_known_without_reading_every_status(qtbot) -> None:
     data.status[1] = "failed"  # a grid given with failed rows (not one build_grid makes)
     model.set_rows(data)
     assert model.keys_with_status("failed") == [data.keys[1]]
+
+
+def _sorted_keys_sync(rows: list[list[str]], column: int, order: Qt.SortOrder) -> list[int]:
+    reference = PreviewModel()
+    reference.set_rows(_grid(rows)[1])
+    reference.sort(column, order)
+    return [reference.key_at(r) for r in range(reference.rowCount())]
+
+
+def test_a_big_table_is_sorted_on_a_worker_and_shown_in_one_swap(qtbot, monkeypatch) -> None:
+    """Issue 12: sorted() over a million rows held the GUI thread 1-3 s. Above SYNC_SORT_ROWS the order is
+    planned on a worker (gui.grid_sort); the model says so (sortingChanged) and keeps showing the old order
+    until the new one is swapped in, the same order the synchronous sort gives."""
+    rows = [[f"+336123{(i * 7919) % 1000:05d}", f"N{(i * 31) % 97:02d}"] for i in range(300)]
+    expected = _sorted_keys_sync(rows, FIRST_SOURCE_COLUMN + 1, Qt.SortOrder.DescendingOrder)
+    monkeypatch.setattr(table_model, "SYNC_SORT_ROWS", 50)
+    model = PreviewModel()
+    QAbstractItemModelTester(model, FAIL)
+    model.set_rows(_grid(rows)[1])
+    states: list[bool] = []
+    model.sortingChanged.connect(states.append)
+    model.sort(FIRST_SOURCE_COLUMN + 1, Qt.SortOrder.DescendingOrder)
+    assert model.is_sorting()
+    assert model.key_at(0) == 2  # not yet: the old order is shown meanwhile
+    qtbot.waitUntil(lambda: not model.is_sorting(), timeout=20000)
+    assert states == [True, False]
+    assert [model.key_at(r) for r in range(300)] == expected
+    assert all(model.row_of_key(model.key_at(r)) == r for r in range(300))
+    assert model._row_of_key is None  # found through the table's keys, not a dict of every row
+
+
+def _big_model(monkeypatch) -> tuple[list[list[str]], PreviewModel]:
+    """300 rows, sorted on a worker as a table over SYNC_SORT_ROWS is."""
+    rows = [[f"+336123{i:05d}", f"N{(i * 31) % 97:02d}"] for i in range(300)]
+    monkeypatch.setattr(table_model, "SYNC_SORT_ROWS", 50)
+    model = PreviewModel()
+    model.set_rows(_grid(rows)[1])
+    return rows, model
+
+
+def test_outcomes_and_edits_that_come_while_the_sort_is_planned_are_kept(qtbot, monkeypatch) -> None:
+    _rows, model = _big_model(monkeypatch)
+    model.sort(FIRST_SOURCE_COLUMN + 1, Qt.SortOrder.AscendingOrder)
+    model.apply_results([RowResult(2, Outcome.ADDED, message="Added."),
+                         RowResult(150, Outcome.FAILED, message="No.")])
+    qtbot.waitUntil(lambda: not model.is_sorting(), timeout=20000)
+    row2, row150 = model.row_of_key(2), model.row_of_key(150)
+    assert row2 is not None
+    assert row150 is not None
+    assert (model.status_at(row2), model.message_at(row2)) == ("added", "Added.")
+    assert (model.status_at(row150), model.message_at(row150)) == ("failed", "No.")
+    assert model.counts() == {"ready": 298, "added": 1, "failed": 1}
+    assert model.keys_with_status("failed") == [150]
+    assert sum(model.status_at(r) == "ready" for r in range(300)) == 298
+
+
+def test_only_the_last_sort_asked_for_is_shown_and_new_rows_drop_a_pending_one(qtbot, monkeypatch) -> None:
+    rows, model = _big_model(monkeypatch)
+    model.sort(FIRST_SOURCE_COLUMN + 1, Qt.SortOrder.AscendingOrder)
+    model.sort(COL_ROW, Qt.SortOrder.DescendingOrder)
+    qtbot.waitUntil(lambda: not model.is_sorting(), timeout=20000)
+    qtbot.wait(200)  # the first plan, if it came late, must not be shown over the second
+    assert [model.key_at(r) for r in range(3)] == [301, 300, 299]
+    model.sort(COL_ROW, Qt.SortOrder.AscendingOrder)
+    model.set_rows(_grid(rows[:10])[1])  # another check: the sort asked for the old rows is dropped
+    assert not model.is_sorting()
+    qtbot.wait(300)
+    assert [model.key_at(r) for r in range(10)] == list(range(2, 12))
+
+
+def test_the_grid_shows_the_busy_cursor_while_a_big_sort_is_planned(qtbot, monkeypatch) -> None:
+    from gui.table_view import PreviewTable
+
+    monkeypatch.setattr(table_model, "SYNC_SORT_ROWS", 50)
+    model = PreviewModel()
+    proxy = PreviewProxy()
+    proxy.setSourceModel(model)
+    grid = PreviewTable(proxy)
+    qtbot.addWidget(grid)
+    model.set_rows(_grid([[f"+336123{i:05d}", f"N{i % 7}"] for i in range(300)])[1])
+    grid.sortByColumn(FIRST_SOURCE_COLUMN + 1, Qt.SortOrder.AscendingOrder)
+    assert grid.viewport().cursor().shape() == Qt.CursorShape.BusyCursor
+    qtbot.waitUntil(lambda: not model.is_sorting(), timeout=20000)
+    assert grid.viewport().cursor().shape() != Qt.CursorShape.BusyCursor
+    assert proxy.data(proxy.index(0, FIRST_SOURCE_COLUMN + 1)) == "N0"
+
+
+def test_one_header_click_plans_one_sort(qtbot, monkeypatch) -> None:
+    """Qt's view asks the model to sort twice for one click; a big sort is planned once."""
+    monkeypatch.setattr(table_model, "SYNC_SORT_ROWS", 50)
+    model = PreviewModel()
+    model.set_rows(_grid([[f"+336123{i:05d}", f"N{i % 7}"] for i in range(300)])[1])
+    model.sort(FIRST_SOURCE_COLUMN + 1, Qt.SortOrder.AscendingOrder)
+    first = model._sort_task
+    model.sort(FIRST_SOURCE_COLUMN + 1, Qt.SortOrder.AscendingOrder)
+    assert model._sort_task is first
+    model.sort(FIRST_SOURCE_COLUMN + 1, Qt.SortOrder.DescendingOrder)  # another order: a new plan
+    assert model._sort_task is not first
+    qtbot.waitUntil(lambda: not model.is_sorting(), timeout=20000)
+    assert model.data(model.index(0, FIRST_SOURCE_COLUMN + 1)) == "N6"
