@@ -69,18 +69,23 @@ def sorted_order(value_of: Callable[[int], Any], tiebreak: Sequence[int], count:
                  descending: bool) -> list[int]:
     """The indexes 0..count-1 ordered by (value_of(i), tiebreak[i]), descending as a whole when asked
     (the order ``sorted(range(count), key=..., reverse=descending)`` gives)."""
-    runs: list[list[tuple[Any, int, int]]] = []
+    def key(i: int) -> tuple[Any, int]:
+        return value_of(i), tiebreak[i]
+
+    # runs of plain indexes: the (value, tie-break) pairs live only while their run is sorted or merged
+    # (a million of them kept at once cost ~100 MB the window would keep resident afterwards)
+    runs: list[list[int]] = []
     for start in range(0, count, SORT_RUN):
-        run = [(value_of(i), tiebreak[i], i) for i in range(start, min(count, start + SORT_RUN))]
-        run.sort(reverse=descending)
+        run = list(range(start, min(count, start + SORT_RUN)))
+        run.sort(key=key, reverse=descending)
         runs.append(run)
         _yield()  # let the GUI thread in between two runs
-    merged = heapq.merge(*runs, reverse=descending)
-    order = [item[2] for item in merged]
+    if len(runs) == 1:
+        return runs[0]
+    merged = heapq.merge(*runs, key=key, reverse=descending)
+    order = list(merged)
     del merged
-    while runs:  # a run at a time: the million tuples freed at once would hold the GIL ~300 ms
-        runs.pop()
-        time.sleep(0)
+    runs.clear()
     return order
 
 

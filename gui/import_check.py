@@ -130,6 +130,16 @@ class CheckStep(ImportHost):
             self.state.resume = None
             self._start(job_id=job_id)
 
+    def _counts_changed(self) -> None:
+        """The model's counts changed: the labels follow at once, or during an upload (outcomes shown many
+        times a second, each update of the labels ~5-10 ms of layout) once the interval is over."""
+        if self.has_running_upload():
+            if not self._counts_timer.isActive():
+                self._counts_timer.start()
+        else:
+            self._counts_timer.stop()
+            self._update_counts()
+
     def _update_counts(self) -> None:
         counts = self.model.counts()
         ready = counts.get(READY, 0)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QLabel, QMessageBox, QPushButton, QStackedWidget, QWidget
 
 from core.i18n import _, ngettext, number
@@ -80,6 +80,7 @@ class ImportHost(QWidget):
     _upload: UploadJob | None  # its body (pause / resume)
     _apply_due: bool  # upload results waiting in state.unapplied have a turn of the event loop booked
     _upload_refused: bool  # the last upload was refused: another process owns the job
+    _counts_timer: QTimer  # the check step's counts, updated at most this often during an upload
 
     # ---------------------------------------------------------------- hand-overs between steps
     def _read(self, path: Path, settings: ReadSettings, fingerprint: str | None = None,

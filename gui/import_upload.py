@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-APPLY_CHUNK = 500  # upload results shown in the grid per turn of the event loop (2-3 ms of work)
+APPLY_CHUNK = 250  # upload results shown in the grid per turn of the event loop (1-2 ms of work)
 
 
 class UploadStep(ImportHost):

@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -68,6 +68,7 @@ __all__ = ["ImportView", "Step"]
 log = logging.getLogger(__name__)
 
 PAGE_MARGIN = 32  # as the contact form's page margin
+COUNTS_INTERVAL_MS = 200  # see ImportView._counts_changed
 
 
 class ImportView(ReadingStep, ColumnsStep, CheckStep, UploadStep, ResultsStep):
@@ -92,7 +93,13 @@ class ImportView(ReadingStep, ColumnsStep, CheckStep, UploadStep, ResultsStep):
         self._upload_refused = False
         self._build()
         self.model.cellEdited.connect(self._revalidate)
-        self.model.countsChanged.connect(self._update_counts)
+        self.model.countsChanged.connect(self._counts_changed)
+        # during an upload the counts change with every chunk of outcomes shown (several times per turn of
+        # the event loop): the check step's labels follow at most every COUNTS_INTERVAL_MS
+        self._counts_timer = QTimer(self)
+        self._counts_timer.setSingleShot(True)
+        self._counts_timer.setInterval(COUNTS_INTERVAL_MS)
+        self._counts_timer.timeout.connect(self._update_counts)
         context.providerChanged.connect(self._provider_changed)
         context.credentialsChanged.connect(self._refresh_groups)  # the group picker lists the groups again
         context.profileChanged.connect(lambda _p: self._refresh_groups())

@@ -410,3 +410,27 @@ def test_a_refused_field_names_the_users_column_in_the_results(qtbot, sandbox, t
     assert (str(refused.outcome), refused.code) == ("failed", "466")
     assert "column 'Cep Telefonu' (gsm)" in refused.message
     assert "column 'Cep Telefonu' (gsm)" in v.model.data(v.model.index(1, COL_MESSAGE), 3)  # ToolTipRole
+
+
+def test_during_an_upload_the_check_counts_follow_at_most_every_interval(qtbot, view, tmp_path,
+                                                                          monkeypatch) -> None:
+    """Issue 12: outcomes are shown many times a second and each update of the check step's labels costs
+    5-10 ms of layout: during an upload the labels follow once per COUNTS_INTERVAL_MS, at once otherwise."""
+    from gui import import_view
+
+    rows = [["Ann", "Lee", _phone(1), "Paris"], ["Bob", "Ray", _phone(2), "Lyon"]]
+    open_and_check(qtbot, view, write_xlsx(tmp_path / "leads.xlsx", rows))
+    updates: list[int] = []
+    real = import_view.ImportView._update_counts
+    monkeypatch.setattr(import_view.ImportView, "_update_counts",
+                        lambda self: (updates.append(1), real(self))[1])
+    view.model.countsChanged.emit()
+    assert len(updates) == 1  # no upload: at once
+    monkeypatch.setattr(import_view.ImportView, "has_running_upload", lambda self: True)
+    for _ in range(20):
+        view.model.countsChanged.emit()
+    assert len(updates) == 1
+    qtbot.waitUntil(lambda: len(updates) == 2, timeout=2000)
+    qtbot.wait(import_view.COUNTS_INTERVAL_MS + 100)
+    assert len(updates) == 2
+    monkeypatch.undo()  # no upload runs: the fixture's clean-up must see so
