@@ -270,7 +270,9 @@ class UploadStep(ImportHost):
         if batch.results:
             self.state.unapplied.extend(batch.results)
             if not self._apply_due:  # else the chunks already scheduled take these too
-                self._apply_some()
+                # in a turn of its own: the progress panel below costs ~10 ms of layout already
+                self._apply_due = True
+                QTimer.singleShot(0, self, self._apply_some)
         if batch.progress is not None:
             self.upload_panel.show_progress(batch.progress)
 

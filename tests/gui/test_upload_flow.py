@@ -434,3 +434,26 @@ def test_during_an_upload_the_check_counts_follow_at_most_every_interval(qtbot, 
     qtbot.wait(import_view.COUNTS_INTERVAL_MS + 100)
     assert len(updates) == 2
     monkeypatch.undo()  # no upload runs: the fixture's clean-up must see so
+
+
+def test_a_batch_of_outcomes_is_shown_a_chunk_per_turn_of_the_event_loop(qtbot, view, tmp_path,
+                                                                          monkeypatch) -> None:
+    """Issue 12: a batch of several thousand outcomes shown at once held the GUI thread 10 ms or more; the
+    batch only queues them, and each later turn of the event loop shows at most APPLY_CHUNK."""
+    from core.model import Outcome, RowResult
+    from gui import import_upload
+    from gui.upload_worker import UploadBatch
+
+    rows = [[f"N{i}", "Lee", _phone(i), "Paris"] for i in range(1000)]
+    open_and_check(qtbot, view, write_xlsx(tmp_path / "leads.xlsx", rows))
+    monkeypatch.setattr(import_upload, "APPLY_CHUNK", 300)
+    sizes: list[int] = []
+    real = view.model.apply_results
+    monkeypatch.setattr(view.model, "apply_results", lambda results: (sizes.append(len(results)),
+                                                                      real(results))[1])
+    keys = [view.model.key_at(r) for r in range(1000)]
+    view._upload_batch(UploadBatch(None, [RowResult(k, Outcome.ADDED, message="Added.") for k in keys]))
+    assert sizes == []  # queued: nothing shown inside the batch's own turn
+    qtbot.waitUntil(lambda: sum(sizes) == 1000, timeout=5000)
+    assert sizes == [300, 300, 300, 100]
+    assert view.model.counts() == {"added": 1000}
