@@ -8,9 +8,9 @@ differs) and writes the ``.cuimport`` file of "Save import settings…".
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QFileDialog
 
@@ -69,10 +69,37 @@ class ColumnsStep(ImportHost):
                 mapping, suggestions = suggest_mapping(table.headers, provider, table.rows)
         if region is None:
             region = self.context.default_region()
-        self.mapping_view.set_source(table.headers, table.rows[:20], provider, mapping,
-                                     constants if constants is not None else self.state.constants, region,
-                                     suggestions=suggestions)
+        chosen = constants if constants is not None else self.state.constants
+        # else prepare_mapping() filled the step already, and it is untouched since
+        if self._mapping_key(provider, mapping, chosen, region) != self._mapping_shown:
+            self.mapping_view.set_source(table.headers, table.rows[:20], provider, mapping, chosen, region,
+                                         suggestions=suggestions)
+        self._mapping_shown = None  # from now on the user may change it
         self._go(Step.COLUMNS)
+
+    def prepare_mapping(self) -> None:
+        """Fill the columns step while the file step is still shown (the suggestion has come): filling it
+        costs ~25 ms of widgets and showing it ~15 ms more, each below the 50 ms a window may stall, but
+        not together. "Next" then only shows it (:meth:`_show_mapping` sees it is the same)."""
+        table = self.state.table
+        suggested = self.state.suggested
+        if (table is None or suggested is None or self.step is not Step.FILE or self.state.saved is not None
+                or self.state.resume is not None or suggested[0] != self.context.provider.name):
+            return
+        self._provider = provider = self.context.provider
+        _name, mapping, suggestions = suggested
+        region = self.context.default_region()
+        self.mapping_view.set_source(table.headers, table.rows[:20], provider, mapping, self.state.constants,
+                                     region, suggestions=suggestions)
+        self._mapping_shown = self._mapping_key(provider, mapping, self.state.constants, region)
+
+    def _mapping_key(self, provider: Provider, mapping: Mapping[int, str], constants: Mapping[str, str],
+                     region: str) -> tuple[Any, ...]:
+        """What the columns step shows: the table read last (its read's generation) and the choices."""
+        table = self.state.table
+        headers = tuple(table.headers) if table is not None else ()
+        return (self._generation, headers, provider.name, tuple(sorted(mapping.items())),
+                tuple(sorted(constants.items())), region)
 
     def apply_saved(self, saved: SavedImport, source: str) -> bool:
         """Apply a saved import (its provider and profile already chosen by the window) to the open file:

@@ -81,11 +81,17 @@ class ImportHost(QWidget):
     _apply_due: bool  # upload results waiting in state.unapplied have a turn of the event loop booked
     _upload_refused: bool  # the last upload was refused: another process owns the job
     _counts_timer: QTimer  # the check step's counts, updated at most this often during an upload
+    # what the columns step was filled with ahead of "Next" (ColumnsStep.prepare_mapping), until shown
+    _mapping_shown: tuple[Any, ...] | None
 
     # ---------------------------------------------------------------- hand-overs between steps
     def _read(self, path: Path, settings: ReadSettings, fingerprint: str | None = None,
               spec: JobSpec | None = None) -> None:
         """Read ``path`` (step 1, :mod:`gui.import_reading`)."""
+        raise NotImplementedError
+
+    def prepare_mapping(self) -> None:
+        """Fill the columns step ahead of "Next" (:mod:`gui.import_columns`)."""
         raise NotImplementedError
 
     def _show_mapping(self, mapping: dict[int, str] | None = None, constants: dict[str, str] | None = None,

@@ -12,6 +12,8 @@ from collections.abc import Generator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QTimer
+
 from core.errors import UploaderError, UsageError
 from core.i18n import _, number
 from core.saved_import import Reading
@@ -159,6 +161,7 @@ class ReadingStep(ImportHost):
                     suggested: tuple[dict[int, str], list[Suggestion]]) -> None:
         if gen == self._generation:
             self.state.suggested = (provider, *suggested)
+            QTimer.singleShot(0, self, self.prepare_mapping)  # a turn of its own
 
     def _file_failed(self, exc: BaseException) -> None:
         self.state.resume = None

@@ -91,6 +91,7 @@ class ImportView(ReadingStep, ColumnsStep, CheckStep, UploadStep, ResultsStep):
         self._upload = None
         self._apply_due = False
         self._upload_refused = False
+        self._mapping_shown = None
         self._build()
         self.model.cellEdited.connect(self._revalidate)
         self.model.countsChanged.connect(self._counts_changed)

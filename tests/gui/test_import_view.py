@@ -436,3 +436,39 @@ def test_import_another_file_hands_the_old_import_to_the_reaper(qtbot, view, tmp
     assert handed == [old]
     assert view.state is not old
     assert view.table is None
+
+
+def test_the_columns_step_is_filled_while_the_file_step_is_shown(qtbot, view, tmp_path, monkeypatch):
+    """Issue 12: filling the columns step (~25 ms of widgets) and showing it (~15 ms) are separate turns
+    of the event loop: it is filled once the suggestion has come, and "Next" only shows it — unless
+    something it shows changed meanwhile (here the platform), when it is filled again."""
+    calls: list[list[str]] = []
+    real = view.mapping_view.set_source
+    monkeypatch.setattr(view.mapping_view, "set_source",
+                        lambda headers, *a, **k: (calls.append(list(headers)), real(headers, *a, **k))[1])
+    path = tmp_path / "list.csv"
+    path.write_text("Name,Mail,Mobile\nAyla,ayla@example.com,05321234567\n", encoding="utf-8")
+    view.open_file(path)
+    wait_read(qtbot, view)
+    qtbot.waitUntil(lambda: len(calls) == 1, timeout=5000)
+    assert view.step is Step.FILE
+    view.go_next()
+    assert view.step is Step.COLUMNS
+    assert len(calls) == 1  # shown as filled
+    assert view.mapping_view.mapping() == {0: "name", 1: "email", 2: "gsm"}
+    view.mapping_view.set_field(1, "")
+    view.go_back()
+    view.go_next()  # from the file step again: filled afresh, as before (the prepared one was shown)
+    assert len(calls) == 2
+    assert view.mapping_view.mapping() == {0: "name", 1: "email", 2: "gsm"}
+
+    other = tmp_path / "other.csv"
+    other.write_text("Name,Mail,Mobile\nBora,bora@example.com,05321234568\n", encoding="utf-8")
+    view.open_file(other)
+    wait_read(qtbot, view)
+    qtbot.waitUntil(lambda: len(calls) == 3, timeout=5000)
+    view.context.set_provider("octopush")  # changed after the columns step was filled: filled again
+    view.go_next()
+    assert view.step is Step.COLUMNS
+    assert len(calls) == 4
+    assert "phone_number" in view.mapping_view.mapping().values()
