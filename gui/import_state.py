@@ -8,10 +8,12 @@ is ``view.state = ImportState()``, so a new field cannot be forgotten by the res
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
-from operator import attrgetter
+from itertools import compress
+from operator import attrgetter, not_
 from typing import TYPE_CHECKING
 
 from core.i18n import N_
@@ -215,7 +217,25 @@ class ImportState:
         return ready_contacts(self.checks)
 
 
-def ready_contacts(checks: Iterable[RowCheck]) -> list[Contact]:
+READY_CHUNK = 20_000  # checks looked at in one C call by ready_contacts (~1-2 ms of held GIL)
+
+
+def ready_contacts(checks: Sequence[RowCheck]) -> list[Contact]:
     """The contacts of the checks ready to send, in order. A million checks take ~100 ms: the upload
-    worker builds this list (:class:`gui.upload_worker.UploadRequest` ``checks``), never the GUI thread."""
-    return [c.contact for c in checks if c.contact is not None and not c.problems]
+    worker builds this list (:class:`gui.upload_worker.UploadRequest` ``checks``), never the GUI thread.
+
+    In C-speed slices with the GIL let go between them, rather than a Python loop: while a worker runs
+    Python, each of the GUI thread's calls into Python (a repaint makes hundreds) waits for the GIL, and
+    the upload starts just as its page is painted."""
+    out: list[Contact] = []
+    for start in range(0, len(checks), READY_CHUNK):
+        if start:
+            time.sleep(0)
+        chunk = checks[start:start + READY_CHUNK]
+        # RowCheck.ok, in C: a contact (never falsy) and no problems
+        out.extend(filter(None, compress(map(_contact, chunk), map(not_, map(_problems, chunk)))))
+    return out
+
+
+_contact = attrgetter("contact")
+_problems = attrgetter("problems")

@@ -94,3 +94,28 @@ def test_outcomes_find_rows_by_the_tables_row_numbers_as_by_the_checks() -> None
     assert by_keys.to_dict() == by_checks.to_dict() == {3: RowResult(3, Outcome.ADDED),
                                                         13: RowResult(13, Outcome.ADDED)}
     assert by_keys.copy()._keys == by_keys._keys
+
+
+def test_ready_contacts_are_the_ok_checks_in_order_taken_in_slices(monkeypatch) -> None:
+    """Issue 12: the upload starts as its page is painted; the ready contacts are picked in C-speed slices
+    of READY_CHUNK with the GIL let go between them, and they are exactly the checks that are ok."""
+    from core.model import Contact
+    from core.validation import Problem, RowCheck
+    from gui import import_state
+
+    sleeps: list[float] = []
+    monkeypatch.setattr(import_state.time, "sleep", sleeps.append)
+    monkeypatch.setattr(import_state, "READY_CHUNK", 7)
+    problem = Problem(row=3, column="Phone", field="phone_number", message="Row 3: bad", reason="bad")
+    checks = []
+    for key in range(2, 52):
+        contact = Contact(key=key, fields={"phone_number": f"+3361122{key:04d}"})
+        if key % 5 == 0:
+            checks.append(RowCheck(key, None, (problem,)))
+        elif key % 7 == 0:
+            checks.append(RowCheck(key, contact, (problem,)))  # a contact with a problem is not ready
+        else:
+            checks.append(RowCheck(key, contact))
+    got = import_state.ready_contacts(checks)
+    assert got == [c.contact for c in checks if c.ok]
+    assert len(sleeps) == 7  # 50 checks in slices of 7
