@@ -415,6 +415,17 @@ def test_contacts_in_source_order_are_known_unique_without_a_set_of_every_key() 
     assert _ascending_keys(contacts([]))
     assert not _ascending_keys(contacts([2, 3, 3, 4]))
     assert not _ascending_keys(contacts([5, 2]))
+    # compared in slices (C-speed, the GIL let go between them): a repeat across two slices is seen too
+    import core.engine as engine
+
+    chunk = engine.ASCENDING_CHUNK
+    try:
+        engine.ASCENDING_CHUNK = 3
+        assert _ascending_keys(contacts([1, 2, 3, 4, 5, 6, 7]))
+        assert not _ascending_keys(contacts([1, 2, 3, 3, 5, 6]))
+        assert not _ascending_keys(contacts([4, 5, 6, 7, 8, 9, 8]))
+    finally:
+        engine.ASCENDING_CHUNK = chunk
 
 
 def test_the_engine_sends_the_callers_list_rather_than_a_copy(sandbox: Sandbox, monkeypatch) -> None:
