@@ -63,9 +63,20 @@ def check_table(table: Table, mapping: dict[int, str], constants: dict[str, str]
         MappingMemory().remember(table.headers, provider, mapping if chosen is None else chosen)
     except (UploaderError, OSError) as exc:
         log.warning("could not remember the mapping: %s", exc)
-    # the upload step needs these; import them here rather than on the GUI thread
+    # the upload step needs these; import them here rather than when the upload starts, where the
+    # importing (anyio's ~30 modules, which httpx's connections load lazily) holds the GIL in many short
+    # stretches just as the upload page is painted for the first time (a 100-170 ms stall at a million rows)
+    import codecs
+
+    import anyio._backends._asyncio
+    import anyio.to_thread  # noqa: F401
+    import httpcore._backends.anyio  # noqa: F401
+
     import core.engine
-    import core.report  # noqa: F401
+    import core.report
+    import core.settings  # noqa: F401
+
+    codecs.lookup("utf-8-sig")  # the report's encoding
     from core.journal import table_fingerprint
 
     assert prepared.checker is not None
