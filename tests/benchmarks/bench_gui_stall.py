@@ -91,6 +91,22 @@ def start_sandbox(latency: float) -> tuple[subprocess.Popen[str], dict[str, str]
     return proc, urls
 
 
+def demo_view(provider: str, urls: dict[str, str]) -> Any:
+    """An ImportView in demo mode whose platforms are the sandbox at ``urls`` (start_sandbox)."""
+    from core.sandbox import DEMO_CREDENTIALS
+    from gui.context import AppContext
+    from gui.import_view import ImportView
+
+    class Demo:
+        def credentials(self, provider: str) -> dict[str, str]:
+            return dict(DEMO_CREDENTIALS[provider])
+
+        def base_url(self, provider: str) -> str:
+            return urls[provider]
+
+    return ImportView(AppContext(provider, demo=Demo()))
+
+
 class Heartbeat:
     def __init__(self) -> None:
         from PySide6.QtCore import Qt, QTimer
@@ -296,22 +312,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from PySide6.QtCore import Qt
 
-        from core.sandbox import DEMO_CREDENTIALS
-        from gui.context import AppContext
-        from gui.import_view import ImportView, Step
-
-        class Demo:
-            def credentials(self, provider: str) -> dict[str, str]:
-                return dict(DEMO_CREDENTIALS[provider])
-
-            def base_url(self, provider: str) -> str:
-                return urls[provider]
-
         from gui.app import create_application
+        from gui.import_view import Step
 
         app = create_application()  # the window's process as the program sets it up (gui.app.tune_process)
         slow = time_gui_slots()
-        view = ImportView(AppContext(args.provider, demo=Demo()))
+        view = demo_view(args.provider, urls)
         view.resize(1200, 800)
         view.show()
         beat = Heartbeat()

@@ -13,26 +13,17 @@ from pathlib import Path
 def main() -> int:
     os.environ["CONTACT_UPLOADER_HOME"] = tempfile.mkdtemp()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from tests.benchmarks.bench_gui_stall import start_sandbox
+    from tests.benchmarks.bench_gui_stall import demo_view, start_sandbox
 
     proc, urls = start_sandbox(0.0)
     try:
         from PySide6.QtCore import QEventLoop, QTimer
 
-        from core.sandbox import DEMO_CREDENTIALS
         from gui.app import create_application
-        from gui.context import AppContext
-        from gui.import_view import ImportView, Step
-
-        class Demo:
-            def credentials(self, provider: str) -> dict[str, str]:
-                return dict(DEMO_CREDENTIALS[provider])
-
-            def base_url(self, provider: str) -> str:
-                return urls[provider]
+        from gui.import_view import Step
 
         app = create_application()
-        view = ImportView(AppContext("octopush", demo=Demo()))
+        view = demo_view("octopush", urls)
         view.show()
         path = Path(tempfile.mkdtemp()) / "contacts.csv"
         path.write_text("Prénom,Nom,Téléphone portable\n"
