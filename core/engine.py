@@ -428,14 +428,13 @@ class _Runner:
 
     def _load_journal(self) -> None:
         ended, in_flight = self.journal.ended_keys(self.job_id)
-        if not ended:  # a new job: nothing to count (and no loop over a million contacts)
-            pass
-        elif isinstance(self.contacts, list):  # the rows that ended among these contacts
+        # (a new job has none: no loop over a million contacts for nothing)
+        if ended and isinstance(self.contacts, list):  # the rows that ended among these contacts
             for contact in self.contacts:
                 outcome = ended.get(contact.key)
                 if outcome is not None:
                     self.counts[outcome] = self.counts.get(outcome, 0) + 1
-        else:  # streamed: every row of the job is one of its contacts
+        elif ended:  # streamed: every row of the job is one of its contacts
             for outcome in ended.values():
                 self.counts[outcome] = self.counts.get(outcome, 0) + 1
         self.ended_rows = frozenset(ended)

@@ -72,8 +72,7 @@ class ColumnsStep(ImportHost):
         chosen = constants if constants is not None else self.state.constants
         # else prepare_mapping() filled the step already, and it is untouched since
         if self._mapping_key(provider, mapping, chosen, region) != self._mapping_shown:
-            self.mapping_view.set_source(table.headers, table.rows[:20], provider, mapping, chosen, region,
-                                         suggestions=suggestions)
+            self._fill_mapping(provider, mapping, chosen, region, suggestions)
         self._mapping_shown = None  # from now on the user may change it
         self._go(Step.COLUMNS)
 
@@ -89,9 +88,15 @@ class ColumnsStep(ImportHost):
         self._provider = provider = self.context.provider
         _name, mapping, suggestions = suggested
         region = self.context.default_region()
-        self.mapping_view.set_source(table.headers, table.rows[:20], provider, mapping, self.state.constants,
-                                     region, suggestions=suggestions)
+        self._fill_mapping(provider, mapping, self.state.constants, region, suggestions)
         self._mapping_shown = self._mapping_key(provider, mapping, self.state.constants, region)
+
+    def _fill_mapping(self, provider: Provider, mapping: Mapping[int, str], constants: Mapping[str, str],
+                      region: str, suggestions: Sequence[Suggestion]) -> None:
+        table = self.state.table
+        assert table is not None
+        self.mapping_view.set_source(table.headers, table.rows[:20], provider, mapping, constants, region,
+                                     suggestions=suggestions)
 
     def _mapping_key(self, provider: Provider, mapping: Mapping[int, str], constants: Mapping[str, str],
                      region: str) -> tuple[Any, ...]:

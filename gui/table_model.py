@@ -28,7 +28,7 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import compress, pairwise
+from itertools import compress
 from typing import Any, overload
 
 from PySide6.QtCore import (
@@ -44,7 +44,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from core.i18n import N_, _
 from core.model import Outcome, RowResult
-from gui.grid_sort import SortPlan, discard
+from gui.grid_sort import SortPlan, discard, keys_ascend
 from gui.import_widgets import status_label
 from gui.memory import let_go
 
@@ -220,7 +220,7 @@ class GridData:
         them: ``Counter`` over a million rows is one C call that would hold it (and stall the window)
         ~50-150 ms. :func:`build_grid` counts as it goes and passes them already."""
         keys = self.keys
-        self.row_of_key = None if _ascending(keys) else {k: i for i, k in enumerate(keys)}
+        self.row_of_key = None if keys_ascend(keys) else {k: i for i, k in enumerate(keys)}
         if self.counts is None:
             self.counts = count_chunked(self.status)
         self.finished = True
@@ -241,9 +241,6 @@ def count_chunked(values: Sequence[str]) -> Counter[str]:
         counts.update(values[start:start + COUNT_CHUNK])
     return counts
 
-
-def _ascending(keys: Sequence[int]) -> bool:
-    return all(a < b for a, b in pairwise(keys))
 
 
 def build_grid(

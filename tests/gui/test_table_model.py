@@ -278,13 +278,19 @@ def _error_rows(model: PreviewModel) -> list[int]:
     return [r for r in range(model.rowCount()) if model.status_at(r) in ("invalid", "failed")]
 
 
-def test_a_large_model_is_filtered_in_chunks_and_changes_meanwhile_count(qtbot, monkeypatch) -> None:
+def _errors_only(monkeypatch, rows: int) -> tuple[PreviewModel, PreviewProxy]:
+    """A plain model of ``rows`` rows under a proxy showing errors only, looked at 10 rows per turn."""
     monkeypatch.setattr(table_model, "FILTER_CHUNK", 10)
-    model = _plain_model(95)
+    model = _plain_model(rows)
     proxy = PreviewProxy()
     proxy.setSourceModel(model)
     QAbstractItemModelTester(proxy, FAIL)
     proxy.set_errors_only(True)
+    return model, proxy
+
+
+def test_a_large_model_is_filtered_in_chunks_and_changes_meanwhile_count(qtbot, monkeypatch) -> None:
+    model, proxy = _errors_only(monkeypatch, 95)
     assert proxy.errors_only
     assert proxy.filter_pending()
     assert proxy.rowCount() == 95  # every row stays shown until the filter is known
@@ -309,12 +315,7 @@ def test_a_large_model_is_filtered_in_chunks_and_changes_meanwhile_count(qtbot, 
 
 
 def test_a_new_table_under_the_filter_shows_its_errors_once_looked_at(qtbot, monkeypatch) -> None:
-    monkeypatch.setattr(table_model, "FILTER_CHUNK", 10)
-    model = _plain_model(30)
-    proxy = PreviewProxy()
-    proxy.setSourceModel(model)
-    QAbstractItemModelTester(proxy, FAIL)
-    proxy.set_errors_only(True)
+    model, proxy = _errors_only(monkeypatch, 30)
     qtbot.waitUntil(lambda: not proxy.filter_pending(), timeout=5000)
     assert _shown_rows(proxy) == [0, 7, 14, 21, 28]
     model.set_rows(_plain_data(50, bad_every=10))
