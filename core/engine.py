@@ -77,6 +77,7 @@ from core.model import (
     WireRequest,
 )
 from core.providers.base import Provider
+from core.slices import STEP, strictly_ascending
 
 log = logging.getLogger(__name__)
 
@@ -911,25 +912,14 @@ class _Runner:
         )
 
 
-ASCENDING_CHUNK = 20_000  # contacts compared in one C call by _ascending_keys (~1 ms of held GIL)
+ASCENDING_CHUNK = STEP  # contacts compared in one C call by _ascending_keys (~1 ms of held GIL)
 
 
 def _ascending_keys(contacts: list[Contact]) -> bool:
-    """True when every contact's key is greater than the one before: in C-speed slices with the GIL let go
-    between them (a Python loop over a million contacts makes another thread — the window's — wait for the
-    GIL at each of its calls into Python for as long)."""
-    previous: int | None = None
-    for start in range(0, len(contacts), ASCENDING_CHUNK):
-        if start:
-            time.sleep(0)
-        keys = list(map(_key, contacts[start:start + ASCENDING_CHUNK]))
-        if previous is not None and keys and keys[0] <= previous:
-            return False
-        if not all(map(operator.lt, keys, keys[1:])):
-            return False
-        if keys:
-            previous = keys[-1]
-    return True
+    """True when every contact's key is greater than the one before (:func:`core.slices.strictly_ascending`:
+    a Python loop over a million contacts makes another thread — the window's — wait for the GIL at each of
+    its calls into Python for as long)."""
+    return strictly_ascending(map(_key, contacts), step=ASCENDING_CHUNK)
 
 
 _key = operator.attrgetter("key")

@@ -10,7 +10,6 @@ way, so the GUI thread only swaps references (:meth:`gui.table_model.PreviewMode
 from __future__ import annotations
 
 import heapq
-import operator
 import threading
 import time
 from array import array
@@ -18,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from core.slices import strictly_ascending
 from gui.memory import bulk_work, let_go
 
 SORT_RUN = 20_000  # rows sorted in one C call (a few ms of held GIL)
@@ -149,14 +149,9 @@ def plan_rows(column: int, descending: bool, value_of: Callable[[int], Any], key
 
 
 def keys_ascend(keys: Sequence[int]) -> bool:
-    """True when each key is greater than the one before: compared :data:`STEP` at a time in one C call,
-    the GIL let go between slices."""
-    for start in range(0, len(keys), STEP):
-        if start:
-            _yield()
-        if not all(map(operator.lt, keys[start:start + STEP], keys[start + 1:start + STEP + 1])):
-            return False
-    return True
+    """True when each key is greater than the one before (:func:`core.slices.strictly_ascending`), a plan
+    no longer wanted stopping between two slices."""
+    return strictly_ascending(keys, step=STEP, pause=_yield)
 
 
 def _take(values: Sequence[Any], order: list[int]) -> list[Any]:
