@@ -46,7 +46,7 @@ import random
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -438,7 +438,9 @@ class _Runner:
         elif ended:  # streamed: every row of the job is one of its contacts
             for outcome in ended.values():
                 self.counts[outcome] = self.counts.get(outcome, 0) + 1
-        self.ended_rows = frozenset(ended)
+        # the dict itself answers "has this row ended?": a frozenset of half a million keys would be one C
+        # call holding the GIL (the window's) for tens of milliseconds
+        self.ended_rows: Container[int] = ended
         del ended
         self.resend_keys = frozenset(in_flight)
         self.resent = []  # in source order, as they come up

@@ -63,6 +63,9 @@ log = logging.getLogger(__name__)
 FILE_NAME = "journal.sqlite3"
 IN_FLIGHT = "in_flight"
 PENDING = "pending"
+# the rows a batched read selects (Journal._batches): what the report shows (an ended row, or a note)
+_REPORTED = "(state NOT IN ('pending', 'in_flight') OR message != '')"
+_ENDED = "state NOT IN ('pending', 'in_flight')"  # the rows that ended
 SCHEMA_VERSION = 2  # PRAGMA user_version of the schema below; 0 = a journal from before versions
 KEEP_DAYS = 7.0  # finished and abandoned jobs are forgotten after this many days…
 KEEP_FINISHED = 10  # …and beyond the newest this many of them
@@ -524,25 +527,42 @@ class Journal:
     def iter_reported(self, job_id: int, batch: int = 5000) -> Iterator[RowResult]:
         """In key order, the result of every row that ended and the note of every row that has not
         (``pending``, see :meth:`note`): what the report shows, read a batch at a time."""
-        last = -(1 << 62)
-        while True:
-            found = self._reported_after(job_id, last, batch)
+        for found in self._batches(job_id, batch, _REPORTED):
             for key, state, code, raw_text, message, contact_id in found:
                 if state in (PENDING, IN_FLIGHT):
                     yield RowResult(int(key), Outcome.PENDING, code=code, raw_text=raw_text, message=message)
                 else:
                     yield RowResult(int(key), Outcome(state), code=code, raw_text=raw_text, message=message,
                                     contact_id=contact_id)
+
+    def iter_results(self, job_id: int, batch: int = 5000) -> Iterator[list[RowResult]]:
+        """The final results of the rows that ended, in key order, ``batch`` at a time: what a window
+        resuming a million-row job shows at once, without a dict of every row (whose building, and the
+        full collections its objects bring, would hold the GIL — the window — for 100 ms or more)."""
+        for found in self._batches(job_id, batch, _ENDED):
+            yield [RowResult(int(key), Outcome(state), code=code, raw_text=raw_text, message=message,
+                             contact_id=contact_id)
+                   for key, state, code, raw_text, message, contact_id in found]
+
+    def _batches(self, job_id: int, batch: int, which: str) -> Iterator[list[Any]]:
+        """The job's rows that ``which`` (:data:`_REPORTED`, :data:`_ENDED`) selects, in key order, as lists
+        of at most ``batch`` (key, state, code, raw_text, message, contact_id) rows."""
+        last = -(1 << 62)
+        while True:
+            found = self._rows_after(job_id, last, batch, which)
+            if found:
+                yield found
             if len(found) < batch:
                 return
             last = int(found[-1][0])
 
     @_guarded
-    def _reported_after(self, job_id: int, last: int, batch: int) -> list[Any]:
+    def _rows_after(self, job_id: int, last: int, batch: int, which: str) -> list[Any]:
+        assert which in (_REPORTED, _ENDED)
         with self._lock:
             return self._conn.execute(
                 "SELECT key, state, code, raw_text, message, contact_id FROM rows WHERE job_id=? AND key > ? "
-                "AND (state NOT IN ('pending', 'in_flight') OR message != '') ORDER BY key LIMIT ?",
+                f"AND {which} ORDER BY key LIMIT ?",
                 (job_id, last, batch),
             ).fetchall()
 

@@ -2,6 +2,7 @@
 
     python -m tests.benchmarks.bench_gui_stall [--rows 100000] [--provider octopush] [--latency 0.005]
     python -m tests.benchmarks.bench_gui_stall --rows 1000000 --book /tmp/million.xlsx   # the million case
+    python -m tests.benchmarks.bench_gui_stall --rows 1000000 --book /tmp/million.xlsx --resume
 
 Budgets (SPEC §10, issue 12): no GUI-thread stall over 50 ms; the window holding the rows, checked and
 uploaded, under 300 MB for 100 000 rows and under 1 GB for 1 000 000. ``--book`` keeps the XLSX (openpyxl
@@ -14,6 +15,11 @@ openpyxl's own memory does not count), auto-map, check every row, sort the grid 
 back on Row (header clicks), upload every row to the sandbox, show the results. The sandbox runs in its
 own process, as a real provider would, so its work does not count against the window. Resident memory is
 printed after each phase.
+
+``--resume``: the upload a closed laptop left halfway. A first window (a child process, its figures printed
+first) uploads and is cancelled once half the rows are added, which leaves the job open in the journal; this
+process then opens the same file in a new window, checks it, answers "Continue the unfinished upload?" with
+Yes and measures the resumed upload: the earlier half's results shown at once, the rest sent.
 """
 
 from __future__ import annotations
@@ -292,13 +298,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency", type=float, default=0.005)
     parser.add_argument("--book", type=Path, default=None,
                         help="the XLSX to write (kept), or to reuse when it exists with --rows rows")
+    parser.add_argument("--resume", action="store_true",
+                        help="measure resuming an upload a first window left halfway (see above)")
+    parser.add_argument("--cancel-at", type=float, default=None, help=argparse.SUPPRESS)  # --resume's child
+    parser.add_argument("--home", type=Path, default=None, help=argparse.SUPPRESS)  # its state, shared
     parser.add_argument("--trace", action="store_true",
                         help="print the garbage collections and what the GUI thread ran during each stall")
     args = parser.parse_args(argv)
 
     compile_sources()
     tmp = Path(tempfile.mkdtemp(prefix="bench-gui-"))
-    os.environ["CONTACT_UPLOADER_HOME"] = str(tmp / "state")
+    home = args.home or tmp / "state"
+    os.environ["CONTACT_UPLOADER_HOME"] = str(home)
     book = args.book or tmp / "contacts.xlsx"
     marker = book.with_name(book.name + f".{args.rows}.rows")
     if book.exists() and marker.exists():
@@ -308,6 +319,13 @@ def main(argv: list[str] | None = None) -> int:
         write_book(book, args.rows)
         marker.touch()
         print(f"wrote {args.rows:,} rows to {book.name} in {time.perf_counter() - t0:.1f} s (openpyxl)")
+    if args.resume:
+        print("== the first window, cancelled halfway through its upload:")
+        subprocess.run([sys.executable, "-m", "tests.benchmarks.bench_gui_stall", "--rows", str(args.rows),
+                        "--book", str(book), "--provider", args.provider, "--latency", str(args.latency),
+                        "--home", str(home), "--cancel-at", "0.5"],
+                       check=True, cwd=Path(__file__).resolve().parents[2])
+        print("== a new window resuming it:")
     proc, urls = start_sandbox(args.latency)
     try:
         from PySide6.QtCore import Qt
@@ -318,6 +336,10 @@ def main(argv: list[str] | None = None) -> int:
         app = create_application()  # the window's process as the program sets it up (gui.app.tune_process)
         slow = time_gui_slots()
         view = demo_view(args.provider, urls)
+        if args.resume:
+            from PySide6.QtWidgets import QMessageBox
+
+            view._ask = lambda *_a: QMessageBox.StandardButton.Yes  # "Continue the unfinished upload?"
         view.resize(1200, 800)
         view.show()
         beat = Heartbeat()
@@ -351,10 +373,17 @@ def main(argv: list[str] | None = None) -> int:
         t_sort = time.perf_counter() - t0
         wait_for(app, lambda: True, 0.5)  # what the sort let go of is freed on the reaper thread
         rss["after sort"] = _memory_mb()[0]
-        beat.set_phase("upload")
+        beat.set_phase("resume" if args.resume else "upload")
+        t0 = time.perf_counter()
         view.go_next()
-        t_upload = wait_for(app, lambda: view.step is Step.RESULTS and not view.has_running_upload(),
-                            scale * 900)
+        if args.cancel_at is not None:  # --resume's first window: cancelled once enough rows are added
+            from core.model import Outcome
+
+            half = int(args.rows * args.cancel_at)
+            wait_for(app, lambda: view.model.counts().get(str(Outcome.ADDED), 0) >= half, scale * 900)
+            view.cancel_upload()
+        wait_for(app, lambda: view.step is Step.RESULTS and not view.has_running_upload(), scale * 900)
+        t_upload = time.perf_counter() - t0
         rss["after upload"] = _memory_mb()[0]
         beat.set_phase("results")
         wait_for(app, lambda: True, 0.3)

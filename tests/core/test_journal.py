@@ -307,3 +307,26 @@ def test_maintain_turns_on_compaction_in_a_journal_from_before_versions(tmp_path
     assert path.stat().st_size < before / 2
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA auto_vacuum").fetchone()[0] == 2
+
+
+def test_iter_results_gives_the_ended_rows_in_key_order_a_batch_at_a_time() -> None:
+    """Issue 12: a window resuming a million-row job shows the ended rows a batch at a time (a dict of half a
+    million results held the GUI thread 150 ms); the batches hold exactly what ``results`` holds, in key
+    order, never a row still pending or in flight, nor a pending row's note."""
+    journal = Journal()
+    job = journal.create_job("fp", "octopush", "default", {0: "PHONE"}, {}, 40)
+    keys = list(range(2, 42))
+    journal.mark_in_flight(job, keys)
+    ended = [k for k in keys if k % 3]  # every third row stays in flight
+    journal.record_many(job, [RowResult(k, Outcome.ADDED if k % 2 else Outcome.FAILED, "", f"answer {k}",
+                                        f"row {k}", f"id-{k}") for k in reversed(ended)])
+    journal.note(job, [3], "429", "Too many requests", "a note on a row still in flight")
+    batches = list(journal.iter_results(job, batch=7))
+    assert len(ended) == 27
+    assert [len(b) for b in batches] == [7, 7, 7, 6]
+    flat = [r for b in batches for r in b]
+    assert [r.key for r in flat] == ended
+    assert {r.key: r for r in flat} == journal.results(job)
+    assert flat[0] == RowResult(2, Outcome.FAILED, "", "answer 2", "row 2", "id-2")
+    assert [len(b) for b in journal.iter_results(job, batch=27)] == [27]  # an exact multiple ends too
+    assert list(journal.iter_results(journal.create_job("fp2", "octopush", "default", {}, {}, 0))) == []
