@@ -177,13 +177,16 @@ def test_a_damaged_journal_is_said_in_a_dialog_and_the_window_sends_nothing(
         for suffix in ("-wal", "-shm"):
             Path(f"{journal_file}{suffix}").unlink(missing_ok=True)
         journal_file.write_bytes(os.urandom(8192))  # smashed
-        view.go_next()  # upload
+        view.go_next()  # upload: the journal is looked up on a worker thread
+        qtbot.waitUntil(lambda: bool(_dialogs()), timeout=10000)
         [box] = _dialogs()
         assert box.informativeText().startswith(
             f"The job journal {journal_file} was damaged and could not be read; it was moved to "
         )
         assert not view.has_running_upload()
         assert view.step is Step.CHECK
+        qtbot.waitUntil(lambda: not view.is_busy(), timeout=5000)
+        assert view.next_button.isEnabled()  # the user can try again
         box.close()
     finally:
         _finish_window(view)

@@ -138,7 +138,10 @@ def test_full_flow_fix_upload_results_export(qtbot, view, sandbox, tmp_path):
     # one contact already exists on the platform
     sandbox.contacts("octopush")  # the sandbox is up
     view.go_next()
-    assert view.step is Step.UPLOAD
+    # first the journal is searched for an earlier upload of the file, on a worker thread
+    assert view.is_busy()
+    assert view.busy_label.text() == "Looking for an earlier upload of this file…"
+    assert not view.next_button.isEnabled()  # no second upload meanwhile
     qtbot.waitUntil(lambda: view.step is Step.RESULTS, timeout=30000)
     counts = model.counts()
     assert counts.get("added") == 4
@@ -207,6 +210,30 @@ def test_the_ready_contacts_are_gathered_on_the_worker_not_the_gui_thread(qtbot,
     assert view.model.counts() == {"added": 2, INVALID: 1}
     with Journal() as j:
         assert j.job(view.job_id).total == 2
+
+
+def test_the_journal_is_searched_for_an_earlier_upload_off_the_gui_thread(qtbot, view, sandbox, tmp_path,
+                                                                        monkeypatch):
+    """Issue 12: counting how far a million-row job got takes SQLite ~100 ms, which held the window when
+    Upload was clicked (bench_gui_stall --resume): the lookup runs on a worker, then the offer is made."""
+    import threading
+
+    from core import job
+
+    rows = [["Ann", "Lee", _phone(1), "Paris"], ["Cy", "Doe", _phone(3), "Nice"]]
+    open_and_check(qtbot, view, write_xlsx(tmp_path / "two.xlsx", rows))
+    threads: list[bool] = []
+    real = job.find_job
+
+    def spy(journal, key):
+        threads.append(threading.current_thread() is threading.main_thread())
+        return real(journal, key)
+
+    monkeypatch.setattr(job, "find_job", spy)
+    view.go_next()
+    qtbot.waitUntil(lambda: view.step is Step.RESULTS and not view.has_running_upload(), timeout=30000)
+    assert threads == [False]
+    assert view.model.counts() == {"added": 2}
 
 
 def test_the_upload_is_a_worker_task_the_window_can_cancel_and_wait_for(qtbot, view, sandbox, tmp_path):
