@@ -66,6 +66,7 @@ PENDING = "pending"
 # the rows a batched read selects (Journal._batches): what the report shows (an ended row, or a note)
 _REPORTED = "(state NOT IN ('pending', 'in_flight') OR message != '')"
 _ENDED = "state NOT IN ('pending', 'in_flight')"  # the rows that ended
+SHARED_TEXTS = 10_000  # distinct answer texts Journal.iter_results shares at most (unique ones are not)
 SCHEMA_VERSION = 2  # PRAGMA user_version of the schema below; 0 = a journal from before versions
 KEEP_DAYS = 7.0  # finished and abandoned jobs are forgotten after this many days…
 KEEP_FINISHED = 10  # …and beyond the newest this many of them
@@ -539,9 +540,22 @@ class Journal:
         """The final results of the rows that ended, in key order, ``batch`` at a time: what a window
         resuming a million-row job shows at once, without a dict of every row (whose building, and the
         full collections its objects bring, would hold the GIL — the window — for 100 ms or more)."""
+        outcomes = {o.value: o for o in Outcome}
+        # one string per distinct answer, as the engine's own results share them: read back, each of half a
+        # million rows would hold its own copies of the same few texts (~90 MB more in the window)
+        shared: dict[str, str] = {}
+
+        def share(text: str) -> str:
+            known = shared.get(text)
+            if known is not None:
+                return known
+            if len(shared) < SHARED_TEXTS:
+                shared[text] = text
+            return text
+
         for found in self._batches(job_id, batch, _ENDED):
-            yield [RowResult(int(key), Outcome(state), code=code, raw_text=raw_text, message=message,
-                             contact_id=contact_id)
+            yield [RowResult(int(key), outcomes[state], code=share(code), raw_text=share(raw_text),
+                             message=share(message), contact_id=contact_id)
                    for key, state, code, raw_text, message, contact_id in found]
 
     def _batches(self, job_id: int, batch: int, which: str) -> Iterator[list[Any]]:

@@ -329,4 +329,11 @@ def test_iter_results_gives_the_ended_rows_in_key_order_a_batch_at_a_time() -> N
     assert {r.key: r for r in flat} == journal.results(job)
     assert flat[0] == RowResult(2, Outcome.FAILED, "", "answer 2", "row 2", "id-2")
     assert [len(b) for b in journal.iter_results(job, batch=27)] == [27]  # an exact multiple ends too
+    # the same answer text read back twice is one string, as in the engine's own results (memory)
+    journal.record_many(job, [RowResult(k, Outcome.EXISTS, "302", "Duplicate " + "x" * 50, "exists", "")
+                              for k in (3, 6)])
+    three, six = (r for b in journal.iter_results(job) for r in b if r.key in (3, 6))
+    assert three.raw_text == six.raw_text
+    assert three.raw_text is six.raw_text
+    assert three.message is six.message
     assert list(journal.iter_results(journal.create_job("fp2", "octopush", "default", {}, {}, 0))) == []
