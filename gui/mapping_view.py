@@ -80,11 +80,17 @@ class ElidedLabel(QLabel):
         return self._natural() > self.width()
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        painter = QPainter(self)
         rect = self.contentsRect()
         shown = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width())
-        self.style().drawItemText(painter, rect, int(self.alignment() | Qt.AlignmentFlag.AlignVCenter),
-                                  self.palette(), self.isEnabled(), shown, self.foregroundRole())
+        painter = QPainter(self)
+        try:
+            self.style().drawItemText(painter, rect, int(self.alignment() | Qt.AlignmentFlag.AlignVCenter),
+                                      self.palette(), self.isEnabled(), shown, self.foregroundRole())
+        finally:
+            # ended here, on the GUI thread, before Qt flushes the window: left to the garbage collector, a
+            # painter kept alive by a reference to this frame (a traceback, a debugger, a profiler) ended
+            # later or on another thread — Qt then crashes in QRasterPaintEngine
+            painter.end()
 
 
 class MappingView(QWidget):

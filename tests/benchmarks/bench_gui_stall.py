@@ -194,6 +194,9 @@ class Trace:
                 others = [_where(f, keep_any=True) for t, f in frames.items() if t not in (me, self.main)]
                 self.late.append((last, now, " | ".join(others)))
             self.samples.append((now, _where(frames.get(self.main))))
+            # no reference to a frame kept while sleeping: its locals (a paintEvent's QPainter) would
+            # outlive it and be destroyed on this thread
+            del frames
             last = now
 
     def _gap(self, start: float, end: float) -> None:

@@ -472,3 +472,27 @@ def test_the_columns_step_is_filled_while_the_file_step_is_shown(qtbot, view, tm
     assert view.step is Step.COLUMNS
     assert len(calls) == 4
     assert "phone_number" in view.mapping_view.mapping().values()
+
+
+def test_the_elided_label_ends_its_painter_before_qt_flushes(qtbot, monkeypatch) -> None:
+    """A QPainter left to the garbage collector outlives its paintEvent whenever something keeps the frame
+    (a traceback, a profiler's sampler — bench_gui_stall --trace crashed in QRasterPaintEngine so): the
+    label's painter is ended in the paintEvent, whatever holds it afterwards."""
+    from PySide6.QtGui import QPaintDevice, QPainter
+
+    from gui import mapping_view
+
+    painters: list[QPainter] = []
+
+    class Kept(QPainter):
+        def __init__(self, device: QPaintDevice) -> None:
+            super().__init__(device)
+            painters.append(self)  # a reference that outlives the paintEvent
+
+    monkeypatch.setattr(mapping_view, "QPainter", Kept)
+    label = mapping_view.ElidedLabel("Téléphone portable du contact principal", max_width=60)
+    qtbot.addWidget(label)
+    label.resize(60, 24)
+    label.grab()
+    assert painters
+    assert not any(p.isActive() for p in painters)
