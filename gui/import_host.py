@@ -45,6 +45,7 @@ class ImportHost(QWidget):
     uploadRunningChanged = Signal(bool)
     busyChanged = Signal(bool)
     settingsSaved = Signal(str)  # the path of a .cuimport just written (File → Recent lists it)
+    resumeStarted = Signal()  # an unfinished upload offered at start is being resumed
 
     # ---------------------------------------------------------------- built by ImportView.__init__/_build
     context: AppContext

@@ -68,51 +68,62 @@ class UploadStep(ImportHost):
             self._task.cancel()
             self._task.wait(timeout_ms)
 
-    def offer_resume(self) -> bool:
-        """At start: offer the newest unfinished upload of the window; True when one is resumed."""
-        from core.journal import Journal
+    def offer_resume(self) -> None:
+        """At start: offer the newest unfinished upload of the window (``resumeStarted`` when one is
+        resumed). The journal is searched on a worker thread, as for Upload (:func:`resumable_jobs`)."""
+        if self.is_busy() or self.has_running_upload():
+            return
+        self._run(resumable_jobs, self.context.is_demo, text=_("Looking for an unfinished upload…"),
+                  on_result=self._offer_jobs, on_failed=self._journal_failed)
+
+    def _offer_jobs(self, jobs: list[tuple[JobInfo, JobSpec]]) -> None:
         from core.providers import PROVIDERS
 
-        try:
-            journal = Journal()
-        except UploaderError as exc:
-            log.warning("journal unavailable: %s", exc)
-            self._journal_trouble(exc)
-            return False
-        demo = self.context.is_demo
-        try:
-            jobs = journal.unfinished_jobs()
-            for job in jobs:
-                spec = JobSpec.from_job(job)  # how the job read and mapped its file, as it was run
-                if spec is None or job.provider not in PROVIDERS or not Path(spec.file).is_file():
-                    continue
-                if (job.profile == DEMO_PROFILE) != demo:
-                    continue  # a demo job resumes only in the demo, a real one only with real credentials
-                name = Path(spec.file).name
-                answer = self._ask(
-                    _("Resume the unfinished upload?"),
-                    ngettext("The upload of {file} to {platform} stopped after {done} of {total} row. "
-                             "Resume it now? Rows already sent are not sent again.",
-                             "The upload of {file} to {platform} stopped after {done} of {total} rows. "
-                             "Resume it now? Rows already sent are not sent again.", job.total)
-                    .format(file=name, platform=PROVIDERS[job.provider].title,
-                            done=number(job.finished_rows), total=number(job.total)),
-                    Buttons.Yes | Buttons.No | Buttons.Discard,
-                    Buttons.Yes,
-                )
-                if answer == Buttons.Discard:
-                    journal.finish(job.id)
-                    continue
-                if answer != Buttons.Yes:
-                    return False
+        if self.state.table is not None or self.has_running_upload():
+            return  # the user opened a file meanwhile
+        for job, spec in jobs:
+            answer = self._ask(
+                _("Resume the unfinished upload?"),
+                ngettext("The upload of {file} to {platform} stopped after {done} of {total} row. "
+                         "Resume it now? Rows already sent are not sent again.",
+                         "The upload of {file} to {platform} stopped after {done} of {total} rows. "
+                         "Resume it now? Rows already sent are not sent again.", job.total)
+                .format(file=Path(spec.file).name, platform=PROVIDERS[job.provider].title,
+                        done=number(job.finished_rows), total=number(job.total)),
+                Buttons.Yes | Buttons.No | Buttons.Discard,
+                Buttons.Yes,
+            )
+            if answer == Buttons.Discard:
+                if not self._discard(job.id):
+                    return
+                continue
+            if answer == Buttons.Yes:
                 self._start_resume(job.id, job.fingerprint, spec)
-                return True
+                self.resumeStarted.emit()
+            return
+
+    def _discard(self, job_id: int) -> bool:
+        """The job is no longer offered (one row of the journal written); False when the journal failed."""
+        from core.journal import Journal
+
+        try:
+            with Journal() as journal:
+                journal.finish(job_id)
         except UploaderError as exc:
-            log.warning("journal unavailable: %s", exc)
+            self._journal_failed(exc)
+            return False
+        return True
+
+    def _journal_failed(self, exc: BaseException) -> None:
+        """The journal could not be read: a damaged, newer or unwritable one is said in a dialog, anything
+        else is only logged (the window works without offering anything)."""
+        log.warning("journal unavailable: %s", exc)
+        if isinstance(exc, UploaderError):
             self._journal_trouble(exc)
-        finally:
-            journal.close()
-        return False
+        else:
+            from gui.errors import show_error
+
+            show_error(self, exc)
 
     def start_upload(self) -> None:
         """Send every ready row; an unfinished job of the same file, account and mapping (one the window
@@ -357,3 +368,23 @@ def find_unfinished(key: JobKey) -> JobInfo | None:
         if isinstance(exc, JournalError):
             raise
         return None
+
+
+def resumable_jobs(demo: bool) -> list[tuple[JobInfo, JobSpec]]:
+    """The unfinished jobs a window may resume, newest first, with how each read and mapped its file (on a
+    worker thread: counting how far a million-row job got takes SQLite ~100 ms). A job whose file is gone,
+    whose provider is unknown or that was saved without its spec is left out; a demo job is offered only
+    in the demo, a real one only outside it."""
+    from core.journal import Journal
+    from core.providers import PROVIDERS
+
+    found: list[tuple[JobInfo, JobSpec]] = []
+    with Journal() as journal:
+        for job in journal.unfinished_jobs():
+            spec = JobSpec.from_job(job)  # how the job read and mapped its file, as it was run
+            if spec is None or job.provider not in PROVIDERS or not Path(spec.file).is_file():
+                continue
+            if (job.profile == DEMO_PROFILE) != demo:
+                continue
+            found.append((job, spec))
+    return found

@@ -644,14 +644,19 @@ class MainWindow(QMainWindow):
         for signal in (self._import_view.stepChanged, self._import_view.busyChanged):
             signal.connect(self._update_save_action)
         self._import_view.settingsSaved.connect(self._remember_saved_import)
+        self._import_view.resumeStarted.connect(self._resume_started)
         return self._import_view
 
     def offer_resume(self) -> None:
-        """Offer to resume an upload left unfinished last time (called once the window is shown)."""
+        """Offer to resume an upload left unfinished last time (called once the window is shown); the
+        import page comes forward when one is resumed (``resumeStarted``)."""
         view = self._ensure_import_view()
         offer = getattr(view, "offer_resume", None)
-        if callable(offer) and offer():
-            self.show_page(PAGE_IMPORT)
+        if callable(offer):
+            offer()
+
+    def _resume_started(self) -> None:
+        self.show_page(PAGE_IMPORT)
 
     @property
     def import_view(self) -> Any:

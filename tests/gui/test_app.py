@@ -29,10 +29,10 @@ def make_window(qtbot: Any, context: AppContext) -> MainWindow:
 
 
 class FakeImportView:
-    def __init__(self, *, may_close: bool = True, resumes: bool = False) -> None:
+    def __init__(self, *, may_close: bool = True) -> None:
         self.opened: list[str] = []
         self.may_close = may_close
-        self.resumes = resumes
+        self.offers = 0
 
     def open_file(self, path: str) -> None:
         self.opened.append(path)
@@ -40,8 +40,8 @@ class FakeImportView:
     def request_close(self) -> bool:
         return self.may_close
 
-    def offer_resume(self) -> bool:
-        return self.resumes
+    def offer_resume(self) -> None:
+        self.offers += 1
 
 
 # ---------------------------------------------------------------------------------------- launcher
@@ -224,9 +224,11 @@ def test_a_running_upload_can_keep_the_window_open(qtbot: Any) -> None:
 
 def test_an_unfinished_upload_resumed_at_start_shows_the_import_page(qtbot: Any) -> None:
     window = make_window(qtbot, AppContext("octopush"))
-    window._import_view = FakeImportView(resumes=False)
-    window.offer_resume()
+    fake = FakeImportView()
+    window._import_view = fake
+    window.offer_resume()  # asks the view, which looks in the journal on a worker
+    assert fake.offers == 1
     assert window.pages.currentIndex() == PAGE_FORM
-    window._import_view = FakeImportView(resumes=True)
-    window.offer_resume()
+    window._import_view = None
+    window.import_view.resumeStarted.emit()  # the real view resumed one
     assert window.pages.currentIndex() == PAGE_IMPORT

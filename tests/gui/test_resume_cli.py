@@ -82,7 +82,8 @@ def test_window_finishes_a_job_the_cli_was_killed_in(qtbot, sandbox, octopush_en
     offers: list[str] = []
     monkeypatch.setattr(view, "_ask", lambda title, text, b, d: offers.append(text) or Yes)
     try:
-        assert view.offer_resume() is True
+        view.offer_resume()  # the journal is searched on a worker, then the offer is made
+        qtbot.waitUntil(lambda: bool(offers), timeout=10000)
         assert "fair.xlsx" in offers[0]
         assert "Octopush" in offers[0]
         assert view.context.provider.name == "octopush"

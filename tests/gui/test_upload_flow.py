@@ -4,6 +4,7 @@ results → report; cancel midway and resume; closing during an upload; the offe
 from __future__ import annotations
 
 import csv
+import threading
 from pathlib import Path
 
 import openpyxl
@@ -311,14 +312,28 @@ def test_close_during_upload_asks_and_start_offers_resume(qtbot, view, sandbox, 
     qtbot.addWidget(again)
     offers = []
     monkeypatch.setattr(again, "_ask", lambda title, text, b, d: offers.append(text) or Yes)
-    assert again.offer_resume() is True
+    resumed: list[bool] = []
+    again.resumeStarted.connect(lambda: resumed.append(True))
+    on_gui_thread: list[bool] = []
+    real = Journal.unfinished_jobs
+
+    def spy(journal):
+        on_gui_thread.append(threading.current_thread() is threading.main_thread())
+        return real(journal)
+
+    monkeypatch.setattr(Journal, "unfinished_jobs", spy)
+    again.offer_resume()  # the journal is searched on a worker (a million-row job's count takes ~100 ms)
+    qtbot.waitUntil(lambda: resumed == [True], timeout=10000)
+    assert on_gui_thread == [False]
     assert "close.xlsx" in offers[0]
     assert ctx.provider.name == "octopush"
     qtbot.waitUntil(lambda: again.step is Step.RESULTS and not again.has_running_upload()
                     and not again.is_busy(), timeout=30000)
     assert again.model.counts() == {"added": 800}
     assert len(sandbox.contacts("octopush")) == 800
-    assert again.offer_resume() is False  # nothing left to offer
+    from gui.import_upload import resumable_jobs
+
+    assert resumable_jobs(again.context.is_demo) == []  # nothing left to offer
 
 
 def test_retry_failed_sends_only_failed_rows(qtbot, view, sandbox, tmp_path):
