@@ -2,18 +2,20 @@
 to the sandbox (issue 12: at most 400 MB peak for 1 000 000 rows, time linear in rows).
 
     python -m tests.benchmarks.bench_million [--rows 1000000 100000] [--no-upload] [--code DIR]
-                                             [--provider octopush]
+                                             [--provider octopush] [--resume]
 
 Each run is a fresh ``python -m core upload …`` child process, measured with ``os.wait4`` (its own peak
 RSS, ``ru_maxrss``, and wall time). The sandbox runs in a process of its own (so its store of a million
 contacts is not counted) with no latency: what is measured is the program, not the network. ``--code DIR``
-runs the command line of another checkout (e.g. ``/work/main``, for the figures before). Prints figures
-only; nothing here asserts a time.
+runs the command line of another checkout (e.g. ``/work/main``, for the figures before). ``--resume`` adds
+an upload interrupted (SIGINT, as Ctrl-C) once half the rows ended in the journal, then ``upload --resume``
+of the same file: the resumed run's time and peak. Prints figures only; nothing here asserts a time.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import os
 import subprocess
@@ -71,7 +73,7 @@ def run_cli(code: Path, args: list[str], env: dict[str, str]) -> tuple[int, floa
     return proc.returncode, seconds, usage.ru_maxrss / 1024, lines[-1]
 
 
-def measure(code: Path, rows: int, provider: str, upload: bool) -> None:
+def measure(code: Path, rows: int, provider: str, upload: bool, resume: bool = False) -> None:
     from core.providers import get_provider
     from core.sandbox import DEMO_CREDENTIALS
 
@@ -99,9 +101,50 @@ def measure(code: Path, rows: int, provider: str, upload: bool) -> None:
             status, seconds, peak, line = run_cli(
                 code, ["upload", str(path), "--provider", provider, *mapping, "--base-url", base,
                        "--report", str(report)], env)
-        verdict = "within" if peak <= BUDGET_MB else "OVER"
-        print(f"{rows:>9,} rows  upload --report      {seconds:7.1f} s  peak {peak:6.0f} MB  "
-              f"[{verdict} {BUDGET_MB} MB]  exit {status}: {line}", flush=True)
+            verdict = "within" if peak <= BUDGET_MB else "OVER"
+            print(f"{rows:>9,} rows  upload --report      {seconds:7.1f} s  peak {peak:6.0f} MB  "
+                  f"[{verdict} {BUDGET_MB} MB]  exit {status}: {line}", flush=True)
+            if not resume:
+                return
+            upload = ["upload", str(path), "--provider", provider, *mapping, "--base-url", base,
+                      "--report", str(report)]
+            env["CONTACT_UPLOADER_HOME"] = str(Path(home) / "resume")
+            status, ended = interrupt_halfway(code, upload, env, Path(env["CONTACT_UPLOADER_HOME"]), rows)
+            print(f"{rows:>9,} rows  upload interrupted (SIGINT) with {ended:,} rows ended: exit {status}",
+                  flush=True)
+            status, seconds, peak, line = run_cli(code, [*upload, "--resume"], env)
+            verdict = "within" if peak <= BUDGET_MB else "OVER"
+            print(f"{rows:>9,} rows  upload --resume      {seconds:7.1f} s  peak {peak:6.0f} MB  "
+                  f"[{verdict} {BUDGET_MB} MB]  exit {status}: {line}", flush=True)
+
+
+def interrupt_halfway(code: Path, args: list[str], env: dict[str, str], home: Path,
+                      rows: int) -> tuple[int, int]:
+    """Run the command line and send it SIGINT once half of ``rows`` ended in its journal (read beside
+    it, WAL lets a reader in): (its exit status, the rows that had ended when it was sent)."""
+    import signal
+    import sqlite3
+
+    proc = subprocess.Popen([sys.executable, "-m", "core", *args], cwd=code, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, env={**env, "PYTHONPATH": str(code)})
+    ended = 0
+    try:
+        while proc.poll() is None and ended < rows // 2:
+            time.sleep(0.5)
+            journal = home / "journal.sqlite3"
+            if not journal.exists():
+                continue
+            uri = f"file:{journal}?mode=ro"
+            try:
+                with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=5)) as db:
+                    ended = int(db.execute("SELECT COUNT(*) FROM rows WHERE state NOT IN "
+                                           "('pending', 'in_flight')").fetchone()[0])
+            except sqlite3.Error:
+                continue
+        proc.send_signal(signal.SIGINT)
+    finally:
+        status = proc.wait(120)
+    return status, ended
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -110,12 +153,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-upload", action="store_true", help="measure the dry run only")
     parser.add_argument("--code", type=Path, default=ROOT, help="the checkout whose command line is run")
     parser.add_argument("--provider", default="octopush")
+    parser.add_argument("--resume", action="store_true",
+                        help="also interrupt an upload halfway and measure upload --resume")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     print(f"command line of {args.code.resolve()}; load average {os.getloadavg()[0]:.2f} on "
           f"{os.cpu_count()} CPUs (figures stretch when it is high)", flush=True)
     for rows in args.rows:
-        measure(args.code.resolve(), rows, args.provider, not args.no_upload)
+        measure(args.code.resolve(), rows, args.provider, not args.no_upload, args.resume)
     return 0
 
 
