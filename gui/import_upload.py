@@ -9,6 +9,7 @@ leaves it open, and :meth:`UploadStep.offer_resume` offers it again at the next 
 from __future__ import annotations
 
 import logging
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -73,15 +74,16 @@ class UploadStep(ImportHost):
         resumed). The journal is searched on a worker thread, as for Upload (:func:`resumable_jobs`)."""
         if self.is_busy() or self.has_running_upload():
             return
+        generation = self._generation  # a file opened meanwhile (a read started) makes the offer stale
         self._run(resumable_jobs, self.context.is_demo, text=_("Looking for an unfinished upload…"),
-                  on_result=self._offer_jobs, on_failed=self._journal_failed)
+                  on_result=lambda jobs: self._offer_jobs(jobs, generation), on_failed=self._journal_failed)
 
-    def _offer_jobs(self, jobs: list[tuple[JobInfo, JobSpec]]) -> None:
+    def _offer_jobs(self, jobs: list[tuple[JobInfo, JobSpec]], generation: int) -> None:
         from core.providers import PROVIDERS
 
-        if self.state.table is not None or self.has_running_upload():
-            return  # the user opened a file meanwhile
-        for job, spec in jobs:
+        if generation != self._generation or self.state.table is not None or self.has_running_upload():
+            return  # the user opened a file meanwhile: it is not replaced by an offer
+        for i, (job, spec) in enumerate(jobs):
             answer = self._ask(
                 _("Resume the unfinished upload?"),
                 ngettext("The upload of {file} to {platform} stopped after {done} of {total} row. "
@@ -93,26 +95,18 @@ class UploadStep(ImportHost):
                 Buttons.Yes | Buttons.No | Buttons.Discard,
                 Buttons.Yes,
             )
-            if answer == Buttons.Discard:
-                if not self._discard(job.id):
-                    return
-                continue
+            if answer == Buttons.Discard:  # no longer offered; the next one after the journal has it
+                self._run(discard_job, job.id, text=_("Looking for an unfinished upload…"),
+                          on_result=partial(self._offer_rest, jobs[i + 1:], generation),
+                          on_failed=self._journal_failed)
+                return
             if answer == Buttons.Yes:
                 self._start_resume(job.id, job.fingerprint, spec)
                 self.resumeStarted.emit()
             return
 
-    def _discard(self, job_id: int) -> bool:
-        """The job is no longer offered (one row of the journal written); False when the journal failed."""
-        from core.journal import Journal
-
-        try:
-            with Journal() as journal:
-                journal.finish(job_id)
-        except UploaderError as exc:
-            self._journal_failed(exc)
-            return False
-        return True
+    def _offer_rest(self, jobs: list[tuple[JobInfo, JobSpec]], generation: int, _discarded: object) -> None:
+        self._offer_jobs(jobs, generation)
 
     def _journal_failed(self, exc: BaseException) -> None:
         """The journal could not be read: a damaged, newer or unwritable one is said in a dialog, anything
@@ -134,13 +128,23 @@ class UploadStep(ImportHost):
         if self.state.table is None or not self.state.fingerprint:
             self._start(job_id=None)
             return
-        _spec, key = self._job()
-        self._run(find_unfinished, key, text=_("Looking for an earlier upload of this file…"),
-                  on_result=self._offer_unfinished)  # a failure (a damaged journal): a dialog, nothing sent
+        self._look_up()
 
-    def _offer_unfinished(self, found: JobInfo | None) -> None:
-        if self.has_running_upload() or self.step is not Step.CHECK:
+    def _look_up(self) -> None:
+        _spec, key = self._job()
+        generation = self._generation
+        self._run(find_unfinished, key, text=_("Looking for an earlier upload of this file…"),
+                  # a failure (a damaged journal): a dialog, nothing sent
+                  on_result=lambda found: self._offer_unfinished(found, generation, key))
+
+    def _offer_unfinished(self, found: JobInfo | None, generation: int, key: JobKey) -> None:
+        if self.has_running_upload() or self.step is not Step.CHECK or generation != self._generation:
             return  # the window moved on meanwhile
+        if self._job()[1] != key:
+            # another account (or region) was chosen meanwhile: what was found is another job's; the upload
+            # asked for is the one of the account now chosen, so look again for that one
+            self._look_up()
+            return
         job_id = None
         if found is not None:
             answer = self._ask(
@@ -368,6 +372,15 @@ def find_unfinished(key: JobKey) -> JobInfo | None:
         if isinstance(exc, JournalError):
             raise
         return None
+
+
+def discard_job(job_id: int) -> None:
+    """The job is no longer offered for resumption (on a worker thread: opening the journal waits while
+    another program writes to it)."""
+    from core.journal import Journal
+
+    with Journal() as journal:
+        journal.finish(job_id)
 
 
 def resumable_jobs(demo: bool) -> list[tuple[JobInfo, JobSpec]]:

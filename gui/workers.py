@@ -105,6 +105,10 @@ class Worker(QObject):
     def cancel(self) -> None:
         self.cancel_flag.set()
 
+    @property
+    def result_on_cancel(self) -> bool:
+        return self._result_on_cancel
+
     @Slot()
     def run(self) -> None:
         self.started.emit()
@@ -203,6 +207,10 @@ class Task(QObject):
 
     @Slot(object)
     def _on_result(self, value: object) -> None:
+        # a result the worker sent just before the cancel is dropped too: the window may be closing, and
+        # whatever the result would start (an upload, a dialog) is no longer wanted
+        if self.cancelled and not self.worker.result_on_cancel:
+            return
         self.result.emit(value)
 
     @Slot(object)
