@@ -208,6 +208,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if ns.smoke_test or os.environ.get(SMOKE_ENV, "").strip():
             QTimer.singleShot(0, lambda: _smoke(app, window, demo is not None))
         status = app.exec()
+        # a task started after the window closed (the start-up offer's lookup, timed 200 ms after the
+        # show) must end before Python tears its QThread down: Qt aborts on a thread destroyed running
+        from gui import workers
+
+        workers.cancel_all()
+        workers.wait_all(5000)
     return int(status)
 
 

@@ -650,6 +650,8 @@ class MainWindow(QMainWindow):
     def offer_resume(self) -> None:
         """Offer to resume an upload left unfinished last time (called once the window is shown); the
         import page comes forward when one is resumed (``resumeStarted``)."""
+        if not self.isVisible():
+            return  # closed before the offer was due
         view = self._ensure_import_view()
         offer = getattr(view, "offer_resume", None)
         if callable(offer):

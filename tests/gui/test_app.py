@@ -228,6 +228,10 @@ def test_an_unfinished_upload_resumed_at_start_shows_the_import_page(qtbot: Any)
     window._import_view = fake
     window.offer_resume()  # asks the view, which looks in the journal on a worker
     assert fake.offers == 1
+    window.hide()  # closed before the offer, timed 200 ms after the show, was due: no lookup is started
+    window.offer_resume()  # (a worker still running when Python tears down aborts the process)
+    assert fake.offers == 1
+    window.show()
     assert window.pages.currentIndex() == PAGE_FORM
     window._import_view = None
     window.import_view.resumeStarted.emit()  # the real view resumed one
