@@ -133,19 +133,6 @@ class JournalRow:
     def outcome(self) -> Outcome | None:
         return Outcome(self.state) if self.finished else None
 
-    def result(self) -> RowResult | None:
-        """The row's final RowResult, or None while it has not ended."""
-        if not self.finished:
-            return None
-        return RowResult(
-            key=self.key,
-            outcome=Outcome(self.state),
-            code=self.code,
-            raw_text=self.raw_text,
-            message=self.message,
-            contact_id=self.contact_id,
-        )
-
 
 @dataclass(frozen=True)
 class JobInfo:
@@ -581,13 +568,8 @@ class Journal:
             ).fetchall()
 
     def results(self, job_id: int) -> dict[int, RowResult]:
-        """The final results of the rows that ended, by key."""
-        out: dict[int, RowResult] = {}
-        for key, row in self.rows(job_id).items():
-            result = row.result()
-            if result is not None:
-                out[key] = result
-        return out
+        """The final results of the rows that ended, by key (:meth:`iter_results` in one dict)."""
+        return {result.key: result for batch in self.iter_results(job_id) for result in batch}
 
     @_guarded
     def mark_in_flight(self, job_id: int, keys: Iterable[int]) -> None:

@@ -17,13 +17,13 @@ from itertools import islice
 STEP = 20_000  # values handled in one C call (~1-2 ms of held GIL)
 
 
-def let_go() -> None:
+def release_gil() -> None:
     """Let another thread that waits for the GIL take it."""
     time.sleep(0)
 
 
 def strictly_ascending(values: Iterable[int], *, step: int = STEP,
-                       pause: Callable[[], None] = let_go) -> bool:
+                       pause: Callable[[], None] = release_gil) -> bool:
     """True when each value is greater than the one before (an empty run is). ``values`` may be lazy
     (``map(attrgetter("key"), contacts)``): it is read ``step`` values at a time, compared in one C call,
     and ``pause`` is called between two slices (it may raise to stop early)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import QTimer
 
@@ -29,11 +29,14 @@ from gui.upload_worker import UploadBatch, UploadJob, UploadRequest
 from gui.workers import start_task
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from core.engine import JobSummary
     from core.job import JobKey
-    from core.journal import JobInfo
+    from core.journal import JobInfo, Journal
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 APPLY_CHUNK = 250  # upload results shown in the grid per turn of the event loop (1-2 ms of work)
 
@@ -76,7 +79,7 @@ class UploadStep(ImportHost):
             return
         generation = self._generation  # a file opened meanwhile (a read started) makes the offer stale
         self._run(resumable_jobs, self.context.is_demo, text=_("Looking for an unfinished upload…"),
-                  on_result=lambda jobs: self._offer_jobs(jobs, generation), on_failed=self._journal_failed)
+                  on_result=lambda jobs: self._offer_jobs(jobs, generation))
 
     def _offer_jobs(self, jobs: list[tuple[JobInfo, JobSpec]], generation: int) -> None:
         from core.providers import PROVIDERS
@@ -97,8 +100,7 @@ class UploadStep(ImportHost):
             )
             if answer == Buttons.Discard:  # no longer offered; the next one after the journal has it
                 self._run(discard_job, job.id, text=_("Looking for an unfinished upload…"),
-                          on_result=partial(self._offer_rest, jobs[i + 1:], generation),
-                          on_failed=self._journal_failed)
+                          on_result=partial(self._offer_rest, jobs[i + 1:], generation))
                 return
             if answer == Buttons.Yes:
                 self._start_resume(job.id, job.fingerprint, spec)
@@ -107,17 +109,6 @@ class UploadStep(ImportHost):
 
     def _offer_rest(self, jobs: list[tuple[JobInfo, JobSpec]], generation: int, _discarded: object) -> None:
         self._offer_jobs(jobs, generation)
-
-    def _journal_failed(self, exc: BaseException) -> None:
-        """The journal could not be read: a damaged, newer or unwritable one is said in a dialog, anything
-        else is only logged (the window works without offering anything)."""
-        log.warning("journal unavailable: %s", exc)
-        if isinstance(exc, UploaderError):
-            self._journal_trouble(exc)
-        else:
-            from gui.errors import show_error
-
-            show_error(self, exc)
 
     def start_upload(self) -> None:
         """Send every ready row; an unfinished job of the same file, account and mapping (one the window
@@ -357,30 +348,20 @@ class UploadStep(ImportHost):
 
 
 def find_unfinished(key: JobKey) -> JobInfo | None:
-    """The open job :func:`core.job.find_job` finds under ``key``, or None (on a worker thread). A journal
-    that is damaged, newer or unwritable raises (the upload then sends nothing); any other trouble opening
-    it is logged and taken as no earlier job."""
+    """The open job :func:`core.job.find_job` finds under ``key``, or None (on a worker thread)."""
     from core.job import find_job
-    from core.journal import Journal
 
-    try:
-        with Journal() as journal:
-            job_id = find_job(journal, key)
-            return None if job_id is None else journal.job(job_id)
-    except UploaderError as exc:
-        log.warning("journal unavailable: %s", exc)
-        if isinstance(exc, JournalError):
-            raise
-        return None
+    def find(journal: Journal) -> JobInfo | None:
+        job_id = find_job(journal, key)
+        return None if job_id is None else journal.job(job_id)
+
+    return _with_journal(find, None)
 
 
 def discard_job(job_id: int) -> None:
     """The job is no longer offered for resumption (on a worker thread: opening the journal waits while
     another program writes to it)."""
-    from core.journal import Journal
-
-    with Journal() as journal:
-        journal.finish(job_id)
+    _with_journal(lambda journal: journal.finish(job_id), None)
 
 
 def resumable_jobs(demo: bool) -> list[tuple[JobInfo, JobSpec]]:
@@ -388,11 +369,10 @@ def resumable_jobs(demo: bool) -> list[tuple[JobInfo, JobSpec]]:
     worker thread: counting how far a million-row job got takes SQLite ~100 ms). A job whose file is gone,
     whose provider is unknown or that was saved without its spec is left out; a demo job is offered only
     in the demo, a real one only outside it."""
-    from core.journal import Journal
     from core.providers import PROVIDERS
 
-    found: list[tuple[JobInfo, JobSpec]] = []
-    with Journal() as journal:
+    def resumable(journal: Journal) -> list[tuple[JobInfo, JobSpec]]:
+        found: list[tuple[JobInfo, JobSpec]] = []
         for job in journal.unfinished_jobs():
             spec = JobSpec.from_job(job)  # how the job read and mapped its file, as it was run
             if spec is None or job.provider not in PROVIDERS or not Path(spec.file).is_file():
@@ -400,4 +380,22 @@ def resumable_jobs(demo: bool) -> list[tuple[JobInfo, JobSpec]]:
             if (job.profile == DEMO_PROFILE) != demo:
                 continue
             found.append((job, spec))
-    return found
+        return found
+
+    return _with_journal(resumable, [])
+
+
+def _with_journal(action: Callable[[Journal], _T], otherwise: _T) -> _T:
+    """``action`` on the journal, on a worker thread. A journal that is damaged, newer or unwritable raises
+    (the task's failure: a dialog, nothing sent); any other trouble opening it is logged and gives
+    ``otherwise`` (the window works on without the journal's offer)."""
+    from core.journal import Journal
+
+    try:
+        with Journal() as journal:
+            return action(journal)
+    except UploaderError as exc:
+        log.warning("journal unavailable: %s", exc)
+        if isinstance(exc, JournalError):
+            raise
+        return otherwise
