@@ -182,13 +182,6 @@ class UploadStep(ImportHost):
         chosen = None if region.upper() == implicit.upper() else region
         return default_region(self._provider, profile, chosen)
 
-    def _journal_trouble(self, exc: UploaderError) -> None:
-        """A journal that is damaged (now moved aside), newer or unwritable is said in a dialog."""
-        if isinstance(exc, JournalError):
-            from gui.errors import show_error
-
-            show_error(self, exc)
-
     def resume_upload(self) -> None:
         """Continue the open job (rows that ended are not sent again)."""
         if self.state.job_id is not None and not self.has_running_upload():
